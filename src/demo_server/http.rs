@@ -1,0 +1,221 @@
+//! Request routing and the endpoint handlers of the demo server. Knows requests and
+//! responses, not sockets (see `net`).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use tokio::time::Instant;
+
+use super::query::{hold_for, parse_events_query};
+use super::state::{Shared, StoredEvent};
+
+/// Largest accepted `POST /publish` body.
+pub(super) const MAX_PUBLISH_BODY: usize = 1024 * 1024;
+/// How much of an oversized body is read (and dropped) before answering 413.
+const DRAIN_LIMIT: usize = 16 * MAX_PUBLISH_BODY;
+
+/// Caps the deadline arithmetic, whatever `max_hold` says.
+const LONGEST_HOLD: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+pub(super) type Answer = Response<Full<Bytes>>;
+
+const HELP: &str = "\
+pollscope demo long-poll server
+
+GET  /events?cursor=N&timeout=S
+     Events with seq > N, oldest first: {\"cursor\": C, \"events\": [{\"seq\", \"ts_ms\", \"ts_us\", \"data\"}]}.
+     With none yet, the request is held until one is published or S seconds pass
+     (fractions allowed; 0 answers at once); a timeout answers {\"cursor\": N, \"events\": []}.
+     Without a cursor (or with one past the last seq) it waits for the next new event.
+POST /publish   any JSON body (up to 1 MiB) becomes an event's data; answers {\"seq\": N}
+GET  /stats     server counters as JSON
+GET  /          this help
+";
+
+/// Answer one request. Never fails: every problem is an HTTP status.
+pub(super) async fn route(request: Request<Incoming>, shared: &Shared) -> Answer {
+    let method = request.method().clone();
+    match (request.uri().path(), method) {
+        ("/events", Method::GET) => events(request.uri().query(), shared).await,
+        ("/publish", Method::POST) => publish(request, shared).await,
+        ("/stats", Method::GET) => match serde_json::to_string(&shared.stats()) {
+            Ok(body) => json(StatusCode::OK, body),
+            Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+        },
+        ("/", Method::GET) => with_type(StatusCode::OK, HELP.into(), "text/plain; charset=utf-8"),
+        ("/events" | "/stats" | "/", _) => method_not_allowed("GET"),
+        ("/publish", _) => method_not_allowed("POST"),
+        _ => error(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+/// `GET /events`: catch up at once, or hold until an event or the timeout.
+async fn events(query: Option<&str>, shared: &Shared) -> Answer {
+    let query = match parse_events_query(query) {
+        Ok(query) => query,
+        Err(err) => return error(StatusCode::BAD_REQUEST, &err.to_string()),
+    };
+    let settings = &shared.settings;
+    let hold = hold_for(query.timeout, settings.default_hold, settings.max_hold);
+    let deadline = Instant::now() + hold.min(LONGEST_HOLD);
+    // Subscribe before the first look, so nothing published in between is missed.
+    let mut tip = shared.subscribe();
+    let after = shared.start_after(query.cursor);
+    let mut held = None;
+    loop {
+        let batch = shared.events_after(after);
+        if let Some(last) = batch.last() {
+            return json(StatusCode::OK, events_body(last.seq, &batch));
+        }
+        if hold.is_zero() {
+            break;
+        }
+        held.get_or_insert_with(|| shared.hold());
+        match tokio::time::timeout_at(deadline, tip.changed()).await {
+            Ok(Ok(())) => {}
+            // Timed out. (`changed` cannot fail: the sender lives in `shared`.)
+            Ok(Err(_)) | Err(_) => break,
+        }
+    }
+    json(StatusCode::OK, events_body(after, &[]))
+}
+
+/// `{"cursor":C,"events":[…]}` from events already serialized.
+pub(super) fn events_body(cursor: u64, events: &[StoredEvent]) -> String {
+    let size = events
+        .iter()
+        .map(|event| event.json.len() + 1)
+        .sum::<usize>();
+    let mut body = format!(r#"{{"cursor":{cursor},"events":["#);
+    body.reserve(size + 2);
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&event.json);
+    }
+    body.push_str("]}");
+    body
+}
+
+/// `POST /publish`: the JSON body becomes an event's data.
+async fn publish(request: Request<Incoming>, shared: &Shared) -> Answer {
+    let body = match read_publish_body(request).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(data) => {
+            let seq = shared.publish(&data);
+            json(StatusCode::OK, format!(r#"{{"seq":{seq}}}"#))
+        }
+        Err(err) => {
+            let why = format!("the body must be JSON (it becomes the event's data): {err}");
+            error(StatusCode::BAD_REQUEST, &why)
+        }
+    }
+}
+
+/// The body if it fits in [`MAX_PUBLISH_BODY`]. A larger one is still read to its end
+/// (up to [`DRAIN_LIMIT`]) before the 413, so a client that writes its whole body
+/// before reading gets the answer instead of a reset connection.
+async fn read_publish_body(request: Request<Incoming>) -> Result<Vec<u8>, Answer> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut body = request.into_body();
+    let mut kept = Vec::new();
+    let mut received = 0_usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| {
+            let why = format!("could not read the request body: {err}");
+            error(StatusCode::BAD_REQUEST, &why)
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        received = received.saturating_add(data.len());
+        if received > DRAIN_LIMIT {
+            break;
+        }
+        if received <= MAX_PUBLISH_BODY {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if received > MAX_PUBLISH_BODY {
+        return Err(too_large());
+    }
+    Ok(kept)
+}
+
+fn too_large() -> Answer {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the body is larger than 1 MiB",
+    )
+}
+
+fn method_not_allowed(allow: &'static str) -> Answer {
+    let mut answer = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    answer
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    answer
+}
+
+fn error(status: StatusCode, message: &str) -> Answer {
+    json(status, serde_json::json!({ "error": message }).to_string())
+}
+
+fn json(status: StatusCode, body: String) -> Answer {
+    with_type(status, body, "application/json")
+}
+
+fn with_type(status: StatusCode, body: String, content_type: &'static str) -> Answer {
+    let mut answer = Response::new(Full::new(Bytes::from(body)));
+    *answer.status_mut() = status;
+    let headers = answer.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn body_joins_stored_events() {
+        let events = [
+            StoredEvent {
+                seq: 3,
+                json: Arc::from(r#"{"seq":3}"#),
+            },
+            StoredEvent {
+                seq: 5,
+                json: Arc::from(r#"{"seq":5}"#),
+            },
+        ];
+        let body = events_body(5, &events);
+        assert_eq!(body, r#"{"cursor":5,"events":[{"seq":3},{"seq":5}]}"#);
+        assert_eq!(events_body(9, &[]), r#"{"cursor":9,"events":[]}"#);
+    }
+
+    #[test]
+    fn errors_are_json_and_not_cached() {
+        let answer = error(StatusCode::NOT_FOUND, "not found");
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+        assert_eq!(answer.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(answer.headers()[header::CONTENT_TYPE], "application/json");
+    }
+}

@@ -1,0 +1,2 @@
+//! Pollscope core.
+pub mod demo_server;
