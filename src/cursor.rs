@@ -1,0 +1,602 @@
+//! Cursor rules: read the server's cursor from one answer and apply it to the next
+//! request, so a poller never misses nor repeats an event between polls.
+//!
+//! Pure functions over already-parsed answers; no I/O, no threads. Must not depend on the
+//! poll engine or any UI.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use crate::profile::set_query_param;
+
+/// How the cursor travels from an answer to the next request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CursorRule {
+    /// Every poll is the same request.
+    #[default]
+    None,
+    /// A value in the JSON body (e.g. `/last_seq`) → query parameter (e.g. `since`).
+    BodyPointer { pointer: String, param: String },
+    /// A response header (e.g. `X-Consul-Index`) → query parameter (e.g. `index`).
+    Header { header: String, param: String },
+    /// HTTP validators: `ETag` → `If-None-Match` and `Last-Modified` →
+    /// `If-Modified-Since`, both sent at once (Nchan).
+    Validators,
+    /// The maximum of a per-event integer field plus `plus` → query parameter
+    /// (Telegram: `offset = max(update_id) + 1`).
+    MaxField {
+        field: String,
+        plus: i64,
+        param: String,
+    },
+}
+
+/// A poller's position in the server's stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Query-parameter cursor value.
+    pub value: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Cursor {
+    /// A cursor starting at `initial` (for query-parameter rules).
+    #[must_use]
+    pub fn starting_at(initial: Option<&str>) -> Self {
+        Self {
+            value: initial.map(str::to_owned),
+            ..Self::default()
+        }
+    }
+
+    /// Short human text: `cursor=42`, `etag="x" since Tue, …`, or `(none)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.value {
+            parts.push(v.clone());
+        }
+        if let Some(e) = &self.etag {
+            parts.push(format!("etag {e}"));
+        }
+        if let Some(m) = &self.last_modified {
+            parts.push(format!("since {m}"));
+        }
+        if parts.is_empty() {
+            "(none)".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// What a cursor rule may look at in one answer.
+#[derive(Clone, Copy, Debug)]
+pub struct Answer<'a> {
+    pub status: u16,
+    pub headers: &'a [(String, String)],
+    /// The parsed body, when it was JSON.
+    pub body: Option<&'a Value>,
+    /// The events found in the body.
+    pub events: &'a [Value],
+}
+
+impl Answer<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a cursor could not be read from an answer. The old cursor is kept.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CursorError {
+    #[error("the body is not JSON, so the cursor at {pointer} cannot be read")]
+    NotJson { pointer: String },
+    #[error("no cursor at {pointer} in the body")]
+    MissingInBody { pointer: String },
+    #[error("cursor at {pointer} is {found}, expected a string or a number")]
+    WrongType {
+        pointer: String,
+        found: &'static str,
+    },
+    #[error("no {header} header in the answer")]
+    MissingHeader { header: String },
+    #[error("event field {field} is missing or not an integer in {count} event(s)")]
+    BadField { field: String, count: usize },
+}
+
+/// Whether an answer means "nothing new, held until timeout": 204, 304, 408, or a 200
+/// with an empty (or whitespace-only) body. Such answers keep the cursor.
+#[must_use]
+pub fn is_empty_answer(status: u16, body: &[u8]) -> bool {
+    matches!(status, 204 | 304 | 408) || (status == 200 && body.iter().all(u8::is_ascii_whitespace))
+}
+
+impl CursorRule {
+    /// Check the rule's own fields.
+    pub fn validate(&self) -> Result<(), String> {
+        let need = |what: &str, v: &str| {
+            if v.trim().is_empty() {
+                Err(format!("{what} must not be empty"))
+            } else {
+                Ok(())
+            }
+        };
+        let pointer = |v: &str| {
+            if v.is_empty() || v.starts_with('/') {
+                Ok(())
+            } else {
+                Err(format!(
+                    "JSON pointer {v:?} must be empty or start with '/'"
+                ))
+            }
+        };
+        match self {
+            Self::None | Self::Validators => Ok(()),
+            Self::BodyPointer { pointer: p, param } => {
+                pointer(p)?;
+                need("query parameter", param)
+            }
+            Self::Header { header, param } => {
+                need("header", header)?;
+                if ureq::http::HeaderName::from_bytes(header.trim().as_bytes()).is_err() {
+                    return Err(format!("{header:?} is not a valid header name"));
+                }
+                need("query parameter", param)
+            }
+            Self::MaxField { field, param, .. } => {
+                pointer(field)?;
+                need("query parameter", param)
+            }
+        }
+    }
+
+    /// The query parameter this rule writes, if any.
+    #[must_use]
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            Self::BodyPointer { param, .. }
+            | Self::Header { param, .. }
+            | Self::MaxField { param, .. } => Some(param),
+            Self::None | Self::Validators => None,
+        }
+    }
+
+    /// Put the cursor into the next request's URL.
+    pub fn apply_to_url(&self, cursor: &Cursor, url: &mut Url) {
+        if let (Some(param), Some(value)) = (self.param(), &cursor.value) {
+            set_query_param(url, param, value);
+        }
+    }
+
+    /// Request headers carrying the cursor (validators only).
+    #[must_use]
+    pub fn request_headers(&self, cursor: &Cursor) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if matches!(self, Self::Validators) {
+            if let Some(etag) = &cursor.etag {
+                out.push(("If-None-Match", etag.clone()));
+            }
+            if let Some(lm) = &cursor.last_modified {
+                out.push(("If-Modified-Since", lm.clone()));
+            }
+        }
+        out
+    }
+
+    /// The cursor after a non-empty answer. On error the caller keeps `cursor`.
+    pub fn advance(&self, cursor: &Cursor, answer: &Answer<'_>) -> Result<Cursor, CursorError> {
+        let mut next = cursor.clone();
+        match self {
+            Self::None => {}
+            Self::BodyPointer { pointer, .. } => {
+                let Some(body) = answer.body else {
+                    return Err(CursorError::NotJson {
+                        pointer: pointer.clone(),
+                    });
+                };
+                match body.pointer(pointer) {
+                    Some(v) => next.value = Some(scalar(pointer, v)?),
+                    // An answer without events and without a cursor changes nothing.
+                    None if answer.events.is_empty() => {}
+                    None => {
+                        return Err(CursorError::MissingInBody {
+                            pointer: pointer.clone(),
+                        });
+                    }
+                }
+            }
+            Self::Header { header, .. } => match answer.header(header.trim()) {
+                Some(v) => next.value = Some(v.trim().to_owned()),
+                None => {
+                    return Err(CursorError::MissingHeader {
+                        header: header.clone(),
+                    });
+                }
+            },
+            Self::Validators => {
+                if let Some(e) = answer.header("etag") {
+                    next.etag = Some(e.to_owned());
+                }
+                if let Some(m) = answer.header("last-modified") {
+                    next.last_modified = Some(m.to_owned());
+                }
+                if next.etag.is_none() && next.last_modified.is_none() {
+                    return Err(CursorError::MissingHeader {
+                        header: "ETag or Last-Modified".to_owned(),
+                    });
+                }
+            }
+            Self::MaxField { field, plus, .. } => {
+                if let Some(max) = max_field(field, answer.events)? {
+                    next.value = Some(max.saturating_add(*plus).to_string());
+                }
+            }
+        }
+        Ok(next)
+    }
+}
+
+impl std::str::FromStr for CursorRule {
+    type Err = String;
+
+    /// Command-line form: `none`, `body:/pointer=param`, `header:Name=param`,
+    /// `validators` (or `etag`), `max:/field+K=param`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = |rest: &str| -> Result<(String, String), String> {
+            rest.rsplit_once('=')
+                .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+                .ok_or_else(|| format!("{s:?}: expected ...=PARAM"))
+        };
+        let rule = match s.split_once(':') {
+            None if s.eq_ignore_ascii_case("none") => Self::None,
+            None if s.eq_ignore_ascii_case("validators") || s.eq_ignore_ascii_case("etag") => {
+                Self::Validators
+            }
+            Some(("body", rest)) => {
+                let (pointer, param) = split(rest)?;
+                Self::BodyPointer { pointer, param }
+            }
+            Some(("header", rest)) => {
+                let (header, param) = split(rest)?;
+                Self::Header { header, param }
+            }
+            Some(("max", rest)) => {
+                let (field, param) = split(rest)?;
+                let (field, plus) = match field.rsplit_once('+') {
+                    Some((f, k)) => (
+                        f.to_owned(),
+                        k.trim()
+                            .parse()
+                            .map_err(|_| format!("{s:?}: {k:?} is not an integer"))?,
+                    ),
+                    None => (field, 0),
+                };
+                Self::MaxField { field, plus, param }
+            }
+            _ => {
+                return Err(format!(
+                    "unknown cursor rule {s:?}; use none, body:/ptr=param, \
+                     header:Name=param, validators, or max:/field+1=param"
+                ));
+            }
+        };
+        rule.validate().map_err(|e| format!("{s:?}: {e}"))?;
+        Ok(rule)
+    }
+}
+
+/// A JSON scalar as cursor text.
+fn scalar(pointer: &str, v: &Value) -> Result<String, CursorError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(CursorError::WrongType {
+            pointer: pointer.to_owned(),
+            found: json_type(other),
+        }),
+    }
+}
+
+/// The name of a JSON value's type, for messages.
+#[must_use]
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Read an integer from a JSON value (a number, or a string holding one).
+#[must_use]
+pub fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn max_field(field: &str, events: &[Value]) -> Result<Option<i64>, CursorError> {
+    let mut max = None;
+    let mut bad = 0;
+    for e in events {
+        match e.pointer(field).and_then(as_i64) {
+            Some(v) => max = Some(max.map_or(v, |m: i64| m.max(v))),
+            None => bad += 1,
+        }
+    }
+    if bad > 0 {
+        return Err(CursorError::BadField {
+            field: field.to_owned(),
+            count: bad,
+        });
+    }
+    Ok(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answer<'a>(
+        headers: &'a [(String, String)],
+        body: Option<&'a Value>,
+        events: &'a [Value],
+    ) -> Answer<'a> {
+        Answer {
+            status: 200,
+            headers,
+            body,
+            events,
+        }
+    }
+
+    fn h(k: &str, v: &str) -> (String, String) {
+        (k.to_owned(), v.to_owned())
+    }
+
+    #[test]
+    fn none_rule_never_changes_anything() {
+        let c = Cursor::starting_at(Some("5"));
+        let body = json!({"cursor": 9});
+        let next = CursorRule::None
+            .advance(&c, &answer(&[], Some(&body), &[]))
+            .unwrap();
+        assert_eq!(next, c);
+        let mut url = Url::parse("http://h/p?x=1").unwrap();
+        CursorRule::None.apply_to_url(&next, &mut url);
+        assert_eq!(url.as_str(), "http://h/p?x=1");
+    }
+
+    #[test]
+    fn body_pointer_reads_numbers_and_strings() {
+        let rule = CursorRule::BodyPointer {
+            pointer: "/last_seq".to_owned(),
+            param: "since".to_owned(),
+        };
+        let events = [json!({"a": 1})];
+        let body = json!({"last_seq": 42, "results": []});
+        let c = rule
+            .advance(&Cursor::default(), &answer(&[], Some(&body), &events))
+            .unwrap();
+        assert_eq!(c.value.as_deref(), Some("42"));
+        let body = json!({"last_seq": "7-g1AAAA"});
+        let c = rule
+            .advance(&c, &answer(&[], Some(&body), &events))
+            .unwrap();
+        assert_eq!(c.value.as_deref(), Some("7-g1AAAA"));
+        let mut url = Url::parse("http://h/_changes?feed=longpoll&since=0").unwrap();
+        rule.apply_to_url(&c, &mut url);
+        assert_eq!(
+            url.as_str(),
+            "http://h/_changes?feed=longpoll&since=7-g1AAAA"
+        );
+    }
+
+    #[test]
+    fn body_pointer_errors_keep_the_old_cursor() {
+        let rule = CursorRule::BodyPointer {
+            pointer: "/cursor".to_owned(),
+            param: "cursor".to_owned(),
+        };
+        let events = [json!(1)];
+        let old = Cursor::starting_at(Some("3"));
+        let err = rule.advance(&old, &answer(&[], None, &events)).unwrap_err();
+        assert!(matches!(err, CursorError::NotJson { .. }));
+        let body = json!({"other": 1});
+        let err = rule
+            .advance(&old, &answer(&[], Some(&body), &events))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "no cursor at /cursor in the body");
+        let body = json!({"cursor": {"x": 1}});
+        let err = rule
+            .advance(&old, &answer(&[], Some(&body), &events))
+            .unwrap_err();
+        assert!(err.to_string().contains("an object"));
+        // Without events a missing cursor is not an error: nothing to move past.
+        let body = json!({});
+        assert_eq!(
+            rule.advance(&old, &answer(&[], Some(&body), &[])).unwrap(),
+            old
+        );
+    }
+
+    #[test]
+    fn header_rule_is_case_insensitive() {
+        let rule = CursorRule::Header {
+            header: "X-Consul-Index".to_owned(),
+            param: "index".to_owned(),
+        };
+        let headers = [h("x-consul-index", " 1234 ")];
+        let c = rule
+            .advance(&Cursor::default(), &answer(&headers, None, &[]))
+            .unwrap();
+        assert_eq!(c.value.as_deref(), Some("1234"));
+        let err = rule
+            .advance(&c, &answer(&[h("etag", "x")], None, &[]))
+            .unwrap_err();
+        assert!(matches!(err, CursorError::MissingHeader { .. }));
+        let mut url = Url::parse("http://h/v1/kv/a?index=1&wait=30s").unwrap();
+        rule.apply_to_url(&c, &mut url);
+        assert_eq!(url.as_str(), "http://h/v1/kv/a?wait=30s&index=1234");
+    }
+
+    #[test]
+    fn validators_send_both_headers() {
+        let rule = CursorRule::Validators;
+        assert!(rule.request_headers(&Cursor::default()).is_empty());
+        let headers = [
+            h("Etag", "\"0\""),
+            h("Last-Modified", "Tue, 01 Dec 2026 00:00:00 GMT"),
+        ];
+        let c = rule
+            .advance(&Cursor::default(), &answer(&headers, None, &[]))
+            .unwrap();
+        assert_eq!(
+            rule.request_headers(&c),
+            vec![
+                ("If-None-Match", "\"0\"".to_owned()),
+                (
+                    "If-Modified-Since",
+                    "Tue, 01 Dec 2026 00:00:00 GMT".to_owned()
+                )
+            ]
+        );
+        // An answer with only an ETag keeps the old Last-Modified.
+        let c2 = rule
+            .advance(&c, &answer(&[h("ETag", "\"1\"")], None, &[]))
+            .unwrap();
+        assert_eq!(c2.etag.as_deref(), Some("\"1\""));
+        assert_eq!(c2.last_modified, c.last_modified);
+        assert!(
+            rule.advance(&Cursor::default(), &answer(&[], None, &[]))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn max_field_plus_k() {
+        let rule = CursorRule::MaxField {
+            field: "/update_id".to_owned(),
+            plus: 1,
+            param: "offset".to_owned(),
+        };
+        let events = [
+            json!({"update_id": 10}),
+            json!({"update_id": 12}),
+            json!({"update_id": "11"}),
+        ];
+        let c = rule
+            .advance(&Cursor::default(), &answer(&[], None, &events))
+            .unwrap();
+        assert_eq!(c.value.as_deref(), Some("13"));
+        // No events: keep.
+        assert_eq!(rule.advance(&c, &answer(&[], None, &[])).unwrap(), c);
+        let bad = [json!({"update_id": 14}), json!({"x": 1})];
+        let err = rule.advance(&c, &answer(&[], None, &bad)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "event field /update_id is missing or not an integer in 1 event(s)"
+        );
+    }
+
+    #[test]
+    fn empty_answers() {
+        assert!(is_empty_answer(204, b""));
+        assert!(is_empty_answer(304, b"ignored"));
+        assert!(is_empty_answer(408, b"timeout"));
+        assert!(is_empty_answer(200, b" \r\n"));
+        assert!(!is_empty_answer(200, b"{}"));
+        assert!(!is_empty_answer(500, b""));
+    }
+
+    #[test]
+    fn rules_validate_their_fields() {
+        assert!(
+            CursorRule::BodyPointer {
+                pointer: "cursor".to_owned(),
+                param: "c".to_owned()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            CursorRule::Header {
+                header: "bad header".to_owned(),
+                param: "i".to_owned()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            CursorRule::MaxField {
+                field: "/id".to_owned(),
+                plus: 1,
+                param: String::new()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(CursorRule::Validators.validate().is_ok());
+    }
+
+    #[test]
+    fn rules_parse_from_command_line_text() {
+        assert_eq!("none".parse::<CursorRule>().unwrap(), CursorRule::None);
+        assert_eq!(
+            "etag".parse::<CursorRule>().unwrap(),
+            CursorRule::Validators
+        );
+        assert_eq!(
+            "body:/last_seq=since".parse::<CursorRule>().unwrap(),
+            CursorRule::BodyPointer {
+                pointer: "/last_seq".to_owned(),
+                param: "since".to_owned()
+            }
+        );
+        assert_eq!(
+            "header:X-Consul-Index=index".parse::<CursorRule>().unwrap(),
+            CursorRule::Header {
+                header: "X-Consul-Index".to_owned(),
+                param: "index".to_owned()
+            }
+        );
+        assert_eq!(
+            "max:/update_id+1=offset".parse::<CursorRule>().unwrap(),
+            CursorRule::MaxField {
+                field: "/update_id".to_owned(),
+                plus: 1,
+                param: "offset".to_owned()
+            }
+        );
+        assert!("max:/id+x=o".parse::<CursorRule>().is_err());
+        assert!("body:cursor=c".parse::<CursorRule>().is_err());
+        assert!("wat".parse::<CursorRule>().is_err());
+    }
+
+    #[test]
+    fn as_i64_accepts_integral_forms() {
+        assert_eq!(as_i64(&json!(5)), Some(5));
+        assert_eq!(as_i64(&json!(5.0)), Some(5));
+        assert_eq!(as_i64(&json!("17")), Some(17));
+        assert_eq!(as_i64(&json!(5.5)), None);
+        assert_eq!(as_i64(&json!(null)), None);
+    }
+}

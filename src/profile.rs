@@ -1,0 +1,559 @@
+//! Connection profiles: what to poll and how (URL, method, headers, hold, cursor rule,
+//! event shape, pollers, keep-alive, limits), and how a profile turns into a request URL.
+//!
+//! Pure data plus validation; no I/O except in [`crate::profile_store`]. Must not depend on
+//! the poll engine or any UI.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::cursor::{Cursor, CursorRule};
+
+/// Default limit for one response body (4 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+/// Default server hold time.
+pub const DEFAULT_HOLD_S: u32 = 30;
+/// Holds at or above this are often cut by proxies and load balancers.
+pub const PROXY_CUT_WARNING_S: u32 = 55;
+/// Upper bound on concurrent pollers for one profile.
+pub const MAX_POLLERS: u32 = 100_000;
+
+/// One request header. Secret headers are masked in the UI and redacted in logs and exports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeaderSpec {
+    pub name: String,
+    pub value: String,
+    /// Treat the value as a secret (auth tokens, API keys).
+    pub secret: bool,
+}
+
+impl HeaderSpec {
+    /// A header; names that usually carry credentials are marked secret automatically.
+    #[must_use]
+    pub fn new(name: &str, value: &str) -> Self {
+        Self {
+            name: name.trim().to_owned(),
+            value: value.trim().to_owned(),
+            secret: looks_secret(name),
+        }
+    }
+
+    /// Parse a `Name: value` line as typed on a command line or in the editor.
+    pub fn parse_line(line: &str) -> Result<Self, ProfileIssue> {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(ProfileIssue::BadHeader {
+                line: line.to_owned(),
+                why: "expected `Name: value`".to_owned(),
+            });
+        };
+        let header = Self::new(name, value);
+        header.validate()?;
+        Ok(header)
+    }
+
+    fn validate(&self) -> Result<(), ProfileIssue> {
+        if ureq::http::HeaderName::from_bytes(self.name.as_bytes()).is_err() {
+            return Err(ProfileIssue::BadHeader {
+                line: self.name.clone(),
+                why: "not a valid header name".to_owned(),
+            });
+        }
+        if ureq::http::HeaderValue::from_str(&self.value).is_err() {
+            return Err(ProfileIssue::BadHeader {
+                line: self.name.clone(),
+                why: "value has characters a header cannot carry".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The value as it may be shown or logged: secrets become `•••`.
+    #[must_use]
+    pub fn display_value(&self) -> &str {
+        if self.secret {
+            "•••"
+        } else {
+            &self.value
+        }
+    }
+}
+
+/// Header names that carry credentials by convention.
+#[must_use]
+pub fn looks_secret(name: &str) -> bool {
+    let lower = name.trim().to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key"
+    ) || lower.contains("token")
+        || lower.contains("secret")
+        || lower.contains("password")
+}
+
+/// How the server is told how long to hold a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HoldParam {
+    /// The server decides; the client waits up to its own timeout.
+    None,
+    /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
+    Query { name: String, unit: HoldUnit },
+    /// The demo server's `timeout` in seconds (the default).
+    #[default]
+    #[serde(rename = "timeout_seconds")]
+    TimeoutSeconds,
+}
+
+/// Units for [`HoldParam::Query`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldUnit {
+    /// `30`
+    #[default]
+    Seconds,
+    /// `30000`
+    Millis,
+    /// `30s` (Consul, Go durations)
+    SecondsSuffix,
+}
+
+impl HoldParam {
+    /// The query parameter to send for a hold of `hold_s`, if any.
+    #[must_use]
+    pub fn query(&self, hold_s: u32) -> Option<(String, String)> {
+        match self {
+            Self::None => None,
+            Self::TimeoutSeconds => Some(("timeout".to_owned(), hold_s.to_string())),
+            Self::Query { name, unit } => {
+                let value = match unit {
+                    HoldUnit::Seconds => hold_s.to_string(),
+                    HoldUnit::Millis => (u64::from(hold_s) * 1000).to_string(),
+                    HoldUnit::SecondsSuffix => format!("{hold_s}s"),
+                };
+                Some((name.clone(), value))
+            }
+        }
+    }
+}
+
+/// Unit of the server timestamp found at [`Profile::timestamp_pointer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    Seconds,
+    #[default]
+    Millis,
+    Micros,
+}
+
+impl TimeUnit {
+    /// Convert a timestamp number in this unit to microseconds since the UNIX epoch.
+    #[must_use]
+    pub fn to_micros(self, value: f64) -> f64 {
+        match self {
+            Self::Seconds => value * 1e6,
+            Self::Millis => value * 1e3,
+            Self::Micros => value,
+        }
+    }
+}
+
+/// A saved connection profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    pub name: String,
+    pub url: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    pub headers: Vec<HeaderSpec>,
+    pub body: Option<String>,
+    /// How long the server is asked to hold a poll, in seconds.
+    pub hold_s: u32,
+    pub hold_param: HoldParam,
+    /// Client-side timeout for one poll; `None` = hold + margin.
+    pub client_timeout_s: Option<f64>,
+    pub cursor: CursorRule,
+    /// Cursor value for the first poll (e.g. `0` for "from the beginning", `now`).
+    pub initial_cursor: Option<String>,
+    /// JSON pointer to the events array; `None` = the whole body is one event.
+    pub events_pointer: Option<String>,
+    /// JSON pointer (inside one event) to a sequence number, for loss detection.
+    pub seq_pointer: Option<String>,
+    /// JSON pointer (inside one event) to the server's timestamp, for latency.
+    pub timestamp_pointer: Option<String>,
+    pub timestamp_unit: TimeUnit,
+    /// Concurrent independent pollers (each with its own cursor), sharing one agent.
+    pub pollers: u32,
+    pub keep_alive: bool,
+    pub max_body_bytes: u64,
+    /// Accept invalid TLS certificates (self-signed test servers). Shown as a warning.
+    pub accept_invalid_certs: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            name: "New profile".to_owned(),
+            url: String::new(),
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            body: None,
+            hold_s: DEFAULT_HOLD_S,
+            hold_param: HoldParam::TimeoutSeconds,
+            client_timeout_s: None,
+            cursor: CursorRule::None,
+            initial_cursor: None,
+            events_pointer: None,
+            seq_pointer: None,
+            timestamp_pointer: None,
+            timestamp_unit: TimeUnit::Millis,
+            pollers: 1,
+            keep_alive: true,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            accept_invalid_certs: false,
+        }
+    }
+}
+
+/// A problem that makes a profile unusable (or, for warnings, risky).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileIssue {
+    #[error("bad URL {url:?}: {why}")]
+    BadUrl { url: String, why: String },
+    #[error("bad header {line:?}: {why}")]
+    BadHeader { line: String, why: String },
+    #[error("bad method {0:?}: use a token such as GET or POST")]
+    BadMethod(String),
+    #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
+    BadPointer {
+        field: &'static str,
+        pointer: String,
+    },
+    #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
+    BadPollers(u32),
+    #[error("client timeout must be a positive number of seconds")]
+    BadClientTimeout,
+    #[error("cursor rule: {0}")]
+    BadCursorRule(String),
+    #[error("maximum body size must be at least 1 byte")]
+    BadMaxBody,
+}
+
+impl Profile {
+    /// A profile for `url` with the defaults the demo server needs and that still work
+    /// against other JSON endpoints: events at `/events`, cursor at `/cursor` carried in
+    /// the `cursor` query parameter, sequence numbers at `/seq`, timestamps at `/ts_us`.
+    #[must_use]
+    pub fn for_demo(name: &str, url: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            url: url.to_owned(),
+            cursor: CursorRule::BodyPointer {
+                pointer: "/cursor".to_owned(),
+                param: "cursor".to_owned(),
+            },
+            events_pointer: Some("/events".to_owned()),
+            seq_pointer: Some("/seq".to_owned()),
+            timestamp_pointer: Some("/ts_us".to_owned()),
+            timestamp_unit: TimeUnit::Micros,
+            ..Self::default()
+        }
+    }
+
+    /// The client's timeout for one poll: explicit, or the hold plus a margin
+    /// (10 % of the hold, at least 5 s) so a server answering at the end of its hold
+    /// is never cut off.
+    #[must_use]
+    pub fn client_timeout(&self) -> Duration {
+        if let Some(s) = self.client_timeout_s.filter(|s| s.is_finite() && *s > 0.0) {
+            return Duration::from_secs_f64(s);
+        }
+        let hold = f64::from(self.hold_s);
+        Duration::from_secs_f64(hold + (hold * 0.1).max(5.0))
+    }
+
+    /// Parse and check the URL.
+    pub fn parsed_url(&self) -> Result<Url, ProfileIssue> {
+        let bad = |why: String| ProfileIssue::BadUrl {
+            url: crate::redact::url(&self.url),
+            why,
+        };
+        let url = Url::parse(self.url.trim()).map_err(|e| bad(e.to_string()))?;
+        match url.scheme() {
+            "http" | "https" => {}
+            other => return Err(bad(format!("scheme {other:?} is not http or https"))),
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("no host".to_owned()));
+        }
+        Ok(url)
+    }
+
+    /// Every problem that stops this profile from connecting.
+    #[must_use]
+    pub fn validate(&self) -> Vec<ProfileIssue> {
+        let mut issues = Vec::new();
+        if let Err(e) = self.parsed_url() {
+            issues.push(e);
+        }
+        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
+        {
+            issues.push(ProfileIssue::BadMethod(self.method.clone()));
+        }
+        for h in &self.headers {
+            if let Err(e) = h.validate() {
+                issues.push(e);
+            }
+        }
+        for (field, pointer) in [
+            ("events", &self.events_pointer),
+            ("sequence", &self.seq_pointer),
+            ("timestamp", &self.timestamp_pointer),
+        ] {
+            if let Some(p) = pointer
+                && !p.is_empty()
+                && !p.starts_with('/')
+            {
+                issues.push(ProfileIssue::BadPointer {
+                    field,
+                    pointer: p.clone(),
+                });
+            }
+        }
+        if let Err(why) = self.cursor.validate() {
+            issues.push(ProfileIssue::BadCursorRule(why));
+        }
+        if self.pollers == 0 || self.pollers > MAX_POLLERS {
+            issues.push(ProfileIssue::BadPollers(self.pollers));
+        }
+        if self
+            .client_timeout_s
+            .is_some_and(|s| !s.is_finite() || s <= 0.0)
+        {
+            issues.push(ProfileIssue::BadClientTimeout);
+        }
+        if self.max_body_bytes == 0 {
+            issues.push(ProfileIssue::BadMaxBody);
+        }
+        issues
+    }
+
+    /// Advice that does not stop a connection.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.hold_s >= PROXY_CUT_WARNING_S {
+            w.push(format!(
+                "hold of {} s: proxies often cut holds at 55–60 s",
+                self.hold_s
+            ));
+        }
+        if self.accept_invalid_certs {
+            w.push("TLS certificates are not verified for this profile".to_owned());
+        }
+        w
+    }
+
+    /// The URL for the next poll: the profile URL with the hold parameter and the
+    /// cursor's query parameter set (replacing any value already in the URL).
+    pub fn poll_url(&self, cursor: &Cursor) -> Result<Url, ProfileIssue> {
+        let mut url = self.parsed_url()?;
+        if let Some((name, value)) = self.hold_param.query(self.hold_s) {
+            set_query_param(&mut url, &name, &value);
+        }
+        self.cursor.apply_to_url(cursor, &mut url);
+        Ok(url)
+    }
+
+    /// Every secret this profile holds (secret header values, URL password, tokens in
+    /// the path or query), for masking in messages.
+    #[must_use]
+    pub fn secret_values(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .headers
+            .iter()
+            .filter(|h| h.secret && !h.value.is_empty())
+            .map(|h| h.value.clone())
+            .collect();
+        // Also the token part of `Bearer xyz`, in case a server echoes only the token.
+        for h in self.headers.iter().filter(|h| h.secret) {
+            if let Some((_, tok)) = h.value.split_once(' ') {
+                out.push(tok.trim().to_owned());
+            }
+        }
+        if let Ok(u) = Url::parse(self.url.trim()) {
+            if let Some(p) = u.password() {
+                out.push(p.to_owned());
+            }
+            let redacted = crate::redact::url(u.as_str());
+            if redacted != u.as_str() {
+                for seg in u.path_segments().into_iter().flatten() {
+                    if !redacted.contains(seg) {
+                        out.push(seg.to_owned());
+                    }
+                }
+                for (k, v) in u.query_pairs() {
+                    if !redacted.contains(&format!("{k}={v}")) && !v.is_empty() {
+                        out.push(v.into_owned());
+                    }
+                }
+            }
+        }
+        out.retain(|s| s.len() >= 4);
+        out
+    }
+
+    /// Whether a failed request may be sent again without asking (RFC 9110 idempotent
+    /// methods, or an `Idempotency-Key` header), as Go's net/http decides.
+    #[must_use]
+    pub fn is_replayable(&self) -> bool {
+        matches!(
+            self.method.as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
+        ) || self.headers.iter().any(|h| {
+            h.name.eq_ignore_ascii_case("idempotency-key")
+                || h.name.eq_ignore_ascii_case("x-idempotency-key")
+        })
+    }
+}
+
+/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
+/// the other parameters.
+pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut q = url.query_pairs_mut();
+        q.clear();
+        for (k, v) in &others {
+            q.append_pair(k, v);
+        }
+        q.append_pair(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_timeout_is_hold_plus_margin() {
+        let mut p = Profile {
+            hold_s: 30,
+            ..Profile::default()
+        };
+        assert_eq!(p.client_timeout(), Duration::from_secs(35));
+        p.hold_s = 100;
+        assert_eq!(p.client_timeout(), Duration::from_secs(110));
+        p.client_timeout_s = Some(2.5);
+        assert_eq!(p.client_timeout(), Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn validation_names_each_problem() {
+        let p = Profile {
+            url: "htp//nope".to_owned(),
+            method: "GE T".to_owned(),
+            headers: vec![HeaderSpec::new("Bad Name", "x")],
+            events_pointer: Some("events".to_owned()),
+            pollers: 0,
+            ..Profile::default()
+        };
+        let issues = p.validate();
+        assert!(
+            matches!(issues[0], ProfileIssue::BadUrl { .. }),
+            "{issues:?}"
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, ProfileIssue::BadMethod(_)))
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, ProfileIssue::BadHeader { .. }))
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, ProfileIssue::BadPointer { .. }))
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, ProfileIssue::BadPollers(0)))
+        );
+        let ok = Profile::for_demo("d", "http://127.0.0.1:1/events");
+        assert_eq!(ok.validate(), Vec::new());
+    }
+
+    #[test]
+    fn non_http_scheme_is_refused() {
+        let p = Profile {
+            url: "ftp://example.com/x".to_owned(),
+            ..Profile::default()
+        };
+        assert!(p.validate()[0].to_string().contains("not http"));
+    }
+
+    #[test]
+    fn header_lines_parse_and_secrets_are_detected() {
+        let h = HeaderSpec::parse_line("Authorization: Bearer abc").unwrap();
+        assert_eq!(h.name, "Authorization");
+        assert_eq!(h.value, "Bearer abc");
+        assert!(h.secret);
+        assert_eq!(h.display_value(), "•••");
+        assert!(!HeaderSpec::parse_line("Accept: */*").unwrap().secret);
+        assert!(HeaderSpec::parse_line("no colon").is_err());
+        assert!(HeaderSpec::parse_line("a b: c").is_err());
+    }
+
+    #[test]
+    fn hold_param_formats() {
+        let q = |unit| HoldParam::Query {
+            name: "wait".to_owned(),
+            unit,
+        };
+        assert_eq!(q(HoldUnit::Seconds).query(30).unwrap().1, "30");
+        assert_eq!(q(HoldUnit::Millis).query(30).unwrap().1, "30000");
+        assert_eq!(q(HoldUnit::SecondsSuffix).query(30).unwrap().1, "30s");
+        assert_eq!(HoldParam::None.query(30), None);
+    }
+
+    #[test]
+    fn poll_url_replaces_existing_params() {
+        let p = Profile {
+            url: "http://h/e?timeout=5&a=1".to_owned(),
+            hold_s: 20,
+            ..Profile::default()
+        };
+        let url = p.poll_url(&Cursor::default()).unwrap();
+        assert_eq!(url.as_str(), "http://h/e?a=1&timeout=20");
+    }
+
+    #[test]
+    fn replayable_methods() {
+        let mut p = Profile::default();
+        assert!(p.is_replayable());
+        p.method = "POST".to_owned();
+        assert!(!p.is_replayable());
+        p.headers.push(HeaderSpec::new("Idempotency-Key", "k"));
+        assert!(p.is_replayable());
+    }
+
+    #[test]
+    fn missing_fields_take_defaults() {
+        let p: Profile = serde_json::from_str(r#"{"name":"x","url":"http://a/"}"#).unwrap();
+        assert_eq!(p.pollers, 1);
+        assert!(p.keep_alive);
+        assert_eq!(p.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    }
+}

@@ -1,0 +1,370 @@
+//! Saved profiles: a versioned JSON file in the OS config dir (or `POLLSCOPE_CONFIG_DIR`),
+//! written atomically (temp file + rename), owner-only, never overwritten when it could
+//! not be read or when another instance changed it since we read it.
+//!
+//! Depends only on [`crate::profile`]; no UI.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::Profile;
+
+/// File format version written by this build.
+pub const FORMAT_VERSION: u32 = 1;
+/// File name inside the config dir.
+pub const FILE_NAME: &str = "profiles.json";
+/// Environment variable that overrides the config dir.
+pub const CONFIG_DIR_ENV: &str = "POLLSCOPE_CONFIG_DIR";
+
+/// Why the store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no config directory: set {CONFIG_DIR_ENV} or HOME")]
+    NoConfigDir,
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{path} line {line} column {column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path} was written by a newer Pollscope (format {found}, this build reads up to {FORMAT_VERSION})"
+    )]
+    TooNew { path: PathBuf, found: u32 },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{path} was changed by another program since it was read; reload before saving")]
+    ChangedOnDisk { path: PathBuf },
+}
+
+/// The file's shape.
+#[derive(Debug, Serialize, Deserialize)]
+struct FileFormat {
+    version: u32,
+    #[serde(default)]
+    profiles: Vec<Profile>,
+}
+
+/// The default config dir: `POLLSCOPE_CONFIG_DIR`, else the OS's (e.g.
+/// `~/.config/pollscope` on Linux).
+pub fn config_dir() -> Result<PathBuf, StoreError> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "pollscope")
+        .map(|d| d.config_dir().to_path_buf())
+        .ok_or(StoreError::NoConfigDir)
+}
+
+/// Profiles loaded from (and saved to) one file.
+#[derive(Debug)]
+pub struct ProfileStore {
+    path: PathBuf,
+    pub profiles: Vec<Profile>,
+    /// The file's bytes when we last read or wrote it (`None`: there was no file).
+    on_disk: Option<Vec<u8>>,
+}
+
+/// What happened to a broken profiles file when it was set aside.
+#[derive(Debug)]
+pub struct SetAside {
+    pub error: StoreError,
+    pub moved_to: PathBuf,
+}
+
+impl ProfileStore {
+    /// Open the store in `dir`. A missing file is an empty store; a broken one is an error
+    /// (the file is left as it is).
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(FILE_NAME);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Self {
+                    path,
+                    profiles: Vec::new(),
+                    on_disk: None,
+                });
+            }
+            Err(source) => return Err(StoreError::Read { path, source }),
+        };
+        let profiles = parse(&path, &bytes)?;
+        Ok(Self {
+            path,
+            profiles,
+            on_disk: Some(bytes),
+        })
+    }
+
+    /// Open the store in `dir`; if the file is broken, rename it aside
+    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went.
+    pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
+        match Self::open(dir) {
+            Ok(s) => Ok((s, None)),
+            Err(error @ (StoreError::Parse { .. } | StoreError::TooNew { .. })) => {
+                let path = dir.join(FILE_NAME);
+                let stamp = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let moved_to = dir.join(format!("{FILE_NAME}.broken-{stamp}"));
+                fs::rename(&path, &moved_to).map_err(|source| StoreError::Write {
+                    path: moved_to.clone(),
+                    source,
+                })?;
+                log::warn!("{error}; moved it to {}", moved_to.display());
+                let store = Self {
+                    path,
+                    profiles: Vec::new(),
+                    on_disk: None,
+                };
+                Ok((store, Some(SetAside { error, moved_to })))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The file this store reads and writes.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The profile called `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …).
+    #[must_use]
+    pub fn unique_name(&self, base: &str) -> String {
+        if self.get(base).is_none() {
+            return base.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{base} ({n})"))
+            .find(|n| self.get(n).is_none())
+            .unwrap_or_else(|| base.to_owned())
+    }
+
+    /// Serialize the profiles as the file's bytes.
+    #[must_use]
+    pub fn to_bytes(profiles: &[Profile]) -> Vec<u8> {
+        let file = FileFormat {
+            version: FORMAT_VERSION,
+            profiles: profiles.to_vec(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&file).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Write the profiles atomically. Refuses when the file changed on disk since this
+    /// store read or wrote it (another instance saved meanwhile).
+    pub fn save(&mut self) -> Result<(), StoreError> {
+        let current = match fs::read(&self.path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        if current != self.on_disk {
+            return Err(StoreError::ChangedOnDisk {
+                path: self.path.clone(),
+            });
+        }
+        let bytes = Self::to_bytes(&self.profiles);
+        write_atomic(&self.path, &bytes).map_err(|source| StoreError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.on_disk = Some(bytes);
+        Ok(())
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
+    let parse_error = |e: serde_json::Error| StoreError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(parse_error)?;
+    let found = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    if found > u64::from(FORMAT_VERSION) {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+        });
+    }
+    // Parse again from the text so errors in a profile carry the right line.
+    let file: FileFormat = serde_json::from_slice(bytes).map_err(parse_error)?;
+    Ok(file.profiles)
+}
+
+/// Write `bytes` to `path` through a temp file in the same directory, fsync, rename.
+/// The file is created owner-only (0600) since profiles can hold secrets.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        #[cfg(unix)]
+        if let Ok(d) = fs::File::open(dir) {
+            // Persist the rename itself; not all filesystems support it.
+            if let Err(e) = d.sync_all() {
+                log::debug!("fsync of {} failed: {e}", dir.display());
+            }
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        // Best effort: the temp file is ours and useless now.
+        if let Err(e) = fs::remove_file(&tmp) {
+            log::debug!("could not remove {}: {e}", tmp.display());
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::HeaderSpec;
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = ProfileStore::open(dir.path()).unwrap();
+        assert!(store.profiles.is_empty());
+        let mut p = Profile::for_demo("Demo", "http://127.0.0.1:8787/events");
+        p.headers.push(HeaderSpec::new("Authorization", "Bearer x"));
+        p.pollers = 4;
+        store.profiles.push(p.clone());
+        store.save().unwrap();
+        let again = ProfileStore::open(dir.path()).unwrap();
+        assert_eq!(again.profiles, vec![p]);
+        let text = fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(text.contains("\"version\": 1"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(FILE_NAME))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn broken_file_names_file_and_line_and_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let broken = "{\n  \"version\": 1,\n  \"profiles\": [\n    {\"name\": \"a\",, }\n  ]\n}\n";
+        fs::write(&path, broken).unwrap();
+        let err = ProfileStore::open(dir.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(msg.contains("line 4"), "{msg}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), broken);
+    }
+
+    #[test]
+    fn wrong_field_type_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        fs::write(
+            &path,
+            "{\"version\": 1,\n\"profiles\": [\n{\"name\": \"a\",\n\"pollers\": \"four\"}]}",
+        )
+        .unwrap();
+        let msg = ProfileStore::open(dir.path()).unwrap_err().to_string();
+        assert!(msg.contains("line 4"), "{msg}");
+        assert!(msg.contains("invalid type"), "{msg}");
+    }
+
+    #[test]
+    fn newer_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(FILE_NAME),
+            r#"{"version": 99, "profiles": []}"#,
+        )
+        .unwrap();
+        let err = ProfileStore::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn broken_file_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(FILE_NAME), "not json").unwrap();
+        let (mut store, aside) = ProfileStore::open_or_set_aside(dir.path()).unwrap();
+        let aside = aside.unwrap();
+        assert_eq!(fs::read_to_string(&aside.moved_to).unwrap(), "not json");
+        store.profiles.push(Profile::default());
+        store.save().unwrap();
+        assert!(ProfileStore::open(dir.path()).unwrap().profiles.len() == 1);
+    }
+
+    #[test]
+    fn concurrent_change_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = ProfileStore::open(dir.path()).unwrap();
+        let mut b = ProfileStore::open(dir.path()).unwrap();
+        a.profiles
+            .push(Profile::for_demo("A", "http://127.0.0.1:1/"));
+        a.save().unwrap();
+        b.profiles
+            .push(Profile::for_demo("B", "http://127.0.0.1:1/"));
+        assert!(matches!(b.save(), Err(StoreError::ChangedOnDisk { .. })));
+        let on_disk = ProfileStore::open(dir.path()).unwrap();
+        assert_eq!(on_disk.profiles[0].name, "A");
+    }
+
+    #[test]
+    fn unique_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = ProfileStore::open(dir.path()).unwrap();
+        assert_eq!(s.unique_name("Demo"), "Demo");
+        s.profiles.push(Profile::for_demo("Demo", "http://a/"));
+        s.profiles.push(Profile::for_demo("Demo (2)", "http://a/"));
+        assert_eq!(s.unique_name("Demo"), "Demo (3)");
+    }
+}
