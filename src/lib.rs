@@ -1,6 +1,9 @@
 //! Pollscope core.
 pub mod cursor;
 pub mod demo_server;
+pub mod poll;
 pub mod profile;
 pub mod profile_store;
 pub mod redact;
+pub mod stats;
+pub mod transport;

@@ -1,0 +1,253 @@
+//! Turning one HTTP answer into events and the next cursor, as the profile says.
+//!
+//! Pure: bytes in, events and cursor out. Never panics on any input.
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::event::{AnswerKind, Payload, ReceivedEvent};
+use crate::cursor::{Answer, Cursor, as_i64, is_empty_answer, json_type};
+use crate::profile::Profile;
+
+/// The meaning of one answer.
+#[derive(Debug)]
+pub struct Interpreted {
+    pub kind: AnswerKind,
+    pub events: Vec<ReceivedEvent>,
+    /// The cursor for the next poll (the old one when it could not be read).
+    pub cursor: Cursor,
+    /// What went wrong reading events or the cursor.
+    pub problem: Option<String>,
+    /// True when the cursor rule failed on an answer with events: polling on at once
+    /// could fetch the same events again, so the worker backs off.
+    pub cursor_stuck: bool,
+}
+
+/// Interpret a 2xx/204/304/408 answer.
+#[must_use]
+pub fn interpret(
+    profile: &Profile,
+    cursor: &Cursor,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    received: SystemTime,
+) -> Interpreted {
+    if is_empty_answer(status, body) {
+        return Interpreted {
+            kind: AnswerKind::Empty,
+            events: Vec::new(),
+            cursor: cursor.clone(),
+            problem: None,
+            cursor_stuck: false,
+        };
+    }
+    let mut problems = Vec::new();
+    let parsed = serde_json::from_slice::<Value>(body);
+    let json = match parsed {
+        Ok(v) => Some(v),
+        Err(e) => {
+            if profile.events_pointer.is_some() || needs_json(profile) {
+                problems.push(format!(
+                    "body is not JSON ({e}); shown as text ({} bytes)",
+                    body.len()
+                ));
+            }
+            None
+        }
+    };
+    let raw_events: Vec<Value> = match (&json, profile.events_pointer.as_deref()) {
+        (None, _) => Vec::new(),
+        (Some(v), None | Some("")) => vec![v.clone()],
+        (Some(v), Some(p)) => match v.pointer(p) {
+            Some(Value::Array(items)) => items.clone(),
+            Some(Value::Null) | None => {
+                problems.push(format!(
+                    "no events array at {p}; the whole body is shown as one event"
+                ));
+                vec![v.clone()]
+            }
+            Some(other) => {
+                problems.push(format!(
+                    "events at {p} is {}, not an array; shown as one event",
+                    json_type(other)
+                ));
+                vec![other.clone()]
+            }
+        },
+    };
+    let mut events: Vec<ReceivedEvent> = raw_events
+        .iter()
+        .map(|e| event_from_json(profile, e, received))
+        .collect();
+    if json.is_none() {
+        events.push(ReceivedEvent {
+            payload: Payload::Text(String::from_utf8_lossy(body).into_owned()),
+            seq: None,
+            latency_ms: None,
+        });
+    }
+    let answer = Answer {
+        status,
+        headers,
+        body: json.as_ref(),
+        events: &raw_events,
+    };
+    let (next, cursor_stuck) = match profile.cursor.advance(cursor, &answer) {
+        Ok(next) => (next, false),
+        Err(e) => {
+            problems.push(format!("{e}; keeping cursor {}", cursor.describe()));
+            (cursor.clone(), !events.is_empty())
+        }
+    };
+    Interpreted {
+        kind: if events.is_empty() {
+            AnswerKind::Empty
+        } else {
+            AnswerKind::Events
+        },
+        events,
+        cursor: next,
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
+        cursor_stuck,
+    }
+}
+
+fn needs_json(profile: &Profile) -> bool {
+    matches!(
+        profile.cursor,
+        crate::cursor::CursorRule::BodyPointer { .. } | crate::cursor::CursorRule::MaxField { .. }
+    )
+}
+
+fn event_from_json(profile: &Profile, e: &Value, received: SystemTime) -> ReceivedEvent {
+    let seq = profile
+        .seq_pointer
+        .as_deref()
+        .and_then(|p| e.pointer(p))
+        .and_then(as_i64);
+    let latency_ms = profile
+        .timestamp_pointer
+        .as_deref()
+        .and_then(|p| e.pointer(p))
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .and_then(|ts| {
+            let sent_us = profile.timestamp_unit.to_micros(ts);
+            let now_us = received
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()?
+                .as_secs_f64()
+                * 1e6;
+            let ms = (now_us - sent_us) / 1000.0;
+            ms.is_finite().then_some(ms)
+        });
+    ReceivedEvent {
+        payload: Payload::Json(e.clone()),
+        seq,
+        latency_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn demo() -> Profile {
+        Profile::for_demo("d", "http://127.0.0.1:1/events")
+    }
+
+    #[test]
+    fn demo_answer_gives_events_seq_latency_and_cursor() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let body = br#"{"cursor":8,"events":[{"seq":7,"ts_us":998000000,"data":1},{"seq":8,"ts_us":999500000,"data":2}]}"#;
+        let i = interpret(&demo(), &Cursor::default(), 200, &[], body, now);
+        assert_eq!(i.kind, AnswerKind::Events);
+        assert_eq!(i.events.len(), 2);
+        assert_eq!(i.events[0].seq, Some(7));
+        assert_eq!(i.events[1].latency_ms, Some(500.0));
+        assert_eq!(i.cursor.value.as_deref(), Some("8"));
+        assert_eq!(i.problem, None);
+    }
+
+    #[test]
+    fn empty_events_array_is_an_empty_hold() {
+        let i = interpret(
+            &demo(),
+            &Cursor::starting_at(Some("3")),
+            200,
+            &[],
+            br#"{"cursor":3,"events":[]}"#,
+            SystemTime::now(),
+        );
+        assert_eq!(i.kind, AnswerKind::Empty);
+        assert_eq!(i.cursor.value.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn not_modified_keeps_cursor() {
+        let c = Cursor::starting_at(Some("3"));
+        for status in [204, 304, 408] {
+            let i = interpret(&demo(), &c, status, &[], b"", SystemTime::now());
+            assert_eq!(i.kind, AnswerKind::Empty);
+            assert_eq!(i.cursor, c);
+        }
+    }
+
+    #[test]
+    fn non_json_body_is_shown_raw_and_explained() {
+        let c = Cursor::starting_at(Some("3"));
+        let i = interpret(&demo(), &c, 200, &[], b"<html>\xff oops", SystemTime::now());
+        assert_eq!(i.kind, AnswerKind::Events);
+        assert!(matches!(&i.events[0].payload, Payload::Text(t) if t.starts_with("<html>")));
+        let p = i.problem.unwrap();
+        assert!(p.contains("not JSON"), "{p}");
+        assert!(p.contains("keeping cursor 3"), "{p}");
+        assert!(i.cursor_stuck);
+        assert_eq!(i.cursor, c);
+    }
+
+    #[test]
+    fn whole_body_is_one_event_without_pointer() {
+        let p = Profile::default();
+        let i = interpret(
+            &p,
+            &Cursor::default(),
+            200,
+            &[],
+            br#"{"a":1}"#,
+            SystemTime::now(),
+        );
+        assert_eq!(i.events.len(), 1);
+        assert_eq!(i.problem, None);
+        let i = interpret(
+            &p,
+            &Cursor::default(),
+            200,
+            &[],
+            b"plain text",
+            SystemTime::now(),
+        );
+        assert_eq!(i.events.len(), 1);
+        assert_eq!(i.problem, None, "text is fine when nothing asks for JSON");
+    }
+
+    #[test]
+    fn missing_events_array_falls_back_to_whole_body() {
+        let i = interpret(
+            &demo(),
+            &Cursor::default(),
+            200,
+            &[],
+            br#"{"hello":1}"#,
+            SystemTime::now(),
+        );
+        assert_eq!(i.events.len(), 1);
+        assert!(i.problem.unwrap().contains("no events array at /events"));
+    }
+}

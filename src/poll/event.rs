@@ -1,0 +1,182 @@
+//! The typed events poll workers send to whoever watches them (GUI, CLI, tests).
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::transport::NewConnection;
+
+/// Everything a poll worker reports. One enum crosses threads; errors are data.
+#[derive(Clone, Debug)]
+pub enum PollEvent {
+    /// A poll request is about to be sent: the poller is now holding.
+    PollStarted { poller: usize, at: Instant },
+    /// A new TCP connection (and TLS session) was opened for this poller's request.
+    Connected {
+        poller: usize,
+        at: Instant,
+        conn: NewConnection,
+    },
+    /// The server answered (with events or empty).
+    Response(Box<PollResponse>),
+    /// The request failed on a reused connection before any response byte; it is being
+    /// sent again at once on another connection (the stale keep-alive race).
+    StaleRetry {
+        poller: usize,
+        at: Instant,
+        connection: Option<u64>,
+        error: String,
+    },
+    /// A poll failed; the poller waits `backoff` before the next one.
+    Failed(Box<PollFailure>),
+    /// The poller has ended.
+    Stopped { poller: usize, at: Instant },
+}
+
+impl PollEvent {
+    /// The poller this event is about.
+    #[must_use]
+    pub fn poller(&self) -> usize {
+        match self {
+            Self::PollStarted { poller, .. }
+            | Self::Connected { poller, .. }
+            | Self::StaleRetry { poller, .. }
+            | Self::Stopped { poller, .. } => *poller,
+            Self::Response(r) => r.poller,
+            Self::Failed(f) => f.poller,
+        }
+    }
+}
+
+/// How a connection was used by one poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionUse {
+    /// Connection number within the session's agent.
+    pub id: Option<u64>,
+    /// The poll ran over a connection it did not open.
+    pub reused: bool,
+    /// Requests this connection has carried, this one included.
+    pub requests: u64,
+    /// How long the connection has been open.
+    pub age: Duration,
+}
+
+/// One event found in an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceivedEvent {
+    pub payload: Payload,
+    /// Sequence number, when the profile has a sequence pointer and the event has one.
+    pub seq: Option<i64>,
+    /// Receive time minus server timestamp, in milliseconds (may be negative when
+    /// clocks disagree), when the profile has a timestamp pointer.
+    pub latency_ms: Option<f64>,
+}
+
+/// An event's body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    Json(Value),
+    /// Not JSON (or JSON was not expected): shown as text, invalid UTF-8 replaced.
+    Text(String),
+}
+
+/// Whether an answer carried news.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// One or more events.
+    Events,
+    /// Held until the server's timeout: 204, 304, 408, an empty body, or no events.
+    Empty,
+}
+
+/// A server's answer to one poll.
+#[derive(Clone, Debug)]
+pub struct PollResponse {
+    pub poller: usize,
+    /// When the request was sent and the answer fully read.
+    pub sent: Instant,
+    pub received: Instant,
+    pub received_wall: SystemTime,
+    /// How long the server held the poll (send → whole answer read).
+    pub hold: Duration,
+    pub status: u16,
+    pub kind: AnswerKind,
+    pub connection: ConnectionUse,
+    /// Stale-connection retries this poll needed before it got through.
+    pub stale_retries: u32,
+    /// Body size, and bytes on the wire both ways (headers included).
+    pub body_bytes: u64,
+    pub wire_in: u64,
+    pub wire_out: u64,
+    pub headers: Vec<(String, String)>,
+    pub events: Vec<ReceivedEvent>,
+    /// The cursor the next poll will send, for display.
+    pub cursor: String,
+    /// Why the cursor or the events could not be read (the old cursor is kept).
+    pub problem: Option<String>,
+}
+
+/// Kinds of failure, for counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// The server answered with an error status (4xx other than 408, 5xx).
+    HttpStatus,
+    ConnectRefused,
+    HostNotFound,
+    ConnectTimeout,
+    /// No full answer within the client timeout (hold + margin).
+    Timeout,
+    /// The connection broke (reset, closed early, truncated body).
+    ConnectionLost,
+    Tls,
+    BodyTooLarge,
+    /// The server's answer did not parse as HTTP.
+    Protocol,
+    /// The request could not be built (bad URL, header).
+    Request,
+    Other,
+}
+
+impl ErrorKind {
+    /// Short lowercase name for tables and JSON.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HttpStatus => "http_status",
+            Self::ConnectRefused => "connect_refused",
+            Self::HostNotFound => "host_not_found",
+            Self::ConnectTimeout => "connect_timeout",
+            Self::Timeout => "timeout",
+            Self::ConnectionLost => "connection_lost",
+            Self::Tls => "tls",
+            Self::BodyTooLarge => "body_too_large",
+            Self::Protocol => "protocol",
+            Self::Request => "request",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A failed poll.
+#[derive(Clone, Debug)]
+pub struct PollFailure {
+    pub poller: usize,
+    pub at: Instant,
+    pub kind: ErrorKind,
+    /// Status code for [`ErrorKind::HttpStatus`].
+    pub status: Option<u16>,
+    /// A clear, secret-free message.
+    pub message: String,
+    /// How long the request was out before it failed.
+    pub elapsed: Duration,
+    /// Wait before the next poll.
+    pub backoff: Duration,
+    /// The wait came from the server's `Retry-After`.
+    pub retry_after: bool,
+    /// Consecutive failures of this poller, this one included.
+    pub attempt: u32,
+    pub stale_retries: u32,
+    pub connection: ConnectionUse,
+    pub wire_in: u64,
+    pub wire_out: u64,
+}

@@ -1,0 +1,213 @@
+//! The long-poll engine: a [`Session`] runs one profile with N poller threads over one
+//! shared keep-alive agent and reports [`PollEvent`]s over a channel.
+//!
+//! Knows nothing of egui: whoever watches passes a [`Waker`] (the GUI's is
+//! `move || ctx.request_repaint()`), called after every event sent.
+
+pub mod answer;
+pub mod backoff;
+pub mod event;
+mod worker;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use ureq::Agent;
+
+pub use event::{
+    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
+    ReceivedEvent,
+};
+pub use worker::classify;
+
+use crate::profile::{Profile, ProfileIssue};
+use crate::transport::{self, AgentSettings, TransportMetrics};
+
+/// Called by workers after each event, from their threads.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A waker that does nothing (for callers that block on the channel instead).
+#[must_use]
+pub fn no_waker() -> Waker {
+    Arc::new(|| {})
+}
+
+/// How long `stop` waits for pollers to end.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(1);
+
+/// Stack for each poller thread: a blocking HTTP call needs little, and 10,000 pollers
+/// must fit in a few hundred MiB.
+pub const POLLER_STACK_BYTES: usize = 256 * 1024;
+
+/// Why a session could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the profile cannot connect: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ProfileIssue>),
+    #[error(
+        "could start only {started} of {wanted} pollers: {source} \
+         (the system's thread or memory limit; try fewer pollers)"
+    )]
+    Spawn {
+        started: usize,
+        wanted: usize,
+        source: std::io::Error,
+    },
+}
+
+/// A running profile: its pollers, their agent and the channel they report on.
+pub struct Session {
+    profile: Arc<Profile>,
+    agent: Agent,
+    metrics: Arc<TransportMetrics>,
+    stop: Arc<AtomicBool>,
+    stop_signal: Option<Sender<()>>,
+    threads: Vec<JoinHandle<()>>,
+    events: Receiver<PollEvent>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("profile", &self.profile.name)
+            .field("pollers", &self.threads.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Validate `profile` and start its pollers.
+    pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
+        let issues = profile.validate();
+        if !issues.is_empty() {
+            return Err(StartError::Invalid(issues));
+        }
+        let (agent, metrics) = transport::build_agent(AgentSettings {
+            pollers: profile.pollers,
+            keep_alive: profile.keep_alive,
+            accept_invalid_certs: profile.accept_invalid_certs,
+            ..AgentSettings::default()
+        });
+        let profile = Arc::new(profile);
+        let secrets = Arc::new(profile.secret_values());
+        let (tx, events) = crossbeam_channel::unbounded();
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut session = Self {
+            profile: Arc::clone(&profile),
+            agent: agent.clone(),
+            metrics: Arc::clone(&metrics),
+            stop: Arc::clone(&stop),
+            stop_signal: Some(stop_tx),
+            threads: Vec::new(),
+            events,
+            started: Instant::now(),
+        };
+        let wanted = profile.pollers as usize;
+        for poller in 0..wanted {
+            let w = worker::Worker {
+                poller,
+                profile: Arc::clone(&profile),
+                agent: agent.clone(),
+                metrics: Arc::clone(&metrics),
+                tx: tx.clone(),
+                waker: Arc::clone(&waker),
+                stop: Arc::clone(&stop),
+                stop_signal: stop_rx.clone(),
+                secrets: Arc::clone(&secrets),
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("pollscope-poller-{poller}"))
+                .stack_size(POLLER_STACK_BYTES)
+                .spawn(move || w.run());
+            match spawned {
+                Ok(handle) => session.threads.push(handle),
+                Err(source) => {
+                    let started = session.threads.len();
+                    session.stop();
+                    return Err(StartError::Spawn {
+                        started,
+                        wanted,
+                        source,
+                    });
+                }
+            }
+        }
+        log::info!(
+            "started {} poller(s) for {}",
+            wanted,
+            crate::redact::url(&profile.url)
+        );
+        Ok(session)
+    }
+
+    /// The events all pollers report, in arrival order.
+    #[must_use]
+    pub fn events(&self) -> &Receiver<PollEvent> {
+        &self.events
+    }
+
+    /// Connection counters measured in the transport.
+    #[must_use]
+    pub fn metrics(&self) -> &Arc<TransportMetrics> {
+        &self.metrics
+    }
+
+    #[must_use]
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// When the session started.
+    #[must_use]
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Pollers still running.
+    #[must_use]
+    pub fn running_pollers(&self) -> usize {
+        self.threads.iter().filter(|t| !t.is_finished()).count()
+    }
+
+    /// Stop every poller, interrupting held polls and backoff waits. Returns within
+    /// about [`STOP_DEADLINE`]; returns how many threads had not ended by then (they end
+    /// on their own; none holds a connection any more).
+    pub fn stop(&mut self) -> usize {
+        if self.stop_signal.is_none() && self.threads.is_empty() {
+            return 0;
+        }
+        self.stop.store(true, Ordering::Relaxed);
+        self.stop_signal = None;
+        // Closes every connection of the agent, so blocked calls return at once.
+        self.agent.clone().shutdown();
+        let deadline = Instant::now() + STOP_DEADLINE;
+        while Instant::now() < deadline && self.threads.iter().any(|t| !t.is_finished()) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let mut left = 0;
+        for t in self.threads.drain(..) {
+            if t.is_finished() {
+                if t.join().is_err() {
+                    log::warn!("a poller thread panicked");
+                }
+            } else {
+                left += 1;
+            }
+        }
+        if left > 0 {
+            log::warn!("{left} poller thread(s) still ending after stop");
+        }
+        left
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,425 @@
+//! One poller: a named thread that keeps exactly one poll outstanding, re-polls at once
+//! after an answer, retries once per stale keep-alive connection, and backs off after
+//! failures. It reports everything as [`PollEvent`]s.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use ureq::Agent;
+
+use super::Waker;
+use super::answer::interpret;
+use super::backoff::{Backoff, parse_retry_after};
+use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse};
+use crate::cursor::Cursor;
+use crate::profile::Profile;
+use crate::redact;
+use crate::transport::{self, CallRecord, TransportMetrics};
+
+/// Longest error-body excerpt quoted in a message.
+const ERROR_BODY_EXCERPT: usize = 200;
+
+/// Everything one poller thread owns.
+pub(crate) struct Worker {
+    pub poller: usize,
+    pub profile: Arc<Profile>,
+    pub agent: Agent,
+    pub metrics: Arc<TransportMetrics>,
+    pub tx: Sender<PollEvent>,
+    pub waker: Waker,
+    pub stop: Arc<AtomicBool>,
+    /// Never receives; disconnects when the session stops, waking any backoff sleep.
+    pub stop_signal: Receiver<()>,
+    /// Secret strings to mask in every message.
+    pub secrets: Arc<Vec<String>>,
+}
+
+/// An HTTP answer as read off the wire.
+struct RawAnswer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+enum Outcome {
+    Answer(Box<PollResponse>, bool),
+    Failed(Box<PollFailure>),
+    Stopped,
+}
+
+impl Worker {
+    /// The thread body.
+    pub fn run(self) {
+        let mut cursor = Cursor::starting_at(self.profile.initial_cursor.as_deref());
+        let mut backoff = Backoff::default();
+        while !self.stopping() {
+            let delay = match self.poll_once(&mut cursor, &mut backoff) {
+                Outcome::Answer(response, stuck) => {
+                    self.send(PollEvent::Response(response));
+                    if stuck {
+                        // The cursor could not move past these events: polling again at
+                        // once would fetch them again, as fast as the server answers.
+                        Some(backoff.next_delay())
+                    } else {
+                        backoff.reset();
+                        None
+                    }
+                }
+                Outcome::Failed(failure) => {
+                    let delay = failure.backoff;
+                    self.send(PollEvent::Failed(failure));
+                    Some(delay)
+                }
+                Outcome::Stopped => break,
+            };
+            if let Some(d) = delay
+                && self.sleep(d)
+            {
+                break;
+            }
+        }
+        self.send(PollEvent::Stopped {
+            poller: self.poller,
+            at: Instant::now(),
+        });
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn send(&self, event: PollEvent) {
+        // A closed channel means nobody is watching any more: the session is ending.
+        if self.tx.send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+
+    /// Sleep `d` unless stopped first; true when stopped.
+    fn sleep(&self, d: Duration) -> bool {
+        match self.stop_signal.recv_timeout(d) {
+            Err(RecvTimeoutError::Timeout) => self.stopping(),
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+        }
+    }
+
+    fn mask(&self, text: &str) -> String {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        redact::secrets_in(text, &secrets)
+    }
+
+    /// One poll, including stale-connection retries.
+    fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
+        let profile = &*self.profile;
+        self.send(PollEvent::PollStarted {
+            poller: self.poller,
+            at: Instant::now(),
+        });
+        let max_stale = profile.pollers.saturating_add(1);
+        let mut stale_retries = 0;
+        loop {
+            let sent = Instant::now();
+            transport::begin_call();
+            let result = self.call(cursor);
+            let record = transport::end_call();
+            let now = Instant::now();
+            for conn in &record.opened {
+                self.send(PollEvent::Connected {
+                    poller: self.poller,
+                    at: now,
+                    conn: *conn,
+                });
+            }
+            if self.stopping() {
+                return Outcome::Stopped;
+            }
+            let connection = self.connection_use(&record);
+            match result {
+                Ok(raw) if is_answer(raw.status) => {
+                    return self.answer(raw, cursor, sent, connection, &record, stale_retries);
+                }
+                Ok(raw) => {
+                    let failure = self.status_failure(&raw, sent, connection, &record, backoff);
+                    return Outcome::Failed(Box::new(PollFailure {
+                        stale_retries,
+                        ..failure
+                    }));
+                }
+                Err(e) => {
+                    let kind = classify(&e);
+                    if record.reused()
+                        && record.wire_in == 0
+                        && matches!(kind, ErrorKind::ConnectionLost | ErrorKind::Protocol)
+                        && profile.is_replayable()
+                        && stale_retries < max_stale
+                    {
+                        stale_retries += 1;
+                        log::debug!(
+                            "poller {}: stale connection {:?}: {e}; retrying",
+                            self.poller,
+                            record.connection
+                        );
+                        self.send(PollEvent::StaleRetry {
+                            poller: self.poller,
+                            at: now,
+                            connection: record.connection,
+                            error: self.mask(&e.to_string()),
+                        });
+                        continue;
+                    }
+                    let (message, kind) = self.describe_error(&e, kind);
+                    return Outcome::Failed(Box::new(PollFailure {
+                        poller: self.poller,
+                        at: now,
+                        kind,
+                        status: None,
+                        message,
+                        elapsed: now - sent,
+                        backoff: backoff.next_delay(),
+                        retry_after: false,
+                        attempt: backoff.failures(),
+                        stale_retries,
+                        connection,
+                        wire_in: record.wire_in,
+                        wire_out: record.wire_out,
+                    }));
+                }
+            }
+        }
+    }
+
+    fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
+        let facts = record.connection.and_then(|id| {
+            let requests = self.metrics.count_request(id);
+            self.metrics.connection(id).map(|f| (requests, f))
+        });
+        ConnectionUse {
+            id: record.connection,
+            reused: record.reused(),
+            requests: facts.map_or(1, |(r, _)| r),
+            age: facts.map_or(Duration::ZERO, |(_, f)| f.opened.elapsed()),
+        }
+    }
+
+    fn answer(
+        &self,
+        raw: RawAnswer,
+        cursor: &mut Cursor,
+        sent: Instant,
+        connection: ConnectionUse,
+        record: &CallRecord,
+        stale_retries: u32,
+    ) -> Outcome {
+        let received = Instant::now();
+        let received_wall = SystemTime::now();
+        let interp = interpret(
+            &self.profile,
+            cursor,
+            raw.status,
+            &raw.headers,
+            &raw.body,
+            received_wall,
+        );
+        // On a cursor problem `interpret` hands back the old cursor.
+        *cursor = interp.cursor;
+        let response = PollResponse {
+            poller: self.poller,
+            sent,
+            received,
+            received_wall,
+            hold: received - sent,
+            status: raw.status,
+            kind: interp.kind,
+            connection,
+            stale_retries,
+            body_bytes: raw.body.len() as u64,
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+            headers: raw.headers,
+            events: interp.events,
+            cursor: self.mask(&cursor.describe()),
+            problem: interp.problem.map(|p| self.mask(&p)),
+        };
+        Outcome::Answer(Box::new(response), interp.cursor_stuck)
+    }
+
+    fn status_failure(
+        &self,
+        raw: &RawAnswer,
+        sent: Instant,
+        connection: ConnectionUse,
+        record: &CallRecord,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let now = Instant::now();
+        let reason = ureq::http::StatusCode::from_u16(raw.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let excerpt: String = String::from_utf8_lossy(&raw.body)
+            .chars()
+            .take(ERROR_BODY_EXCERPT)
+            .collect();
+        let excerpt = excerpt.trim();
+        let mut message = format!("HTTP {} {reason}", raw.status);
+        if !excerpt.is_empty() {
+            message.push_str(": ");
+            message.push_str(excerpt);
+        }
+        let jittered = backoff.next_delay();
+        let retry_after = header(&raw.headers, "retry-after")
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        if let Some(d) = retry_after {
+            message.push_str(&format!(" (server asked to retry after {} s)", d.as_secs()));
+        }
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind: ErrorKind::HttpStatus,
+            status: Some(raw.status),
+            message: self.mask(&message),
+            elapsed: now - sent,
+            backoff: retry_after.unwrap_or(jittered),
+            retry_after: retry_after.is_some(),
+            attempt: backoff.failures(),
+            stale_retries: 0,
+            connection,
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+        }
+    }
+
+    /// Send one request and read the whole answer (up to the body limit).
+    fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
+        let profile = &*self.profile;
+        let url = profile
+            .poll_url(cursor)
+            .map_err(|e| ureq::Error::BadUri(e.to_string()))?;
+        let mut builder = ureq::http::Request::builder()
+            .method(profile.method.as_str())
+            .uri(url.as_str());
+        for h in &profile.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_str());
+        }
+        for (name, value) in profile.cursor.request_headers(cursor) {
+            builder = builder.header(name, value);
+        }
+        if !profile.keep_alive {
+            builder = builder.header("Connection", "close");
+        }
+        let body = profile.body.clone().unwrap_or_default().into_bytes();
+        let request = builder.body(body)?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(profile.client_timeout()))
+            .build();
+        let mut response = self.agent.run(request)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(profile.max_body_bytes)
+            .read_to_vec()?;
+        Ok(RawAnswer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A clear, secret-free message for a transport error.
+    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
+        let profile = &*self.profile;
+        let target = profile
+            .parsed_url()
+            .ok()
+            .map(|u| {
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or("?"),
+                    u.port_or_known_default().unwrap_or(0)
+                )
+            })
+            .unwrap_or_default();
+        let message = match kind {
+            ErrorKind::ConnectRefused => {
+                format!("connection refused by {target}: is the server running?")
+            }
+            ErrorKind::HostNotFound => format!("host of {target} not found (DNS lookup failed)"),
+            ErrorKind::ConnectTimeout => format!(
+                "could not connect to {target} within {} s",
+                transport::CONNECT_TIMEOUT.as_secs()
+            ),
+            ErrorKind::Timeout => format!(
+                "no complete answer within the client timeout of {:.1} s (hold {} s + margin)",
+                profile.client_timeout().as_secs_f64(),
+                profile.hold_s
+            ),
+            ErrorKind::BodyTooLarge => format!(
+                "answer body larger than this profile's limit of {} bytes; stopped reading",
+                profile.max_body_bytes
+            ),
+            ErrorKind::Tls => format!(
+                "TLS with {target} failed: {e}. A self-signed test server needs \
+                 'accept invalid certificates' in the profile"
+            ),
+            ErrorKind::ConnectionLost => format!("connection to {target} lost: {e}"),
+            ErrorKind::Protocol => format!("{target} sent something that is not HTTP: {e}"),
+            _ => e.to_string(),
+        };
+        (self.mask(&message), kind)
+    }
+}
+
+/// Statuses whose body is read as an answer (2xx, and the "nothing new" ones).
+fn is_answer(status: u16) -> bool {
+    (200..300).contains(&status) || status == 304 || status == 408
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The kind of a transport error.
+#[must_use]
+pub fn classify(e: &ureq::Error) -> ErrorKind {
+    use ureq::Error as E;
+    match e {
+        E::HostNotFound => ErrorKind::HostNotFound,
+        E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
+        E::Timeout(_) | E::BodyStalled => ErrorKind::Timeout,
+        E::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
+            _ => ErrorKind::Other,
+        },
+        E::ConnectionFailed => ErrorKind::ConnectRefused,
+        E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
+        E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,
+        E::BadUri(_) | E::Http(_) => ErrorKind::Request,
+        _ => ErrorKind::Other,
+    }
+}

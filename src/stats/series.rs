@@ -1,0 +1,285 @@
+//! The rolling per-second series: one [`SecondBucket`] per second since the origin, kept
+//! continuous (quiet seconds get empty buckets) and capped at a fixed number of seconds.
+
+use std::collections::VecDeque;
+
+use super::hist::Hist;
+
+/// What happened during one whole second of the session.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SecondBucket {
+    /// Whole seconds since the origin.
+    pub second: u64,
+    /// Completed polls (answers and failures).
+    pub polls: u32,
+    /// Events received.
+    pub events: u32,
+    /// Answers without events.
+    pub empty: u32,
+    /// Failed polls.
+    pub errors: u32,
+    pub new_connections: u32,
+    /// Answers that came over a reused connection.
+    pub reused_polls: u32,
+    pub stale_retries: u32,
+    /// Bytes on the wire, both ways.
+    pub wire_bytes: u64,
+    /// Session totals as of the end of this second.
+    pub cumulative_new_connections: u64,
+    pub cumulative_reused_polls: u64,
+    /// Event latency percentiles over the events received in this second.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+}
+
+impl SecondBucket {
+    /// Add the counts of `delta` (its `second`, cumulative and latency fields are ignored).
+    fn add(&mut self, delta: &SecondBucket) {
+        self.polls = self.polls.saturating_add(delta.polls);
+        self.events = self.events.saturating_add(delta.events);
+        self.empty = self.empty.saturating_add(delta.empty);
+        self.errors = self.errors.saturating_add(delta.errors);
+        self.new_connections = self.new_connections.saturating_add(delta.new_connections);
+        self.reused_polls = self.reused_polls.saturating_add(delta.reused_polls);
+        self.stale_retries = self.stale_retries.saturating_add(delta.stale_retries);
+        self.wire_bytes = self.wire_bytes.saturating_add(delta.wire_bytes);
+    }
+
+    fn add_cumulative(&mut self, delta: &SecondBucket) {
+        self.cumulative_new_connections = self
+            .cumulative_new_connections
+            .saturating_add(u64::from(delta.new_connections));
+        self.cumulative_reused_polls = self
+            .cumulative_reused_polls
+            .saturating_add(u64::from(delta.reused_polls));
+    }
+}
+
+/// Per-second buckets, newest last.
+#[derive(Clone, Debug)]
+pub(super) struct SecondSeries {
+    buckets: VecDeque<SecondBucket>,
+    cap: usize,
+    /// The newest second seen, even when the cap keeps no buckets.
+    newest: Option<u64>,
+    /// Running totals (also counts events whose bucket has scrolled out).
+    totals: SecondBucket,
+    /// Latencies of the events received in the newest second only, so memory stays fixed.
+    latency: Hist,
+}
+
+impl SecondSeries {
+    pub(super) fn new(cap: usize) -> Self {
+        Self {
+            buckets: VecDeque::with_capacity(cap.min(4096)),
+            cap,
+            newest: None,
+            totals: SecondBucket::default(),
+            latency: Hist::small(),
+        }
+    }
+
+    pub(super) fn buckets(&self) -> &VecDeque<SecondBucket> {
+        &self.buckets
+    }
+
+    /// Count `delta` in the bucket of `second`, and `latencies_ms` in that second's latency
+    /// percentiles when it is the newest second. A second older than the newest (events
+    /// from different pollers can arrive slightly out of order) still gets its counts, and
+    /// the cumulative totals of later buckets move with them; its latency percentiles,
+    /// already final, do not.
+    pub(super) fn add(
+        &mut self,
+        second: u64,
+        delta: &SecondBucket,
+        latencies_ms: impl IntoIterator<Item = f64>,
+    ) {
+        if self.newest.is_none_or(|newest| second > newest) {
+            self.start_second(second);
+        }
+        self.totals.add_cumulative(delta);
+        let is_newest = self.newest == Some(second);
+        let Some(front) = self.buckets.front().map(|b| b.second) else {
+            return;
+        };
+        let Some(index) = second
+            .checked_sub(front)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            // Older than the window: only the running totals keep it.
+            for b in &mut self.buckets {
+                b.add_cumulative(delta);
+            }
+            return;
+        };
+        for (i, b) in self.buckets.iter_mut().enumerate().skip(index) {
+            if i == index {
+                b.add(delta);
+            }
+            b.add_cumulative(delta);
+        }
+        if is_newest {
+            let mut any = false;
+            for ms in latencies_ms {
+                self.latency.record_ms(ms);
+                any = true;
+            }
+            if any && let Some(b) = self.buckets.back_mut() {
+                (b.latency_p50_ms, b.latency_p99_ms) = self.latency.p50_p99_ms();
+            }
+        }
+    }
+
+    /// Open the bucket for `second`, newer than any so far, after empty buckets for the
+    /// quiet seconds in between (at most `cap` of them, so a long gap allocates nothing
+    /// that would be dropped at once).
+    fn start_second(&mut self, second: u64) {
+        self.newest = Some(second);
+        self.latency.reset();
+        if self.cap == 0 {
+            return;
+        }
+        let window_start = second.saturating_sub(u64::try_from(self.cap).unwrap_or(u64::MAX) - 1);
+        let first = match self.buckets.back() {
+            Some(last) => last.second.saturating_add(1).max(window_start),
+            None => second,
+        };
+        for s in first..=second {
+            self.buckets.push_back(SecondBucket {
+                second: s,
+                // Totals before the event that opens the second; `add` counts it.
+                cumulative_new_connections: self.totals.cumulative_new_connections,
+                cumulative_reused_polls: self.totals.cumulative_reused_polls,
+                ..SecondBucket::default()
+            });
+        }
+        while self.buckets.len() > self.cap {
+            self.buckets.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> SecondBucket {
+        SecondBucket {
+            new_connections: 1,
+            ..SecondBucket::default()
+        }
+    }
+
+    fn seconds(s: &SecondSeries) -> Vec<u64> {
+        s.buckets().iter().map(|b| b.second).collect()
+    }
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() <= b * 0.01)
+    }
+
+    #[test]
+    fn quiet_seconds_get_empty_buckets_carrying_totals() {
+        let mut s = SecondSeries::new(100);
+        s.add(2, &conn(), []);
+        s.add(5, &conn(), []);
+        assert_eq!(seconds(&s), [2, 3, 4, 5], "starts at the first second seen");
+        let b = s.buckets();
+        assert_eq!(
+            b[1],
+            SecondBucket {
+                second: 3,
+                cumulative_new_connections: 1,
+                ..SecondBucket::default()
+            }
+        );
+        assert_eq!(
+            (b[3].new_connections, b[3].cumulative_new_connections),
+            (1, 2)
+        );
+    }
+
+    #[test]
+    fn capped_even_across_a_long_gap() {
+        let mut s = SecondSeries::new(10);
+        for second in 0..25 {
+            s.add(second, &conn(), []);
+        }
+        assert_eq!(seconds(&s), (15..25).collect::<Vec<_>>());
+        assert_eq!(s.buckets()[9].cumulative_new_connections, 25);
+
+        // Hours of silence: only the last 10 seconds are created, still continuous.
+        s.add(7200, &conn(), []);
+        assert_eq!(seconds(&s), (7191..=7200).collect::<Vec<_>>());
+        assert_eq!(s.buckets()[0].cumulative_new_connections, 25);
+        assert_eq!(s.buckets()[9].cumulative_new_connections, 26);
+
+        s.add(u64::MAX, &conn(), []);
+        assert_eq!(s.buckets().len(), 10);
+        assert_eq!(s.buckets()[9].second, u64::MAX);
+    }
+
+    #[test]
+    fn late_events_land_in_their_own_second() {
+        let mut s = SecondSeries::new(100);
+        s.add(3, &conn(), []);
+        // Another poller's event from before the window: only the totals keep it.
+        s.add(1, &conn(), []);
+        assert_eq!(seconds(&s), [3]);
+        assert_eq!(s.buckets()[0].cumulative_new_connections, 2);
+        s.add(5, &conn(), []);
+        s.add(3, &conn(), []);
+        let counts: Vec<(u64, u32, u64)> = s
+            .buckets()
+            .iter()
+            .map(|b| (b.second, b.new_connections, b.cumulative_new_connections))
+            .collect();
+        assert_eq!(counts, [(3, 2, 3), (4, 0, 3), (5, 1, 4)]);
+    }
+
+    #[test]
+    fn latency_of_the_newest_second_is_current_and_then_final() {
+        let mut s = SecondSeries::new(100);
+        let none = SecondBucket::default();
+        s.add(0, &none, [10.0]);
+        assert!(close(s.buckets()[0].latency_p50_ms, 10.0));
+        s.add(0, &none, [30.0, 30.0, f64::NAN]);
+        assert!(
+            close(s.buckets()[0].latency_p50_ms, 30.0),
+            "updated at once"
+        );
+        s.add(1, &none, [500.0]);
+        // Late latencies do not touch a finished second.
+        s.add(0, &none, [1.0, 1.0, 1.0, 1.0]);
+        s.add(2, &none, []);
+        let b = s.buckets();
+        assert!(close(b[0].latency_p50_ms, 30.0));
+        assert!(close(b[1].latency_p50_ms, 500.0), "only its own events");
+        assert!(close(b[1].latency_p99_ms, 500.0));
+        assert_eq!((b[2].latency_p50_ms, b[2].latency_p99_ms), (None, None));
+    }
+
+    #[test]
+    fn zero_cap_keeps_nothing() {
+        let mut s = SecondSeries::new(0);
+        s.add(0, &conn(), [1.0]);
+        s.add(9, &conn(), []);
+        assert!(s.buckets().is_empty());
+    }
+
+    #[test]
+    fn counts_saturate() {
+        let mut s = SecondSeries::new(2);
+        let big = SecondBucket {
+            polls: u32::MAX,
+            wire_bytes: u64::MAX,
+            new_connections: u32::MAX,
+            ..SecondBucket::default()
+        };
+        s.add(0, &big, []);
+        s.add(0, &big, []);
+        let b = s.buckets()[0];
+        assert_eq!((b.polls, b.wire_bytes), (u32::MAX, u64::MAX));
+        assert_eq!(b.cumulative_new_connections, 2 * u64::from(u32::MAX));
+    }
+}

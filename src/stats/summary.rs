@@ -1,0 +1,140 @@
+//! The end-of-run [`Summary`]: every figure of a [`Stats`] as plain, serializable data
+//! (the CLI's `--json` output; key names are part of that interface).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::Stats;
+
+/// Figures for a whole session, from [`Stats::summary`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Completed polls: answers plus failures (stale retries are not polls).
+    pub polls: u64,
+    /// Events received.
+    pub events: u64,
+    /// Answers without events.
+    pub empty_polls: u64,
+    /// Failed polls.
+    pub errors: u64,
+    /// TCP connections opened.
+    pub new_connections: u64,
+    /// Answers that came over a reused connection.
+    pub reused_connections: u64,
+    /// `reused_connections` / answers; `None` before the first answer.
+    pub reuse_ratio: Option<f64>,
+    pub stale_retries: u64,
+    pub tls_handshakes: u64,
+    /// TCP connect time, summed over all new connections.
+    pub connect_ms_total: f64,
+    /// TLS handshake time, summed.
+    pub tls_ms_total: f64,
+    /// Reused answers × the median cost (connect + TLS) of a new connection.
+    pub handshake_ms_saved: f64,
+    /// Hold time (request sent → whole answer read) over all answers.
+    pub hold_ms_p50: Option<f64>,
+    pub hold_ms_p99: Option<f64>,
+    /// Hold time over answers with events.
+    pub hold_ms_events_p50: Option<f64>,
+    pub hold_ms_events_p99: Option<f64>,
+    /// Hold time over empty answers.
+    pub hold_ms_empty_p50: Option<f64>,
+    pub hold_ms_empty_p99: Option<f64>,
+    /// Longest hold of any answer.
+    pub max_poll_ms: Option<f64>,
+    /// Receive time minus server timestamp, over events that carry one.
+    pub event_latency_ms_p50: Option<f64>,
+    pub event_latency_ms_p99: Option<f64>,
+    /// Events whose latency was negative (the server's clock is ahead); counted as 0 ms.
+    pub clock_skewed_events: u64,
+    /// Events skipped over by sequence gaps, per poller.
+    pub lost_events: u64,
+    /// Events whose sequence number was not above the poller's last one.
+    pub duplicate_events: u64,
+    /// Seconds from the origin to the summary.
+    pub duration_s: f64,
+    pub polls_per_s: f64,
+    pub events_per_s: f64,
+    pub body_bytes: u64,
+    pub wire_bytes_in: u64,
+    pub wire_bytes_out: u64,
+    /// Count per HTTP status ("200", "503", …), answers and failed statuses alike.
+    pub statuses: BTreeMap<String, u64>,
+    /// Count per error kind ([`crate::poll::event::ErrorKind::name`]).
+    pub errors_by_kind: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Every figure so far; `now` sets `duration_s` (and so the rates).
+    #[must_use]
+    pub fn summary(&self, now: Instant) -> Summary {
+        let c = &self.counts;
+        let duration_s = now.saturating_duration_since(self.origin).as_secs_f64();
+        let per_s = |n: u64| {
+            if duration_s > 0.0 {
+                n as f64 / duration_s
+            } else {
+                0.0
+            }
+        };
+        let (hold_ms_p50, hold_ms_p99) = self.hold_all.p50_p99_ms();
+        let (hold_ms_events_p50, hold_ms_events_p99) = self.hold_events.p50_p99_ms();
+        let (hold_ms_empty_p50, hold_ms_empty_p99) = self.hold_empty.p50_p99_ms();
+        let (event_latency_ms_p50, event_latency_ms_p99) = self.latency.p50_p99_ms();
+        Summary {
+            polls: c.polls,
+            events: c.events,
+            empty_polls: c.empty_polls,
+            errors: c.errors,
+            new_connections: c.new_connections,
+            reused_connections: c.reused_polls,
+            reuse_ratio: self.reuse_ratio(),
+            stale_retries: c.stale_retries,
+            tls_handshakes: c.tls_handshakes,
+            connect_ms_total: ms(self.connect_total),
+            tls_ms_total: ms(self.tls_total),
+            handshake_ms_saved: self.handshake_ms_saved(),
+            hold_ms_p50,
+            hold_ms_p99,
+            hold_ms_events_p50,
+            hold_ms_events_p99,
+            hold_ms_empty_p50,
+            hold_ms_empty_p99,
+            max_poll_ms: self.max_hold.map(ms),
+            event_latency_ms_p50,
+            event_latency_ms_p99,
+            clock_skewed_events: c.clock_skewed_events,
+            lost_events: c.lost_events,
+            duplicate_events: c.duplicate_events,
+            duration_s,
+            polls_per_s: per_s(c.polls),
+            events_per_s: per_s(c.events),
+            body_bytes: c.body_bytes,
+            wire_bytes_in: c.wire_in,
+            wire_bytes_out: c.wire_out,
+            statuses: self
+                .statuses
+                .iter()
+                .map(|(status, n)| (status.to_string(), *n))
+                .collect(),
+            errors_by_kind: self
+                .errors_by_kind
+                .iter()
+                .map(|(kind, n)| (kind.name().to_owned(), *n))
+                .collect(),
+        }
+    }
+
+    /// Reused answers × the median new-connection cost, in milliseconds.
+    fn handshake_ms_saved(&self) -> f64 {
+        self.connection_cost
+            .quantile_ms(0.5)
+            .map_or(0.0, |median| self.counts.reused_polls as f64 * median)
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
