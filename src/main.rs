@@ -1,1 +1,92 @@
-fn main() {}
+//! `pollscope`: parse the command line, set up logging, run the chosen face.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pollscope::cli::{Cli, Command, DemoServerArgs};
+use pollscope::demo_server::{self, DemoServerConfig};
+use pollscope::headless::{self, Output, WatchOptions};
+use pollscope::profile_store::{ProfileStore, config_dir};
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pollscope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `RUST_LOG` picks the level (default: warnings). The HTTP stack's own logs are capped
+/// at warnings whatever `RUST_LOG` says: at debug level they print request URLs and
+/// headers, which may carry tokens.
+fn init_logging() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .filter_module("ureq", log::LevelFilter::Warn)
+        .filter_module("ureq_proto", log::LevelFilter::Warn)
+        .filter_module("rustls", log::LevelFilter::Warn)
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None | Some(Command::Gui) => gui(),
+        Some(Command::DemoServer(args)) => demo(&args),
+        Some(Command::Watch(args)) => {
+            let profile = args.to_profile()?;
+            let opts = WatchOptions {
+                duration: args.duration,
+                output: if args.json {
+                    Output::Json
+                } else {
+                    Output::Human
+                },
+                ..WatchOptions::default()
+            };
+            headless::watch(profile, &opts)?;
+            Ok(())
+        }
+        Some(Command::Profiles) => {
+            let store = ProfileStore::open(&config_dir()?)?;
+            if store.profiles.is_empty() {
+                println!("no profiles in {}", store.path().display());
+            }
+            for p in &store.profiles {
+                println!(
+                    "{:<24} {} ({} poller(s), keep-alive {})",
+                    p.name,
+                    pollscope::redact::url(&p.url),
+                    p.pollers,
+                    if p.keep_alive { "on" } else { "off" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
+    let config = DemoServerConfig {
+        addr: args.addr,
+        rate_per_s: args.rate,
+        history: args.history,
+        ..DemoServerConfig::default()
+    };
+    demo_server::run_forever(config)?;
+    Ok(())
+}
+
+/// Until the desktop app lands: start the demo server in-process and watch it.
+fn gui() -> anyhow::Result<()> {
+    let server = demo_server::DemoServer::start(DemoServerConfig {
+        rate_per_s: 5.0,
+        ..DemoServerConfig::default()
+    })?;
+    let mut profile = pollscope::profile::Profile::for_demo("Demo", &server.events_url());
+    profile.pollers = 2;
+    headless::watch(profile, &WatchOptions::default())?;
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! The command-line face: run a profile without a window, print a line per poll result
+//! and a summary (text or one JSON object).
+//!
+//! A thin layer over [`crate::poll::Session`] and [`crate::stats::Stats`]; no egui.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use crossbeam_channel::RecvTimeoutError;
+
+use crate::poll::{AnswerKind, ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session};
+use crate::profile::Profile;
+use crate::redact;
+use crate::stats::{Stats, StatsConfig, Summary};
+
+/// How a watch run prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Live lines and a text summary on stdout.
+    Human,
+    /// Exactly one JSON object on stdout at the end.
+    Json,
+}
+
+/// Options for [`watch`].
+#[derive(Clone, Debug)]
+pub struct WatchOptions {
+    /// Stop after this long; `None` = until Ctrl-C.
+    pub duration: Option<Duration>,
+    pub output: Output,
+    /// At most this many poll lines per second (the rest are summarised).
+    pub max_lines_per_s: u32,
+    /// Seconds between progress lines.
+    pub progress_every: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self {
+            duration: None,
+            output: Output::Human,
+            max_lines_per_s: 40,
+            progress_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct WatchReport {
+    pub summary: Summary,
+    /// Connections the transport opened (must equal `summary.new_connections`).
+    pub tcp_connects: u64,
+}
+
+/// Errors that end a run before its duration: nothing ever reached the server.
+fn fatal_before_success(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::ConnectRefused
+            | ErrorKind::HostNotFound
+            | ErrorKind::ConnectTimeout
+            | ErrorKind::Tls
+            | ErrorKind::Request
+    )
+}
+
+/// Run `profile` headless until the duration passes or Ctrl-C, printing as `opts` says.
+/// Fails (for a non-zero exit) when the URL cannot be reached at all.
+pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchReport> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = Arc::clone(&interrupted);
+        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+            log::debug!("no Ctrl-C handler: {e}");
+        }
+    }
+    let pollers = profile.pollers;
+    let keep_alive = profile.keep_alive;
+    let shown_url = redact::url(&profile.url);
+    let mut session = Session::start(profile, crate::poll::no_waker())?;
+    let origin = session.started();
+    let mut stats = Stats::new(origin, StatsConfig::default());
+    let mut printer = Printer::new(opts, origin);
+    if opts.output == Output::Human {
+        printer.line(&format!(
+            "watching {shown_url} with {pollers} poller(s), keep-alive {}{}",
+            if keep_alive { "on" } else { "off" },
+            opts.duration
+                .map(|d| format!(", for {}", humantime::format_duration(d)))
+                .unwrap_or_default()
+        ));
+    }
+    let deadline = opts.duration.map(|d| origin + d);
+    let mut answered = false;
+    let mut fatal: Option<String> = None;
+    let mut problems_seen = std::collections::HashSet::new();
+    loop {
+        if interrupted.load(Ordering::Relaxed) {
+            break;
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+        let wait = deadline
+            .map_or(Duration::from_millis(200), |d| d - now)
+            .min(Duration::from_millis(200));
+        match session.events().recv_timeout(wait) {
+            Ok(event) => {
+                stats.record(&event);
+                match &event {
+                    PollEvent::Response(r) => {
+                        answered = true;
+                        if let Some(p) = &r.problem
+                            && problems_seen.insert(p.clone())
+                        {
+                            printer.warn(&format!("p{}: {p}", r.poller));
+                        }
+                        printer.response(r);
+                    }
+                    PollEvent::Failed(f) => {
+                        if !answered && fatal_before_success(f.kind) {
+                            fatal = Some(f.message.clone());
+                            break;
+                        }
+                        printer.failure(f);
+                    }
+                    PollEvent::StaleRetry {
+                        poller,
+                        connection,
+                        error,
+                        ..
+                    } => printer.stale(*poller, *connection, error),
+                    _ => {}
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        printer.progress(&stats);
+    }
+    let end = Instant::now();
+    session.stop();
+    // Count what arrived while stopping (answers already on their way).
+    for event in session.events().try_iter() {
+        stats.record(&event);
+    }
+    if let Some(message) = fatal {
+        bail!("cannot reach {shown_url}: {message}");
+    }
+    let summary = stats.summary(end);
+    let report = WatchReport {
+        tcp_connects: session.metrics().tcp_connects(),
+        summary,
+    };
+    match opts.output {
+        Output::Json => {
+            let mut v = serde_json::to_value(&report.summary).context("summary to JSON")?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("url".to_owned(), shown_url.into());
+                obj.insert("pollers".to_owned(), pollers.into());
+                obj.insert("keep_alive".to_owned(), keep_alive.into());
+            }
+            println!("{v}");
+        }
+        Output::Human => {
+            print_summary(&report.summary, pollers, keep_alive);
+        }
+    }
+    Ok(report)
+}
+
+/// Prints live lines with a per-second cap.
+struct Printer {
+    human: bool,
+    origin: Instant,
+    max_per_s: u32,
+    second: u64,
+    printed: u32,
+    skipped: u64,
+    progress_every: Duration,
+    last_progress: Instant,
+}
+
+impl Printer {
+    fn new(opts: &WatchOptions, origin: Instant) -> Self {
+        Self {
+            human: opts.output == Output::Human,
+            origin,
+            max_per_s: opts.max_lines_per_s,
+            second: 0,
+            printed: 0,
+            skipped: 0,
+            progress_every: opts.progress_every,
+            last_progress: origin,
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut out = io::stdout().lock();
+        // A closed stdout (`| head`) must not kill the run: the summary matters less
+        // than not panicking.
+        if writeln!(out, "{text}").is_err() {
+            self.human = false;
+        }
+    }
+
+    fn warn(&mut self, text: &str) {
+        eprintln!("warning: {text}");
+    }
+
+    fn t(&self, at: Instant) -> f64 {
+        (at - self.origin).as_secs_f64()
+    }
+
+    /// Whether another poll line fits in this second.
+    fn admit(&mut self, at: Instant) -> bool {
+        if !self.human {
+            return false;
+        }
+        let s = (at - self.origin).as_secs();
+        if s != self.second {
+            if self.skipped > 0 {
+                let n = self.skipped;
+                self.skipped = 0;
+                self.line(&format!(
+                    "        … {n} more poll results in second {}",
+                    self.second
+                ));
+            }
+            self.second = s;
+            self.printed = 0;
+        }
+        if self.printed < self.max_per_s {
+            self.printed += 1;
+            true
+        } else {
+            self.skipped += 1;
+            false
+        }
+    }
+
+    fn response(&mut self, r: &PollResponse) {
+        if !self.admit(r.received) {
+            return;
+        }
+        let what = match r.kind {
+            AnswerKind::Empty => "empty".to_owned(),
+            AnswerKind::Events => format!("{} event(s)", r.events.len()),
+        };
+        let conn = match (r.connection.id, r.connection.reused) {
+            (Some(id), true) => format!("conn #{id} reused ({} req)", r.connection.requests),
+            (Some(id), false) => format!("conn #{id} NEW"),
+            (None, _) => "conn ?".to_owned(),
+        };
+        let preview = r
+            .events
+            .last()
+            .map(|e| preview(&e.payload))
+            .unwrap_or_default();
+        let text = format!(
+            "{:>8.3}s p{:<3} {} held {:>7.3}s  {:<12} {:>7} B  {:<24} cursor {}  {}",
+            self.t(r.received),
+            r.poller,
+            r.status,
+            r.hold.as_secs_f64(),
+            what,
+            r.wire_in,
+            conn,
+            r.cursor,
+            preview
+        );
+        self.line(text.trim_end());
+    }
+
+    fn failure(&mut self, f: &PollFailure) {
+        if !self.human {
+            return;
+        }
+        let text = format!(
+            "{:>8.3}s p{:<3} ERR {} — retry in {:.1}s{}",
+            self.t(f.at),
+            f.poller,
+            f.message,
+            f.backoff.as_secs_f64(),
+            if f.retry_after { " (Retry-After)" } else { "" }
+        );
+        self.line(&text);
+    }
+
+    fn stale(&mut self, poller: usize, connection: Option<u64>, error: &str) {
+        if !self.admit(Instant::now()) {
+            return;
+        }
+        let conn = connection.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
+        self.line(&format!(
+            "          p{poller:<3} stale connection {conn} ({error}); retried on another"
+        ));
+    }
+
+    fn progress(&mut self, stats: &Stats) {
+        if !self.human || self.last_progress.elapsed() < self.progress_every {
+            return;
+        }
+        self.last_progress = Instant::now();
+        let ratio = stats
+            .reuse_ratio()
+            .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0));
+        self.line(&format!(
+            "[{:.0}s] polls {} events {} empty {} errors {} | TCP connects {} reused polls {} ({ratio}) stale retries {} lost {}",
+            self.origin.elapsed().as_secs_f64(),
+            stats.polls(),
+            stats.events(),
+            stats.empty_polls(),
+            stats.errors(),
+            stats.new_connections(),
+            stats.reused_polls(),
+            stats.stale_retries(),
+            stats.lost_events(),
+        ));
+    }
+}
+
+/// A one-line preview of an event payload.
+fn preview(p: &Payload) -> String {
+    let text = match p {
+        Payload::Json(v) => v.to_string(),
+        Payload::Text(t) => t.replace(['\n', '\r'], " "),
+    };
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(ms) if ms >= 1000.0 => format!("{:.2} s", ms / 1000.0),
+        Some(ms) => format!("{ms:.2} ms"),
+    }
+}
+
+fn print_summary(s: &Summary, pollers: u32, keep_alive: bool) {
+    let ratio = s
+        .reuse_ratio
+        .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0));
+    let statuses: Vec<String> = s.statuses.iter().map(|(k, v)| format!("{k}×{v}")).collect();
+    let errors: Vec<String> = s
+        .errors_by_kind
+        .iter()
+        .map(|(k, v)| format!("{k}×{v}"))
+        .collect();
+    println!();
+    println!(
+        "Summary: {:.1} s, {pollers} poller(s), keep-alive {}",
+        s.duration_s,
+        if keep_alive { "on" } else { "off" }
+    );
+    println!(
+        "  polls        {} ({:.1}/s): {} with events, {} empty (held until timeout), {} errors",
+        s.polls,
+        s.polls_per_s,
+        s.polls.saturating_sub(s.empty_polls + s.errors),
+        s.empty_polls,
+        s.errors
+    );
+    println!("  events       {} ({:.1}/s)", s.events, s.events_per_s);
+    println!(
+        "  connections  {} new TCP connection(s), {} poll(s) on reused connections ({ratio} reuse), {} stale retries",
+        s.new_connections, s.reused_connections, s.stale_retries
+    );
+    println!(
+        "  handshakes   TCP connect {:.2} ms total, {} TLS handshake(s) {:.2} ms; saved by reuse ≈ {:.2} ms",
+        s.connect_ms_total, s.tls_handshakes, s.tls_ms_total, s.handshake_ms_saved
+    );
+    println!(
+        "  hold         p50 {}, p99 {} (with events p50 {}; empty p50 {})",
+        ms(s.hold_ms_p50),
+        ms(s.hold_ms_p99),
+        ms(s.hold_ms_events_p50),
+        ms(s.hold_ms_empty_p50)
+    );
+    println!(
+        "  latency      p50 {}, p99 {}",
+        ms(s.event_latency_ms_p50),
+        ms(s.event_latency_ms_p99)
+    );
+    println!(
+        "  lost events  {} ({} duplicates)",
+        s.lost_events, s.duplicate_events
+    );
+    println!(
+        "  bytes        {} on the wire in, {} out, {} of bodies",
+        s.wire_bytes_in, s.wire_bytes_out, s.body_bytes
+    );
+    if !statuses.is_empty() {
+        println!("  statuses     {}", statuses.join(" "));
+    }
+    if !errors.is_empty() {
+        println!("  errors       {}", errors.join(" "));
+    }
+}

@@ -1,0 +1,318 @@
+//! The long-poll engine against the real demo server over loopback sockets.
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
+
+use std::time::{Duration, Instant};
+
+use pollscope::demo_server::{DemoServer, DemoServerConfig, Fault};
+use pollscope::poll::{AnswerKind, PollEvent, Session, no_waker};
+use pollscope::profile::Profile;
+use pollscope::stats::{Stats, StatsConfig};
+
+fn server(fault: Fault) -> DemoServer {
+    DemoServer::start(DemoServerConfig {
+        fault,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server starts")
+}
+
+fn demo_profile(server: &DemoServer, pollers: u32, hold_s: u32) -> Profile {
+    let mut p = Profile::for_demo("test", &server.events_url());
+    p.pollers = pollers;
+    p.hold_s = hold_s;
+    p
+}
+
+/// Feed the session's events into `stats` until `done` says so or `limit` passes.
+/// Returns whether `done` was reached.
+fn drive(
+    session: &Session,
+    stats: &mut Stats,
+    limit: Duration,
+    mut done: impl FnMut(&Stats) -> bool,
+    mut each: impl FnMut(&PollEvent),
+) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) {
+            stats.record(&e);
+            each(&e);
+            if done(stats) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn keep_alive_four_pollers_use_four_connections() {
+    let server = server(Fault::None);
+    // hold 0: the server answers at once, so polls come fast.
+    let mut session = Session::start(demo_profile(&server, 4, 0), no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(30),
+        |s| s.pollers().len() == 4 && s.pollers().iter().all(|p| p.polls >= 200),
+        |_| {},
+    );
+    session.stop();
+    for e in session.events().try_iter() {
+        stats.record(&e);
+    }
+    assert!(
+        reached,
+        "each poller should reach 200 polls: {:?}",
+        stats.pollers()
+    );
+    assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
+    assert_eq!(stats.new_connections(), 4, "client-side connects");
+    assert_eq!(session.metrics().tcp_connects(), 4, "transport connects");
+    assert_eq!(server.stats().accepted_connections, 4, "server accepts");
+    assert!(stats.reused_polls() >= 4 * 199, "{}", stats.reused_polls());
+    assert!(stats.reuse_ratio().unwrap() > 0.99);
+}
+
+#[test]
+fn keep_alive_off_opens_one_connection_per_poll() {
+    let server = server(Fault::None);
+    let mut p = demo_profile(&server, 2, 0);
+    p.keep_alive = false;
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(30),
+        |s| s.polls() >= 100,
+        |_| {},
+    );
+    session.stop();
+    for e in session.events().try_iter() {
+        stats.record(&e);
+    }
+    assert!(reached);
+    assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
+    assert_eq!(stats.reused_polls(), 0);
+    // One connection per poll, plus at most one per poller for polls cut by stop().
+    let conns = stats.new_connections();
+    assert!(
+        (stats.polls()..=stats.polls() + 2).contains(&conns),
+        "{conns}"
+    );
+    assert_eq!(session.metrics().tcp_connects(), conns);
+    assert!(wait_until(Duration::from_secs(2), || server
+        .stats()
+        .accepted_connections
+        == conns));
+}
+
+#[test]
+fn thousand_events_arrive_once_in_order_for_every_poller() {
+    let server = server(Fault::None);
+    let mut session = Session::start(demo_profile(&server, 3, 30), no_waker()).unwrap();
+    // No cursor means "from the tip": publish only once all three are holding.
+    assert!(wait_until(Duration::from_secs(10), || server
+        .stats()
+        .held_requests
+        == 3));
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let publisher = {
+        let url = format!("{}/publish", server.base_url());
+        std::thread::Builder::new()
+            .name("publisher".into())
+            .spawn(move || {
+                let agent = ureq::Agent::new_with_defaults();
+                for i in 0..1000 {
+                    agent
+                        .post(&url)
+                        .send(format!("{{\"i\":{i}}}"))
+                        .expect("publish");
+                }
+            })
+            .unwrap()
+    };
+    let mut seqs: Vec<Vec<i64>> = vec![Vec::new(); 3];
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(60),
+        |s| s.pollers().iter().map(|p| p.events).sum::<u64>() >= 3000,
+        |e| {
+            if let PollEvent::Response(r) = e {
+                seqs[r.poller].extend(r.events.iter().map(|ev| ev.seq.unwrap()));
+            }
+        },
+    );
+    publisher.join().unwrap();
+    session.stop();
+    assert!(
+        reached,
+        "events per poller: {:?}",
+        seqs.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    let first = seqs[0][0];
+    for (poller, got) in seqs.iter().enumerate() {
+        let want: Vec<i64> = (first..first + 1000).collect();
+        assert_eq!(got, &want, "poller {poller}");
+    }
+    assert_eq!(stats.lost_events(), 0);
+    assert_eq!(stats.duplicate_events(), 0);
+    assert_eq!(stats.events(), 3000);
+}
+
+#[test]
+fn a_skipped_sequence_number_is_one_lost_event() {
+    let server = server(Fault::None);
+    let mut p = demo_profile(&server, 1, 30);
+    p.initial_cursor = Some("0".to_owned());
+    for i in 0..5 {
+        server.publish(serde_json::json!({ "i": i }));
+    }
+    server.skip_seq(1);
+    for i in 5..10 {
+        server.publish(serde_json::json!({ "i": i }));
+    }
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(10),
+        |s| s.events() >= 10,
+        |_| {},
+    );
+    session.stop();
+    assert!(reached);
+    assert_eq!(stats.lost_events(), 1);
+    assert_eq!(stats.duplicate_events(), 0);
+}
+
+#[test]
+fn server_closing_reused_connections_causes_retries_not_errors() {
+    let server = server(Fault::CloseOnReuse);
+    let mut session = Session::start(demo_profile(&server, 1, 0), no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut errors = Vec::new();
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(30),
+        |s| s.polls() >= 50,
+        |e| {
+            if let PollEvent::Failed(f) = e {
+                errors.push(f.message.clone());
+            }
+        },
+    );
+    session.stop();
+    for e in session.events().try_iter() {
+        stats.record(&e);
+    }
+    assert!(reached);
+    assert!(errors.is_empty(), "errors reached the user: {errors:?}");
+    assert!(stats.stale_retries() > 0, "stale retries must be counted");
+    // Every poll after the first went through a stale connection, then a fresh one.
+    assert!(stats.stale_retries() >= stats.polls() - 1 - stats.polls() / 5);
+    let conns = stats.new_connections();
+    assert!(wait_until(Duration::from_secs(2), || server
+        .stats()
+        .accepted_connections
+        == conns));
+}
+
+#[test]
+fn stop_during_a_long_hold_returns_within_a_second() {
+    let server = server(Fault::None);
+    let mut session = Session::start(demo_profile(&server, 2, 30), no_waker()).unwrap();
+    assert!(wait_until(Duration::from_secs(10), || server
+        .stats()
+        .held_requests
+        == 2));
+    let t = Instant::now();
+    let left = session.stop();
+    let took = t.elapsed();
+    assert_eq!(left, 0, "all poller threads ended");
+    assert!(took < Duration::from_secs(1), "stop took {took:?}");
+    assert!(
+        session
+            .events()
+            .try_iter()
+            .any(|e| matches!(e, PollEvent::Stopped { .. }))
+    );
+}
+
+#[test]
+fn empty_holds_are_not_events() {
+    let server = server(Fault::None);
+    let mut p = demo_profile(&server, 1, 1);
+    p.hold_param = pollscope::profile::HoldParam::Query {
+        name: "timeout".to_owned(),
+        unit: pollscope::profile::HoldUnit::Seconds,
+    };
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut kinds = Vec::new();
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(10),
+        |s| s.polls() >= 2,
+        |e| {
+            if let PollEvent::Response(r) = e {
+                kinds.push((r.kind, r.hold));
+            }
+        },
+    );
+    session.stop();
+    assert!(reached);
+    assert_eq!(stats.events(), 0);
+    assert_eq!(stats.empty_polls(), stats.polls());
+    for (kind, hold) in kinds {
+        assert_eq!(kind, AnswerKind::Empty);
+        assert!(hold >= Duration::from_millis(900), "held {hold:?}");
+    }
+}
+
+#[test]
+fn dead_server_gives_clear_errors_and_backs_off() {
+    // Bind and drop to find a port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = Profile::for_demo("dead", &format!("http://127.0.0.1:{port}/events"));
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut messages = Vec::new();
+    drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(2),
+        |_| false,
+        |e| {
+            if let PollEvent::Failed(f) = e {
+                messages.push((f.message.clone(), f.backoff));
+            }
+        },
+    );
+    session.stop();
+    assert!(!messages.is_empty());
+    assert!(messages[0].0.contains("connection refused"), "{messages:?}");
+    // Backoff: nowhere near a busy loop (ceilings 0.5, 1, 2 s → at most a handful).
+    assert!(messages.len() <= 8, "{} failures in 2 s", messages.len());
+}
