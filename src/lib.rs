@@ -9,6 +9,7 @@
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
 //! cursor         cursor rules: read the server's cursor, apply it to the next request
 //! transport      the measuring ureq connector: real TCP/TLS connects, bytes, timings
+//! presets        profiles for Nchan, etcd, CouchDB, Consul, Telegram, generic
 //! poll           Session: N named poller threads over one keep-alive agent → PollEvent
 //! stats          pure statistics: counters, histograms, per-second series (bounded)
 //! demo_server    embedded hyper long-poll server: the demo and the tests' peer
@@ -25,6 +26,7 @@ pub mod cursor;
 pub mod demo_server;
 pub mod headless;
 pub mod poll;
+pub mod presets;
 pub mod profile;
 pub mod profile_store;
 pub mod redact;

@@ -192,6 +192,9 @@ pub struct Profile {
     pub max_body_bytes: u64,
     /// Accept invalid TLS certificates (self-signed test servers). Shown as a warning.
     pub accept_invalid_certs: bool,
+    /// Poll the app's embedded demo server: its address is filled into the URL at
+    /// connect time (the port changes from run to run).
+    pub builtin_demo: bool,
 }
 
 impl Default for Profile {
@@ -215,6 +218,7 @@ impl Default for Profile {
             keep_alive: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             accept_invalid_certs: false,
+            builtin_demo: false,
         }
     }
 }
