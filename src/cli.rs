@@ -50,8 +50,12 @@ pub struct WatchArgs {
     /// URL to poll (not needed with --profile).
     pub url: Option<String>,
     /// Start from a saved profile; other flags override its fields.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "preset")]
     pub profile: Option<String>,
+    /// Start from a protocol preset: demo, nchan, etcd-v2, couchdb, consul, telegram,
+    /// generic-json, generic-etag.
+    #[arg(long)]
+    pub preset: Option<String>,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub duration: Option<Duration>,
@@ -135,7 +139,16 @@ impl WatchArgs {
                 };
                 found.clone()
             }
-            (None, Some(url)) => Profile::for_demo("watch", url),
+            (None, Some(url)) => match &self.preset {
+                Some(id) => {
+                    let Some(preset) = crate::presets::by_id(id) else {
+                        let ids: Vec<&str> = crate::presets::all().iter().map(|p| p.id).collect();
+                        anyhow::bail!("no preset {id:?}; presets: {}", ids.join(", "));
+                    };
+                    preset.profile(url)
+                }
+                None => Profile::for_demo("watch", url),
+            },
             (None, None) => anyhow::bail!("give a URL or --profile NAME"),
         };
         if let (Some(_), Some(url)) = (&self.profile, &self.url) {
@@ -260,6 +273,23 @@ mod tests {
         assert!(p.headers[0].secret);
         assert_eq!(p.events_pointer, None);
         assert!(matches!(p.cursor, CursorRule::Header { .. }));
+    }
+
+    #[test]
+    fn presets_apply() {
+        let p = watch(&[
+            "watch",
+            "http://127.0.0.1:2379/v2/keys/k?wait=true",
+            "--preset",
+            "etcd-v2",
+        ])
+        .to_profile()
+        .unwrap();
+        assert!(p.cursor_options.resync.is_some());
+        let e = watch(&["watch", "http://h/", "--preset", "nope"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("etcd-v2"), "{e}");
     }
 
     #[test]

@@ -129,6 +129,14 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
                         }
                         printer.failure(f);
                     }
+                    PollEvent::Resynced(r) => printer.line(&format!(
+                        "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
+                        r.poller,
+                        r.status,
+                        r.from,
+                        r.to,
+                        r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                    )),
                     PollEvent::StaleRetry {
                         poller,
                         connection,
@@ -249,6 +257,7 @@ impl Printer {
             return;
         }
         let what = match r.kind {
+            AnswerKind::Empty if r.cut_by_client => "empty (cut)".to_owned(),
             AnswerKind::Empty => "empty".to_owned(),
             AnswerKind::Events => format!("{} event(s)", r.events.len()),
         };

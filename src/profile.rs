@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::cursor::{Cursor, CursorRule};
+use crate::cursor::{Cursor, CursorOptions, CursorRule};
 
 /// Default limit for one response body (4 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -177,6 +177,8 @@ pub struct Profile {
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
     pub cursor: CursorRule,
+    /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
+    pub cursor_options: CursorOptions,
     /// Cursor value for the first poll (e.g. `0` for "from the beginning", `now`).
     pub initial_cursor: Option<String>,
     /// JSON pointer to the events array; `None` = the whole body is one event.
@@ -190,6 +192,9 @@ pub struct Profile {
     pub pollers: u32,
     pub keep_alive: bool,
     pub max_body_bytes: u64,
+    /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
+    /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
+    pub retry_after_pointer: Option<String>,
     /// Accept invalid TLS certificates (self-signed test servers). Shown as a warning.
     pub accept_invalid_certs: bool,
     /// Poll the app's embedded demo server: its address is filled into the URL at
@@ -209,6 +214,7 @@ impl Default for Profile {
             hold_param: HoldParam::TimeoutSeconds,
             client_timeout_s: None,
             cursor: CursorRule::None,
+            cursor_options: CursorOptions::default(),
             initial_cursor: None,
             events_pointer: None,
             seq_pointer: None,
@@ -217,6 +223,7 @@ impl Default for Profile {
             pollers: 1,
             keep_alive: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
         }
@@ -259,6 +266,7 @@ impl Profile {
             cursor: CursorRule::BodyPointer {
                 pointer: "/cursor".to_owned(),
                 param: "cursor".to_owned(),
+                plus: 0,
             },
             events_pointer: Some("/events".to_owned()),
             seq_pointer: Some("/seq".to_owned()),
@@ -317,6 +325,7 @@ impl Profile {
             ("events", &self.events_pointer),
             ("sequence", &self.seq_pointer),
             ("timestamp", &self.timestamp_pointer),
+            ("retry-after", &self.retry_after_pointer),
         ] {
             if let Some(p) = pointer
                 && !p.is_empty()
@@ -330,6 +339,25 @@ impl Profile {
         }
         if let Err(why) = self.cursor.validate() {
             issues.push(ProfileIssue::BadCursorRule(why));
+        }
+        if let Some(r) = &self.cursor_options.resync {
+            if r.from_header.trim().is_empty()
+                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
+            {
+                issues.push(ProfileIssue::BadCursorRule(format!(
+                    "resync header {:?} is not a valid header name",
+                    r.from_header
+                )));
+            }
+            if let Some(p) = &r.body_pointer
+                && !p.is_empty()
+                && !p.starts_with('/')
+            {
+                issues.push(ProfileIssue::BadPointer {
+                    field: "resync",
+                    pointer: p.clone(),
+                });
+            }
         }
         if self.pollers == 0 || self.pollers > MAX_POLLERS {
             issues.push(ProfileIssue::BadPollers(self.pollers));
@@ -409,6 +437,14 @@ impl Profile {
         }
         out.retain(|s| s.len() >= 4);
         out
+    }
+
+    /// When the client's own timeout is the normal end of an empty hold: the server is
+    /// not told how long to hold (etcd v2 watches, Nchan without a subscriber timeout hold
+    /// until something happens), so the client cuts the poll and polls again.
+    #[must_use]
+    pub fn client_cut_is_empty_hold(&self) -> bool {
+        self.hold_param == HoldParam::None
     }
 
     /// Whether a failed request may be sent again without asking (RFC 9110 idempotent

@@ -316,3 +316,28 @@ fn dead_server_gives_clear_errors_and_backs_off() {
     // Backoff: nowhere near a busy loop (ceilings 0.5, 1, 2 s → at most a handful).
     assert!(messages.len() <= 8, "{} failures in 2 s", messages.len());
 }
+
+#[test]
+fn client_timeout_ends_empty_holds_when_the_server_decides_the_hold() {
+    let server = server(Fault::None);
+    let mut p = demo_profile(&server, 1, 30);
+    // Not told how long to hold, the demo server holds for its default 30 s.
+    p.hold_param = pollscope::profile::HoldParam::None;
+    p.client_timeout_s = Some(0.4);
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let reached = drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(10),
+        |s| s.polls() >= 3,
+        |_| {},
+    );
+    session.stop();
+    assert!(reached);
+    let sum = stats.summary(Instant::now());
+    assert_eq!(sum.errors, 0, "{:?}", stats.last_error());
+    assert_eq!(sum.client_cuts, sum.polls);
+    assert_eq!(sum.empty_polls, sum.polls);
+    assert!(sum.hold_ms_p50.unwrap() >= 390.0, "{:?}", sum.hold_ms_p50);
+}

@@ -95,7 +95,20 @@ pub fn interpret(
         events: &raw_events,
     };
     let (next, cursor_stuck) = match profile.cursor.advance(cursor, &answer) {
-        Ok(next) => (next, false),
+        Ok(next) => {
+            let options = &profile.cursor_options;
+            let (next, reset) = options.adjust(cursor, next);
+            if reset {
+                problems.push(format!(
+                    "cursor went backwards (server state reset?); restarting from {}",
+                    next.describe()
+                ));
+            }
+            if options.unchanged_is_empty && cursor.value.is_some() && next == *cursor {
+                events.clear();
+            }
+            (next, false)
+        }
         Err(e) => {
             problems.push(format!("{e}; keeping cursor {}", cursor.describe()));
             (cursor.clone(), !events.is_empty())
@@ -235,6 +248,26 @@ mod tests {
         );
         assert_eq!(i.events.len(), 1);
         assert_eq!(i.problem, None, "text is fine when nothing asks for JSON");
+    }
+
+    #[test]
+    fn consul_unchanged_index_is_an_empty_hold_and_backwards_resets() {
+        let p = crate::presets::by_id("consul")
+            .unwrap()
+            .profile("http://127.0.0.1:8500/v1/kv/k");
+        let h = |v: &str| vec![("X-Consul-Index".to_owned(), v.to_owned())];
+        let body = br#"[{"Key":"k","Value":"dg==","ModifyIndex":10}]"#;
+        let now = SystemTime::now();
+        let first = interpret(&p, &Cursor::default(), 200, &h("10"), body, now);
+        assert_eq!(first.kind, AnswerKind::Events);
+        assert_eq!(first.cursor.value.as_deref(), Some("10"));
+        let same = interpret(&p, &first.cursor, 200, &h("10"), body, now);
+        assert_eq!(same.kind, AnswerKind::Empty);
+        let back = interpret(&p, &first.cursor, 200, &h("3"), body, now);
+        assert_eq!(back.cursor.value.as_deref(), Some("0"));
+        assert!(back.problem.unwrap().contains("backwards"));
+        let zero = interpret(&p, &Cursor::default(), 200, &h("0"), body, now);
+        assert_eq!(zero.cursor.value.as_deref(), Some("1"));
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub enum PollEvent {
     },
     /// A poll failed; the poller waits `backoff` before the next one.
     Failed(Box<PollFailure>),
+    /// The server refused the cursor as too old; the poller jumped to the server's
+    /// current position (events in between are lost) and polls on at once.
+    Resynced(Box<Resynced>),
     /// The poller has ended.
     Stopped { poller: usize, at: Instant },
 }
@@ -44,6 +47,7 @@ impl PollEvent {
             | Self::Stopped { poller, .. } => *poller,
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
+            Self::Resynced(r) => r.poller,
         }
     }
 }
@@ -99,7 +103,11 @@ pub struct PollResponse {
     pub received_wall: SystemTime,
     /// How long the server held the poll (send → whole answer read).
     pub hold: Duration,
+    /// HTTP status; 0 when the client cut the poll (see `cut_by_client`).
     pub status: u16,
+    /// The client's timeout ended this poll, which is how empty holds end when the
+    /// server is not told how long to hold (`Profile::client_cut_is_empty_hold`).
+    pub cut_by_client: bool,
     pub kind: AnswerKind,
     pub connection: ConnectionUse,
     /// Stale-connection retries this poll needed before it got through.
@@ -176,6 +184,23 @@ pub struct PollFailure {
     /// Consecutive failures of this poller, this one included.
     pub attempt: u32,
     pub stale_retries: u32,
+    pub connection: ConnectionUse,
+    pub wire_in: u64,
+    pub wire_out: u64,
+}
+
+/// A resynchronisation after the server refused a cursor as too old.
+#[derive(Clone, Debug)]
+pub struct Resynced {
+    pub poller: usize,
+    pub at: Instant,
+    pub status: u16,
+    /// Cursor before and after, for display.
+    pub from: String,
+    pub to: String,
+    /// Positions skipped (reported as lost events), when the cursors are integers.
+    pub skipped: Option<u64>,
+    pub hold: Duration,
     pub connection: ConnectionUse,
     pub wire_in: u64,
     pub wire_out: u64,

@@ -19,7 +19,7 @@ use ureq::Agent;
 
 pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent,
+    ReceivedEvent, Resynced,
 };
 pub use worker::classify;
 

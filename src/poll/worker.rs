@@ -13,7 +13,9 @@ use ureq::Agent;
 use super::Waker;
 use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
-use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse};
+use super::event::{
+    AnswerKind, ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced,
+};
 use crate::cursor::Cursor;
 use crate::profile::Profile;
 use crate::redact;
@@ -47,6 +49,7 @@ struct RawAnswer {
 enum Outcome {
     Answer(Box<PollResponse>, bool),
     Failed(Box<PollFailure>),
+    Resynced(Box<Resynced>),
     Stopped,
 }
 
@@ -72,6 +75,11 @@ impl Worker {
                     let delay = failure.backoff;
                     self.send(PollEvent::Failed(failure));
                     Some(delay)
+                }
+                Outcome::Resynced(resynced) => {
+                    self.send(PollEvent::Resynced(resynced));
+                    backoff.reset();
+                    None
                 }
                 Outcome::Stopped => break,
             };
@@ -142,6 +150,9 @@ impl Worker {
                     return self.answer(raw, cursor, sent, connection, &record, stale_retries);
                 }
                 Ok(raw) => {
+                    if let Some(resynced) = self.resync(&raw, cursor, sent, connection, &record) {
+                        return Outcome::Resynced(Box::new(resynced));
+                    }
                     let failure = self.status_failure(&raw, sent, connection, &record, backoff);
                     return Outcome::Failed(Box::new(PollFailure {
                         stale_retries,
@@ -169,6 +180,9 @@ impl Worker {
                             error: self.mask(&e.to_string()),
                         });
                         continue;
+                    }
+                    if kind == ErrorKind::Timeout && profile.client_cut_is_empty_hold() {
+                        return self.client_cut(cursor, sent, connection, &record, stale_retries);
                     }
                     let (message, kind) = self.describe_error(&e, kind);
                     return Outcome::Failed(Box::new(PollFailure {
@@ -232,6 +246,7 @@ impl Worker {
             received_wall,
             hold: received - sent,
             status: raw.status,
+            cut_by_client: false,
             kind: interp.kind,
             connection,
             stale_retries,
@@ -244,6 +259,72 @@ impl Worker {
             problem: interp.problem.map(|p| self.mask(&p)),
         };
         Outcome::Answer(Box::new(response), interp.cursor_stuck)
+    }
+
+    /// The client's timeout ended an empty hold (the server holds until news).
+    fn client_cut(
+        &self,
+        cursor: &Cursor,
+        sent: Instant,
+        connection: ConnectionUse,
+        record: &CallRecord,
+        stale_retries: u32,
+    ) -> Outcome {
+        let received = Instant::now();
+        let response = PollResponse {
+            poller: self.poller,
+            sent,
+            received,
+            received_wall: SystemTime::now(),
+            hold: received - sent,
+            status: 0,
+            cut_by_client: true,
+            kind: AnswerKind::Empty,
+            connection,
+            stale_retries,
+            body_bytes: 0,
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+            headers: Vec::new(),
+            events: Vec::new(),
+            cursor: self.mask(&cursor.describe()),
+            problem: None,
+        };
+        Outcome::Answer(Box::new(response), false)
+    }
+
+    /// A refusal that the profile's resync rule recognises: jump to the server's
+    /// position.
+    fn resync(
+        &self,
+        raw: &RawAnswer,
+        cursor: &mut Cursor,
+        sent: Instant,
+        connection: ConnectionUse,
+        record: &CallRecord,
+    ) -> Option<Resynced> {
+        let rule = self.profile.cursor_options.resync.as_ref()?;
+        let found = rule.check(cursor, raw.status, &raw.headers, &raw.body)?;
+        let from = self.mask(&cursor.describe());
+        *cursor = found.cursor;
+        let at = Instant::now();
+        log::info!(
+            "poller {}: cursor {from} refused as too old; resuming from {}",
+            self.poller,
+            self.mask(&cursor.describe())
+        );
+        Some(Resynced {
+            poller: self.poller,
+            at,
+            status: raw.status,
+            from,
+            to: self.mask(&cursor.describe()),
+            skipped: found.skipped,
+            hold: at - sent,
+            connection,
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+        })
     }
 
     fn status_failure(
@@ -271,7 +352,8 @@ impl Worker {
         }
         let jittered = backoff.next_delay();
         let retry_after = header(&raw.headers, "retry-after")
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            .and_then(|v| parse_retry_after(v, SystemTime::now()))
+            .or_else(|| self.advised_delay(&raw.body));
         if let Some(d) = retry_after {
             message.push_str(&format!(" (server asked to retry after {} s)", d.as_secs()));
         }
@@ -290,6 +372,15 @@ impl Worker {
             wire_in: record.wire_in,
             wire_out: record.wire_out,
         }
+    }
+
+    /// A delay the server advised in its error body (`retry_after_pointer`).
+    fn advised_delay(&self, body: &[u8]) -> Option<Duration> {
+        let pointer = self.profile.retry_after_pointer.as_deref()?;
+        let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let secs = json.pointer(pointer).and_then(crate::cursor::as_i64)?;
+        let secs = u64::try_from(secs).ok()?;
+        Some(Duration::from_secs(secs).min(super::backoff::MAX_RETRY_AFTER))
     }
 
     /// Send one request and read the whole answer (up to the body limit).

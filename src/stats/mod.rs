@@ -15,7 +15,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::poll::event::{AnswerKind, ErrorKind, PollEvent, PollFailure, PollResponse};
+use crate::poll::event::{AnswerKind, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
 use crate::profile::MAX_POLLERS;
 use crate::transport::NewConnection;
 
@@ -105,6 +105,8 @@ struct Counts {
     lost_events: u64,
     duplicate_events: u64,
     clock_skewed_events: u64,
+    resyncs: u64,
+    client_cuts: u64,
     body_bytes: u64,
     wire_in: u64,
     wire_out: u64,
@@ -177,6 +179,7 @@ impl Stats {
                 self.seconds.add(self.second_of(*at), &delta, []);
             }
             PollEvent::Failed(failure) => self.record_failure(failure),
+            PollEvent::Resynced(r) => self.record_resync(r),
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
@@ -223,7 +226,11 @@ impl Stats {
         c.body_bytes = c.body_bytes.saturating_add(r.body_bytes);
         c.wire_in = c.wire_in.saturating_add(r.wire_in);
         c.wire_out = c.wire_out.saturating_add(r.wire_out);
-        inc(self.statuses.entry(r.status).or_default());
+        if r.cut_by_client {
+            inc(&mut c.client_cuts);
+        } else {
+            inc(self.statuses.entry(r.status).or_default());
+        }
 
         self.record_hold(r.hold, empty);
         for ms in r.events.iter().filter_map(|e| e.latency_ms) {
@@ -294,6 +301,29 @@ impl Stats {
             self.poll_points.pop_front();
         }
         self.poll_points.push_back(point);
+    }
+
+    /// A refused cursor and the jump past it: a poll, not an error; the skipped
+    /// positions are lost events, and the poller's sequence tracking starts over.
+    fn record_resync(&mut self, r: &Resynced) {
+        let c = &mut self.counts;
+        inc(&mut c.polls);
+        inc(&mut c.resyncs);
+        c.lost_events = c.lost_events.saturating_add(r.skipped.unwrap_or(0));
+        c.wire_in = c.wire_in.saturating_add(r.wire_in);
+        c.wire_out = c.wire_out.saturating_add(r.wire_out);
+        inc(self.statuses.entry(r.status).or_default());
+        if let Some(view) = poller_view(&mut self.pollers, r.poller) {
+            view.state = PollerState::Idle;
+            inc(&mut view.polls);
+            view.last_seq = None;
+        }
+        let delta = SecondBucket {
+            polls: 1,
+            wire_bytes: r.wire_in.saturating_add(r.wire_out),
+            ..SecondBucket::default()
+        };
+        self.seconds.add(self.second_of(r.at), &delta, []);
     }
 
     fn record_failure(&mut self, f: &PollFailure) {

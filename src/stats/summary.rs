@@ -53,6 +53,10 @@ pub struct Summary {
     pub lost_events: u64,
     /// Events whose sequence number was not above the poller's last one.
     pub duplicate_events: u64,
+    /// Cursors refused as too old and skipped past (their gaps are in `lost_events`).
+    pub resyncs: u64,
+    /// Empty holds ended by the client's timeout (servers not told how long to hold).
+    pub client_cuts: u64,
     /// Seconds from the origin to the summary.
     pub duration_s: f64,
     pub polls_per_s: f64,
@@ -108,6 +112,8 @@ impl Stats {
             clock_skewed_events: c.clock_skewed_events,
             lost_events: c.lost_events,
             duplicate_events: c.duplicate_events,
+            resyncs: c.resyncs,
+            client_cuts: c.client_cuts,
             duration_s,
             polls_per_s: per_s(c.polls),
             events_per_s: per_s(c.events),

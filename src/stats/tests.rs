@@ -36,6 +36,7 @@ fn response(
         received_wall: SystemTime::UNIX_EPOCH,
         hold: ms(100),
         status: 200,
+        cut_by_client: false,
         kind: if events.is_empty() {
             AnswerKind::Empty
         } else {
@@ -619,7 +620,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 32, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 34, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);
@@ -628,4 +629,50 @@ fn summary_json_has_the_documented_keys() {
 
     let empty = serde_json::to_value(stats(o).summary(o)).unwrap();
     assert!(empty["reuse_ratio"].is_null());
+}
+
+#[test]
+fn resync_counts_a_poll_and_its_gap_and_restarts_sequence_tracking() {
+    let o = Instant::now();
+    let mut s = stats(o);
+    s.record(&seqs(o, 0, ms(10), &[5, 6]));
+    s.record(&PollEvent::Resynced(Box::new(Resynced {
+        poller: 0,
+        at: o + ms(20),
+        status: 400,
+        from: "7".to_owned(),
+        to: "2051".to_owned(),
+        skipped: Some(2044),
+        hold: ms(1),
+        connection: ConnectionUse {
+            id: Some(1),
+            reused: true,
+            requests: 2,
+            age: ms(10),
+        },
+        wire_in: 300,
+        wire_out: 100,
+    })));
+    // After the jump, a far higher sequence is not another gap.
+    s.record(&seqs(o, 0, ms(30), &[2051]));
+    let sum = s.summary(o + ms(1000));
+    assert_eq!(sum.resyncs, 1);
+    assert_eq!(sum.lost_events, 2044);
+    assert_eq!(sum.polls, 3);
+    assert_eq!(sum.errors, 0);
+    assert_eq!(sum.statuses.get("400"), Some(&1));
+}
+
+#[test]
+fn client_cut_is_an_empty_hold_without_a_status() {
+    let o = Instant::now();
+    let mut s = stats(o);
+    let mut r = response(o, 0, ms(10), Vec::new());
+    r.status = 0;
+    r.cut_by_client = true;
+    s.record(&answer(r));
+    let sum = s.summary(o + ms(1000));
+    assert_eq!(sum.client_cuts, 1);
+    assert_eq!(sum.empty_polls, 1);
+    assert!(sum.statuses.is_empty(), "{:?}", sum.statuses);
 }

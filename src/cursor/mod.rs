@@ -10,6 +10,9 @@ use url::Url;
 
 use crate::profile::set_query_param;
 
+mod options;
+pub use options::{CursorOptions, Resync, ResyncRule};
+
 /// How the cursor travels from an answer to the next request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -17,8 +20,15 @@ pub enum CursorRule {
     /// Every poll is the same request.
     #[default]
     None,
-    /// A value in the JSON body (e.g. `/last_seq`) → query parameter (e.g. `since`).
-    BodyPointer { pointer: String, param: String },
+    /// A value in the JSON body (e.g. `/last_seq`) → query parameter (e.g. `since`),
+    /// plus `plus` when the value is an integer and `plus` is not 0 (etcd:
+    /// `waitIndex = node.modifiedIndex + 1`).
+    BodyPointer {
+        pointer: String,
+        param: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        plus: i64,
+    },
     /// A response header (e.g. `X-Consul-Index`) → query parameter (e.g. `index`).
     Header { header: String, param: String },
     /// HTTP validators: `ETag` → `If-None-Match` and `Last-Modified` →
@@ -139,7 +149,9 @@ impl CursorRule {
         };
         match self {
             Self::None | Self::Validators => Ok(()),
-            Self::BodyPointer { pointer: p, param } => {
+            Self::BodyPointer {
+                pointer: p, param, ..
+            } => {
                 pointer(p)?;
                 need("query parameter", param)
             }
@@ -195,13 +207,20 @@ impl CursorRule {
         let mut next = cursor.clone();
         match self {
             Self::None => {}
-            Self::BodyPointer { pointer, .. } => {
+            Self::BodyPointer { pointer, plus, .. } => {
                 let Some(body) = answer.body else {
                     return Err(CursorError::NotJson {
                         pointer: pointer.clone(),
                     });
                 };
                 match body.pointer(pointer) {
+                    Some(v) if *plus != 0 => {
+                        let n = as_i64(v).ok_or_else(|| CursorError::WrongType {
+                            pointer: pointer.clone(),
+                            found: json_type(v),
+                        })?;
+                        next.value = Some(n.saturating_add(*plus).to_string());
+                    }
                     Some(v) => next.value = Some(scalar(pointer, v)?),
                     // An answer without events and without a cursor changes nothing.
                     None if answer.events.is_empty() => {}
@@ -262,7 +281,12 @@ impl std::str::FromStr for CursorRule {
             }
             Some(("body", rest)) => {
                 let (pointer, param) = split(rest)?;
-                Self::BodyPointer { pointer, param }
+                let (pointer, plus) = split_plus(s, pointer)?;
+                Self::BodyPointer {
+                    pointer,
+                    param,
+                    plus,
+                }
             }
             Some(("header", rest)) => {
                 let (header, param) = split(rest)?;
@@ -270,15 +294,7 @@ impl std::str::FromStr for CursorRule {
             }
             Some(("max", rest)) => {
                 let (field, param) = split(rest)?;
-                let (field, plus) = match field.rsplit_once('+') {
-                    Some((f, k)) => (
-                        f.to_owned(),
-                        k.trim()
-                            .parse()
-                            .map_err(|_| format!("{s:?}: {k:?} is not an integer"))?,
-                    ),
-                    None => (field, 0),
-                };
+                let (field, plus) = split_plus(s, field)?;
                 Self::MaxField { field, plus, param }
             }
             _ => {
@@ -291,6 +307,28 @@ impl std::str::FromStr for CursorRule {
         rule.validate().map_err(|e| format!("{s:?}: {e}"))?;
         Ok(rule)
     }
+}
+
+/// `"/a/b+1"` → (`"/a/b"`, 1); no `+` → 0.
+fn split_plus(whole: &str, text: String) -> Result<(String, i64), String> {
+    match text.rsplit_once('+') {
+        Some((f, k)) => {
+            let k = k
+                .trim()
+                .parse()
+                .map_err(|_| format!("{whole:?}: {k:?} is not an integer"))?;
+            Ok((f.to_owned(), k))
+        }
+        None => Ok((text, 0)),
+    }
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// A JSON scalar as cursor text.
@@ -390,6 +428,7 @@ mod tests {
         let rule = CursorRule::BodyPointer {
             pointer: "/last_seq".to_owned(),
             param: "since".to_owned(),
+            plus: 0,
         };
         let events = [json!({"a": 1})];
         let body = json!({"last_seq": 42, "results": []});
@@ -415,6 +454,7 @@ mod tests {
         let rule = CursorRule::BodyPointer {
             pointer: "/cursor".to_owned(),
             param: "cursor".to_owned(),
+            plus: 0,
         };
         let events = [json!(1)];
         let old = Cursor::starting_at(Some("3"));
@@ -435,6 +475,22 @@ mod tests {
         assert_eq!(
             rule.advance(&old, &answer(&[], Some(&body), &[])).unwrap(),
             old
+        );
+    }
+
+    #[test]
+    fn body_pointer_plus_k_for_etcd() {
+        let rule: CursorRule = "body:/node/modifiedIndex+1=waitIndex".parse().unwrap();
+        let events = [json!({})];
+        let body = json!({"action": "set", "node": {"modifiedIndex": 41}});
+        let c = rule
+            .advance(&Cursor::default(), &answer(&[], Some(&body), &events))
+            .unwrap();
+        assert_eq!(c.value.as_deref(), Some("42"));
+        let body = json!({"node": {"modifiedIndex": "x"}});
+        assert!(
+            rule.advance(&c, &answer(&[], Some(&body), &events))
+                .is_err()
         );
     }
 
@@ -532,7 +588,8 @@ mod tests {
         assert!(
             CursorRule::BodyPointer {
                 pointer: "cursor".to_owned(),
-                param: "c".to_owned()
+                param: "c".to_owned(),
+                plus: 0,
             }
             .validate()
             .is_err()
@@ -540,7 +597,7 @@ mod tests {
         assert!(
             CursorRule::Header {
                 header: "bad header".to_owned(),
-                param: "i".to_owned()
+                param: "i".to_owned(),
             }
             .validate()
             .is_err()
@@ -568,14 +625,15 @@ mod tests {
             "body:/last_seq=since".parse::<CursorRule>().unwrap(),
             CursorRule::BodyPointer {
                 pointer: "/last_seq".to_owned(),
-                param: "since".to_owned()
+                param: "since".to_owned(),
+                plus: 0,
             }
         );
         assert_eq!(
             "header:X-Consul-Index=index".parse::<CursorRule>().unwrap(),
             CursorRule::Header {
                 header: "X-Consul-Index".to_owned(),
-                param: "index".to_owned()
+                param: "index".to_owned(),
             }
         );
         assert_eq!(
@@ -583,7 +641,7 @@ mod tests {
             CursorRule::MaxField {
                 field: "/update_id".to_owned(),
                 plus: 1,
-                param: "offset".to_owned()
+                param: "offset".to_owned(),
             }
         );
         assert!("max:/id+x=o".parse::<CursorRule>().is_err());
