@@ -2,7 +2,7 @@
 //!
 //! Pure data; no I/O. `docs/protocols.md` explains each one at length.
 
-use crate::cursor::CursorRule;
+use crate::cursor::{CursorOptions, CursorRule, ResyncRule};
 use crate::profile::{HoldParam, HoldUnit, Profile, TimeUnit};
 
 /// A starting point for a new profile.
@@ -46,13 +46,48 @@ pub fn by_id(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
 }
 
-static PRESETS: [Preset; 3] = [
+static PRESETS: [Preset; 8] = [
     Preset {
         id: "demo",
         name: "Pollscope demo server",
         summary: "GET /events?cursor=N&timeout=S; cursor /cursor; events /events with seq and ts_us",
         url_template: "http://127.0.0.1:8787/events",
         build: || Profile::for_demo("", ""),
+    },
+    Preset {
+        id: "nchan",
+        name: "Nchan (nginx)",
+        summary: "Last-Modified + Etag → If-Modified-Since + If-None-Match; 304/408 keep the cursor",
+        url_template: "http://HOST/sub/CHANNEL",
+        build: nchan,
+    },
+    Preset {
+        id: "etcd-v2",
+        name: "etcd v2 watch",
+        summary: "?wait=true&waitIndex=N, N = node.modifiedIndex + 1; outdated index → resume at X-Etcd-Index + 1",
+        url_template: "http://127.0.0.1:2379/v2/keys/KEY?wait=true",
+        build: etcd_v2,
+    },
+    Preset {
+        id: "couchdb",
+        name: "CouchDB _changes",
+        summary: "feed=longpoll&since=S&timeout=ms; cursor last_seq; events in results; starts at now",
+        url_template: "http://127.0.0.1:5984/DB/_changes?feed=longpoll",
+        build: couchdb,
+    },
+    Preset {
+        id: "consul",
+        name: "Consul blocking query",
+        summary: "?index=N&wait=30s; cursor X-Consul-Index; same index = nothing new; backwards → 0",
+        url_template: "http://127.0.0.1:8500/v1/kv/KEY",
+        build: consul,
+    },
+    Preset {
+        id: "telegram",
+        name: "Telegram getUpdates",
+        summary: "offset = max(update_id) + 1, timeout in seconds; the bot token in the URL is secret",
+        url_template: "https://api.telegram.org/botTOKEN/getUpdates",
+        build: telegram,
     },
     Preset {
         id: "generic-json",
@@ -77,8 +112,103 @@ static PRESETS: [Preset; 3] = [
     },
 ];
 
-#[allow(dead_code, reason = "units used by presets added with the protocol work")]
-const _UNITS: (HoldUnit, TimeUnit) = (HoldUnit::Seconds, TimeUnit::Millis);
+/// Nchan long-poll subscriber: one message per answer; the validators are the cursor.
+/// Without `nchan_subscriber_timeout` it holds until a message, so the client's
+/// timeout ends empty holds.
+fn nchan() -> Profile {
+    Profile {
+        hold_param: HoldParam::None,
+        cursor: CursorRule::Validators,
+        ..Profile::default()
+    }
+}
+
+/// etcd v2 `wait=true` watch. etcd sends 200 and its headers at once and the body only
+/// when the change happens, and holds forever: the client's timeout ends empty holds.
+fn etcd_v2() -> Profile {
+    Profile {
+        hold_param: HoldParam::None,
+        hold_s: 60,
+        cursor: CursorRule::BodyPointer {
+            pointer: "/node/modifiedIndex".to_owned(),
+            param: "waitIndex".to_owned(),
+            plus: 1,
+        },
+        cursor_options: CursorOptions {
+            resync: Some(ResyncRule {
+                status: 400,
+                body_pointer: Some("/errorCode".to_owned()),
+                body_equals: Some("401".to_owned()),
+                from_header: "X-Etcd-Index".to_owned(),
+                plus: 1,
+            }),
+            ..CursorOptions::default()
+        },
+        ..Profile::default()
+    }
+}
+
+/// CouchDB `_changes?feed=longpoll`: `timeout` in milliseconds, `since=now` to start at
+/// the tip; CouchDB may send newline heartbeats before the JSON.
+fn couchdb() -> Profile {
+    Profile {
+        hold_param: HoldParam::Query {
+            name: "timeout".to_owned(),
+            unit: HoldUnit::Millis,
+        },
+        cursor: CursorRule::BodyPointer {
+            pointer: "/last_seq".to_owned(),
+            param: "since".to_owned(),
+            plus: 0,
+        },
+        initial_cursor: Some("now".to_owned()),
+        events_pointer: Some("/results".to_owned()),
+        ..Profile::default()
+    }
+}
+
+/// Consul blocking query: answers at the end of `wait` with the same state and index.
+fn consul() -> Profile {
+    Profile {
+        hold_param: HoldParam::Query {
+            name: "wait".to_owned(),
+            unit: HoldUnit::SecondsSuffix,
+        },
+        cursor: CursorRule::Header {
+            header: "X-Consul-Index".to_owned(),
+            param: "index".to_owned(),
+        },
+        cursor_options: CursorOptions {
+            reset_if_backwards: Some("0".to_owned()),
+            min: Some(1),
+            unchanged_is_empty: true,
+            resync: None,
+        },
+        ..Profile::default()
+    }
+}
+
+/// Telegram Bot API `getUpdates` long polling.
+fn telegram() -> Profile {
+    Profile {
+        hold_s: 50,
+        hold_param: HoldParam::Query {
+            name: "timeout".to_owned(),
+            unit: HoldUnit::Seconds,
+        },
+        cursor: CursorRule::MaxField {
+            field: "/update_id".to_owned(),
+            plus: 1,
+            param: "offset".to_owned(),
+        },
+        events_pointer: Some("/result".to_owned()),
+        seq_pointer: None,
+        timestamp_pointer: Some("/message/date".to_owned()),
+        timestamp_unit: TimeUnit::Seconds,
+        retry_after_pointer: Some("/parameters/retry_after".to_owned()),
+        ..Profile::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -92,6 +222,60 @@ mod tests {
             assert!(!p.summary.is_empty());
         }
         assert!(by_id("demo").is_some());
+        let ids: Vec<&str> = all().iter().map(|p| p.id).collect();
+        for want in [
+            "nchan",
+            "etcd-v2",
+            "couchdb",
+            "consul",
+            "telegram",
+            "generic-json",
+            "generic-etag",
+        ] {
+            assert!(ids.contains(&want), "{want}");
+        }
         assert!(by_id("nope").is_none());
+    }
+
+    #[test]
+    fn telegram_token_is_a_secret() {
+        let p = by_id("telegram")
+            .unwrap()
+            .profile("https://api.telegram.org/bot123456:AAEhBP0av28Q/getUpdates");
+        assert!(p.secret_values().iter().any(|s| s.contains("AAEhBP0av28Q")));
+        assert!(!crate::redact::url(&p.url).contains("AAEhBP0av28Q"));
+        let url = p
+            .poll_url(&crate::cursor::Cursor::starting_at(Some("7")))
+            .unwrap();
+        assert!(
+            url.as_str().ends_with("getUpdates?timeout=50&offset=7"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn consul_and_couchdb_urls() {
+        let p = by_id("consul")
+            .unwrap()
+            .profile("http://127.0.0.1:8500/v1/kv/k");
+        let url = p
+            .poll_url(&crate::cursor::Cursor::starting_at(Some("12")))
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8500/v1/kv/k?wait=30s&index=12"
+        );
+        let p = by_id("couchdb")
+            .unwrap()
+            .profile("http://127.0.0.1:5984/db/_changes?feed=longpoll");
+        let url = p
+            .poll_url(&crate::cursor::Cursor::starting_at(
+                p.initial_cursor.as_deref(),
+            ))
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:5984/db/_changes?feed=longpoll&timeout=30000&since=now"
+        );
     }
 }

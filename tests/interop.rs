@@ -1,0 +1,271 @@
+//! Presets proven against real servers: nginx + Nchan and etcd (v2 API), started on
+//! loopback by `tests/support/servers.rs`.
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
+
+#[path = "support/servers.rs"]
+mod servers;
+
+use std::time::{Duration, Instant};
+
+use pollscope::poll::{PollEvent, Session, no_waker};
+use pollscope::presets;
+use pollscope::profile::Profile;
+use pollscope::stats::{Stats, StatsConfig};
+
+use servers::{Etcd, Nchan, agent};
+
+/// What a run saw.
+struct Run {
+    stats: Stats,
+    /// Sequence numbers per poller, in arrival order.
+    seqs: Vec<Vec<i64>>,
+    failures: Vec<String>,
+    tcp_connects: u64,
+}
+
+/// Start `profile`, call `publish` once every poller is waiting (`ready`), and collect
+/// until each poller has `want` events or `limit` passes.
+fn run(
+    profile: Profile,
+    ready: impl Fn() -> bool,
+    publish: impl FnOnce() + Send + 'static,
+    want: usize,
+    limit: Duration,
+) -> Run {
+    let pollers = profile.pollers as usize;
+    let mut session = Session::start(profile, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut seqs = vec![Vec::new(); pollers];
+    let mut failures = Vec::new();
+    let deadline = Instant::now() + limit;
+    let mut publisher = None;
+    let mut record = |e: PollEvent, stats: &mut Stats, seqs: &mut Vec<Vec<i64>>| {
+        stats.record(&e);
+        match e {
+            PollEvent::Response(r) => seqs[r.poller].extend(r.events.iter().filter_map(|e| e.seq)),
+            PollEvent::Failed(f) => failures.push(f.message.clone()),
+            _ => {}
+        }
+    };
+    while Instant::now() < deadline && publisher.is_none() {
+        if ready() {
+            publisher = Some(
+                std::thread::Builder::new()
+                    .name("publisher".into())
+                    .spawn(publish)
+                    .unwrap(),
+            );
+            break;
+        }
+        for e in session.events().try_iter() {
+            record(e, &mut stats, &mut seqs);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(publisher.is_some(), "pollers never all waited");
+    while Instant::now() < deadline && seqs.iter().any(|s| s.len() < want) {
+        if let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) {
+            record(e, &mut stats, &mut seqs);
+        }
+    }
+    publisher.unwrap().join().unwrap();
+    session.stop();
+    for e in session.events().try_iter() {
+        record(e, &mut stats, &mut seqs);
+    }
+    Run {
+        stats,
+        seqs,
+        failures,
+        tcp_connects: session.metrics().tcp_connects(),
+    }
+}
+
+fn assert_all_in_order(r: &Run, pollers: usize, n: i64) {
+    assert!(r.failures.is_empty(), "failures: {:?}", r.failures);
+    let want: Vec<i64> = (1..=n).collect();
+    for (p, got) in r.seqs.iter().enumerate() {
+        assert_eq!(got, &want, "poller {p}: every event, in order, none twice");
+    }
+    assert_eq!(r.stats.lost_events(), 0);
+    assert_eq!(r.stats.duplicate_events(), 0);
+    assert_eq!(
+        r.stats.new_connections(),
+        pollers as u64,
+        "one connection per poller"
+    );
+    assert_eq!(r.tcp_connects, pollers as u64);
+}
+
+fn nchan_case(pollers: u32) {
+    let Some(nchan) = Nchan::start() else { return };
+    let nchan = std::sync::Arc::new(nchan);
+    let channel = format!("c{pollers}");
+    let mut p = presets::by_id("nchan")
+        .unwrap()
+        .profile(&nchan.url(&format!("/sub?id={channel}")));
+    p.pollers = pollers;
+    p.seq_pointer = Some("/seq".to_owned());
+    let a = agent();
+    let ready = {
+        let nchan = std::sync::Arc::clone(&nchan);
+        move || nchan.subscribers(&a) >= u64::from(pollers)
+    };
+    let publish = {
+        let nchan = std::sync::Arc::clone(&nchan);
+        move || {
+            let a = agent();
+            for i in 1..=200 {
+                nchan.publish(&a, &channel, &format!("{{\"seq\":{i}}}"));
+            }
+        }
+    };
+    let r = run(p, ready, publish, 200, Duration::from_secs(60));
+    assert_all_in_order(&r, pollers as usize, 200);
+}
+
+#[test]
+fn nchan_one_poller_gets_every_event_once_in_order() {
+    nchan_case(1);
+}
+
+#[test]
+fn nchan_three_pollers_get_every_event_once_in_order() {
+    nchan_case(3);
+}
+
+#[test]
+fn nchan_hold_timeout_408_is_an_empty_hold_and_keeps_the_cursor() {
+    let Some(nchan) = Nchan::start() else { return };
+    let a = agent();
+    nchan.publish(&a, "t", r#"{"seq":1}"#);
+    let mut p = presets::by_id("nchan")
+        .unwrap()
+        .profile(&nchan.url("/sub-timeout?id=t"));
+    p.seq_pointer = Some("/seq".to_owned());
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut statuses = Vec::new();
+    let mut published = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && stats.events() < 2 {
+        let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        stats.record(&e);
+        if let PollEvent::Response(r) = &e {
+            statuses.push(r.status);
+        }
+        // After three 408s, publish the next message: it must arrive exactly once.
+        if !published && statuses.iter().filter(|s| **s == 408).count() >= 3 {
+            nchan.publish(&a, "t", r#"{"seq":2}"#);
+            published = true;
+        }
+    }
+    session.stop();
+    assert_eq!(stats.events(), 2, "statuses: {statuses:?}");
+    assert!(
+        stats.empty_polls() >= 3,
+        "408s are empty holds: {statuses:?}"
+    );
+    assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
+    assert_eq!(stats.duplicate_events(), 0, "cursor kept across 408s");
+    assert_eq!(stats.lost_events(), 0);
+    assert_eq!(statuses.first(), Some(&200));
+    assert_eq!(statuses.last(), Some(&200));
+}
+
+fn etcd_case(pollers: u32) {
+    let Some(etcd) = Etcd::start() else { return };
+    let etcd = std::sync::Arc::new(etcd);
+    let key = format!("k{pollers}");
+    let mut p = presets::by_id("etcd-v2")
+        .unwrap()
+        .profile(&etcd.url(&format!("/v2/keys/{key}?wait=true")));
+    p.pollers = pollers;
+    // Values are the sequence numbers (strings in etcd; read as integers).
+    p.seq_pointer = Some("/node/value".to_owned());
+    let a = agent();
+    let base = etcd.watchers(&a);
+    let ready = {
+        let etcd = std::sync::Arc::clone(&etcd);
+        move || etcd.watchers(&a) >= base + u64::from(pollers)
+    };
+    let publish = {
+        let etcd = std::sync::Arc::clone(&etcd);
+        move || {
+            let a = agent();
+            for i in 1..=200 {
+                etcd.put(&a, &key, &i.to_string());
+            }
+        }
+    };
+    let r = run(p, ready, publish, 200, Duration::from_secs(90));
+    assert_all_in_order(&r, pollers as usize, 200);
+}
+
+#[test]
+fn etcd_one_poller_gets_every_event_once_in_order() {
+    etcd_case(1);
+}
+
+#[test]
+fn etcd_three_pollers_get_every_event_once_in_order() {
+    etcd_case(3);
+}
+
+#[test]
+fn etcd_outdated_index_resyncs_and_reports_the_gap() {
+    let Some(etcd) = Etcd::start() else { return };
+    let a = agent();
+    // Push the watched key's early history out of etcd's 1,000-event window.
+    let first = etcd.put(&a, "w", "0");
+    let mut last = first;
+    for i in 1..=1100 {
+        last = etcd.put(&a, "w", &i.to_string());
+    }
+    let mut p = presets::by_id("etcd-v2")
+        .unwrap()
+        .profile(&etcd.url("/v2/keys/w?wait=true"));
+    p.initial_cursor = Some(first.to_string());
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut resynced = None;
+    let mut later_values = Vec::new();
+    let mut published = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && later_values.is_empty() {
+        let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        stats.record(&e);
+        match &e {
+            PollEvent::Resynced(r) => resynced = Some(r.clone()),
+            PollEvent::Response(r) => {
+                later_values.extend(r.events.iter().map(|ev| format!("{:?}", ev.payload)))
+            }
+            _ => {}
+        }
+        if resynced.is_some() && !published {
+            // The poller now waits at the tip: the next write must reach it.
+            std::thread::sleep(Duration::from_millis(200));
+            etcd.put(&a, "w", "after");
+            published = true;
+        }
+    }
+    session.stop();
+    let r = resynced.expect("a resync after errorCode 401");
+    assert_eq!(r.status, 400);
+    assert_eq!(r.from, first.to_string());
+    assert_eq!(r.to, (last + 1).to_string(), "resume from X-Etcd-Index + 1");
+    let skipped = r.skipped.unwrap();
+    assert_eq!(skipped, last + 1 - first);
+    assert_eq!(
+        stats.lost_events(),
+        skipped,
+        "the gap is reported as lost events"
+    );
+    assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
+    assert_eq!(later_values.len(), 1);
+    assert!(later_values[0].contains("after"), "{later_values:?}");
+}

@@ -1,0 +1,277 @@
+//! Real third-party long-poll servers for interop tests: nginx with the Nchan module and
+//! etcd with its v2 API, started on loopback in temporary directories and stopped when
+//! dropped.
+//!
+//! When a server is not installed the tests skip with a message saying how to install
+//! it, unless `POLLSCOPE_REQUIRE_SERVERS=1` (set by `.ci/run`), which turns "not
+//! installed" into a failure.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NGINX: &str = "/usr/sbin/nginx";
+const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
+const INSTALL_HINT: &str = "install with: sudo apt-get install -y nginx-light libnginx-mod-nchan etcd-server \
+     (or run scripts/install-interop-servers.sh)";
+
+/// Whether a missing server fails the test instead of skipping it.
+fn required() -> bool {
+    std::env::var("POLLSCOPE_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
+}
+
+/// Skip (None) or fail when `what` is missing.
+fn missing<T>(what: &str) -> Option<T> {
+    assert!(
+        !required(),
+        "{what} is not installed but POLLSCOPE_REQUIRE_SERVERS=1; {INSTALL_HINT}"
+    );
+    eprintln!("SKIPPED: {what} is not installed; {INSTALL_HINT}");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("server exited with {status} before listening:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    panic!("server did not listen on {port} within 20 s:\n{text}");
+}
+
+/// A scratch directory, in memory where possible (etcd fsyncs every write).
+fn scratch(prefix: &str) -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    let builder = tempfile::Builder::new().prefix(prefix).tempdir_in(shm);
+    builder.unwrap_or_else(|_| {
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .expect("tempdir")
+    })
+}
+
+/// A running process, killed on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        // Already gone is fine: we only want it gone.
+        if self.0.kill().is_ok() {
+            let _reaped = self.0.wait();
+        }
+    }
+}
+
+/// nginx + Nchan on a free loopback port.
+pub struct Nchan {
+    _proc: Proc,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Nchan {
+    /// Start nginx with Nchan, or skip when not installed.
+    pub fn start() -> Option<Self> {
+        if !Path::new(NGINX).exists() || !Path::new(NCHAN_MODULE).exists() {
+            return missing("nginx with the Nchan module");
+        }
+        let dir = scratch("pollscope-nchan-");
+        let port = free_port();
+        let d = dir.path().display();
+        let conf = format!(
+            r#"load_module {NCHAN_MODULE};
+daemon off;
+master_process off;
+worker_processes 1;
+error_log {d}/error.log warn;
+pid {d}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body;
+  proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fastcgi;
+  uwsgi_temp_path {d}/uwsgi;
+  scgi_temp_path {d}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location = /pub {{ nchan_publisher; nchan_channel_id $arg_id; nchan_message_buffer_length 5000; }}
+    location = /sub {{ nchan_subscriber longpoll; nchan_channel_id $arg_id; }}
+    location = /sub-timeout {{ nchan_subscriber longpoll; nchan_channel_id $arg_id; nchan_subscriber_timeout 1s; }}
+    location = /status {{ nchan_stub_status; }}
+  }}
+}}
+"#
+        );
+        let conf_path = dir.path().join("nginx.conf");
+        std::fs::write(&conf_path, conf).expect("write nginx.conf");
+        let log = dir.path().join("error.log");
+        let child = Command::new(NGINX)
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nginx");
+        let mut proc = Proc(child);
+        wait_for_port(port, &mut proc.0, &log);
+        Some(Self {
+            _proc: proc,
+            _dir: dir,
+            port,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Publish `body` to channel `id`.
+    pub fn publish(&self, agent: &ureq::Agent, id: &str, body: &str) {
+        let r = agent
+            .post(self.url(&format!("/pub?id={id}")))
+            .content_type("application/json")
+            .send(body)
+            .expect("publish to nchan");
+        assert!(r.status().is_success(), "publish: {}", r.status());
+    }
+
+    /// Subscribers currently waiting (from `nchan_stub_status`).
+    pub fn subscribers(&self, agent: &ureq::Agent) -> u64 {
+        let text = agent
+            .get(self.url("/status"))
+            .call()
+            .and_then(|mut r| r.body_mut().read_to_string())
+            .unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix("subscribers: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// etcd with the v2 API on free loopback ports.
+pub struct Etcd {
+    _proc: Proc,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Etcd {
+    /// Start etcd, or skip when not installed.
+    pub fn start() -> Option<Self> {
+        let Some(bin) = which("etcd") else {
+            return missing("etcd (etcd-server)");
+        };
+        let dir = scratch("pollscope-etcd-");
+        let port = free_port();
+        let peer = free_port();
+        let log = dir.path().join("etcd.log");
+        let out = std::fs::File::create(&log).expect("etcd log");
+        let err = out.try_clone().expect("etcd log");
+        let client = format!("http://127.0.0.1:{port}");
+        let peer_url = format!("http://127.0.0.1:{peer}");
+        let child = Command::new(bin)
+            .arg("--name=pollscope-test")
+            .arg(format!("--data-dir={}", dir.path().join("data").display()))
+            .arg("--enable-v2=true")
+            .arg(format!("--listen-client-urls={client}"))
+            .arg(format!("--advertise-client-urls={client}"))
+            .arg(format!("--listen-peer-urls={peer_url}"))
+            .arg(format!("--initial-advertise-peer-urls={peer_url}"))
+            .arg(format!("--initial-cluster=pollscope-test={peer_url}"))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start etcd");
+        let mut proc = Proc(child);
+        wait_for_port(port, &mut proc.0, &log);
+        let etcd = Self {
+            _proc: proc,
+            _dir: dir,
+            port,
+        };
+        // Listening is not serving: wait until a write goes through.
+        let agent = agent();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ok = agent
+                .put(etcd.url("/v2/keys/pollscope-ready"))
+                .content_type("application/x-www-form-urlencoded")
+                .send("value=1")
+                .is_ok_and(|r| r.status().is_success());
+            if ok {
+                break;
+            }
+            assert!(Instant::now() < deadline, "etcd never became ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(etcd)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Set `key` to `value`; returns the new modifiedIndex.
+    pub fn put(&self, agent: &ureq::Agent, key: &str, value: &str) -> u64 {
+        let mut r = agent
+            .put(self.url(&format!("/v2/keys/{key}")))
+            .content_type("application/x-www-form-urlencoded")
+            .send(format!("value={value}"))
+            .expect("etcd put");
+        let v: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().expect("body")).expect("etcd JSON");
+        v["node"]["modifiedIndex"].as_u64().expect("modifiedIndex")
+    }
+
+    /// Watchers currently waiting (from `/v2/stats/store`).
+    pub fn watchers(&self, agent: &ureq::Agent) -> u64 {
+        agent
+            .get(self.url("/v2/stats/store"))
+            .call()
+            .and_then(|mut r| r.body_mut().read_to_string())
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["watchers"].as_u64())
+            .unwrap_or(0)
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// A plain agent for publishing.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .new_agent()
+}
