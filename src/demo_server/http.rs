@@ -1,16 +1,21 @@
 //! Request routing and the endpoint handlers of the demo server. Knows requests and
-//! responses, not sockets (see `net`).
+//! responses, not sockets (see `net`); the faults' answers are in `inject`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Instant;
 
-use super::query::{hold_for, parse_events_query};
+use super::body::Body;
+use super::faults::FaultPlan;
+use super::inject;
+use super::io::Connection;
+use super::query::{EventsQuery, hold_for, parse_events_query};
 use super::state::{Shared, StoredEvent};
 
 /// Largest accepted `POST /publish` body.
@@ -19,9 +24,16 @@ pub(super) const MAX_PUBLISH_BODY: usize = 1024 * 1024;
 const DRAIN_LIMIT: usize = 16 * MAX_PUBLISH_BODY;
 
 /// Caps the deadline arithmetic, whatever `max_hold` says.
-const LONGEST_HOLD: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+pub(super) const LONGEST_HOLD: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
-pub(super) type Answer = Response<Full<Bytes>>;
+pub(super) type Answer = Response<Body>;
+
+/// What to do with a request.
+pub(super) enum Reply {
+    Answer(Answer),
+    /// Close the connection without answering (a fault).
+    HangUp,
+}
 
 const HELP: &str = "\
 pollscope demo long-poll server
@@ -32,33 +44,64 @@ GET  /events?cursor=N&timeout=S
      (fractions allowed; 0 answers at once); a timeout answers {\"cursor\": N, \"events\": []}.
      Without a cursor (or with one past the last seq) it waits for the next new event.
 POST /publish   any JSON body (up to 1 MiB) becomes an event's data; answers {\"seq\": N}
+GET  /faults    the fault plan for /events and its progress
+POST /faults    set it: {\"fault\": {\"kind\": K, …}, \"every\": N, \"times\": T} (every Nth
+     /events request, at most T times; every defaults to 1, times to no limit). Kinds:
+     none, close_on_reuse, reset_mid_body, truncated_chunked, blackhole,
+     slow_body (bytes_per_s), huge_body (bytes), status (code), too_many_requests
+     (retry_after_s), malformed_json, non_utf8, wrong_content_type
 GET  /stats     server counters as JSON
 GET  /          this help
 ";
 
-/// Answer one request. Never fails: every problem is an HTTP status.
-pub(super) async fn route(request: Request<Incoming>, shared: &Shared) -> Answer {
+/// Answer one request. Never fails: every problem is an HTTP status. `reused`: an
+/// earlier request came on the same connection.
+pub(super) async fn route(
+    request: Request<Incoming>,
+    shared: &Shared,
+    connection: &Arc<Connection>,
+    reused: bool,
+) -> Reply {
     let method = request.method().clone();
-    match (request.uri().path(), method) {
-        ("/events", Method::GET) => events(request.uri().query(), shared).await,
+    let answer = match (request.uri().path(), method) {
+        ("/events", Method::GET) => {
+            return events(request.uri().query(), shared, connection, reused).await;
+        }
         ("/publish", Method::POST) => publish(request, shared).await,
-        ("/stats", Method::GET) => match serde_json::to_string(&shared.stats()) {
-            Ok(body) => json(StatusCode::OK, body),
-            Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
-        },
-        ("/", Method::GET) => with_type(StatusCode::OK, HELP.into(), "text/plain; charset=utf-8"),
+        ("/faults", Method::GET) => to_json(&shared.faults.status()),
+        ("/faults", Method::POST) => set_faults(request, shared).await,
+        ("/stats", Method::GET) => to_json(&shared.stats()),
+        ("/", Method::GET) => with_type(StatusCode::OK, HELP, "text/plain; charset=utf-8"),
         ("/events" | "/stats" | "/", _) => method_not_allowed("GET"),
         ("/publish", _) => method_not_allowed("POST"),
+        ("/faults", _) => method_not_allowed("GET, POST"),
         _ => error(StatusCode::NOT_FOUND, "not found"),
+    };
+    Reply::Answer(answer)
+}
+
+/// `GET /events`: catch up at once, or hold until an event or the timeout — unless
+/// the fault plan picks this request.
+async fn events(
+    query: Option<&str>,
+    shared: &Shared,
+    connection: &Arc<Connection>,
+    reused: bool,
+) -> Reply {
+    let query = match parse_events_query(query) {
+        Ok(query) => query,
+        Err(err) => return Reply::Answer(error(StatusCode::BAD_REQUEST, &err.to_string())),
+    };
+    match shared.faults.pick(reused) {
+        // Boxed, so the normal path's future (ten thousand held ones) stays small.
+        Some(fault) => Box::pin(inject::events(fault, &query, shared, connection)).await,
+        None => Reply::Answer(json(StatusCode::OK, wait_for_events(&query, shared).await)),
     }
 }
 
-/// `GET /events`: catch up at once, or hold until an event or the timeout.
-async fn events(query: Option<&str>, shared: &Shared) -> Answer {
-    let query = match parse_events_query(query) {
-        Ok(query) => query,
-        Err(err) => return error(StatusCode::BAD_REQUEST, &err.to_string()),
-    };
+/// The body of a real `/events` answer: events after the cursor, at once or after a
+/// hold.
+pub(super) async fn wait_for_events(query: &EventsQuery, shared: &Shared) -> String {
     let settings = &shared.settings;
     let hold = hold_for(query.timeout, settings.default_hold, settings.max_hold);
     let deadline = Instant::now() + hold.min(LONGEST_HOLD);
@@ -69,7 +112,7 @@ async fn events(query: Option<&str>, shared: &Shared) -> Answer {
     loop {
         let batch = shared.events_after(after);
         if let Some(last) = batch.last() {
-            return json(StatusCode::OK, events_body(last.seq, &batch));
+            return events_body(last.seq, &batch);
         }
         if hold.is_zero() {
             break;
@@ -81,7 +124,7 @@ async fn events(query: Option<&str>, shared: &Shared) -> Answer {
             Ok(Err(_)) | Err(_) => break,
         }
     }
-    json(StatusCode::OK, events_body(after, &[]))
+    events_body(after, &[])
 }
 
 /// `{"cursor":C,"events":[…]}` from events already serialized.
@@ -104,7 +147,7 @@ pub(super) fn events_body(cursor: u64, events: &[StoredEvent]) -> String {
 
 /// `POST /publish`: the JSON body becomes an event's data.
 async fn publish(request: Request<Incoming>, shared: &Shared) -> Answer {
-    let body = match read_publish_body(request).await {
+    let body = match read_body(request).await {
         Ok(body) => body,
         Err(answer) => return answer,
     };
@@ -123,7 +166,7 @@ async fn publish(request: Request<Incoming>, shared: &Shared) -> Answer {
 /// The body if it fits in [`MAX_PUBLISH_BODY`]. A larger one is still read to its end
 /// (up to [`DRAIN_LIMIT`]) before the 413, so a client that writes its whole body
 /// before reading gets the answer instead of a reset connection.
-async fn read_publish_body(request: Request<Incoming>) -> Result<Vec<u8>, Answer> {
+async fn read_body(request: Request<Incoming>) -> Result<Vec<u8>, Answer> {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -157,6 +200,25 @@ async fn read_publish_body(request: Request<Incoming>) -> Result<Vec<u8>, Answer
     Ok(kept)
 }
 
+/// `POST /faults`: a [`FaultPlan`] as JSON replaces the plan; answers the new status.
+async fn set_faults(request: Request<Incoming>, shared: &Shared) -> Answer {
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let plan = serde_json::from_slice::<FaultPlan>(&body)
+        .map_err(|err| format!("the body must be a fault plan: {err}"))
+        .and_then(|plan| plan.check().map(|()| plan).map_err(|err| err.to_string()));
+    match plan {
+        Ok(plan) => {
+            log::info!("demo server: fault plan set: {plan:?}");
+            shared.faults.set(plan);
+            to_json(&shared.faults.status())
+        }
+        Err(why) => error(StatusCode::BAD_REQUEST, &why),
+    }
+}
+
 fn too_large() -> Answer {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -176,12 +238,28 @@ fn error(status: StatusCode, message: &str) -> Answer {
     json(status, serde_json::json!({ "error": message }).to_string())
 }
 
-fn json(status: StatusCode, body: String) -> Answer {
+fn to_json(value: &impl serde::Serialize) -> Answer {
+    match serde_json::to_string(value) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+    }
+}
+
+pub(super) fn json(status: StatusCode, body: String) -> Answer {
     with_type(status, body, "application/json")
 }
 
-fn with_type(status: StatusCode, body: String, content_type: &'static str) -> Answer {
-    let mut answer = Response::new(Full::new(Bytes::from(body)));
+/// An answer of `status` with `body` of `content_type`, never cached.
+pub(super) fn with_type(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+) -> Answer {
+    with_body(status, Body::full(body), content_type)
+}
+
+pub(super) fn with_body(status: StatusCode, body: Body, content_type: &'static str) -> Answer {
+    let mut answer = Response::new(body);
     *answer.status_mut() = status;
     let headers = answer.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -192,7 +270,6 @@ fn with_type(status: StatusCode, body: String, content_type: &'static str) -> An
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn body_joins_stored_events() {

@@ -20,18 +20,41 @@
 //!   cursor. A cursor older than the ring answers with the oldest events kept, so the
 //!   client sees the gap in the seq numbers. An empty value (`cursor=`) counts as absent.
 //! - `POST /publish` with a JSON body (≤ 1 MiB) → `{"seq": N}`.
+//! - `GET /faults` → [`FaultStatus`]; `POST /faults` with a [`FaultPlan`] as JSON
+//!   (`{"fault": {"kind": "status", "code": 503}, "every": 1, "times": 5}`) replaces
+//!   the plan and answers the new status; `400` for a bad plan.
 //! - `GET /stats` → [`ServerStats`]; `GET /` → plain-text help.
 //!
 //! Every answer carries `Cache-Control: no-store`; bad queries get `400 {"error": …}`,
 //! unknown paths `404`, a wrong method on a known path `405`.
+//!
+//! # Faults, restarts, TLS
+//! Faults are injected into the normal `/events` stream, on the requests a
+//! [`FaultPlan`] picks (every Nth, counted server-wide; optionally only the next K), so
+//! a client can prove it loses no event and shows none twice. The plan is set at start
+//! and changed at runtime ([`DemoServer::set_faults`], `POST /faults`); other paths are
+//! never spoiled, so the plan can always be switched off. With a
+//! [`DemoServerConfig::state_file`] every event is appended to a JSON Lines file and a
+//! restarted server (same port: the socket uses `SO_REUSEADDR`) numbers on from the
+//! last one. With [`DemoServerConfig::tls`] it serves HTTPS with a self-signed
+//! certificate ([`DemoServer::ca_pem`]).
 
+mod api;
+mod body;
+mod faults;
 mod generator;
 mod http;
+mod inject;
+mod io;
 mod net;
+mod persist;
 mod query;
+mod schedule;
 mod state;
+mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -39,10 +62,12 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
+pub use api::{DemoServerError, ServerStats};
+pub use faults::{Fault, FaultCounts, FaultError, FaultPlan, FaultStatus};
+pub use tls::TlsMode;
+
 use state::{Settings, Shared};
 
-/// Accept queue length asked of the OS (which may cap it, e.g. Linux's somaxconn).
-const LISTEN_BACKLOG: u32 = 4096;
 /// How long the runtime may take to drop its tasks on stop.
 const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(250);
 /// How long `stop`/`drop` waits for the server thread before leaving it detached.
@@ -60,12 +85,23 @@ pub struct DemoServerConfig {
     pub history: usize,
     /// Hold time when a request has no `timeout` parameter.
     pub default_hold: Duration,
-    /// Longest hold a request may ask for; longer ones are clamped.
+    /// Longest hold a request may ask for; longer ones are clamped. Also how long a
+    /// blackholed request is kept before the connection is closed.
     pub max_hold: Duration,
     /// Most events in one answer (at least 1).
     pub max_batch: usize,
-    /// Deliberate misbehaviour, for testing clients.
+    /// Deliberate misbehaviour on `/events` requests, for testing clients; see
+    /// `fault_every` and `fault_times` for which ones.
     pub fault: Fault,
+    /// Spoil every Nth `/events` request (≥ 1; default 1 = all).
+    pub fault_every: u64,
+    /// Only the first K faults, then behave (a burst); `None` (default) = no limit.
+    pub fault_times: Option<u64>,
+    /// Append every event to this JSON Lines file and, at start, restore the last
+    /// `history` events from it and number on after its last seq.
+    pub state_file: Option<PathBuf>,
+    /// Serve HTTPS instead of HTTP.
+    pub tls: Option<TlsMode>,
     /// Tokio worker threads; 0 or 1 runs everything on the server thread itself.
     pub worker_threads: usize,
 }
@@ -80,72 +116,24 @@ impl Default for DemoServerConfig {
             max_hold: Duration::from_secs(300),
             max_batch: 1000,
             fault: Fault::None,
+            fault_every: 1,
+            fault_times: None,
+            state_file: None,
+            tls: None,
             worker_threads: 1,
         }
     }
 }
 
-/// Deliberate server misbehaviour, so clients' recovery paths can be tested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Fault {
-    /// Behave.
-    #[default]
-    None,
-    /// Serve one request per connection normally (keep-alive response, NO
-    /// `Connection: close`), then when the next request arrives on that same
-    /// connection, close the socket without answering (as a server whose idle timeout
-    /// fires just as the client reuses the connection).
-    CloseOnReuse,
-}
-
-/// Counters of a running server, as served by `GET /stats`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ServerStats {
-    /// TCP accepts since start.
-    pub accepted_connections: u64,
-    /// Connections currently open.
-    pub open_connections: u64,
-    /// HTTP requests received (all paths).
-    pub requests: u64,
-    /// `/events` requests currently waiting for an event.
-    pub held_requests: u64,
-    /// Events published (generator, `POST /publish` and [`DemoServer::publish`]).
-    pub published: u64,
-    /// Seq of the last published event (0 before the first).
-    pub last_seq: u64,
-}
-
-/// Why the demo server could not start (or stopped).
-#[derive(Debug, thiserror::Error)]
-pub enum DemoServerError {
-    /// The address could not be bound (in use, not local, no permission).
-    #[error("cannot listen on {addr}: {}", io_reason(source))]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    /// The tokio runtime could not be built.
-    #[error("cannot start the demo server runtime: {0}")]
-    Runtime(std::io::Error),
-    /// The server thread could not be spawned.
-    #[error("cannot start the demo server thread: {0}")]
-    Spawn(std::io::Error),
-    /// A configuration value is out of range.
-    #[error("invalid demo server configuration: {0}")]
-    Config(String),
-    /// The server thread ended although nobody stopped it (it panicked).
-    #[error("the demo server stopped unexpectedly")]
-    Stopped,
-}
-
-/// Short lower-case reason for the common bind failures, the OS text otherwise.
-fn io_reason(err: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    match err.kind() {
-        ErrorKind::AddrInUse => "address already in use".to_owned(),
-        ErrorKind::AddrNotAvailable => "address not available on this machine".to_owned(),
-        ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => err.to_string(),
+impl DemoServerConfig {
+    /// The fault plan the server starts with.
+    #[must_use]
+    pub fn fault_plan(&self) -> FaultPlan {
+        FaultPlan {
+            fault: self.fault,
+            every: self.fault_every,
+            times: self.fault_times,
+        }
     }
 }
 
@@ -154,19 +142,29 @@ fn io_reason(err: &std::io::Error) -> String {
 pub struct DemoServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    /// The self-signed certificate, in TLS mode.
+    certificate: Option<Certificate>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     /// Disconnected once the server thread has ended (its sender is dropped on exit).
     exited: crossbeam_channel::Receiver<()>,
 }
 
+struct Certificate {
+    pem: String,
+    der: Vec<u8>,
+}
+
 impl DemoServer {
-    /// Bind `config.addr` (here, so bind errors are returned), then serve on a thread
-    /// named `pollscope-demo-server`. Returns once the socket is listening.
+    /// Bind `config.addr` (here, so bind errors are returned; with `SO_REUSEADDR`, so
+    /// a restart right after a stop or kill works), restore the state file, then serve
+    /// on a thread named `pollscope-demo-server`. Returns once the socket is listening.
     ///
     /// # Errors
     /// [`DemoServerError::Bind`] when the address cannot be listened on, `Config` for a
-    /// negative or non-finite rate, `Runtime`/`Spawn` when the OS refuses resources.
+    /// negative or non-finite rate or a bad fault plan, `StateFile` when the state file
+    /// cannot be read or written, `Tls` and `Runtime`/`Spawn` when the OS refuses
+    /// resources.
     pub fn start(config: DemoServerConfig) -> Result<Self, DemoServerError> {
         let rate_per_s = config.rate_per_s;
         if !rate_per_s.is_finite() || rate_per_s < 0.0 {
@@ -174,18 +172,35 @@ impl DemoServer {
                 "the event rate must be a finite number ≥ 0, got {rate_per_s}"
             )));
         }
+        let plan = config.fault_plan();
+        plan.check()
+            .map_err(|err| DemoServerError::Config(err.to_string()))?;
         let runtime = build_runtime(config.worker_threads)?;
-        let (listener, addr) = match listen(&runtime, config.addr) {
+        // Bind before touching the state file: a second server started by mistake on
+        // a busy port must not rewrite the log the first one appends to.
+        let bound = net::listen(&runtime, config.addr)
+            .map_err(|source| DemoServerError::Bind {
+                addr: config.addr,
+                source,
+            })
+            .and_then(|(listener, addr)| {
+                let (shared, tls) = prepare(&config, plan)?;
+                Ok((listener, addr, shared, tls))
+            });
+        let (listener, addr, shared, tls) = match bound {
             Ok(bound) => bound,
-            Err(source) => {
+            Err(err) => {
                 // Plain drop would panic if our caller runs inside another runtime.
                 runtime.shutdown_background();
-                let addr = config.addr;
-                return Err(DemoServerError::Bind { addr, source });
+                return Err(err);
             }
         };
+        let certificate = tls.as_ref().map(|tls| Certificate {
+            pem: tls.cert_pem.clone(),
+            der: tls.cert_der.to_vec(),
+        });
+        let acceptor = tls.map(|tls| tls.acceptor);
 
-        let shared = Arc::new(Shared::new(Settings::from_config(&config)));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let (exited_tx, exited) = crossbeam_channel::bounded::<()>(0);
         let thread_shared = Arc::clone(&shared);
@@ -193,15 +208,22 @@ impl DemoServer {
             .name("pollscope-demo-server".to_owned())
             .spawn(move || {
                 let _exited = exited_tx;
-                serve(&runtime, listener, thread_shared, rate_per_s, shutdown_rx);
+                let serving = net::accept_loop(listener, Arc::clone(&thread_shared), acceptor);
+                serve(&runtime, serving, thread_shared, rate_per_s, shutdown_rx);
                 runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
             })
             .map_err(DemoServerError::Spawn)?;
 
-        log::info!("demo server started on {addr} ({rate_per_s} events/s)");
+        let scheme = if certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        log::info!("demo server started on {scheme}://{addr} ({rate_per_s} events/s)");
         Ok(Self {
             addr,
             shared,
+            certificate,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
             exited,
@@ -214,7 +236,8 @@ impl DemoServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (an unspecified listen address is shown as loopback).
+    /// `http://127.0.0.1:PORT`, or `https://…` in TLS mode (an unspecified listen
+    /// address is shown as loopback).
     #[must_use]
     pub fn base_url(&self) -> String {
         let mut shown = self.addr;
@@ -224,13 +247,31 @@ impl DemoServer {
                 IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
             });
         }
-        format!("http://{shown}")
+        let scheme = if self.certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{shown}")
     }
 
-    /// `http://127.0.0.1:PORT/events`.
+    /// `http://127.0.0.1:PORT/events` (`https` in TLS mode).
     #[must_use]
     pub fn events_url(&self) -> String {
         format!("{}/events", self.base_url())
+    }
+
+    /// In TLS mode, the self-signed certificate (PEM) for a client to trust; it is
+    /// its own CA, valid for `localhost`, `127.0.0.1` and `::1`.
+    #[must_use]
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.certificate.as_ref().map(|cert| cert.pem.as_str())
+    }
+
+    /// The same certificate, DER-encoded.
+    #[must_use]
+    pub fn cert_der(&self) -> Option<&[u8]> {
+        self.certificate.as_ref().map(|cert| cert.der.as_slice())
     }
 
     /// Publish one event with `data`; returns its seq and wakes the held requests.
@@ -244,10 +285,33 @@ impl DemoServer {
         self.shared.skip_seq(n);
     }
 
+    /// Replace the fault plan (as `POST /faults` does); its counting starts afresh.
+    ///
+    /// # Errors
+    /// The plan is out of range (`every` or `times` 0, a bad parameter).
+    pub fn set_faults(&self, plan: FaultPlan) -> Result<(), FaultError> {
+        plan.check()?;
+        self.shared.faults.set(plan);
+        Ok(())
+    }
+
+    /// The fault plan in force and its progress (as `GET /faults`).
+    #[must_use]
+    pub fn faults(&self) -> FaultStatus {
+        self.shared.faults.status()
+    }
+
     /// The counters now.
     #[must_use]
     pub fn stats(&self) -> ServerStats {
         self.shared.stats()
+    }
+
+    /// `/events` requests waiting for an event now: one atomic load, cheap enough to
+    /// poll in a tight loop.
+    #[must_use]
+    pub fn held_requests(&self) -> u64 {
+        self.shared.held_requests()
     }
 
     /// Stop the server (the same as dropping it).
@@ -285,26 +349,26 @@ impl Drop for DemoServer {
     }
 }
 
-/// Bind and listen with a deep accept queue: thousands of clients connecting at once
-/// (a benchmark's start) would otherwise overflow std's 128 and stall on SYN retries.
-fn listen(
-    runtime: &Runtime,
-    addr: SocketAddr,
-) -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
-    // Registering with the reactor needs the runtime's context.
-    let _context = runtime.enter();
-    let socket = match addr {
-        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+/// The shared state (with the restored state file) and the TLS setup.
+fn prepare(
+    config: &DemoServerConfig,
+    plan: FaultPlan,
+) -> Result<(Arc<Shared>, Option<tls::Tls>), DemoServerError> {
+    let settings = Settings::from_config(config);
+    let log = match &config.state_file {
+        Some(path) => Some(persist::open(path, settings.history).map_err(|source| {
+            DemoServerError::StateFile {
+                path: path.clone(),
+                source,
+            }
+        })?),
+        None => None,
     };
-    // As std does on Unix: a restarted server may bind while old connections linger
-    // in TIME_WAIT (on Windows the flag would allow stealing a port in use instead).
-    #[cfg(unix)]
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    let listener = socket.listen(LISTEN_BACKLOG)?;
-    let bound = listener.local_addr()?;
-    Ok((listener, bound))
+    let tls = match config.tls {
+        Some(mode) => Some(tls::setup(mode).map_err(|err| DemoServerError::Tls(err.to_string()))?),
+        None => None,
+    };
+    Ok((Arc::new(Shared::new(settings, plan, log)), tls))
 }
 
 fn build_runtime(worker_threads: usize) -> Result<Runtime, DemoServerError> {
@@ -327,17 +391,17 @@ fn build_runtime(worker_threads: usize) -> Result<Runtime, DemoServerError> {
 /// The server thread's body: accept (and generate) until told to stop.
 fn serve(
     runtime: &Runtime,
-    listener: tokio::net::TcpListener,
+    accepting: impl Future<Output = ()>,
     shared: Arc<Shared>,
     rate_per_s: f64,
     shutdown: oneshot::Receiver<()>,
 ) {
     runtime.block_on(async move {
         if rate_per_s > 0.0 {
-            tokio::spawn(generator::run(Arc::clone(&shared), rate_per_s));
+            tokio::spawn(generator::run(shared, rate_per_s));
         }
         tokio::select! {
-            () = net::accept_loop(listener, shared) => {}
+            () = accepting => {}
             // A send or a dropped sender both mean "stop".
             _ = shutdown => {}
         }
@@ -357,6 +421,13 @@ pub fn run_forever(config: DemoServerConfig) -> Result<(), DemoServerError> {
         "demo server listening on {} ({rate_per_s} events/s)",
         server.events_url()
     );
+    let faults = server.faults().plan;
+    if faults.fault != Fault::None {
+        eprintln!("injecting faults: {faults:?}");
+    }
+    if let Some(pem) = server.ca_pem() {
+        eprintln!("self-signed TLS certificate (trust it explicitly, e.g. curl --cacert):\n{pem}");
+    }
     server.wait_until_exited();
     Err(DemoServerError::Stopped)
 }
@@ -364,18 +435,6 @@ pub fn run_forever(config: DemoServerConfig) -> Result<(), DemoServerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bind_error_message_is_plain() {
-        let err = DemoServerError::Bind {
-            addr: "127.0.0.1:8787".parse().unwrap(),
-            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
-        };
-        assert_eq!(
-            err.to_string(),
-            "cannot listen on 127.0.0.1:8787: address already in use"
-        );
-    }
 
     #[test]
     fn bad_rate_is_refused() {

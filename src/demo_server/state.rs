@@ -1,6 +1,6 @@
-//! The demo server's shared state: the ring of recent events, the seq counter, the live
-//! counters and the `watch` that wakes held requests. Plain data and locks; no sockets,
-//! no HTTP.
+//! The demo server's shared state: the ring of recent events (and the optional log
+//! they are appended to), the seq counter, the live counters, the fault schedule and
+//! the `watch` that wakes held requests. Plain data and locks; no sockets, no HTTP.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-use super::{DemoServerConfig, Fault, ServerStats};
+use super::faults::FaultPlan;
+use super::persist::{EventLog, Restored};
+use super::schedule::Schedule;
+use super::{DemoServerConfig, ServerStats};
 
 /// The per-request knobs of the configuration, fixed at start.
 #[derive(Clone, Copy, Debug)]
@@ -18,7 +21,6 @@ pub(super) struct Settings {
     pub default_hold: Duration,
     pub max_hold: Duration,
     pub max_batch: usize,
-    pub fault: Fault,
 }
 
 impl Settings {
@@ -28,7 +30,6 @@ impl Settings {
             default_hold: config.default_hold,
             max_hold: config.max_hold,
             max_batch: config.max_batch.max(1),
-            fault: config.fault,
         }
     }
 }
@@ -63,6 +64,16 @@ impl Ring {
         }
     }
 
+    /// A ring holding `restored` (as read from a log), numbering on after its last seq.
+    pub fn restore(capacity: usize, restored: Restored) -> Self {
+        let mut ring = Self::new(capacity);
+        let skip = restored.events.len().saturating_sub(ring.capacity);
+        ring.events.extend(restored.events.into_iter().skip(skip));
+        ring.last_seq = restored.last_seq;
+        ring.next_seq = restored.last_seq.saturating_add(1);
+        ring
+    }
+
     /// Append an event stamped `now`; returns its seq. Evicts the oldest when full.
     pub fn push(&mut self, data: &serde_json::Value, now: SystemTime) -> u64 {
         let seq = self.next_seq;
@@ -86,6 +97,12 @@ impl Ring {
     /// Leave a gap: the next event's seq jumps by `n`.
     pub fn skip(&mut self, n: u64) {
         self.next_seq = self.next_seq.saturating_add(n);
+    }
+
+    /// The JSON of the newest event.
+    #[must_use]
+    pub fn newest_json(&self) -> Option<&str> {
+        self.events.back().map(|event| &*event.json)
     }
 
     #[must_use]
@@ -112,10 +129,19 @@ impl Ring {
     }
 }
 
+/// The ring and the log it is written to, under one lock so the log's order is the
+/// seqs' order.
+struct Events {
+    ring: Ring,
+    log: Option<EventLog>,
+}
+
 /// Everything the server's tasks and the owning [`super::DemoServer`] share.
 pub(super) struct Shared {
     pub settings: Settings,
-    ring: Mutex<Ring>,
+    /// Which `/events` requests to spoil.
+    pub faults: Schedule,
+    events: Mutex<Events>,
     /// The last published seq; held requests wait for it to change.
     tip: watch::Sender<u64>,
     accepted: AtomicU64,
@@ -126,11 +152,17 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub fn new(settings: Settings) -> Self {
+    /// `log`: the event log and what it held at start.
+    pub fn new(settings: Settings, plan: FaultPlan, log: Option<(EventLog, Restored)>) -> Self {
+        let (ring, log) = match log {
+            Some((log, restored)) => (Ring::restore(settings.history, restored), Some(log)),
+            None => (Ring::new(settings.history), None),
+        };
         Self {
-            ring: Mutex::new(Ring::new(settings.history)),
+            tip: watch::Sender::new(ring.last_seq()),
+            events: Mutex::new(Events { ring, log }),
+            faults: Schedule::new(plan),
             settings,
-            tip: watch::Sender::new(0),
             accepted: AtomicU64::new(0),
             open: AtomicU64::new(0),
             requests: AtomicU64::new(0),
@@ -139,16 +171,21 @@ impl Shared {
         }
     }
 
-    fn ring(&self) -> MutexGuard<'_, Ring> {
+    fn events(&self) -> MutexGuard<'_, Events> {
         // The ring stays consistent even if a holder panicked: each push is complete
         // before anything can panic.
-        self.ring.lock().unwrap_or_else(PoisonError::into_inner)
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Publish `data` from any thread (sync or async); returns the seq.
+    /// Publish `data` from any thread (sync or async); returns the seq. With a log,
+    /// the event is appended to it first (blocking, a few microseconds).
     pub fn publish(&self, data: &serde_json::Value) -> u64 {
-        let mut ring = self.ring();
+        let mut events = self.events();
+        let Events { ring, log } = &mut *events;
         let seq = ring.push(data, SystemTime::now());
+        if let (Some(log), Some(json)) = (log.as_mut(), ring.newest_json()) {
+            log.append(json);
+        }
         self.published.fetch_add(1, Ordering::Relaxed);
         // Under the lock, so the watched value never goes backwards.
         self.tip.send_replace(seq);
@@ -156,7 +193,7 @@ impl Shared {
     }
 
     pub fn skip_seq(&self, n: u64) {
-        self.ring().skip(n);
+        self.events().ring.skip(n);
     }
 
     /// A receiver that sees every publish from now on. Subscribe *before* looking at
@@ -166,11 +203,11 @@ impl Shared {
     }
 
     pub fn start_after(&self, cursor: Option<u64>) -> u64 {
-        self.ring().start_after(cursor)
+        self.events().ring.start_after(cursor)
     }
 
     pub fn events_after(&self, after: u64) -> Vec<StoredEvent> {
-        self.ring().after(after, self.settings.max_batch)
+        self.events().ring.after(after, self.settings.max_batch)
     }
 
     pub fn count_request(&self) {
@@ -190,8 +227,14 @@ impl Shared {
         HeldGuard(self)
     }
 
+    /// Requests waiting for an event now; one atomic load.
+    pub fn held_requests(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
     pub fn stats(&self) -> ServerStats {
-        let last_seq = self.ring().last_seq();
+        let last_seq = self.events().ring.last_seq();
+        let (faults_injected, faults) = self.faults.injected();
         ServerStats {
             accepted_connections: self.accepted.load(Ordering::Relaxed),
             open_connections: self.open.load(Ordering::Relaxed),
@@ -199,6 +242,8 @@ impl Shared {
             held_requests: self.held.load(Ordering::Relaxed),
             published: self.published.load(Ordering::Relaxed),
             last_seq,
+            faults_injected,
+            faults,
         }
     }
 }
@@ -227,6 +272,11 @@ impl Drop for HeldGuard<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn shared() -> Shared {
+        let settings = Settings::from_config(&DemoServerConfig::default());
+        Shared::new(settings, FaultPlan::default(), None)
+    }
 
     fn seqs(events: &[StoredEvent]) -> Vec<u64> {
         events.iter().map(|event| event.seq).collect()
@@ -302,10 +352,24 @@ mod tests {
     }
 
     #[test]
+    fn restored_ring_numbers_on() {
+        let stored = |seq: u64| StoredEvent {
+            seq,
+            json: format!(r#"{{"seq":{seq}}}"#).into(),
+        };
+        let restored = Restored {
+            events: vec![stored(4), stored(6), stored(9)],
+            last_seq: 9,
+        };
+        let mut ring = Ring::restore(2, restored);
+        assert_eq!(seqs(&ring.after(0, 10)), [6, 9]);
+        assert_eq!(ring.start_after(Some(12)), 9);
+        assert_eq!(ring.push(&json!(1), SystemTime::now()), 10);
+    }
+
+    #[test]
     fn guards_count_up_and_down() {
-        let shared = Arc::new(Shared::new(Settings::from_config(
-            &DemoServerConfig::default(),
-        )));
+        let shared = Arc::new(shared());
         let open = shared.accept();
         let held = shared.hold();
         assert_eq!(shared.stats().open_connections, 1);
@@ -319,7 +383,7 @@ mod tests {
 
     #[test]
     fn publish_moves_the_watched_tip() {
-        let shared = Shared::new(Settings::from_config(&DemoServerConfig::default()));
+        let shared = shared();
         let mut rx = shared.subscribe();
         assert!(!rx.has_changed().unwrap());
         assert_eq!(shared.publish(&json!(null)), 1);
