@@ -1,0 +1,408 @@
+//! One monitored profile, without egui: its running [`Session`] (if connected), the
+//! [`Stats`] of that session, a bounded [`Feed`] of what arrived, and the state badge
+//! the profile list shows.
+//!
+//! The desktop app owns one per connected (or recently connected) profile and drains it
+//! each frame; the unit tests feed it synthetic [`PollEvent`]s. Depends on the engine
+//! ([`crate::poll`], [`crate::stats`]); must not depend on egui or the UI.
+
+pub mod feed;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
+
+use crate::poll::{Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
+use crate::profile::{Profile, looks_secret};
+use crate::stats::{PollerState, Stats, StatsConfig};
+use crate::transport::TransportMetrics;
+
+/// After this many events the app logs one INFO line (the end-to-end test reads it).
+pub const FIRST_EVENTS_LOG: u64 = 10;
+/// A profile shows "receiving" for this long after an event.
+pub const RECEIVING_FOR: Duration = Duration::from_secs(2);
+/// Consecutive failures of one poller after which "backing off" becomes "error".
+pub const ERROR_AFTER_FAILURES: u32 = 3;
+
+/// The state a profile is in, as its badge shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Badge {
+    /// Not connected.
+    Idle,
+    /// Connected, polls held, nothing arrived lately.
+    Holding,
+    /// Events arrived in the last [`RECEIVING_FOR`].
+    Receiving,
+    /// A poller failed and waits before retrying.
+    BackingOff(String),
+    /// Could not connect, or keeps failing.
+    Error(String),
+}
+
+impl Badge {
+    /// Short lowercase label.
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Holding => "holding",
+            Self::Receiving => "receiving",
+            Self::BackingOff(_) => "backing off",
+            Self::Error(_) => "error",
+        }
+    }
+
+    /// The message behind a backing-off or error badge.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::BackingOff(m) | Self::Error(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// One profile's session (or its remains after disconnecting) and what it saw.
+pub struct Monitor {
+    /// The profile as edited when connecting (before the demo address was filled in).
+    source: Profile,
+    session: Option<Session>,
+    metrics: Arc<TransportMetrics>,
+    stats: Stats,
+    feed: Feed,
+    start_error: Option<String>,
+    /// Consecutive failures per poller.
+    failures: Vec<u32>,
+    last_event: Option<Instant>,
+    stopped_at: Option<Instant>,
+    first_events_logged: bool,
+    problems_seen: HashSet<String>,
+    secrets: Vec<String>,
+    generation: u64,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor")
+            .field("profile", &self.source.name)
+            .field("live", &self.is_live())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    /// Start `run` (the profile to poll, with any demo address filled in); `source` is the
+    /// profile as edited. A start failure gives a monitor in the error state.
+    #[must_use]
+    pub fn start(source: Profile, run: Profile, waker: Waker) -> Self {
+        let secrets = run.secret_values();
+        let mut monitor = Self::detached(source);
+        monitor.secrets = secrets;
+        match Session::start(run, waker) {
+            Ok(session) => {
+                monitor.stats = Stats::new(session.started(), StatsConfig::default());
+                monitor.metrics = Arc::clone(session.metrics());
+                monitor.session = Some(session);
+            }
+            Err(e) => return Self::failed(monitor.source, format!("cannot connect: {e}")),
+        }
+        monitor
+    }
+
+    /// A monitor for a profile that could not even be started (`message` says why).
+    #[must_use]
+    pub fn failed(source: Profile, message: String) -> Self {
+        log::warn!("{}: {message}", source.name);
+        let mut monitor = Self::detached(source);
+        monitor.start_error = Some(message);
+        monitor.stopped_at = Some(Instant::now());
+        monitor
+    }
+
+    /// A monitor with no session (tests feed it with [`Monitor::ingest`]).
+    #[must_use]
+    pub fn detached(source: Profile) -> Self {
+        Self {
+            source,
+            session: None,
+            metrics: Arc::new(TransportMetrics::default()),
+            stats: Stats::new(Instant::now(), StatsConfig::default()),
+            feed: Feed::default(),
+            start_error: None,
+            failures: Vec::new(),
+            last_event: None,
+            stopped_at: None,
+            first_events_logged: false,
+            problems_seen: HashSet::new(),
+            secrets: Vec::new(),
+            generation: 0,
+        }
+    }
+
+    /// Take in at most `budget` waiting events; returns how many were taken (equal to
+    /// `budget` means more may be waiting). Never blocks.
+    pub fn drain(&mut self, budget: usize) -> usize {
+        let Some(session) = &self.session else {
+            return 0;
+        };
+        let events: Vec<PollEvent> = session.events().try_iter().take(budget).collect();
+        for event in &events {
+            self.ingest(event);
+        }
+        events.len()
+    }
+
+    /// Count one event and add what it shows to the feed.
+    pub fn ingest(&mut self, event: &PollEvent) {
+        self.generation = self.generation.wrapping_add(1);
+        self.stats.record(event);
+        match event {
+            PollEvent::Response(r) => self.ingest_response(r),
+            PollEvent::Failed(f) => self.ingest_failure(f),
+            PollEvent::StaleRetry {
+                poller,
+                connection,
+                error,
+                ..
+            } => {
+                let conn = connection.map_or_else(|| "?".to_owned(), |c| c.to_string());
+                let text = format!(
+                    "keep-alive connection #{conn} was stale ({error}); request re-sent on a new connection"
+                );
+                self.feed
+                    .push(FeedItem::new(FeedKind::Retry, *poller, text, false));
+            }
+            PollEvent::Resynced(r) => {
+                let skipped = r
+                    .skipped
+                    .map(|n| format!("; {n} events could not be fetched"))
+                    .unwrap_or_default();
+                let text = format!(
+                    "the server refused cursor {} as too old; resumed at {}{skipped}",
+                    r.from, r.to
+                );
+                let mut item = FeedItem::new(FeedKind::Warning, r.poller, text, false);
+                item.status = Some(r.status);
+                self.feed.push(item);
+            }
+            PollEvent::PollStarted { .. }
+            | PollEvent::Connected { .. }
+            | PollEvent::Stopped { .. } => {}
+        }
+    }
+
+    fn ingest_response(&mut self, r: &PollResponse) {
+        if let Some(n) = self.failures.get_mut(r.poller) {
+            *n = 0;
+        }
+        if let Some(problem) = &r.problem
+            && self.problems_seen.len() < 100
+            && self.problems_seen.insert(problem.clone())
+        {
+            let mut item = FeedItem::new(FeedKind::Warning, r.poller, problem.clone(), false);
+            item.status = Some(r.status);
+            self.feed.push(item);
+        }
+        if r.events.is_empty() {
+            return;
+        }
+        self.last_event = Some(r.received);
+        let info = Arc::new(ResponseInfo {
+            status: r.status,
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.mask_header(k, v)))
+                .collect(),
+            body_bytes: r.body_bytes,
+            hold: r.hold,
+            connection: r.connection,
+            cursor: r.cursor.clone(),
+            events: r.events.len(),
+        });
+        for event in &r.events {
+            let (text, is_json) = match &event.payload {
+                Payload::Json(v) => (serde_json::to_string(v).unwrap_or_default(), true),
+                Payload::Text(t) => (t.clone(), false),
+            };
+            let mut item = FeedItem::new(FeedKind::Event, r.poller, text, is_json);
+            item.received = r.received_wall;
+            item.status = Some(r.status);
+            item.seq = event.seq;
+            item.latency_ms = event.latency_ms;
+            item.response = Some(Arc::clone(&info));
+            self.feed.push(item);
+        }
+        if !self.first_events_logged && self.stats.events() >= FIRST_EVENTS_LOG {
+            self.first_events_logged = true;
+            log::info!(
+                "{}: first {} events received",
+                self.source.name,
+                self.stats.events()
+            );
+        }
+    }
+
+    fn ingest_failure(&mut self, f: &PollFailure) {
+        if self.failures.len() <= f.poller && f.poller < 100_000 {
+            self.failures.resize(f.poller + 1, 0);
+        }
+        if let Some(n) = self.failures.get_mut(f.poller) {
+            *n = f.attempt;
+        }
+        let retry = if f.retry_after {
+            " (as the server's Retry-After asks)"
+        } else {
+            ""
+        };
+        let text = format!(
+            "{} [{}]; retrying in {:.1} s{retry}",
+            f.message,
+            f.kind.name(),
+            f.backoff.as_secs_f64()
+        );
+        let mut item = FeedItem::new(FeedKind::Failure, f.poller, text, false);
+        item.status = f.status;
+        self.feed.push(item);
+    }
+
+    /// A response header's value as it may be shown: masked when the header usually
+    /// carries credentials, and with the profile's own secrets masked anywhere.
+    fn mask_header(&self, name: &str, value: &str) -> String {
+        if looks_secret(name) || name.eq_ignore_ascii_case("set-cookie") {
+            return "•••".to_owned();
+        }
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        crate::redact::secrets_in(value, &secrets)
+    }
+
+    /// Hand the session over for stopping (the caller stops it off the UI thread, since
+    /// [`Session::stop`] may wait up to a second). The data stays for viewing.
+    pub fn take_session(&mut self) -> Option<Session> {
+        let session = self.session.take();
+        if session.is_some() {
+            self.stopped_at = Some(Instant::now());
+        }
+        session
+    }
+
+    /// A session is running.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Some poller is waiting on the server or backing off (time-based text moves).
+    #[must_use]
+    pub fn is_waiting(&self) -> bool {
+        self.is_live()
+            && self.stats.pollers().iter().any(|p| {
+                matches!(
+                    p.state,
+                    PollerState::Holding { .. } | PollerState::BackingOff { .. }
+                )
+            })
+    }
+
+    /// The badge as of `now`.
+    #[must_use]
+    pub fn badge(&self, now: Instant) -> Badge {
+        let Some(session) = &self.session else {
+            return self.start_error.clone().map_or(Badge::Idle, Badge::Error);
+        };
+        if session.running_pollers() == 0 {
+            return Badge::Error("all pollers have stopped".to_owned());
+        }
+        self.badge_from_stats(now)
+    }
+
+    fn badge_from_stats(&self, now: Instant) -> Badge {
+        let mut backing_off = None;
+        for (i, view) in self.stats.pollers().iter().enumerate() {
+            if let PollerState::BackingOff { message, .. } = &view.state {
+                if self.failures.get(i).copied().unwrap_or(0) >= ERROR_AFTER_FAILURES {
+                    return Badge::Error(message.clone());
+                }
+                backing_off.get_or_insert_with(|| message.clone());
+            }
+        }
+        if let Some(message) = backing_off {
+            return Badge::BackingOff(message);
+        }
+        if self
+            .last_event
+            .is_some_and(|t| now.saturating_duration_since(t) < RECEIVING_FOR)
+        {
+            return Badge::Receiving;
+        }
+        Badge::Holding
+    }
+
+    /// The badge a detached monitor's statistics would give (for tests).
+    #[must_use]
+    pub fn badge_ignoring_session(&self, now: Instant) -> Badge {
+        self.badge_from_stats(now)
+    }
+
+    /// Changes whenever an event is taken in (so views know to recompute).
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The profile as edited when connecting.
+    #[must_use]
+    pub fn source(&self) -> &Profile {
+        &self.source
+    }
+
+    /// The running session.
+    #[must_use]
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// The statistics of this session.
+    #[must_use]
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Connection counters measured in the transport.
+    #[must_use]
+    pub fn metrics(&self) -> &TransportMetrics {
+        &self.metrics
+    }
+
+    /// The feed.
+    #[must_use]
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// Why the session could not start.
+    #[must_use]
+    pub fn start_error(&self) -> Option<&str> {
+        self.start_error.as_deref()
+    }
+
+    /// Seconds from the session's start to `now`, or to when it stopped.
+    #[must_use]
+    pub fn elapsed_s(&self, now: Instant) -> f64 {
+        self.stopped_at
+            .unwrap_or(now)
+            .saturating_duration_since(self.stats.origin())
+            .as_secs_f64()
+    }
+
+    /// When the session stopped (or failed to start).
+    #[must_use]
+    pub fn stopped_at(&self) -> Option<Instant> {
+        self.stopped_at
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+
+use super::*;
+use crate::poll::{AnswerKind, ConnectionUse, ErrorKind, PollFailure, PollResponse, ReceivedEvent};
+
+fn conn() -> ConnectionUse {
+    ConnectionUse {
+        id: Some(1),
+        reused: true,
+        requests: 2,
+        age: Duration::from_secs(1),
+    }
+}
+
+fn response(poller: usize, payloads: Vec<Payload>, at: Instant) -> PollEvent {
+    PollEvent::Response(Box::new(PollResponse {
+        poller,
+        sent: at,
+        received: at,
+        received_wall: SystemTime::now(),
+        hold: Duration::from_millis(120),
+        status: 200,
+        cut_by_client: false,
+        kind: if payloads.is_empty() {
+            AnswerKind::Empty
+        } else {
+            AnswerKind::Events
+        },
+        connection: conn(),
+        stale_retries: 0,
+        body_bytes: 10,
+        wire_in: 100,
+        wire_out: 50,
+        headers: vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("set-cookie".to_owned(), "sid=supersecret".to_owned()),
+            ("x-echo".to_owned(), "Bearer tok-12345".to_owned()),
+        ],
+        events: payloads
+            .into_iter()
+            .map(|payload| ReceivedEvent {
+                payload,
+                seq: None,
+                latency_ms: Some(1.5),
+            })
+            .collect(),
+        cursor: "7".to_owned(),
+        problem: None,
+    }))
+}
+
+fn failure(poller: usize, attempt: u32, at: Instant) -> PollEvent {
+    PollEvent::Failed(Box::new(PollFailure {
+        poller,
+        at,
+        kind: ErrorKind::ConnectRefused,
+        status: None,
+        message: "connection refused".to_owned(),
+        elapsed: Duration::ZERO,
+        backoff: Duration::from_secs(2),
+        retry_after: false,
+        attempt,
+        stale_retries: 0,
+        connection: ConnectionUse {
+            id: None,
+            reused: false,
+            requests: 0,
+            age: Duration::ZERO,
+        },
+        wire_in: 0,
+        wire_out: 0,
+    }))
+}
+
+fn profile() -> Profile {
+    let mut p = Profile::for_demo("T", "http://127.0.0.1:1/events");
+    p.headers.push(crate::profile::HeaderSpec::new(
+        "Authorization",
+        "Bearer tok-12345",
+    ));
+    p
+}
+
+#[test]
+fn events_fill_the_feed_newest_first_with_masked_headers() {
+    let mut m = Monitor::detached(profile());
+    m.secrets = profile().secret_values();
+    let now = Instant::now();
+    m.ingest(&response(
+        1,
+        vec![
+            Payload::Json(json!({"n": 1})),
+            Payload::Text("two".to_owned()),
+        ],
+        now,
+    ));
+    let items: Vec<&FeedItem> = m.feed().newest_first().collect();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].text, "two");
+    assert!(!items[0].is_json);
+    assert_eq!(items[1].text, r#"{"n":1}"#);
+    assert_eq!(items[1].poller, 1);
+    let info = items[1].response.as_ref().expect("response info");
+    assert_eq!(info.events, 2);
+    let header = |name: &str| {
+        info.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("set-cookie").as_deref(), Some("•••"));
+    let echoed = header("x-echo").unwrap_or_default();
+    assert!(!echoed.contains("tok-12345"), "{echoed}");
+    assert_eq!(m.stats().events(), 2);
+}
+
+#[test]
+fn empty_answers_add_no_rows_but_count() {
+    let mut m = Monitor::detached(profile());
+    m.ingest(&response(0, vec![], Instant::now()));
+    assert!(m.feed().is_empty());
+    assert_eq!(m.stats().empty_polls(), 1);
+}
+
+#[test]
+fn failures_show_in_the_feed_and_drive_the_badge() {
+    let mut m = Monitor::detached(profile());
+    let now = Instant::now();
+    assert_eq!(m.badge(now), Badge::Idle, "no session");
+    m.ingest(&PollEvent::PollStarted { poller: 0, at: now });
+    assert_eq!(m.badge_ignoring_session(now), Badge::Holding);
+    m.ingest(&failure(0, 1, now));
+    let first = m
+        .feed()
+        .newest_first()
+        .next()
+        .map(|i| (i.kind, i.text.clone()));
+    assert!(
+        first.as_ref().is_some_and(|(k, t)| *k == FeedKind::Failure
+            && t.contains("connection refused")
+            && t.contains("connect_refused")),
+        "{first:?}"
+    );
+    assert_eq!(
+        m.badge_ignoring_session(now),
+        Badge::BackingOff("connection refused".to_owned())
+    );
+    m.ingest(&failure(0, ERROR_AFTER_FAILURES, now));
+    assert!(matches!(m.badge_ignoring_session(now), Badge::Error(_)));
+    m.ingest(&response(0, vec![Payload::Json(json!(1))], now));
+    assert_eq!(m.badge_ignoring_session(now), Badge::Receiving);
+    assert_eq!(
+        m.badge_ignoring_session(now + RECEIVING_FOR + Duration::from_millis(1)),
+        Badge::Holding
+    );
+}
+
+#[test]
+fn feed_stays_bounded_and_counts_what_it_dropped() {
+    let mut m = Monitor::detached(profile());
+    let now = Instant::now();
+    let batch: Vec<Payload> = (0..1000)
+        .map(|i| Payload::Json(json!({ "i": i })))
+        .collect();
+    for _ in 0..12 {
+        m.ingest(&response(0, batch.clone(), now));
+    }
+    assert_eq!(m.feed().len(), feed::DEFAULT_CAP);
+    assert_eq!(m.feed().dropped(), 12_000 - feed::DEFAULT_CAP as u64);
+    assert_eq!(m.stats().events(), 12_000, "stats count everything");
+}
+
+#[test]
+fn start_failure_is_an_error_badge() {
+    let mut bad = profile();
+    bad.url = "not a url".to_owned();
+    let m = Monitor::start(bad.clone(), bad, crate::poll::no_waker());
+    assert!(!m.is_live());
+    let badge = m.badge(Instant::now());
+    assert!(
+        matches!(&badge, Badge::Error(msg) if msg.contains("URL")),
+        "{badge:?}"
+    );
+    assert!(m.start_error().is_some());
+}
+
+#[test]
+fn a_cursor_problem_is_shown_once() {
+    let mut m = Monitor::detached(profile());
+    let now = Instant::now();
+    for _ in 0..3 {
+        let mut e = response(0, vec![], now);
+        if let PollEvent::Response(r) = &mut e {
+            r.problem = Some("no cursor at /cursor".to_owned());
+        }
+        m.ingest(&e);
+    }
+    assert_eq!(m.feed().len(), 1);
+    assert_eq!(
+        m.feed().newest_first().next().map(|i| i.kind),
+        Some(FeedKind::Warning)
+    );
+}

@@ -1,0 +1,477 @@
+//! The eframe app: owns the [`Workspace`], lays out the panels, turns clicks and
+//! shortcuts into workspace commands, and persists which profiles were connected.
+//!
+//! Per frame, `logic` drains the workers' events (bounded) and schedules the next frame:
+//! none when nothing is connected, a 1 Hz tick while polls are held (to move "held for
+//! N s"), at once when events are still waiting. `ui` only draws and reacts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use serde::{Deserialize, Serialize};
+
+use super::charts::{ChartWindow, charts_ui};
+use super::connections::connections_ui;
+use super::detail::detail_ui;
+use super::dialogs::{Dialog, dialog_ui};
+use super::editor::{EditorState, editor_ui};
+use super::feed::{FILTER_ID, feed_ui};
+use super::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, profile_header_ui};
+use super::profiles::{ProfileAction, profiles_ui};
+use super::saver::Loaded;
+use super::status_bar::status_bar_ui;
+use super::workspace::{EntryId, Workspace, connect_issues};
+use crate::poll::Waker;
+use crate::profile::Profile;
+use crate::stats::Summary;
+
+/// Worker events taken in per frame, over all profiles.
+const DRAIN_BUDGET: usize = 20_000;
+/// How soon a worker's event gets a frame drawn (events within it share one frame).
+const WAKE_COALESCE: Duration = Duration::from_millis(50);
+/// The slow tick while polls are held.
+const TICK: Duration = Duration::from_secs(1);
+/// How long closing may take to stop everything.
+const EXIT_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How the app starts: the loaded profile store and what to do with it.
+#[derive(Debug)]
+pub struct AppSetup {
+    pub loaded: Loaded,
+    /// With no profiles, create and connect the "Demo" profile.
+    pub first_run_demo: bool,
+    /// Reconnect the profiles that were connected last time (eframe storage).
+    pub restore: bool,
+}
+
+impl AppSetup {
+    /// Load the profiles in `config_dir` (file I/O: call before the window opens).
+    #[must_use]
+    pub fn load(config_dir: PathBuf) -> Self {
+        Self {
+            loaded: Loaded::open(config_dir),
+            first_run_demo: true,
+            restore: true,
+        }
+    }
+}
+
+/// What is remembered between runs besides the profiles and the window.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct SavedUi {
+    connected: Vec<String>,
+    selected: Option<String>,
+    tab: Tab,
+    hide_connections: bool,
+    chart_window: ChartWindow,
+}
+
+/// The Pollscope window.
+pub struct PollscopeApp {
+    ws: Workspace,
+    selected: Option<EntryId>,
+    tab: Tab,
+    show_connections: bool,
+    chart_window: ChartWindow,
+    editor: EditorState,
+    dialog: Option<Dialog>,
+}
+
+impl std::fmt::Debug for PollscopeApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollscopeApp")
+            .field("ws", &self.ws)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PollscopeApp {
+    /// Build the app (in eframe's creator closure, where the context is known).
+    #[must_use]
+    pub fn new(cc: &eframe::CreationContext<'_>, setup: AppSetup) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+        // Each event asks for a frame within WAKE_COALESCE rather than at once: the two
+        // pollers of a stream answer within a millisecond of each other, and a burst of
+        // events should cost one frame, not one each.
+        let waker: Waker = Arc::new(move || ctx.request_repaint_after(WAKE_COALESCE));
+        let saved: SavedUi = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let mut app = Self {
+            ws: Workspace::new(setup.loaded, waker),
+            selected: None,
+            tab: saved.tab,
+            show_connections: !saved.hide_connections,
+            chart_window: saved.chart_window,
+            editor: EditorState::default(),
+            dialog: None,
+        };
+        if app.ws.entries.is_empty() && setup.first_run_demo {
+            let id = app.ws.add_demo();
+            app.ws.connect(id);
+            app.selected = Some(id);
+            app.tab = Tab::Monitor;
+        } else if setup.restore {
+            for name in &saved.connected {
+                if let Some(id) = app.ws.find(name) {
+                    app.ws.connect(id);
+                }
+            }
+            app.selected = saved.selected.as_deref().and_then(|n| app.ws.find(n));
+        }
+        if app.selected.is_none() {
+            app.selected = app.ws.entries.first().map(|e| e.id);
+        }
+        app
+    }
+
+    /// The model behind the panels (for tests).
+    #[must_use]
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// The selected profile.
+    #[must_use]
+    pub fn selected(&self) -> Option<EntryId> {
+        self.selected
+    }
+
+    fn act(&mut self, action: ProfileAction) {
+        match action {
+            ProfileAction::Select(id) => self.select(id),
+            ProfileAction::New => {
+                let id = self.ws.add(Profile::default());
+                self.select(id);
+                self.tab = Tab::Profile;
+            }
+            ProfileAction::FromPreset(preset) => {
+                let id = self.ws.add(preset.profile(""));
+                self.select(id);
+                self.tab = Tab::Profile;
+            }
+            ProfileAction::FromCurl => {
+                self.dialog = Some(Dialog::ImportCurl {
+                    command: String::new(),
+                    error: None,
+                });
+            }
+            ProfileAction::Duplicate(id) => {
+                if let Some(copy) = self.ws.duplicate(id) {
+                    self.select(copy);
+                }
+            }
+            ProfileAction::Rename(id) => {
+                if let Some(e) = self.ws.get(id) {
+                    self.dialog = Some(Dialog::Rename {
+                        id,
+                        name: e.profile.name.clone(),
+                        error: None,
+                    });
+                }
+            }
+            ProfileAction::Delete(id) => self.dialog = Some(Dialog::Delete { id }),
+            ProfileAction::Connect(id) => {
+                self.ws.connect(id);
+                self.select(id);
+                self.tab = Tab::Monitor;
+            }
+            ProfileAction::Disconnect(id) => self.ws.disconnect(id),
+        }
+    }
+
+    fn select(&mut self, id: EntryId) {
+        if self.selected != Some(id) {
+            self.editor = EditorState::default();
+        }
+        self.selected = Some(id);
+    }
+
+    fn header_act(&mut self, ctx: &egui::Context, action: HeaderAction) {
+        match action {
+            HeaderAction::Profile(a) => self.act(a),
+            HeaderAction::Reconnect => {
+                if let Some(id) = self.selected {
+                    self.ws.reconnect(id);
+                }
+            }
+            HeaderAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            HeaderAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
+            HeaderAction::CopyCurl => {
+                if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
+                    ctx.copy_text(crate::curl_import::to_curl(&e.profile, false));
+                }
+            }
+            HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
+            HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
+            HeaderAction::DismissNotice(i) => {
+                if i < self.ws.notices.len() {
+                    self.ws.notices.remove(i);
+                }
+            }
+        }
+    }
+
+    /// Keyboard shortcuts (see [`super::dialogs::SHORTCUTS`]).
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let cmd = |key| KeyboardShortcut::new(Modifiers::COMMAND, key);
+        let plain = |key| KeyboardShortcut::new(Modifiers::NONE, key);
+        let pressed = |s: KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(&s));
+        if pressed(cmd(Key::Q)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.dialog.is_some() {
+            return;
+        }
+        if pressed(cmd(Key::N)) {
+            self.act(ProfileAction::New);
+        }
+        if pressed(plain(Key::F1)) {
+            self.dialog = Some(Dialog::Shortcuts);
+        }
+        if pressed(cmd(Key::Num1)) {
+            self.tab = Tab::Monitor;
+        }
+        if pressed(cmd(Key::Num2)) {
+            self.tab = Tab::Profile;
+        }
+        if pressed(cmd(Key::F)) {
+            self.tab = Tab::Monitor;
+            ctx.memory_mut(|m| m.request_focus(egui::Id::unique(FILTER_ID)));
+        }
+        let Some(id) = self.selected else {
+            return;
+        };
+        if pressed(cmd(Key::D)) {
+            self.act(ProfileAction::Duplicate(id));
+        }
+        if pressed(plain(Key::F2)) {
+            self.act(ProfileAction::Rename(id));
+        }
+        if pressed(cmd(Key::Enter)) {
+            self.toggle_connection(id);
+        }
+        if let Some(entry) = self.ws.get_mut(id) {
+            if pressed(cmd(Key::P))
+                && let Some(m) = &entry.monitor
+            {
+                entry.feed_view.toggle_pause(m.feed());
+            }
+            if pressed(plain(Key::Escape)) {
+                entry.feed_view.selected = None;
+            }
+        }
+    }
+
+    fn toggle_connection(&mut self, id: EntryId) {
+        let Some(entry) = self.ws.get(id) else {
+            return;
+        };
+        if entry.is_live() {
+            self.act(ProfileAction::Disconnect(id));
+        } else if connect_issues(&entry.profile).is_empty() {
+            self.act(ProfileAction::Connect(id));
+        }
+    }
+
+    fn saved_ui(&self) -> SavedUi {
+        SavedUi {
+            connected: self
+                .ws
+                .entries
+                .iter()
+                .filter(|e| e.is_live())
+                .map(|e| e.profile.name.clone())
+                .collect(),
+            selected: self
+                .selected
+                .and_then(|id| self.ws.get(id))
+                .map(|e| e.profile.name.clone()),
+            tab: self.tab,
+            hide_connections: !self.show_connections,
+            chart_window: self.chart_window,
+        }
+    }
+
+    /// The bars and side panels, then the selected profile's view.
+    fn layout_ui(&mut self, ui: &mut Ui, now: Instant) {
+        let mut header_actions = Vec::new();
+        let selected = self.selected.and_then(|id| self.ws.get(id));
+        egui::Panel::top("menu-bar").show(ui, |ui| {
+            menu_bar_ui(
+                ui,
+                selected,
+                &mut self.tab,
+                &mut self.show_connections,
+                &mut self.chart_window,
+                &mut header_actions,
+            );
+        });
+        if !self.ws.notices.is_empty() {
+            egui::Panel::top("notices").show(ui, |ui| {
+                notices_ui(ui, &self.ws.notices, &mut header_actions);
+            });
+        }
+        let summary = selected
+            .and_then(|e| e.monitor.as_ref())
+            .map(|m| m.stats().summary(m.stopped_at().unwrap_or(now)));
+        let connected = self.ws.entries.iter().filter(|e| e.is_live()).count();
+        egui::Panel::bottom("status-bar").show(ui, |ui| {
+            status_bar_ui(
+                ui,
+                selected,
+                summary.as_ref(),
+                connected,
+                &self.ws.save_status,
+                now,
+            );
+        });
+        let profile_actions = egui::Panel::left("profiles")
+            .resizable(true)
+            .default_size(220.0)
+            .size_range(170.0..=480.0)
+            .show(ui, |ui| profiles_ui(ui, &self.ws, self.selected, now))
+            .inner;
+        // An open event detail takes the connections panel's room.
+        let detail_open = selected.is_some_and(|e| e.feed_view.selected.is_some());
+        if self.show_connections
+            && !detail_open
+            && let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), &summary)
+            && self.tab == Tab::Monitor
+        {
+            egui::Panel::right("connections")
+                .resizable(true)
+                .default_size(260.0)
+                .size_range(200.0..=520.0)
+                .show(ui, |ui| connections_ui(ui, m, s, now));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.selected_ui(ui, now, summary.as_ref(), &mut header_actions);
+        });
+        for a in profile_actions {
+            self.act(a);
+        }
+        for a in header_actions {
+            self.header_act(ui.ctx(), a);
+        }
+    }
+
+    fn selected_ui(
+        &mut self,
+        ui: &mut Ui,
+        now: Instant,
+        summary: Option<&Summary>,
+        actions: &mut Vec<HeaderAction>,
+    ) {
+        let Some(id) = self.selected.filter(|id| self.ws.get(*id).is_some()) else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Select a profile, or add one with New.");
+            });
+            return;
+        };
+        if let Some(entry) = self.ws.get(id) {
+            profile_header_ui(ui, entry, &mut self.tab, now, actions);
+        }
+        ui.separator();
+        match self.tab {
+            Tab::Monitor => self.monitor_ui(ui, id, now, summary),
+            Tab::Profile => self.editor_tab_ui(ui, id),
+        }
+    }
+
+    fn editor_tab_ui(&mut self, ui: &mut Ui, id: EntryId) {
+        let Some(entry) = self.ws.get_mut(id) else {
+            return;
+        };
+        let before = entry.profile.clone();
+        let outcome = editor_ui(ui, &mut entry.profile, &mut self.editor);
+        let changed = entry.profile != before;
+        if changed {
+            self.ws.profiles_changed();
+        }
+        if outcome.rename {
+            self.act(ProfileAction::Rename(id));
+        }
+    }
+
+    fn monitor_ui(&mut self, ui: &mut Ui, id: EntryId, now: Instant, summary: Option<&Summary>) {
+        let window = &mut self.chart_window;
+        let Some(entry) = self.ws.get_mut(id) else {
+            return;
+        };
+        let (Some(monitor), Some(summary)) = (&entry.monitor, summary) else {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.label(egui::RichText::new("Not connected").heading().weak());
+                ui.label("Connect to see the live feed, hold times and connection reuse.");
+            });
+            return;
+        };
+        egui::Panel::top("charts")
+            .resizable(true)
+            .default_size(330.0)
+            .size_range(160.0..=800.0)
+            .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 4)))
+            .show(ui, |ui| {
+                charts_ui(ui, monitor, summary, &mut entry.charts, window, now)
+            });
+        let selected_item = entry.feed_view.selected.and_then(|i| monitor.feed().get(i));
+        if let Some(item) = selected_item {
+            let mut close = false;
+            egui::Panel::right("event-detail-pane")
+                .resizable(true)
+                .default_size(400.0)
+                .size_range(240.0..=1200.0)
+                .frame(egui::Frame::new().inner_margin(egui::Margin {
+                    left: 8,
+                    ..egui::Margin::ZERO
+                }))
+                .show(ui, |ui| detail_ui(ui, item, &mut entry.detail, &mut close));
+            if close {
+                entry.feed_view.selected = None;
+            }
+        }
+        egui::CentralPanel::default()
+            .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 4)))
+            .show(ui, |ui| feed_ui(ui, monitor, &mut entry.feed_view));
+    }
+}
+
+impl eframe::App for PollscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.ws.drain(DRAIN_BUDGET) {
+            ctx.request_repaint();
+        } else if self.ws.any_waiting() || self.ws.any_live() {
+            ctx.request_repaint_after(TICK);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let now = Instant::now();
+        self.shortcuts(ui.ctx());
+        self.layout_ui(ui, now);
+        let ctx = ui.ctx().clone();
+        if let Some(id) = dialog_ui(&ctx, &mut self.dialog, &mut self.ws) {
+            self.select(id);
+            self.tab = Tab::Profile;
+        }
+        if self.selected.is_some_and(|id| self.ws.get(id).is_none()) {
+            self.selected = self.ws.entries.first().map(|e| e.id);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.saved_ui());
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        log::info!("closing: stopping every session");
+        self.ws.shutdown(EXIT_DEADLINE);
+    }
+}

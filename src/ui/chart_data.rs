@@ -1,0 +1,420 @@
+//! The chart series of one monitored profile, decimated to about the plot's width and
+//! kept between frames: updated only when events arrived or the window moved, and then
+//! only for the new data (see [`ChartCache`]). Plots borrow these buffers
+//! (`PlotPoints::Borrowed`), so a frame copies no series however long the run.
+//!
+//! Reads [`Stats`] only; no egui beyond the `PlotPoint` type.
+
+use egui_plot::PlotPoint;
+
+use super::decimate::Decimator;
+use crate::stats::{SecondBucket, Stats};
+
+/// The series the charts draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Series {
+    /// Hold time (s) of answers with events, per poll.
+    HoldEvents,
+    /// Hold time (s) of empty answers, per poll.
+    HoldEmpty,
+    EventsPerS,
+    ErrorsPerS,
+    LatencyP50,
+    LatencyP99,
+    /// Cumulative new TCP connections.
+    NewConnections,
+    /// Cumulative answers over reused connections.
+    ReusedPolls,
+    /// Reused answers / answers so far, in percent.
+    ReuseRatio,
+    WireKibPerS,
+}
+
+const SERIES: usize = 10;
+
+/// Data this close to the newest is decimated again on every update: late answers
+/// (pollers report slightly out of order) may still change it.
+const UNSETTLED_S: f64 = 3.0;
+
+/// Decimated series, ready to borrow. Kept up to date incrementally: on a fixed grid
+/// (bucket width a power of two, so it changes only when the span doubles or the
+/// window changes), settled buckets are decimated once and kept ("head"); only new
+/// data and the last few seconds ("tail") are decimated on each update. A frame's cost
+/// follows what arrived since the last frame, not how long the run has been.
+#[derive(Debug, Default)]
+pub struct ChartCache {
+    key: Option<Key>,
+    /// Bucket width of the grid the head was decimated on, and whether the session was
+    /// live then (a live session's running second is not settled).
+    grid: Option<(f64, bool)>,
+    /// Everything before this x is in `head`.
+    head_end: f64,
+    head: [Vec<PlotPoint>; SERIES],
+    out: [Vec<PlotPoint>; SERIES],
+    /// Updates that did work (for tests and benchmarks).
+    pub recomputed: u64,
+    /// Updates that started over on a new grid.
+    pub full_recomputes: u64,
+}
+
+/// What the cached series depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key {
+    generation: u64,
+    live: bool,
+    /// The range, in whole grid steps.
+    x0: i64,
+    x1: i64,
+    grid_bits: u64,
+}
+
+/// The grid's bucket width for `span` seconds drawn over `buckets` columns: the power
+/// of two at or above half a column, so grids stay put while a span grows.
+#[must_use]
+pub fn grid_width(span: f64, buckets: usize) -> f64 {
+    let raw = (span.max(1e-6) / (2.0 * buckets.max(1) as f64)).max(1e-6);
+    raw.log2().ceil().exp2()
+}
+
+fn align_down(x: f64, w: f64) -> f64 {
+    (x / w).floor() * w
+}
+
+impl ChartCache {
+    /// The decimated points of one series, to borrow for a plot.
+    #[must_use]
+    pub fn series(&self, s: Series) -> &[PlotPoint] {
+        &self.out[s as usize]
+    }
+
+    /// Bring the series up to date for `x_range` at about `buckets` columns (the plot's
+    /// width in pixels). `generation` must change whenever `stats` does. Rates leave out
+    /// the second still running at `live_s` (its count is partial); `None` when the
+    /// session has ended.
+    pub fn update(
+        &mut self,
+        stats: &Stats,
+        generation: u64,
+        x_range: (f64, f64),
+        buckets: usize,
+        live_s: Option<f64>,
+    ) {
+        let (x0, x1) = x_range;
+        let w = grid_width(x1 - x0, buckets.clamp(16, 8192));
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "grid step numbers of a finite time range"
+        )]
+        let key = Key {
+            generation,
+            live: live_s.is_some(),
+            x0: (x0 / w).floor() as i64,
+            x1: (x1 / w).ceil() as i64,
+            grid_bits: w.to_bits(),
+        };
+        if self.key == Some(key) {
+            return;
+        }
+        self.key = Some(key);
+        self.recomputed += 1;
+        let front = align_down(x0, w);
+        let grid = (w, live_s.is_some());
+        if self.grid != Some(grid) || self.head_end < front {
+            self.grid = Some(grid);
+            self.full_recomputes += 1;
+            self.head.iter_mut().for_each(Vec::clear);
+            self.head_end = front;
+        }
+        for h in &mut self.head {
+            let keep_from = h.partition_point(|p| p.x < front);
+            h.drain(..keep_from);
+        }
+        let newest = live_s.map_or(x1, |now| now.min(x1));
+        let settled = align_down(newest - UNSETTLED_S.max(2.0 * w), w);
+        if settled > self.head_end {
+            let range = (self.head_end, settled);
+            decimate_range(stats, range, w, None, &mut self.head);
+            self.head_end = settled;
+        }
+        for (out, head) in self.out.iter_mut().zip(&self.head) {
+            out.clear();
+            out.extend_from_slice(head);
+        }
+        let tail = (self.head_end, align_down(x1, w) + w);
+        decimate_range(stats, tail, w, live_s, &mut self.out);
+    }
+}
+
+/// Decimate everything with x in `[range.0, range.1)` on the grid of width `w`,
+/// appending to `outs` (indexed by [`Series`]).
+fn decimate_range(
+    stats: &Stats,
+    range: (f64, f64),
+    w: f64,
+    live_s: Option<f64>,
+    outs: &mut [Vec<PlotPoint>; SERIES],
+) {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a positive count of grid steps"
+    )]
+    let buckets = (((range.1 - range.0) / w).round() as usize).max(1);
+    let mut d: [Decimator; SERIES] =
+        std::array::from_fn(|i| Decimator::appending(range, buckets, std::mem::take(&mut outs[i])));
+    decimate_polls(stats, range, &mut d);
+    decimate_seconds(stats, range, live_s, &mut d);
+    for (out, d) in outs.iter_mut().zip(d) {
+        *out = d.finish();
+    }
+}
+
+fn decimate_polls(stats: &Stats, range: (f64, f64), d: &mut [Decimator; SERIES]) {
+    let points = stats.poll_points();
+    let start = points.partition_point(|p| p.t_s < range.0);
+    for p in points.range(start..) {
+        if p.t_s >= range.1 {
+            break;
+        }
+        let series = if p.with_events {
+            Series::HoldEvents
+        } else {
+            Series::HoldEmpty
+        };
+        d[series as usize].push(p.t_s, p.hold_ms / 1000.0);
+    }
+}
+
+fn decimate_seconds(
+    stats: &Stats,
+    range: (f64, f64),
+    live_s: Option<f64>,
+    d: &mut [Decimator; SERIES],
+) {
+    let seconds = stats.seconds();
+    // A bucket is drawn at the middle of its second.
+    let x = |b: &SecondBucket| b.second as f64 + 0.5;
+    let start = seconds.partition_point(|b| x(b) < range.0);
+    let end = seconds.partition_point(|b| x(b) < range.1);
+    // Answers up to the end of each second, counted back from the session total.
+    let total_answered = stats.polls().saturating_sub(stats.errors());
+    let later: u64 = seconds.range(end..).map(answered).sum();
+    let within: u64 = seconds.range(start..end).map(answered).sum();
+    let mut through = total_answered.saturating_sub(later + within);
+    let mut push = |s: Series, t: f64, y: f64| d[s as usize].push(t, y);
+    for b in seconds.range(start..end) {
+        let t = x(b);
+        through = through.saturating_add(answered(b));
+        if live_s.is_none_or(|now| b.second as f64 + 1.0 <= now) {
+            push(Series::EventsPerS, t, f64::from(b.events));
+            push(Series::ErrorsPerS, t, f64::from(b.errors));
+            push(Series::WireKibPerS, t, b.wire_bytes as f64 / 1024.0);
+        }
+        if let (Some(p50), Some(p99)) = (b.latency_p50_ms, b.latency_p99_ms) {
+            push(Series::LatencyP50, t, p50);
+            push(Series::LatencyP99, t, p99);
+        }
+        push(
+            Series::NewConnections,
+            t,
+            b.cumulative_new_connections as f64,
+        );
+        push(Series::ReusedPolls, t, b.cumulative_reused_polls as f64);
+        if through > 0 {
+            let ratio = 100.0 * b.cumulative_reused_polls as f64 / through as f64;
+            push(Series::ReuseRatio, t, ratio);
+        }
+    }
+}
+
+fn answered(b: &SecondBucket) -> u64 {
+    u64::from(b.polls.saturating_sub(b.errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::super::time_axis::{ChartWindow, x_range};
+    use super::*;
+    use crate::poll::{AnswerKind, ConnectionUse, PollEvent, PollResponse};
+    use crate::stats::StatsConfig;
+
+    fn answer(origin: Instant, at_ms: u64, reused: bool, events: bool) -> PollEvent {
+        let at = origin + Duration::from_millis(at_ms);
+        PollEvent::Response(Box::new(PollResponse {
+            poller: 0,
+            sent: at,
+            received: at,
+            received_wall: SystemTime::now(),
+            hold: Duration::from_millis(250),
+            status: 200,
+            cut_by_client: false,
+            kind: if events {
+                AnswerKind::Events
+            } else {
+                AnswerKind::Empty
+            },
+            connection: ConnectionUse {
+                id: Some(1),
+                reused,
+                requests: 1,
+                age: Duration::ZERO,
+            },
+            stale_retries: 0,
+            body_bytes: 0,
+            wire_in: 2048,
+            wire_out: 0,
+            headers: Vec::new(),
+            events: Vec::new(),
+            cursor: String::new(),
+            problem: None,
+        }))
+    }
+
+    #[test]
+    fn series_come_from_stats_and_are_cached() {
+        let origin = Instant::now();
+        let mut stats = Stats::new(origin, StatsConfig::default());
+        for i in 0..10 {
+            stats.record(&answer(origin, i * 1000 + 100, i > 0, i % 2 == 0));
+        }
+        let mut cache = ChartCache::default();
+        cache.update(&stats, 1, (0.0, 30.0), 300, None);
+        assert_eq!(cache.series(Series::HoldEvents).len(), 5);
+        assert_eq!(cache.series(Series::HoldEmpty).len(), 5);
+        assert!(
+            cache
+                .series(Series::HoldEvents)
+                .iter()
+                .all(|p| (p.y - 0.25).abs() < 1e-9)
+        );
+        assert_eq!(
+            cache.series(Series::ReusedPolls).last().map(|p| p.y),
+            Some(9.0)
+        );
+        let ratio = cache
+            .series(Series::ReuseRatio)
+            .last()
+            .map(|p| p.y)
+            .unwrap_or_default();
+        assert!((ratio - 90.0).abs() < 1e-9, "{ratio}");
+        assert_eq!(
+            cache.series(Series::ReuseRatio).first().map(|p| p.y),
+            Some(0.0)
+        );
+        assert_eq!(
+            cache.series(Series::WireKibPerS).first().map(|p| p.y),
+            Some(2.0)
+        );
+        assert_eq!(cache.series(Series::EventsPerS).len(), 10);
+        cache.update(&stats, 1, (0.0, 30.0), 300, Some(9.5));
+        assert_eq!(
+            cache.series(Series::EventsPerS).len(),
+            9,
+            "the running second is left out"
+        );
+        cache.update(&stats, 1, (0.0, 30.0), 300, None);
+        cache.update(&stats, 1, (0.0, 30.0), 300, None);
+        assert_eq!(cache.recomputed, 3, "same inputs: no work");
+        cache.update(&stats, 2, (0.0, 30.0), 300, None);
+        assert_eq!(cache.recomputed, 4);
+    }
+
+    #[test]
+    fn incremental_updates_match_a_fresh_computation() {
+        let origin = Instant::now();
+        let mut stats = Stats::new(origin, StatsConfig::default());
+        let mut cache = ChartCache::default();
+        let mut i = 0;
+        for chunk in 1..=40u64 {
+            while i < chunk * 50 {
+                stats.record(&answer(origin, i * 100, i % 4 != 0, i % 3 == 0));
+                i += 1;
+            }
+            let now_s = (i * 100) as f64 / 1000.0;
+            let range = x_range(ChartWindow::OneMinute, now_s);
+            cache.update(&stats, chunk, range, 240, Some(now_s));
+        }
+        let now_s = (i * 100) as f64 / 1000.0;
+        let range = x_range(ChartWindow::OneMinute, now_s);
+        let mut fresh = ChartCache::default();
+        fresh.update(&stats, 1, range, 240, Some(now_s));
+        for s in [
+            Series::HoldEvents,
+            Series::HoldEmpty,
+            Series::EventsPerS,
+            Series::ReusedPolls,
+            Series::ReuseRatio,
+            Series::WireKibPerS,
+        ] {
+            assert_eq!(cache.series(s), fresh.series(s), "{s:?}");
+        }
+        assert!(!cache.series(Series::HoldEvents).is_empty());
+        assert!(cache.full_recomputes < 10, "{}", cache.full_recomputes);
+    }
+
+    #[test]
+    fn a_million_points_per_series_then_new_data_is_cheap() {
+        let origin = Instant::now();
+        let config = StatsConfig {
+            history_seconds: 1_000_000,
+            max_poll_points: 1_000_000,
+        };
+        let mut stats = Stats::new(origin, config);
+        for i in 0..1_000_000u64 {
+            stats.record(&answer(origin, i * 1000, true, i % 3 == 0));
+        }
+        let mut cache = ChartCache::default();
+        let now_s = 1_000_000.0;
+        let range = x_range(ChartWindow::All, now_s);
+        cache.update(&stats, 1, range, 1000, Some(now_s));
+        let points = cache.series(Series::HoldEvents).len() + cache.series(Series::HoldEmpty).len();
+        assert!(points <= 2 * 4 * 2000 + 4, "{points}");
+        assert!(cache.series(Series::EventsPerS).len() <= 4 * 2000 + 2);
+        // New answers arrive: only they (and the last seconds) are decimated again.
+        let mut worst = Duration::ZERO;
+        for k in 0..5u64 {
+            stats.record(&answer(origin, 1_000_000_000 + k * 200, true, true));
+            let now_s = 1_000_000.0 + (k as f64 + 1.0) * 0.2;
+            let started = Instant::now();
+            cache.update(
+                &stats,
+                2 + k,
+                x_range(ChartWindow::All, now_s),
+                1000,
+                Some(now_s),
+            );
+            worst = worst.max(started.elapsed());
+        }
+        assert_eq!(cache.full_recomputes, 1, "the grid held");
+        // Generous for a debug build; a release build takes well under a millisecond.
+        assert!(worst < Duration::from_millis(100), "{worst:?}");
+    }
+
+    #[test]
+    fn a_million_polls_decimate_to_the_plot_width() {
+        let origin = Instant::now();
+        let config = StatsConfig {
+            history_seconds: 3600,
+            max_poll_points: 1_000_000,
+        };
+        let mut stats = Stats::new(origin, config);
+        for i in 0..1_000_000u64 {
+            stats.record(&answer(origin, i * 3, true, i % 3 == 0));
+        }
+        let mut cache = ChartCache::default();
+        let started = Instant::now();
+        cache.update(&stats, 1, (0.0, 3000.0), 1000, None);
+        let took = started.elapsed();
+        assert!(
+            cache.series(Series::HoldEvents).len() <= 4002,
+            "{}",
+            cache.series(Series::HoldEvents).len()
+        );
+        assert!(cache.series(Series::HoldEmpty).len() <= 4002);
+        assert!(cache.series(Series::HoldEvents).len() > 1000);
+        // Generous: a debug build on a slow CI machine; release takes a few ms.
+        assert!(took < Duration::from_secs(2), "{took:?}");
+    }
+}

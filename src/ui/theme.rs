@@ -1,0 +1,70 @@
+//! Colours and small visual helpers shared by the panels: series colours that read on
+//! both the dark and the light theme, and the state badge.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::monitor::Badge;
+
+/// Answers with events, and event rates.
+pub const EVENTS: Color32 = Color32::from_rgb(0x2e, 0xb8, 0x8a);
+/// Empty answers (held until the timeout).
+pub const EMPTY: Color32 = Color32::from_rgb(0x8a, 0x96, 0xa8);
+/// Failures.
+pub const ERROR: Color32 = Color32::from_rgb(0xe5, 0x53, 0x4b);
+/// Warnings and backoff.
+pub const WARNING: Color32 = Color32::from_rgb(0xe0, 0xa3, 0x2e);
+pub const LATENCY_P50: Color32 = Color32::from_rgb(0x4a, 0x9e, 0xf0);
+pub const LATENCY_P99: Color32 = Color32::from_rgb(0xa8, 0x7c, 0xe8);
+/// New TCP connections (the cost).
+pub const NEW_CONN: Color32 = Color32::from_rgb(0xf0, 0x8c, 0x3c);
+/// Reused connections (the saving).
+pub const REUSED: Color32 = Color32::from_rgb(0x4c, 0xaf, 0x50);
+pub const WIRE: Color32 = Color32::from_rgb(0x4a, 0x9e, 0xf0);
+/// Holding a poll.
+pub const HOLDING: Color32 = Color32::from_rgb(0x4a, 0x9e, 0xf0);
+pub const IDLE: Color32 = Color32::from_rgb(0x8a, 0x96, 0xa8);
+
+/// The colour of a badge.
+#[must_use]
+pub fn badge_color(badge: &Badge) -> Color32 {
+    match badge {
+        Badge::Idle => IDLE,
+        Badge::Holding => HOLDING,
+        Badge::Receiving => EVENTS,
+        Badge::BackingOff(_) => WARNING,
+        Badge::Error(_) => ERROR,
+    }
+}
+
+/// A coloured dot.
+pub fn dot_ui(ui: &mut Ui, color: Color32) {
+    let size = ui.text_style_height(&egui::TextStyle::Body) * 0.55;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), size / 2.0, color);
+}
+
+/// The badge as a dot and its label; hovering shows the message behind it.
+pub fn badge_ui(ui: &mut Ui, badge: &Badge) -> egui::Response {
+    let color = badge_color(badge);
+    let response = ui
+        .horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            dot_ui(ui, color);
+            ui.label(RichText::new(badge.label()).color(color).small());
+        })
+        .response;
+    match badge.message() {
+        Some(message) => response.on_hover_text(message),
+        None => response,
+    }
+}
+
+/// The colour for an HTTP status.
+#[must_use]
+pub fn status_color(status: u16) -> Color32 {
+    match status {
+        200..=299 => EVENTS,
+        300..=399 | 408 => EMPTY,
+        _ => ERROR,
+    }
+}

@@ -1,0 +1,303 @@
+//! The desktop app driven through its accessibility tree with egui_kittest, no display
+//! needed: create a profile, see validation, connect to a real demo server on loopback,
+//! watch events and connection counters arrive, disconnect, delete.
+//!
+//! Each test has its own config dir (passed to the app, no environment variables) and
+//! its own demo server; every wait is bounded in time.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use pollscope::demo_server::{DemoServer, DemoServerConfig};
+use pollscope::ui::{AppSetup, PollscopeApp};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn app(dir: &Path, first_run_demo: bool) -> Harness<'static, PollscopeApp> {
+    let mut setup = AppSetup::load(dir.to_path_buf());
+    setup.first_run_demo = first_run_demo;
+    setup.restore = false;
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_max_steps(20)
+        .build_eframe(move |cc| PollscopeApp::new(cc, setup))
+}
+
+/// Step frames until `done` holds; fails after [`WAIT`] naming `what`.
+fn wait_until(
+    h: &mut Harness<'static, PollscopeApp>,
+    what: &str,
+    done: impl Fn(&Harness<'static, PollscopeApp>) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    for _ in 0..100_000 {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("gave up waiting for {what}");
+}
+
+fn demo_server() -> DemoServer {
+    DemoServer::start(DemoServerConfig {
+        rate_per_s: 20.0,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server")
+}
+
+fn has_label_containing(h: &Harness<'_, PollscopeApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn create_validate_connect_watch_disconnect_delete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = demo_server();
+    let mut h = app(dir.path(), false);
+    h.run_ok();
+    assert!(has_label_containing(&h, "No profiles yet"));
+
+    // A new profile opens in the editor; with no URL it cannot connect.
+    h.get_by_role_and_label(Role::Button, "New").click();
+    h.run_ok();
+    assert_eq!(h.state().workspace().entries.len(), 1);
+    let connect = h.get_by_role_and_label(Role::Button, "Connect");
+    assert!(connect.accesskit_node().is_disabled(), "no URL yet");
+
+    // A bad URL is named inline and keeps Connect disabled.
+    h.get_by_role_and_label(Role::TextInput, "URL")
+        .set_text_value_accesskit("not a url");
+    h.run_ok();
+    assert!(has_label_containing(&h, "bad URL"), "inline URL error");
+    assert!(
+        h.get_by_role_and_label(Role::Button, "Connect")
+            .accesskit_node()
+            .is_disabled()
+    );
+
+    // A header line without a colon is refused with a reason.
+    h.get_by_role_and_label(Role::TextInput, "Headers")
+        .set_text_value_accesskit("no colon here");
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Add header").click();
+    h.run_ok();
+    assert!(has_label_containing(&h, "expected `Name: value`"));
+
+    // The demo server's URL (the profile's defaults expect another shape; fine).
+    h.get_by_role_and_label(Role::TextInput, "URL")
+        .set_text_value_accesskit(&server.events_url());
+    h.run_ok();
+    assert!(!has_label_containing(&h, "bad URL"));
+    let connect = h.get_by_role_and_label(Role::Button, "Connect");
+    assert!(!connect.accesskit_node().is_disabled(), "valid now");
+    connect.click();
+    h.run_ok();
+
+    // Events reach the feed (rows show the payload) and the counters move.
+    wait_until(&mut h, "events in the feed", |h| {
+        h.state().workspace().entries[0]
+            .monitor
+            .as_ref()
+            .is_some_and(|m| m.feed().len() >= 3 && m.stats().reused_polls() >= 1)
+    });
+    h.run_ok();
+    assert!(
+        has_label_containing(&h, "\"seq\""),
+        "a feed row shows an event"
+    );
+    let monitor = h.state().workspace().entries[0]
+        .monitor
+        .as_ref()
+        .expect("monitor");
+    assert!(monitor.metrics().tcp_connects() >= 1);
+    assert!(
+        has_label_containing(&h, "TCP connects"),
+        "connections panel"
+    );
+    assert!(server.stats().accepted_connections >= 1);
+
+    // Disconnect: the session stops, Connect comes back, the data stays.
+    h.get_by_role_and_label(Role::Button, "Disconnect").click();
+    h.run_ok();
+    assert!(!h.state().workspace().entries[0].is_live());
+    assert!(h.query_by_role_and_label(Role::Button, "Connect").is_some());
+
+    // Delete asks first; cancelling keeps the profile.
+    h.get_by_role_and_label(Role::Button, "Delete").click();
+    h.run_ok();
+    assert!(has_label_containing(&h, "Delete profile?"));
+    h.get_by_role_and_label(Role::Button, "Cancel").click();
+    h.run_ok();
+    assert_eq!(h.state().workspace().entries.len(), 1);
+    h.get_by_role_and_label(Role::Button, "Delete").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Delete profile")
+        .click();
+    h.run_ok();
+    assert!(h.state().workspace().entries.is_empty());
+    assert!(has_label_containing(&h, "No profiles yet"));
+}
+
+#[test]
+fn first_run_connects_the_embedded_demo_and_saves_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path(), true);
+    let ws = h.state().workspace();
+    assert_eq!(ws.entries.len(), 1);
+    assert_eq!(ws.entries[0].profile.name, "Demo");
+    assert!(ws.entries[0].profile.builtin_demo);
+    assert_eq!(ws.entries[0].profile.pollers, 2);
+    assert!(ws.entries[0].is_live());
+    wait_until(&mut h, "demo events", |h| {
+        h.state().workspace().entries[0]
+            .monitor
+            .as_ref()
+            .is_some_and(|m| m.stats().events() >= 5)
+    });
+    let file = dir.path().join("profiles.json");
+    wait_until(&mut h, "profiles.json", |_| {
+        std::fs::read_to_string(&file).is_ok_and(|t| t.contains("\"builtin_demo\": true"))
+    });
+}
+
+#[test]
+fn a_broken_profiles_file_is_set_aside_with_a_notice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("profiles.json"), "{ not json").expect("write");
+    let mut h = app(dir.path(), false);
+    h.run_ok();
+    assert!(has_label_containing(&h, "could not be read"));
+    assert!(
+        has_label_containing(&h, "profiles.json.broken-"),
+        "says where it went"
+    );
+    h.get_by_role_and_label(Role::Button, "Dismiss").click();
+    h.run_ok();
+    assert!(!has_label_containing(&h, "could not be read"));
+}
+
+#[test]
+fn rename_and_duplicate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path(), false);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "New").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Duplicate").click();
+    h.run_ok();
+    let names: Vec<String> = h
+        .state()
+        .workspace()
+        .entries
+        .iter()
+        .map(|e| e.profile.name.clone())
+        .collect();
+    assert_eq!(names, ["New profile", "New profile copy"]);
+
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run_ok();
+    // Taking an existing name is refused with a reason.
+    h.get_by_role_and_label(Role::TextInput, "New name")
+        .set_text_value_accesskit("New profile");
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Save name").click();
+    h.run_ok();
+    assert!(has_label_containing(&h, "exists already"));
+    h.get_by_role_and_label(Role::TextInput, "New name")
+        .set_text_value_accesskit("Staging");
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Save name").click();
+    h.run_ok();
+    let names: Vec<String> = h
+        .state()
+        .workspace()
+        .entries
+        .iter()
+        .map(|e| e.profile.name.clone())
+        .collect();
+    assert_eq!(names, ["New profile", "Staging"]);
+}
+
+#[test]
+fn a_curl_command_becomes_a_profile() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path(), false);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From preset").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From a curl command…")
+        .click();
+    h.run_ok();
+    let field = "Paste a curl command (for example from a browser's Copy as cURL)";
+    h.get_by_role_and_label(Role::MultilineTextInput, field)
+        .set_text_value_accesskit("curl 'http://127.0.0.1:9/events?x=1' -H 'X-Api-Key: k-123456'");
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Create profile")
+        .click();
+    h.run_ok();
+    let ws = h.state().workspace();
+    assert_eq!(ws.entries.len(), 1);
+    let p = &ws.entries[0].profile;
+    assert!(p.url.starts_with("http://127.0.0.1:9/events"), "{}", p.url);
+    assert!(p.headers.iter().any(|h| h.name == "X-Api-Key" && h.secret));
+    // The editor shows it, the secret masked.
+    assert!(
+        !has_label_containing(&h, "k-123456"),
+        "secret shown in clear"
+    );
+    let exposed = h
+        .query_all_by(|n| n.value().is_some_and(|v| v.contains("k-123456")))
+        .count();
+    assert_eq!(exposed, 0, "secret readable in a field");
+    let name_shown = h
+        .query_all_by(|n| n.value().is_some_and(|v| v == "X-Api-Key"))
+        .count();
+    assert!(name_shown >= 1, "the header row is on screen");
+}
+
+#[test]
+fn a_token_in_the_url_is_masked_until_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path(), false);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From preset").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From a curl command…")
+        .click();
+    h.run_ok();
+    let field = "Paste a curl command (for example from a browser's Copy as cURL)";
+    h.get_by_role_and_label(Role::MultilineTextInput, field)
+        .set_text_value_accesskit(
+            "curl https://api.example.org/bot123456:SECRETTOKENXYZ/getUpdates",
+        );
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Create profile")
+        .click();
+    h.run_ok();
+    let token_visible = |h: &Harness<'_, PollscopeApp>| {
+        h.query_all_by(|n| {
+            n.label().is_some_and(|l| l.contains("SECRETTOKENXYZ"))
+                || n.value().is_some_and(|v| v.contains("SECRETTOKENXYZ"))
+        })
+        .count()
+            > 0
+    };
+    assert!(!token_visible(&h), "token shown before asking");
+    h.get_by_role_and_label(Role::Button, "Show to edit")
+        .click();
+    h.run_ok();
+    assert!(
+        token_visible(&h),
+        "shown once asked for, so it can be edited"
+    );
+}
