@@ -28,6 +28,8 @@ pub enum Command {
     DemoServer(DemoServerArgs),
     /// Poll an endpoint without a window and print what happens.
     Watch(Box<WatchArgs>),
+    /// Run long vs short polling, with and without keep-alive, side by side.
+    Compare(Box<CompareArgs>),
     /// List the saved profiles.
     Profiles,
 }
@@ -47,6 +49,47 @@ pub struct DemoServerArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    #[command(flatten)]
+    pub target: ProfileArgs,
+    /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+    /// Print one JSON object with the summary at the end, nothing else on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the event log (events.jsonl), per-second statistics (stats.csv) and the
+    /// summary (summary.json) into this directory at the end.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub target: ProfileArgs,
+    /// How long to run all variants.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    pub duration: Duration,
+    /// Short-polling interval, e.g. 5s, 500ms.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
+    pub interval: Duration,
+    /// Print the comparison as one JSON object.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the comparison as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Write report.md, comparison.json and PNG charts into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<std::path::PathBuf>,
+    /// Run short-polling intervals under 1 s without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Which endpoint to poll and how: a URL, a saved profile or a preset, and overrides.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
     /// URL to poll (not needed with --profile).
     pub url: Option<String>,
     /// Start from a saved profile; other flags override its fields.
@@ -56,9 +99,6 @@ pub struct WatchArgs {
     /// generic-json, generic-etag.
     #[arg(long)]
     pub preset: Option<String>,
-    /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
-    #[arg(long, value_parser = humantime::parse_duration)]
-    pub duration: Option<Duration>,
     /// Concurrent independent pollers, each with its own cursor, sharing one agent.
     #[arg(long)]
     pub pollers: Option<u32>,
@@ -83,6 +123,9 @@ pub struct WatchArgs {
     /// Client timeout per poll in seconds (default: hold + margin).
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Short polling: start a poll every this many seconds.
+    #[arg(long)]
+    pub interval_s: Option<f64>,
     /// JSON pointer to the events array ("" = whole body is one event).
     #[arg(long)]
     pub events: Option<String>,
@@ -107,9 +150,6 @@ pub struct WatchArgs {
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
-    /// Print one JSON object with the summary at the end, nothing else on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Pointer flags: an empty string means "none".
@@ -117,7 +157,7 @@ fn pointer(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-impl WatchArgs {
+impl ProfileArgs {
     /// The profile these flags describe. A bare URL gets the demo server's shape
     /// (events at `/events`, cursor `/cursor` → `cursor`, `seq`, `ts_us`).
     pub fn to_profile(&self) -> anyhow::Result<Profile> {
@@ -185,6 +225,9 @@ impl WatchArgs {
         if self.timeout.is_some() {
             p.client_timeout_s = self.timeout;
         }
+        if self.interval_s.is_some() {
+            p.interval_s = self.interval_s;
+        }
         if let Some(e) = &self.events {
             p.events_pointer = pointer(e);
         }
@@ -231,9 +274,9 @@ mod tests {
         Cli::try_parse_from(std::iter::once("pollscope").chain(args.iter().copied()))
     }
 
-    fn watch(args: &[&str]) -> WatchArgs {
+    fn watch(args: &[&str]) -> ProfileArgs {
         match parse(args).unwrap().command {
-            Some(Command::Watch(w)) => *w,
+            Some(Command::Watch(w)) => w.target,
             other => panic!("{other:?}"),
         }
     }
@@ -263,10 +306,7 @@ mod tests {
             "header:X-Consul-Index=index",
             "--events",
             "",
-            "--duration",
-            "20s",
         ]);
-        assert_eq!(p.duration, Some(Duration::from_secs(20)));
         let p = p.to_profile().unwrap();
         assert_eq!(p.pollers, 4);
         assert!(!p.keep_alive);

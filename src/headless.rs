@@ -35,6 +35,8 @@ pub struct WatchOptions {
     pub max_lines_per_s: u32,
     /// Seconds between progress lines.
     pub progress_every: Duration,
+    /// Write events.jsonl (as events arrive), stats.csv and summary.json here.
+    pub export: Option<std::path::PathBuf>,
 }
 
 impl Default for WatchOptions {
@@ -44,6 +46,7 @@ impl Default for WatchOptions {
             output: Output::Human,
             max_lines_per_s: 40,
             progress_every: Duration::from_secs(5),
+            export: None,
         }
     }
 }
@@ -81,6 +84,17 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let pollers = profile.pollers;
     let keep_alive = profile.keep_alive;
     let shown_url = redact::url(&profile.url);
+    let mut event_log = match &opts.export {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join("events.jsonl");
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Some(io::BufWriter::new(file))
+        }
+        None => None,
+    };
     let mut session = Session::start(profile, crate::poll::no_waker())?;
     let origin = session.started();
     let mut stats = Stats::new(origin, StatsConfig::default());
@@ -112,6 +126,9 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         match session.events().recv_timeout(wait) {
             Ok(event) => {
                 stats.record(&event);
+                if let Some(log) = &mut event_log {
+                    crate::export::write_event(log, &event).context("writing events.jsonl")?;
+                }
                 match &event {
                     PollEvent::Response(r) => {
                         answered = true;
@@ -156,11 +173,21 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     // Count what arrived while stopping (answers already on their way).
     for event in session.events().try_iter() {
         stats.record(&event);
+        if let Some(log) = &mut event_log {
+            crate::export::write_event(log, &event).context("writing events.jsonl")?;
+        }
+    }
+    if let Some(log) = &mut event_log {
+        log.flush().context("writing events.jsonl")?;
     }
     if let Some(message) = fatal {
         bail!("cannot reach {shown_url}: {message}");
     }
     let summary = stats.summary(end);
+    if let Some(dir) = &opts.export {
+        crate::export::write_stats_files(dir, &stats, &summary)
+            .with_context(|| format!("cannot write statistics into {}", dir.display()))?;
+    }
     let report = WatchReport {
         tcp_connects: session.metrics().tcp_connects(),
         summary,
@@ -414,4 +441,58 @@ fn print_summary(s: &Summary, pollers: u32, keep_alive: bool) {
     if !errors.is_empty() {
         println!("  errors       {}", errors.join(" "));
     }
+}
+
+/// How a comparison prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOutput {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Run a comparison headless, print it, and optionally export it into `export`.
+pub fn compare(
+    profile: &Profile,
+    opts: &crate::compare::CompareOptions,
+    confirmed: bool,
+    output: CompareOutput,
+    export: Option<&std::path::Path>,
+) -> anyhow::Result<crate::compare::Comparison> {
+    use crate::compare::Running;
+    let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker())?;
+    let mut last = Instant::now();
+    eprintln!(
+        "comparing {} variant(s) of {} for {}…",
+        opts.variants.len(),
+        redact::url(&profile.url),
+        humantime::format_duration(opts.duration)
+    );
+    while !running.is_done() {
+        running.pump();
+        if last.elapsed() >= Duration::from_secs(5) {
+            last = Instant::now();
+            let (done, total) = running.progress();
+            eprintln!("  {done:.0}/{total:.0} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let comparison = running.finish();
+    match output {
+        CompareOutput::Json => println!(
+            "{}",
+            serde_json::to_string(&comparison).context("comparison to JSON")?
+        ),
+        CompareOutput::Markdown => println!("{}", comparison.markdown(&[])),
+        CompareOutput::Table => {
+            println!("{}", comparison.text_table());
+            println!("{}", comparison.verdict);
+        }
+    }
+    if let Some(dir) = export {
+        let files = crate::compare::export(&comparison, dir)
+            .with_context(|| format!("cannot export into {}", dir.display()))?;
+        eprintln!("wrote {}", files.join(", "));
+    }
+    Ok(comparison)
 }

@@ -36,7 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None | Some(Command::Gui) => gui(),
         Some(Command::DemoServer(args)) => demo(&args),
         Some(Command::Watch(args)) => {
-            let profile = args.to_profile()?;
+            let profile = args.target.to_profile()?;
             let opts = WatchOptions {
                 duration: args.duration,
                 output: if args.json {
@@ -44,9 +44,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     Output::Human
                 },
+                export: args.export.clone(),
                 ..WatchOptions::default()
             };
             headless::watch(profile, &opts)?;
+            Ok(())
+        }
+        Some(Command::Compare(args)) => {
+            let profile = args.target.to_profile()?;
+            let opts = pollscope::compare::CompareOptions {
+                duration: args.duration,
+                interval: args.interval,
+                ..pollscope::compare::CompareOptions::default()
+            };
+            let output = if args.json {
+                headless::CompareOutput::Json
+            } else if args.markdown {
+                headless::CompareOutput::Markdown
+            } else {
+                headless::CompareOutput::Table
+            };
+            headless::compare(&profile, &opts, args.yes, output, args.export.as_deref())?;
             Ok(())
         }
         Some(Command::Profiles) => {
@@ -79,14 +97,8 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Until the desktop app lands: start the demo server in-process and watch it.
+/// The desktop app: profiles from the config dir, the embedded demo on the first run.
 fn gui() -> anyhow::Result<()> {
-    let server = demo_server::DemoServer::start(DemoServerConfig {
-        rate_per_s: 5.0,
-        ..DemoServerConfig::default()
-    })?;
-    let mut profile = pollscope::profile::Profile::for_demo("Demo", &server.events_url());
-    profile.pollers = 2;
-    headless::watch(profile, &WatchOptions::default())?;
-    Ok(())
+    let dir = config_dir()?;
+    pollscope::ui::run(dir).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

@@ -190,6 +190,9 @@ pub struct Profile {
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
+    /// Short polling: start a poll every this many seconds instead of re-polling as soon
+    /// as an answer arrives (usually with a hold of 0).
+    pub interval_s: Option<f64>,
     pub keep_alive: bool,
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
@@ -221,6 +224,7 @@ impl Default for Profile {
             timestamp_pointer: None,
             timestamp_unit: TimeUnit::Millis,
             pollers: 1,
+            interval_s: None,
             keep_alive: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry_after_pointer: None,
@@ -252,6 +256,8 @@ pub enum ProfileIssue {
     BadCursorRule(String),
     #[error("maximum body size must be at least 1 byte")]
     BadMaxBody,
+    #[error("poll interval must be a positive number of seconds")]
+    BadInterval,
 }
 
 impl Profile {
@@ -286,6 +292,14 @@ impl Profile {
         }
         let hold = f64::from(self.hold_s);
         Duration::from_secs_f64(hold + (hold * 0.1).max(5.0))
+    }
+
+    /// The short-polling interval, if any.
+    #[must_use]
+    pub fn poll_interval(&self) -> Option<Duration> {
+        self.interval_s
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(Duration::from_secs_f64)
     }
 
     /// Parse and check the URL.
@@ -370,6 +384,9 @@ impl Profile {
         }
         if self.max_body_bytes == 0 {
             issues.push(ProfileIssue::BadMaxBody);
+        }
+        if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
+            issues.push(ProfileIssue::BadInterval);
         }
         issues
     }

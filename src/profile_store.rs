@@ -194,7 +194,8 @@ impl ProfileStore {
     }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
+/// Parse a profiles document (the file format), naming `path` in errors.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
     let parse_error = |e: serde_json::Error| StoreError::Parse {
         path: path.to_path_buf(),
         line: e.line(),

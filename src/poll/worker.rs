@@ -58,7 +58,9 @@ impl Worker {
     pub fn run(self) {
         let mut cursor = Cursor::starting_at(self.profile.initial_cursor.as_deref());
         let mut backoff = Backoff::default();
+        let interval = self.profile.poll_interval();
         while !self.stopping() {
+            let started = Instant::now();
             let delay = match self.poll_once(&mut cursor, &mut backoff) {
                 Outcome::Answer(response, stuck) => {
                     self.send(PollEvent::Response(response));
@@ -68,7 +70,8 @@ impl Worker {
                         Some(backoff.next_delay())
                     } else {
                         backoff.reset();
-                        None
+                        // Short polling: one request per interval, whatever it took.
+                        interval.map(|i| (started + i).saturating_duration_since(Instant::now()))
                     }
                 }
                 Outcome::Failed(failure) => {

@@ -65,6 +65,11 @@ impl Hist {
         (self.quantile_ms(0.5), self.quantile_ms(0.99))
     }
 
+    /// The mean in milliseconds, or `None` when nothing was recorded.
+    pub(super) fn mean_ms(&self) -> Option<f64> {
+        (!self.0.is_empty()).then(|| self.0.mean() / 1000.0)
+    }
+
     /// Forget every value, keeping the allocation.
     pub(super) fn reset(&mut self) {
         self.0.reset();

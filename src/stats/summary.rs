@@ -47,6 +47,7 @@ pub struct Summary {
     /// Receive time minus server timestamp, over events that carry one.
     pub event_latency_ms_p50: Option<f64>,
     pub event_latency_ms_p99: Option<f64>,
+    pub event_latency_ms_mean: Option<f64>,
     /// Events whose latency was negative (the server's clock is ahead); counted as 0 ms.
     pub clock_skewed_events: u64,
     /// Events skipped over by sequence gaps, per poller.
@@ -109,6 +110,7 @@ impl Stats {
             max_poll_ms: self.max_hold.map(ms),
             event_latency_ms_p50,
             event_latency_ms_p99,
+            event_latency_ms_mean: self.latency.mean_ms(),
             clock_skewed_events: c.clock_skewed_events,
             lost_events: c.lost_events,
             duplicate_events: c.duplicate_events,
