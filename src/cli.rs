@@ -45,6 +45,32 @@ pub struct DemoServerArgs {
     /// Recent events kept for pollers catching up.
     #[arg(long, default_value_t = 10_000)]
     pub history: usize,
+    /// Most events in one answer.
+    #[arg(long, default_value_t = 1000)]
+    pub max_batch: usize,
+    /// Longest hold a client may ask for (also how long a blackholed request is kept).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
+    pub max_hold: Duration,
+    /// Inject a fault into /events answers: reset-mid-body, truncated-chunked, blackhole,
+    /// slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, too-many-requests:SECONDS,
+    /// malformed-json, non-utf8, wrong-content-type, close-on-reuse.
+    #[arg(long, default_value = "none")]
+    pub fault: crate::demo_server::Fault,
+    /// Apply the fault to every Nth /events request.
+    #[arg(long, default_value_t = 1)]
+    pub fault_every: u64,
+    /// Apply the fault this many times, then answer normally.
+    #[arg(long)]
+    pub fault_times: Option<u64>,
+    /// Append events to this JSON Lines file and resume from it on restart.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made at start (printed on stderr).
+    #[arg(long)]
+    pub tls: bool,
+    /// Tokio worker threads (1 = everything on one thread).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]

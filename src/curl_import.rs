@@ -262,7 +262,11 @@ fn urlencode(v: &str) -> String {
 fn name_for(url: &str) -> String {
     url::Url::parse(url).map_or_else(
         |_| "Imported".to_owned(),
-        |u| format!("{}{}", u.host_str().unwrap_or(""), u.path()),
+        |u| {
+            crate::redact::url(&format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+                .trim_end_matches('/')
+                .to_owned()
+        },
     )
 }
 
@@ -373,6 +377,14 @@ mod tests {
         assert_eq!(i.profile.method, "POST");
         assert!(i.profile.accept_invalid_certs);
         assert_eq!(i.warnings.len(), 1);
+    }
+
+    #[test]
+    fn names_never_carry_tokens() {
+        let p = parse("curl https://api.telegram.org/bot123456:AAEhBP0av28Qsecret/getUpdates")
+            .unwrap()
+            .profile;
+        assert!(!p.name.contains("AAEhBP0av28Q"), "{}", p.name);
     }
 
     #[test]

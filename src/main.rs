@@ -91,6 +91,16 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
         addr: args.addr,
         rate_per_s: args.rate,
         history: args.history,
+        max_batch: args.max_batch,
+        max_hold: args.max_hold,
+        fault: args.fault,
+        fault_every: args.fault_every,
+        fault_times: args.fault_times,
+        state_file: args.state_file.clone(),
+        tls: args
+            .tls
+            .then_some(pollscope::demo_server::TlsMode::SelfSigned),
+        worker_threads: args.threads,
         ..DemoServerConfig::default()
     };
     demo_server::run_forever(config)?;

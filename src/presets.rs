@@ -57,14 +57,14 @@ static PRESETS: [Preset; 8] = [
     Preset {
         id: "nchan",
         name: "Nchan (nginx)",
-        summary: "Last-Modified + Etag → If-Modified-Since + If-None-Match; 304/408 keep the cursor",
+        summary: "Last-Modified + Etag -> If-Modified-Since + If-None-Match; 304/408 keep the cursor",
         url_template: "http://HOST/sub/CHANNEL",
         build: nchan,
     },
     Preset {
         id: "etcd-v2",
         name: "etcd v2 watch",
-        summary: "?wait=true&waitIndex=N, N = node.modifiedIndex + 1; outdated index → resume at X-Etcd-Index + 1",
+        summary: "?wait=true&waitIndex=N, N = node.modifiedIndex + 1; outdated index -> resume at X-Etcd-Index + 1",
         url_template: "http://127.0.0.1:2379/v2/keys/KEY?wait=true",
         build: etcd_v2,
     },
@@ -78,7 +78,7 @@ static PRESETS: [Preset; 8] = [
     Preset {
         id: "consul",
         name: "Consul blocking query",
-        summary: "?index=N&wait=30s; cursor X-Consul-Index; same index = nothing new; backwards → 0",
+        summary: "?index=N&wait=30s; cursor X-Consul-Index; same index = nothing new; backwards -> 0",
         url_template: "http://127.0.0.1:8500/v1/kv/KEY",
         build: consul,
     },
@@ -102,7 +102,7 @@ static PRESETS: [Preset; 8] = [
     Preset {
         id: "generic-etag",
         name: "Generic ETag",
-        summary: "ETag → If-None-Match and Last-Modified → If-Modified-Since; 304 means nothing new",
+        summary: "ETag -> If-None-Match and Last-Modified -> If-Modified-Since; 304 means nothing new",
         url_template: "https://HOST/PATH",
         build: || Profile {
             hold_param: HoldParam::None,

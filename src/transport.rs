@@ -29,6 +29,8 @@ use ureq::unversioned::transport::{
 pub struct NewConnection {
     /// Connection number within the agent, from 1.
     pub id: u64,
+    /// When the TCP connection was established.
+    pub opened: Instant,
     /// Time to establish TCP.
     pub tcp_connect: Duration,
     /// Time for the TLS handshake, for `https`.
@@ -234,12 +236,13 @@ impl Connector<()> for MeasuringConnector {
             }
         };
         let tcp_connect = start.elapsed();
+        let opened = Instant::now();
         m.tcp_connects.fetch_add(1, Ordering::Relaxed);
         let id = m.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         m.live_map().insert(
             id,
             ConnectionFacts {
-                opened: Instant::now(),
+                opened,
                 requests: 0,
             },
         );
@@ -250,6 +253,7 @@ impl Connector<()> for MeasuringConnector {
         };
         let mut record = NewConnection {
             id,
+            opened,
             tcp_connect,
             tls_handshake: None,
         };

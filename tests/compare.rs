@@ -33,7 +33,11 @@ fn variants_connect_and_deliver_as_expected() {
         } else if v.keep_alive() {
             // Short polls are over in a millisecond, so pollers may take turns on one
             // pooled connection: never more than one per poller.
-            assert!((1..=2).contains(&r.new_connections), "{v:?}: {}", r.new_connections);
+            assert!(
+                (1..=2).contains(&r.new_connections),
+                "{v:?}: {}",
+                r.new_connections
+            );
         } else {
             // One per request, plus one per poller for the polls cut by the end.
             assert!(

@@ -9,8 +9,8 @@ pub mod backoff;
 pub mod event;
 mod worker;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,8 @@ pub struct Session {
     agent: Agent,
     metrics: Arc<TransportMetrics>,
     stop: Arc<AtomicBool>,
-    stop_signal: Option<Sender<()>>,
+    /// Dropped to wake every backoff wait at once.
+    stop_signal: Mutex<Option<Sender<()>>>,
     threads: Vec<JoinHandle<()>>,
     events: Receiver<PollEvent>,
     started: Instant,
@@ -102,7 +103,7 @@ impl Session {
             agent: agent.clone(),
             metrics: Arc::clone(&metrics),
             stop: Arc::clone(&stop),
-            stop_signal: Some(stop_tx),
+            stop_signal: Mutex::new(Some(stop_tx)),
             threads: Vec::new(),
             events,
             started: Instant::now(),
@@ -174,17 +175,26 @@ impl Session {
         self.threads.iter().filter(|t| !t.is_finished()).count()
     }
 
+    /// Tell every poller to stop, interrupting held polls and backoff waits, without
+    /// waiting for them: for a UI that must not block.
+    pub fn signal_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.stop_signal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        // Closes every connection of the agent, so blocked calls return at once.
+        self.agent.clone().shutdown();
+    }
+
     /// Stop every poller, interrupting held polls and backoff waits. Returns within
     /// about [`STOP_DEADLINE`]; returns how many threads had not ended by then (they end
     /// on their own; none holds a connection any more).
     pub fn stop(&mut self) -> usize {
-        if self.stop_signal.is_none() && self.threads.is_empty() {
+        if self.threads.is_empty() {
             return 0;
         }
-        self.stop.store(true, Ordering::Relaxed);
-        self.stop_signal = None;
-        // Closes every connection of the agent, so blocked calls return at once.
-        self.agent.clone().shutdown();
+        self.signal_stop();
         let deadline = Instant::now() + STOP_DEADLINE;
         while Instant::now() < deadline && self.threads.iter().any(|t| !t.is_finished()) {
             std::thread::sleep(Duration::from_millis(2));

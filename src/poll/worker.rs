@@ -137,10 +137,12 @@ impl Worker {
             let result = self.call(cursor);
             let record = transport::end_call();
             let now = Instant::now();
+            // Reported when the call returns (the connector cannot reach the channel),
+            // dated when the connection was made.
             for conn in &record.opened {
                 self.send(PollEvent::Connected {
                     poller: self.poller,
-                    at: now,
+                    at: conn.opened,
                     conn: *conn,
                 });
             }
@@ -507,6 +509,9 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
+            _ if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => ErrorKind::Tls,
+            // getaddrinfo failures carry no ErrorKind of their own.
+            _ if io.to_string().contains("failed to lookup address") => ErrorKind::HostNotFound,
             _ => ErrorKind::Other,
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,

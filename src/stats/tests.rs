@@ -99,6 +99,7 @@ fn connected(
         at: origin + at,
         conn: NewConnection {
             id,
+            opened: origin + at,
             tcp_connect: ms(tcp),
             tls_handshake: tls.map(ms),
         },
