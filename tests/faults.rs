@@ -350,7 +350,7 @@ fn server_restart_mid_hold_resumes_from_the_cursor() {
     let mut session = Session::start(p, no_waker()).unwrap();
     let mut stats = Stats::new(session.started(), StatsConfig::default());
     let mut seqs = Vec::new();
-    let mut collect = |session: &Session, stats: &mut Stats, seqs: &mut Vec<i64>, want: usize| {
+    let collect = |session: &Session, stats: &mut Stats, seqs: &mut Vec<i64>, want: usize| {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline && seqs.len() < want {
             if let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) {

@@ -549,6 +549,7 @@ fn hostile_input_does_not_panic() {
         at: o,
         conn: NewConnection {
             id: u64::MAX,
+            opened: o,
             tcp_connect: Duration::MAX,
             tls_handshake: Some(Duration::MAX),
         },
