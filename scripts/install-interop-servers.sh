@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real long-poll servers the interop tests start on loopback:
-# nginx with the Nchan module, and etcd (v2 API). Debian/Ubuntu.
+# nginx with the Nchan module, and etcd (v2 API); and nftables for the kernel-level
+# fault test (tests/netfaults.rs). Debian/Ubuntu.
 # The packages must not start system services (nginx would take port 80), so a
 # policy-rc.d that refuses service starts is in place during the install.
 set -euo pipefail
-if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] && command -v etcd >/dev/null; then
+if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
+    && command -v etcd >/dev/null && command -v nft >/dev/null; then
     exit 0
 fi
 SUDO=""
@@ -17,7 +19,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server nftables iproute2 >/dev/null
 if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 # Packages may still have started services on some systems; the tests use their own ports.
 echo "installed: $(/usr/sbin/nginx -v 2>&1), $(etcd --version | head -1)"
