@@ -32,6 +32,8 @@ pub enum FeedKind {
     Warning,
     /// A request re-sent after a stale keep-alive connection failed.
     Retry,
+    /// A hold the client ended (its timeout), counted as an empty answer.
+    Cut,
 }
 
 impl FeedKind {
@@ -43,6 +45,7 @@ impl FeedKind {
             Self::Failure => "error",
             Self::Warning => "warning",
             Self::Retry => "retry",
+            Self::Cut => "cut",
         }
     }
 }

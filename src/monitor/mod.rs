@@ -6,15 +6,17 @@
 //! each frame; the unit tests feed it synthetic [`PollEvent`]s. Depends on the engine
 //! ([`crate::poll`], [`crate::stats`]); must not depend on egui or the UI.
 
+pub mod event_log;
 pub mod feed;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use event_log::EventLog;
 pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
 
-use crate::poll::{Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
+use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
 use crate::profile::{Profile, looks_secret};
 use crate::stats::{PollerState, Stats, StatsConfig};
 use crate::transport::TransportMetrics;
@@ -73,8 +75,8 @@ pub struct Monitor {
     stats: Stats,
     feed: Feed,
     start_error: Option<String>,
-    /// Consecutive failures per poller.
-    failures: Vec<u32>,
+    /// Consecutive failures per poller, and the kind of the last one.
+    failures: Vec<(u32, Option<ErrorKind>)>,
     last_event: Option<Instant>,
     stopped_at: Option<Instant>,
     first_events_logged: bool,
@@ -175,12 +177,12 @@ impl Monitor {
                     .push(FeedItem::new(FeedKind::Retry, *poller, text, false));
             }
             PollEvent::Resynced(r) => {
-                let skipped = r
-                    .skipped
-                    .map(|n| format!("; {n} events could not be fetched"))
-                    .unwrap_or_default();
+                let lost = r.skipped.map_or_else(
+                    || "; events in between may be lost".to_owned(),
+                    |n| format!("; {n} events lost"),
+                );
                 let text = format!(
-                    "the server refused cursor {} as too old; resumed at {}{skipped}",
+                    "resynced: the server refused cursor {} as too old; jumped to {}{lost}",
                     r.from, r.to
                 );
                 let mut item = FeedItem::new(FeedKind::Warning, r.poller, text, false);
@@ -194,8 +196,16 @@ impl Monitor {
     }
 
     fn ingest_response(&mut self, r: &PollResponse) {
-        if let Some(n) = self.failures.get_mut(r.poller) {
-            *n = 0;
+        if let Some(f) = self.failures.get_mut(r.poller) {
+            *f = (0, None);
+        }
+        if r.cut_by_client {
+            let text = format!(
+                "no answer in {:.1} s: the client ended the hold (counted as an empty poll)",
+                r.hold.as_secs_f64()
+            );
+            self.feed
+                .push(FeedItem::new(FeedKind::Cut, r.poller, text, false));
         }
         if let Some(problem) = &r.problem
             && self.problems_seen.len() < 100
@@ -247,10 +257,10 @@ impl Monitor {
 
     fn ingest_failure(&mut self, f: &PollFailure) {
         if self.failures.len() <= f.poller && f.poller < 100_000 {
-            self.failures.resize(f.poller + 1, 0);
+            self.failures.resize(f.poller + 1, (0, None));
         }
         if let Some(n) = self.failures.get_mut(f.poller) {
-            *n = f.attempt;
+            *n = (f.attempt, Some(f.kind));
         }
         let retry = if f.retry_after {
             " (as the server's Retry-After asks)"
@@ -322,10 +332,15 @@ impl Monitor {
         let mut backing_off = None;
         for (i, view) in self.stats.pollers().iter().enumerate() {
             if let PollerState::BackingOff { message, .. } = &view.state {
-                if self.failures.get(i).copied().unwrap_or(0) >= ERROR_AFTER_FAILURES {
-                    return Badge::Error(message.clone());
+                let (attempts, kind) = self.failures.get(i).copied().unwrap_or((0, None));
+                let message = match kind {
+                    Some(kind) => format!("{message} [{}]", kind.name()),
+                    None => message.clone(),
+                };
+                if attempts >= ERROR_AFTER_FAILURES {
+                    return Badge::Error(message);
                 }
-                backing_off.get_or_insert_with(|| message.clone());
+                backing_off.get_or_insert(message);
             }
         }
         if let Some(message) = backing_off {
@@ -380,6 +395,12 @@ impl Monitor {
     #[must_use]
     pub fn feed(&self) -> &Feed {
         &self.feed
+    }
+
+    /// A copy of the events the feed holds, to be written elsewhere (off the UI thread).
+    #[must_use]
+    pub fn event_log(&self) -> EventLog {
+        EventLog::from_feed(&self.feed)
     }
 
     /// Why the session could not start.

@@ -145,7 +145,7 @@ fn failures_show_in_the_feed_and_drive_the_badge() {
     );
     assert_eq!(
         m.badge_ignoring_session(now),
-        Badge::BackingOff("connection refused".to_owned())
+        Badge::BackingOff("connection refused [connect_refused]".to_owned())
     );
     m.ingest(&failure(0, ERROR_AFTER_FAILURES, now));
     assert!(matches!(m.badge_ignoring_session(now), Badge::Error(_)));
@@ -201,5 +201,52 @@ fn a_cursor_problem_is_shown_once() {
     assert_eq!(
         m.feed().newest_first().next().map(|i| i.kind),
         Some(FeedKind::Warning)
+    );
+}
+
+#[test]
+fn resyncs_and_client_cuts_are_labelled_in_the_feed() {
+    let mut m = Monitor::detached(profile());
+    let now = Instant::now();
+    m.ingest(&PollEvent::Resynced(Box::new(crate::poll::Resynced {
+        poller: 0,
+        at: now,
+        status: 400,
+        from: "5".to_owned(),
+        to: "1200".to_owned(),
+        skipped: Some(1195),
+        hold: Duration::from_millis(3),
+        connection: conn(),
+        wire_in: 10,
+        wire_out: 10,
+    })));
+    let resync = m
+        .feed()
+        .newest_first()
+        .next()
+        .map(|i| (i.kind, i.text.clone()));
+    assert!(
+        resync
+            .as_ref()
+            .is_some_and(|(k, t)| *k == FeedKind::Warning && t.contains("1195 events lost")),
+        "{resync:?}"
+    );
+    assert_eq!(m.stats().lost_events(), 1195);
+    let mut cut = response(1, vec![], now);
+    if let PollEvent::Response(r) = &mut cut {
+        r.cut_by_client = true;
+        r.status = 0;
+        r.hold = Duration::from_secs(35);
+    }
+    m.ingest(&cut);
+    let row = m
+        .feed()
+        .newest_first()
+        .next()
+        .map(|i| (i.kind, i.text.clone()));
+    assert!(
+        row.as_ref()
+            .is_some_and(|(k, t)| *k == FeedKind::Cut && t.contains("client ended the hold")),
+        "{row:?}"
     );
 }

@@ -1,30 +1,35 @@
 //! The eframe app: owns the [`Workspace`], lays out the panels, turns clicks and
-//! shortcuts into workspace commands, and persists which profiles were connected.
+//! shortcuts into workspace commands ([`commands`]), and persists which profiles were
+//! connected.
 //!
 //! Per frame, `logic` drains the workers' events (bounded) and schedules the next frame:
 //! none when nothing is connected, a 1 Hz tick while polls are held (to move "held for
-//! N s"), at once when events are still waiting. `ui` only draws and reacts.
+//! N s"), 4 Hz while a comparison runs, at once when events are still waiting. `ui` only
+//! draws and reacts.
+
+mod commands;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use egui::Ui;
 use serde::{Deserialize, Serialize};
 
 use super::charts::{ChartWindow, charts_ui};
+use super::compare_run::CHART_EVERY;
+use super::compare_view::compare_ui;
 use super::connections::connections_ui;
 use super::detail::detail_ui;
 use super::dialogs::{Dialog, dialog_ui};
 use super::editor::{EditorState, editor_ui};
-use super::feed::{FILTER_ID, feed_ui};
+use super::feed::feed_ui;
 use super::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, profile_header_ui};
 use super::profiles::{ProfileAction, profiles_ui};
 use super::saver::Loaded;
 use super::status_bar::status_bar_ui;
-use super::workspace::{EntryId, Workspace, connect_issues};
+use super::workspace::{EntryId, Workspace};
 use crate::poll::Waker;
-use crate::profile::Profile;
 use crate::stats::Summary;
 
 /// Worker events taken in per frame, over all profiles.
@@ -44,6 +49,8 @@ pub struct AppSetup {
     pub first_run_demo: bool,
     /// Reconnect the profiles that were connected last time (eframe storage).
     pub restore: bool,
+    /// Where exports are suggested to go (Downloads, else `exports/` in the config dir).
+    pub export_base: PathBuf,
 }
 
 impl AppSetup {
@@ -51,6 +58,7 @@ impl AppSetup {
     #[must_use]
     pub fn load(config_dir: PathBuf) -> Self {
         Self {
+            export_base: super::transfer::export_base(&config_dir),
             loaded: Loaded::open(config_dir),
             first_run_demo: true,
             restore: true,
@@ -102,8 +110,10 @@ impl PollscopeApp {
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        let mut ws = Workspace::new(setup.loaded, waker);
+        ws.export_base = setup.export_base;
         let mut app = Self {
-            ws: Workspace::new(setup.loaded, waker),
+            ws,
             selected: None,
             tab: saved.tab,
             show_connections: !saved.hide_connections,
@@ -140,144 +150,6 @@ impl PollscopeApp {
     #[must_use]
     pub fn selected(&self) -> Option<EntryId> {
         self.selected
-    }
-
-    fn act(&mut self, action: ProfileAction) {
-        match action {
-            ProfileAction::Select(id) => self.select(id),
-            ProfileAction::New => {
-                let id = self.ws.add(Profile::default());
-                self.select(id);
-                self.tab = Tab::Profile;
-            }
-            ProfileAction::FromPreset(preset) => {
-                let id = self.ws.add(preset.profile(""));
-                self.select(id);
-                self.tab = Tab::Profile;
-            }
-            ProfileAction::FromCurl => {
-                self.dialog = Some(Dialog::ImportCurl {
-                    command: String::new(),
-                    error: None,
-                });
-            }
-            ProfileAction::Duplicate(id) => {
-                if let Some(copy) = self.ws.duplicate(id) {
-                    self.select(copy);
-                }
-            }
-            ProfileAction::Rename(id) => {
-                if let Some(e) = self.ws.get(id) {
-                    self.dialog = Some(Dialog::Rename {
-                        id,
-                        name: e.profile.name.clone(),
-                        error: None,
-                    });
-                }
-            }
-            ProfileAction::Delete(id) => self.dialog = Some(Dialog::Delete { id }),
-            ProfileAction::Connect(id) => {
-                self.ws.connect(id);
-                self.select(id);
-                self.tab = Tab::Monitor;
-            }
-            ProfileAction::Disconnect(id) => self.ws.disconnect(id),
-        }
-    }
-
-    fn select(&mut self, id: EntryId) {
-        if self.selected != Some(id) {
-            self.editor = EditorState::default();
-        }
-        self.selected = Some(id);
-    }
-
-    fn header_act(&mut self, ctx: &egui::Context, action: HeaderAction) {
-        match action {
-            HeaderAction::Profile(a) => self.act(a),
-            HeaderAction::Reconnect => {
-                if let Some(id) = self.selected {
-                    self.ws.reconnect(id);
-                }
-            }
-            HeaderAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-            HeaderAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
-            HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
-            HeaderAction::CopyCurl => {
-                if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
-                    ctx.copy_text(crate::curl_import::to_curl(&e.profile, false));
-                }
-            }
-            HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
-            HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
-            HeaderAction::DismissNotice(i) => {
-                if i < self.ws.notices.len() {
-                    self.ws.notices.remove(i);
-                }
-            }
-        }
-    }
-
-    /// Keyboard shortcuts (see [`super::dialogs::SHORTCUTS`]).
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        let cmd = |key| KeyboardShortcut::new(Modifiers::COMMAND, key);
-        let plain = |key| KeyboardShortcut::new(Modifiers::NONE, key);
-        let pressed = |s: KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(&s));
-        if pressed(cmd(Key::Q)) {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-        if self.dialog.is_some() {
-            return;
-        }
-        if pressed(cmd(Key::N)) {
-            self.act(ProfileAction::New);
-        }
-        if pressed(plain(Key::F1)) {
-            self.dialog = Some(Dialog::Shortcuts);
-        }
-        if pressed(cmd(Key::Num1)) {
-            self.tab = Tab::Monitor;
-        }
-        if pressed(cmd(Key::Num2)) {
-            self.tab = Tab::Profile;
-        }
-        if pressed(cmd(Key::F)) {
-            self.tab = Tab::Monitor;
-            ctx.memory_mut(|m| m.request_focus(egui::Id::unique(FILTER_ID)));
-        }
-        let Some(id) = self.selected else {
-            return;
-        };
-        if pressed(cmd(Key::D)) {
-            self.act(ProfileAction::Duplicate(id));
-        }
-        if pressed(plain(Key::F2)) {
-            self.act(ProfileAction::Rename(id));
-        }
-        if pressed(cmd(Key::Enter)) {
-            self.toggle_connection(id);
-        }
-        if let Some(entry) = self.ws.get_mut(id) {
-            if pressed(cmd(Key::P))
-                && let Some(m) = &entry.monitor
-            {
-                entry.feed_view.toggle_pause(m.feed());
-            }
-            if pressed(plain(Key::Escape)) {
-                entry.feed_view.selected = None;
-            }
-        }
-    }
-
-    fn toggle_connection(&mut self, id: EntryId) {
-        let Some(entry) = self.ws.get(id) else {
-            return;
-        };
-        if entry.is_live() {
-            self.act(ProfileAction::Disconnect(id));
-        } else if connect_issues(&entry.profile).is_empty() {
-            self.act(ProfileAction::Connect(id));
-        }
     }
 
     fn saved_ui(&self) -> SavedUi {
@@ -382,6 +254,17 @@ impl PollscopeApp {
         match self.tab {
             Tab::Monitor => self.monitor_ui(ui, id, now, summary),
             Tab::Profile => self.editor_tab_ui(ui, id),
+            Tab::Compare => self.compare_tab_ui(ui, id),
+        }
+    }
+
+    fn compare_tab_ui(&mut self, ui: &mut Ui, id: EntryId) {
+        let mut actions = Vec::new();
+        if let Some(entry) = self.ws.get_mut(id) {
+            compare_ui(ui, entry, &mut actions);
+        }
+        for a in actions {
+            self.compare_act(ui.ctx(), id, a);
         }
     }
 
@@ -447,8 +330,14 @@ impl eframe::App for PollscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.ws.drain(DRAIN_BUDGET) {
             ctx.request_repaint();
+        } else if self.ws.any_comparing() {
+            ctx.request_repaint_after(CHART_EVERY);
         } else if self.ws.any_waiting() || self.ws.any_live() {
             ctx.request_repaint_after(TICK);
+        }
+        if let Some(&first) = self.ws.imported.first() {
+            self.ws.imported.clear();
+            self.select(first);
         }
     }
 

@@ -1,7 +1,8 @@
 //! The Connections panel: what the transport measured for the selected profile (TCP
 //! connects, TLS handshakes, handshake time spent and saved by reuse, stale-connection
-//! retries) and, per poller, its state, how long its poll has been held, the polls its
-//! connection has carried and the connection's age.
+//! retries), the faults seen (errors by kind, lost and duplicate events, resyncs,
+//! client-cut holds) and, per poller, its state, how long its poll has been held, the
+//! polls its connection has carried and the connection's age.
 
 use std::time::Instant;
 
@@ -18,6 +19,8 @@ pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: In
     ui.heading("Connections");
     ui.add_space(2.0);
     totals_ui(ui, monitor, summary);
+    ui.add_space(8.0);
+    faults_ui(ui, monitor, summary);
     ui.add_space(8.0);
     ui.label(RichText::new("Pollers").strong());
     ui.separator();
@@ -80,6 +83,74 @@ fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
                 format::count(metrics.connect_failures()),
                 "TCP connects or TLS handshakes that failed",
             );
+        });
+}
+
+/// Errors by kind and what was lost; quiet (one line) while nothing went wrong.
+fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
+    ui.label(RichText::new("Faults").strong());
+    let by_kind = monitor.stats().errors_by_kind();
+    let nothing = by_kind.is_empty()
+        && s.lost_events == 0
+        && s.duplicate_events == 0
+        && s.resyncs == 0
+        && s.client_cuts == 0
+        && s.stale_retries == 0;
+    if nothing {
+        ui.label(RichText::new("none so far").weak().small());
+        return;
+    }
+    egui::Grid::new("connection-faults")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
+                ui.label(k).on_hover_text(hint);
+                let text = RichText::new(format::count(n)).monospace();
+                ui.label(if bad && n > 0 {
+                    text.color(theme::ERROR)
+                } else {
+                    text
+                });
+                ui.end_row();
+            };
+            for (kind, n) in by_kind {
+                kv(
+                    &format!("errors: {}", kind.name()),
+                    *n,
+                    true,
+                    "Failed polls of this kind (the feed's red rows say why)",
+                );
+            }
+            kv(
+                "Lost events",
+                s.lost_events,
+                true,
+                "Gaps in the sequence numbers, and positions skipped by resyncs",
+            );
+            if s.duplicate_events > 0 {
+                kv(
+                    "Duplicate events",
+                    s.duplicate_events,
+                    true,
+                    "Sequence numbers seen twice",
+                );
+            }
+            kv(
+                "Resyncs",
+                s.resyncs,
+                false,
+                "The server refused an old cursor and the poller jumped to its current position",
+            );
+            if s.client_cuts > 0 {
+                kv(
+                    "Holds cut by the client",
+                    s.client_cuts,
+                    false,
+                    "Polls the client's timeout ended, counted as empty answers",
+                );
+            }
         });
 }
 

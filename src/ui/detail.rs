@@ -98,6 +98,7 @@ fn title(item: &FeedItem) -> &'static str {
         crate::monitor::FeedKind::Failure => "Failed poll",
         crate::monitor::FeedKind::Warning => "Warning",
         crate::monitor::FeedKind::Retry => "Stale connection",
+        crate::monitor::FeedKind::Cut => "Hold ended by the client",
     }
 }
 

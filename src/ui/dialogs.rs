@@ -1,8 +1,9 @@
-//! Modal dialogs: renaming a profile, confirming its deletion, and the keyboard
-//! shortcuts help.
+//! Modal dialogs: renaming a profile, confirming its deletion, the keyboard shortcuts
+//! help, and where to export to or import from (a path field: no file-dialog crate).
 
 use egui::{Context, RichText};
 
+use super::transfer::ExportKind;
 use super::workspace::{EntryId, Workspace};
 
 /// The dialog on screen, if any.
@@ -22,16 +23,32 @@ pub enum Dialog {
         error: Option<String>,
     },
     Shortcuts,
+    /// Where to export `kind` to; profiles may include secrets when asked.
+    Export {
+        kind: ExportKind,
+        path: String,
+        include_secrets: bool,
+        error: Option<String>,
+    },
+    /// Which profiles file to import.
+    ImportProfiles {
+        path: String,
+        error: Option<String>,
+    },
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
-pub const SHORTCUTS: [(&str, &str); 11] = [
+pub const SHORTCUTS: [(&str, &str); 12] = [
     ("Ctrl+N", "new profile"),
     ("Ctrl+D", "duplicate the selected profile"),
     ("F2", "rename the selected profile"),
     ("Ctrl+Enter", "connect / disconnect the selected profile"),
     ("Ctrl+1", "monitor view (charts and feed)"),
     ("Ctrl+2", "profile editor"),
+    (
+        "Ctrl+3",
+        "compare keep-alive, no keep-alive and short polling",
+    ),
     ("Ctrl+F", "filter the feed"),
     ("Ctrl+P", "pause / resume the feed"),
     ("Esc", "close the event detail or a dialog"),
@@ -54,6 +71,13 @@ pub fn dialog_ui(
             import_curl_ui(ctx, command, error, ws, &mut created)
         }
         Dialog::Shortcuts => shortcuts_ui(ctx),
+        Dialog::Export {
+            kind,
+            path,
+            include_secrets,
+            error,
+        } => export_ui(ctx, *kind, path, include_secrets, error, ws),
+        Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error, ws),
     };
     if done {
         *dialog = None;
@@ -158,7 +182,15 @@ fn import_curl_ui(
                         if !import.warnings.is_empty() {
                             ws.notice(super::notice::Notice {
                                 level: super::notice::NoticeLevel::Info,
-                                text: format!("curl import: {}", import.warnings.join("; ")),
+                                text: format!(
+                                    "curl import: {}",
+                                    import
+                                        .warnings
+                                        .iter()
+                                        .map(|w| safe_warning(w))
+                                        .collect::<Vec<_>>()
+                                        .join("; ")
+                                ),
                                 offer_reload: false,
                             });
                         }
@@ -174,6 +206,21 @@ fn import_curl_ui(
         });
     });
     done || modal.should_close()
+}
+
+/// A curl-import warning without the value it quotes, which may be a secret
+/// (`--cert file:password`, `--proxy http://user:pass@…`, a token taken for a second URL):
+/// the flag and the reason only.
+fn safe_warning(warning: &str) -> String {
+    let Some((what, why)) = warning.rsplit_once(": ") else {
+        return crate::redact::url(warning);
+    };
+    let what = if what.starts_with('-') {
+        what.split_whitespace().next().unwrap_or(what)
+    } else {
+        "an extra argument"
+    };
+    format!("{what}: {why}")
 }
 
 fn shortcuts_ui(ctx: &Context) -> bool {
@@ -195,4 +242,122 @@ fn shortcuts_ui(ctx: &Context) -> bool {
         }
     });
     done || modal.should_close()
+}
+
+/// A labelled, full-width path field.
+fn path_field_ui(ui: &mut egui::Ui, label: &str, path: &mut String) {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(path)
+            .font(egui::TextStyle::Monospace)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+}
+
+fn export_ui(
+    ctx: &Context,
+    kind: ExportKind,
+    path: &mut String,
+    include_secrets: &mut bool,
+    error: &mut Option<String>,
+    ws: &mut Workspace,
+) -> bool {
+    let mut done = false;
+    let modal = egui::Modal::new(egui::Id::unique("export-dialog")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.heading(kind.title());
+        path_field_ui(ui, kind.path_label(), path);
+        if kind == ExportKind::Profiles {
+            ui.checkbox(
+                include_secrets,
+                "Include secrets (tokens, passwords, API keys)",
+            );
+            if *include_secrets {
+                ui.label(
+                    RichText::new(
+                        "The file will contain tokens and passwords in clear text. It is \
+                         written readable by you only; keep it that way.",
+                    )
+                    .color(super::theme::WARNING),
+                );
+            } else {
+                ui.label(
+                    RichText::new("Secret header values are left out and tokens in URLs masked.")
+                        .weak()
+                        .small(),
+                );
+            }
+        }
+        if let Some(e) = error {
+            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Export").clicked() {
+                match ws.export(kind, path, *include_secrets) {
+                    Ok(()) => done = true,
+                    Err(e) => *error = Some(e),
+                }
+            }
+            if ui.button("Cancel").clicked() {
+                done = true;
+            }
+        });
+    });
+    done || modal.should_close()
+}
+
+fn import_ui(
+    ctx: &Context,
+    path: &mut String,
+    error: &mut Option<String>,
+    ws: &mut Workspace,
+) -> bool {
+    let mut done = false;
+    let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.heading("Import profiles");
+        path_field_ui(ui, "Profiles file (JSON, as exported)", path);
+        ui.label(
+            RichText::new("Profiles whose names are taken are imported under a new name.")
+                .weak()
+                .small(),
+        );
+        if let Some(e) = error {
+            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Import").clicked() {
+                match ws.import_profiles(path) {
+                    Ok(()) => done = true,
+                    Err(e) => *error = Some(e),
+                }
+            }
+            if ui.button("Cancel").clicked() {
+                done = true;
+            }
+        });
+    });
+    done || modal.should_close()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_warning;
+
+    #[test]
+    fn curl_warnings_do_not_quote_values() {
+        assert_eq!(
+            safe_warning("--cert c.pem:hunter2: ignored"),
+            "--cert: ignored"
+        );
+        assert_eq!(
+            safe_warning("\"tok-123: x\": a second URL, ignored"),
+            "an extra argument: a second URL, ignored"
+        );
+        assert_eq!(
+            safe_warning("--insecure: TLS certificates will not be verified"),
+            "--insecure: TLS certificates will not be verified"
+        );
+    }
 }

@@ -174,7 +174,7 @@ fn row_ui(ui: &mut Ui, item: &FeedItem, selected: bool, height: f32) -> bool {
         match item.kind {
             FeedKind::Failure => theme::ERROR.gamma_multiply(0.12),
             FeedKind::Warning => theme::WARNING.gamma_multiply(0.12),
-            FeedKind::Event | FeedKind::Retry => Color32::TRANSPARENT,
+            FeedKind::Event | FeedKind::Retry | FeedKind::Cut => Color32::TRANSPARENT,
         }
     };
     ui.painter().rect_filled(rect, 2.0, fill);
@@ -212,10 +212,12 @@ fn cells_ui(ui: &mut Ui, item: &FeedItem) {
             .color(weak),
         COLUMNS[1],
     );
-    let status = item
-        .status
-        .map_or_else(|| "–".to_owned(), |s| s.to_string());
-    let status_color = item.status.map_or(theme::ERROR, theme::status_color);
+    // A client-cut hold has no status: the server never answered, which is expected.
+    let (status, status_color) = match (item.kind, item.status) {
+        (FeedKind::Cut, _) => ("cut".to_owned(), theme::EMPTY),
+        (_, Some(s)) => (s.to_string(), theme::status_color(s)),
+        (_, None) => ("–".to_owned(), theme::ERROR),
+    };
     cell(
         ui,
         RichText::new(status).monospace().color(status_color),
@@ -238,7 +240,9 @@ fn cells_ui(ui: &mut Ui, item: &FeedItem) {
         FeedKind::Event => RichText::new(text).monospace().into(),
         FeedKind::Failure => RichText::new(text).monospace().color(theme::ERROR).into(),
         FeedKind::Warning => RichText::new(text).monospace().color(theme::WARNING).into(),
-        FeedKind::Retry => RichText::new(text).monospace().color(weak).italics().into(),
+        FeedKind::Retry | FeedKind::Cut => {
+            RichText::new(text).monospace().color(weak).italics().into()
+        }
     };
     ui.add(egui::Label::new(payload).selectable(false).truncate());
 }

@@ -10,10 +10,11 @@ use super::charts::ChartWindow;
 use super::notice::{Notice, NoticeLevel};
 use super::profiles::{ProfileAction, badge_of};
 use super::theme;
+use super::transfer::ExportKind;
 use super::workspace::{Entry, connect_issues};
 use crate::presets;
 
-/// The two views of the selected profile.
+/// The views of the selected profile.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tab {
     /// Charts and the live feed.
@@ -21,6 +22,8 @@ pub enum Tab {
     Monitor,
     /// The profile editor.
     Profile,
+    /// Variants of the profile side by side.
+    Compare,
 }
 
 /// Commands from the bars.
@@ -37,6 +40,10 @@ pub enum HeaderAction {
     ReloadFromDisk,
     OverwriteDisk,
     DismissNotice(usize),
+    /// Open the export dialog.
+    Export(ExportKind),
+    /// Open the import dialog.
+    ImportProfiles,
 }
 
 /// The menu bar.
@@ -68,16 +75,32 @@ pub fn menu_bar_ui(
                 actions.push(HeaderAction::ImportCurl);
             }
             ui.separator();
+            if ui
+                .button("Import profiles…")
+                .on_hover_text("Add the profiles of an exported JSON file")
+                .clicked()
+            {
+                actions.push(HeaderAction::ImportProfiles);
+            }
+            if ui
+                .button("Export profiles…")
+                .on_hover_text("Every profile to a JSON file; secrets only if you ask")
+                .clicked()
+            {
+                actions.push(HeaderAction::Export(ExportKind::Profiles));
+            }
+            ui.separator();
             if ui.button("Quit  Ctrl+Q").clicked() {
                 actions.push(HeaderAction::Quit);
             }
         });
         if let Some(entry) = selected {
-            ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, actions));
+            ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
         }
         ui.menu_button("View", |ui| {
             ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
             ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
+            ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
             ui.separator();
             ui.checkbox(show_connections, "Connections panel");
             ui.separator();
@@ -94,7 +117,7 @@ pub fn menu_bar_ui(
     });
 }
 
-fn profile_menu_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) {
+fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
     let id = entry.id;
     let push = |actions: &mut Vec<HeaderAction>, a| actions.push(HeaderAction::Profile(a));
     if entry.is_live() {
@@ -111,12 +134,40 @@ fn profile_menu_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) 
         push(actions, ProfileAction::Connect(id));
     }
     if ui
+        .button("Compare…  Ctrl+3")
+        .on_hover_text("Keep-alive vs none vs short polling, side by side")
+        .clicked()
+    {
+        *tab = Tab::Compare;
+        ui.close();
+    }
+    if ui
         .button("Copy as curl")
         .on_hover_text("Secret header values are left out")
         .clicked()
     {
         actions.push(HeaderAction::CopyCurl);
     }
+    ui.separator();
+    let has_data = entry.monitor.is_some();
+    let why = "Connect first: there is nothing to export yet";
+    if ui
+        .add_enabled(has_data, egui::Button::new("Export event log…"))
+        .on_hover_text("The events the feed holds, as JSON Lines")
+        .on_disabled_hover_text(why)
+        .clicked()
+    {
+        actions.push(HeaderAction::Export(ExportKind::EventLog(entry.id)));
+    }
+    if ui
+        .add_enabled(has_data, egui::Button::new("Export statistics…"))
+        .on_hover_text("Per-second figures (CSV) and the summary (JSON)")
+        .on_disabled_hover_text(why)
+        .clicked()
+    {
+        actions.push(HeaderAction::Export(ExportKind::Stats(entry.id)));
+    }
+    ui.separator();
     if ui.button("Duplicate  Ctrl+D").clicked() {
         push(actions, ProfileAction::Duplicate(id));
     }
@@ -195,6 +246,7 @@ pub fn profile_header_ui(
     ui.horizontal(|ui| {
         ui.selectable_value(tab, Tab::Monitor, "Monitor");
         ui.selectable_value(tab, Tab::Profile, "Profile");
+        ui.selectable_value(tab, Tab::Compare, "Compare");
         if let Some(message) = badge.message() {
             ui.label(
                 RichText::new(message)

@@ -2,10 +2,13 @@
 //! feed, live charts, the connections panel and a status bar, one file per panel.
 //!
 //! ```text
-//! app           PollscopeApp: eframe::App, layout, shortcuts, persistence
+//! app           PollscopeApp: eframe::App, layout, persistence (app/commands: what
+//!               clicks, menus and shortcuts do)
 //! workspace     the model behind the panels: profiles, monitors, demo server, saver
 //! notice        notices above the panels, save status
 //! saver         the thread that writes profiles.json (debounced, off the UI thread)
+//! jobs          threads for exports and imports, their reports
+//! transfer      import/export of profiles, event logs, statistics, comparisons
 //! header        menu bar, notices, the selected profile's header and tabs
 //! profiles      the Profiles side panel
 //! editor        the profile editor (editor_cursor: its cursor section; form: rows)
@@ -13,9 +16,11 @@
 //! charts        the live plots (chart_data: their cached, decimated series;
 //!               time_axis: windows and clock-unit grid steps)
 //! decimate      pure min/max (M4) decimation of long series
-//! connections   the Connections panel
+//! connections   the Connections panel (transport figures, faults, pollers)
+//! compare_view  the Compare tab: settings, live overlaid charts, table, verdict
+//! compare_run   its model: the comparison in flight, finished off the UI thread
 //! status_bar    totals for the selected profile
-//! dialogs       rename, delete confirmation, shortcuts help
+//! dialogs       rename, delete confirmation, shortcuts help, export and import
 //! format, theme number formatting, colours
 //! ```
 //!
@@ -26,6 +31,8 @@
 mod app;
 mod chart_data;
 mod charts;
+mod compare_run;
+mod compare_view;
 mod connections;
 pub mod decimate;
 mod detail;
@@ -36,6 +43,7 @@ mod feed;
 mod form;
 mod format;
 mod header;
+mod jobs;
 mod json_color;
 mod notice;
 mod profiles;
@@ -43,6 +51,7 @@ mod saver;
 mod status_bar;
 mod theme;
 mod time_axis;
+mod transfer;
 mod workspace;
 
 use std::path::PathBuf;
@@ -52,6 +61,7 @@ pub use chart_data::{ChartCache, Series};
 pub use notice::{Notice, NoticeLevel, SaveStatus};
 pub use saver::Loaded;
 pub use time_axis::ChartWindow;
+pub use transfer::ExportKind;
 pub use workspace::{Entry, EntryId, Workspace};
 
 /// The app id: the window class on X11/Wayland (matches `pollscope.desktop`).

@@ -3,6 +3,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::compare::Variant;
 use crate::monitor::Badge;
 
 /// Answers with events, and event rates.
@@ -23,6 +24,18 @@ pub const WIRE: Color32 = Color32::from_rgb(0x4a, 0x9e, 0xf0);
 /// Holding a poll.
 pub const HOLDING: Color32 = Color32::from_rgb(0x4a, 0x9e, 0xf0);
 pub const IDLE: Color32 = Color32::from_rgb(0x8a, 0x96, 0xa8);
+
+/// A comparison variant's colour: the same as in the exported PNG charts
+/// (`compare::charts`), so a screenshot and a report read alike.
+#[must_use]
+pub fn variant_color(v: Variant) -> Color32 {
+    match v {
+        Variant::LongKeepAlive => Color32::from_rgb(31, 119, 180),
+        Variant::LongNoKeepAlive => Color32::from_rgb(255, 127, 14),
+        Variant::ShortKeepAlive => Color32::from_rgb(44, 160, 44),
+        Variant::ShortNoKeepAlive => Color32::from_rgb(214, 39, 40),
+    }
+}
 
 /// The colour of a badge.
 #[must_use]

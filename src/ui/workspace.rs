@@ -1,11 +1,13 @@
-//! The app's model behind the panels: the profiles (as edited), the monitor of each
-//! connected one, the embedded demo server, the saver, and the notices to show. Every
-//! command the panels give (add, duplicate, rename, delete, connect, disconnect) lands
-//! here; none of it blocks: sessions are stopped on background threads, files are
-//! written by the saver thread.
+//! The app's model behind the panels: the profiles (as edited), the monitor and the
+//! Compare tab of each, the embedded demo server, the saver, background file jobs, and
+//! the notices to show. Every command the panels give (add, duplicate, rename, delete,
+//! connect, disconnect, compare, export) lands here (compare: [`super::compare_run`];
+//! exports and imports: [`super::transfer`]); none of it blocks: sessions are stopped on
+//! background threads, files are written by the saver thread and by job threads.
 //!
 //! No egui in here, so the commands can be reasoned about (and tested) on their own.
 
+use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,9 @@ use crate::poll::{Session, Waker};
 use crate::profile::{Profile, ProfileIssue};
 
 use super::charts::ChartCache;
+use super::compare_run::CompareTab;
 use super::detail::DetailCache;
+use super::jobs::Jobs;
 use super::notice::{Notice, NoticeLevel, SaveStatus};
 use super::saver::{Loaded, SaveCommand, SaveReport, Saver};
 
@@ -42,6 +46,7 @@ pub struct Entry {
     pub feed_view: FeedView,
     pub charts: ChartCache,
     pub detail: DetailCache,
+    pub compare: CompareTab,
 }
 
 impl Entry {
@@ -77,10 +82,15 @@ pub struct Workspace {
     pub entries: Vec<Entry>,
     pub notices: Vec<Notice>,
     pub save_status: SaveStatus,
+    /// Where exports are suggested to go.
+    pub export_base: PathBuf,
+    /// Profiles just imported (the app selects the first).
+    pub imported: Vec<EntryId>,
     next_id: EntryId,
     demo: Option<DemoServer>,
-    waker: Waker,
+    pub(super) waker: Waker,
     saver: Saver,
+    pub(super) jobs: Jobs,
     stoppers: Vec<JoinHandle<()>>,
 }
 
@@ -120,13 +130,17 @@ impl Workspace {
             .as_ref()
             .map(|s| s.profiles.clone())
             .unwrap_or_default();
+        let export_base = loaded.dir.join("exports");
         let saver = Saver::spawn(loaded.store, loaded.dir, loaded.error, waker.clone());
         let mut ws = Self {
             entries: Vec::new(),
             notices,
             save_status: SaveStatus::Unchanged,
+            export_base,
+            imported: Vec::new(),
             next_id: 1,
             demo: None,
+            jobs: Jobs::new(waker.clone()),
             waker,
             saver,
             stoppers: Vec::new(),
@@ -147,6 +161,7 @@ impl Workspace {
             feed_view: FeedView::default(),
             charts: ChartCache::default(),
             detail: DetailCache::default(),
+            compare: CompareTab::default(),
         });
         id
     }
@@ -228,6 +243,7 @@ impl Workspace {
 
     /// Disconnect and remove a profile.
     pub fn delete(&mut self, id: EntryId) {
+        self.compare_cancel(id);
         self.disconnect(id);
         self.entries.retain(|e| e.id != id);
         self.profiles_changed();
@@ -296,11 +312,12 @@ impl Workspace {
 
     /// Stop the embedded demo server once no connected profile polls it (off the UI
     /// thread: stopping waits for its thread). The next connect starts a new one.
-    fn release_demo_if_unused(&mut self) {
+    pub(super) fn release_demo_if_unused(&mut self) {
         let in_use = self.entries.iter().any(|e| {
-            e.monitor
-                .as_ref()
-                .is_some_and(|m| m.is_live() && m.source().builtin_demo)
+            e.compare.is_active() && e.compare.uses_demo
+                || e.monitor
+                    .as_ref()
+                    .is_some_and(|m| m.is_live() && m.source().builtin_demo)
         });
         if in_use {
             return;
@@ -308,13 +325,7 @@ impl Workspace {
         let Some(server) = self.demo.take() else {
             return;
         };
-        let spawned = std::thread::Builder::new()
-            .name("pollscope-demo-stopper".to_owned())
-            .spawn(move || server.stop());
-        match spawned {
-            Ok(handle) => self.stoppers.push(handle),
-            Err(e) => log::warn!("cannot start a thread to stop the demo server: {e}"),
-        }
+        self.spawn_stopper("demo-stopper", move || server.stop());
     }
 
     /// Disconnect and connect again (applies edits).
@@ -325,21 +336,26 @@ impl Workspace {
 
     /// `Session::stop` waits up to a second for its threads: never on the UI thread.
     fn stop_in_background(&mut self, mut session: Session) {
+        self.spawn_stopper("stopper", move || {
+            session.stop();
+        });
+    }
+
+    /// Run `stop` (which may wait for threads) on a thread that exit waits for.
+    pub(super) fn spawn_stopper(&mut self, name: &str, stop: impl FnOnce() + Send + 'static) {
         self.stoppers.retain(|h| !h.is_finished());
         let spawned = std::thread::Builder::new()
-            .name("pollscope-stopper".to_owned())
-            .spawn(move || {
-                session.stop();
-            });
+            .name(format!("pollscope-{name}"))
+            .spawn(stop);
         match spawned {
             Ok(handle) => self.stoppers.push(handle),
-            // The session went down with the closure: dropping it stopped it here.
-            Err(e) => log::warn!("cannot start a thread to stop a session: {e}"),
+            // What was to be stopped went down with the closure: dropping it stopped it.
+            Err(e) => log::warn!("cannot start a thread ({name}): {e}"),
         }
     }
 
     /// The embedded demo server's events URL, starting the server on first use.
-    fn demo_url(&mut self) -> Result<String, String> {
+    pub(super) fn demo_url(&mut self) -> Result<String, String> {
         if let Some(server) = &self.demo {
             return Ok(server.events_url());
         }
@@ -364,7 +380,9 @@ impl Workspace {
                 more = true;
             }
         }
+        self.pump_compares();
         self.take_save_reports();
+        self.take_job_reports();
         more
     }
 
@@ -422,6 +440,7 @@ impl Workspace {
             .map(|e| e.id)
             .collect();
         for id in gone {
+            self.compare_cancel(id);
             self.disconnect(id);
             self.entries.retain(|e| e.id != id);
         }
@@ -456,6 +475,7 @@ impl Workspace {
         let end = Instant::now() + deadline;
         let ids: Vec<EntryId> = self.entries.iter().map(|e| e.id).collect();
         for id in ids {
+            self.compare_cancel(id);
             self.disconnect(id);
         }
         while self.stoppers.iter().any(|h| !h.is_finished()) && Instant::now() < end {
@@ -466,6 +486,7 @@ impl Workspace {
                 log::warn!("a session stopper panicked");
             }
         }
+        self.jobs.finish(end);
         self.saver.finish(
             end.saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(200)),

@@ -1,0 +1,194 @@
+//! What clicks, menus and shortcuts do: profile commands, header and menu commands,
+//! Compare tab commands, and the keyboard shortcuts (see [`super::super::dialogs::SHORTCUTS`]).
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::PollscopeApp;
+use crate::profile::Profile;
+use crate::ui::compare_view::CompareAction;
+use crate::ui::dialogs::Dialog;
+use crate::ui::editor::EditorState;
+use crate::ui::feed::FILTER_ID;
+use crate::ui::header::{HeaderAction, Tab};
+use crate::ui::profiles::ProfileAction;
+use crate::ui::transfer::ExportKind;
+use crate::ui::workspace::{EntryId, connect_issues};
+
+impl PollscopeApp {
+    pub(super) fn act(&mut self, action: ProfileAction) {
+        match action {
+            ProfileAction::Select(id) => self.select(id),
+            ProfileAction::New => {
+                let id = self.ws.add(Profile::default());
+                self.select(id);
+                self.tab = Tab::Profile;
+            }
+            ProfileAction::FromPreset(preset) => {
+                let id = self.ws.add(preset.profile(""));
+                self.select(id);
+                self.tab = Tab::Profile;
+            }
+            ProfileAction::FromCurl => {
+                self.dialog = Some(Dialog::ImportCurl {
+                    command: String::new(),
+                    error: None,
+                });
+            }
+            ProfileAction::Duplicate(id) => {
+                if let Some(copy) = self.ws.duplicate(id) {
+                    self.select(copy);
+                }
+            }
+            ProfileAction::Rename(id) => {
+                if let Some(e) = self.ws.get(id) {
+                    self.dialog = Some(Dialog::Rename {
+                        id,
+                        name: e.profile.name.clone(),
+                        error: None,
+                    });
+                }
+            }
+            ProfileAction::Delete(id) => self.dialog = Some(Dialog::Delete { id }),
+            ProfileAction::Connect(id) => {
+                self.ws.connect(id);
+                self.select(id);
+                self.tab = Tab::Monitor;
+            }
+            ProfileAction::Disconnect(id) => self.ws.disconnect(id),
+        }
+    }
+
+    pub(super) fn select(&mut self, id: EntryId) {
+        if self.selected != Some(id) {
+            self.editor = EditorState::default();
+        }
+        self.selected = Some(id);
+    }
+
+    pub(super) fn header_act(&mut self, ctx: &egui::Context, action: HeaderAction) {
+        match action {
+            HeaderAction::Profile(a) => self.act(a),
+            HeaderAction::Reconnect => {
+                if let Some(id) = self.selected {
+                    self.ws.reconnect(id);
+                }
+            }
+            HeaderAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            HeaderAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
+            HeaderAction::CopyCurl => {
+                if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
+                    ctx.copy_text(crate::curl_import::to_curl(&e.profile, false));
+                }
+            }
+            HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
+            HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
+            HeaderAction::DismissNotice(i) => {
+                if i < self.ws.notices.len() {
+                    self.ws.notices.remove(i);
+                }
+            }
+            HeaderAction::Export(kind) => self.open_export(kind),
+            HeaderAction::ImportProfiles => {
+                self.dialog = Some(Dialog::ImportProfiles {
+                    path: self.ws.export_base.display().to_string() + "/",
+                    error: None,
+                });
+            }
+        }
+    }
+
+    fn open_export(&mut self, kind: ExportKind) {
+        self.dialog = Some(Dialog::Export {
+            kind,
+            path: self
+                .ws
+                .default_export_path(kind, std::time::SystemTime::now()),
+            include_secrets: false,
+            error: None,
+        });
+    }
+
+    pub(super) fn compare_act(&mut self, ctx: &egui::Context, id: EntryId, action: CompareAction) {
+        match action {
+            CompareAction::Start { confirmed } => self.ws.compare_start(id, confirmed),
+            CompareAction::Cancel => self.ws.compare_cancel(id),
+            CompareAction::Export => self.open_export(ExportKind::Comparison(id)),
+            CompareAction::CopyMarkdown => {
+                if let Some(c) = self.ws.get(id).and_then(|e| e.compare.result()) {
+                    ctx.copy_text(c.markdown(&[]));
+                }
+            }
+            CompareAction::Reset => {
+                if let Some(e) = self.ws.get_mut(id) {
+                    e.compare.reset();
+                }
+            }
+        }
+    }
+
+    /// Keyboard shortcuts (see [`super::dialogs::SHORTCUTS`]).
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
+        let cmd = |key| KeyboardShortcut::new(Modifiers::COMMAND, key);
+        let plain = |key| KeyboardShortcut::new(Modifiers::NONE, key);
+        let pressed = |s: KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(&s));
+        if pressed(cmd(Key::Q)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.dialog.is_some() {
+            return;
+        }
+        if pressed(cmd(Key::N)) {
+            self.act(ProfileAction::New);
+        }
+        if pressed(plain(Key::F1)) {
+            self.dialog = Some(Dialog::Shortcuts);
+        }
+        if pressed(cmd(Key::Num1)) {
+            self.tab = Tab::Monitor;
+        }
+        if pressed(cmd(Key::Num2)) {
+            self.tab = Tab::Profile;
+        }
+        if pressed(cmd(Key::Num3)) {
+            self.tab = Tab::Compare;
+        }
+        if pressed(cmd(Key::F)) {
+            self.tab = Tab::Monitor;
+            ctx.memory_mut(|m| m.request_focus(egui::Id::unique(FILTER_ID)));
+        }
+        let Some(id) = self.selected else {
+            return;
+        };
+        if pressed(cmd(Key::D)) {
+            self.act(ProfileAction::Duplicate(id));
+        }
+        if pressed(plain(Key::F2)) {
+            self.act(ProfileAction::Rename(id));
+        }
+        if pressed(cmd(Key::Enter)) {
+            self.toggle_connection(id);
+        }
+        if let Some(entry) = self.ws.get_mut(id) {
+            if pressed(cmd(Key::P))
+                && let Some(m) = &entry.monitor
+            {
+                entry.feed_view.toggle_pause(m.feed());
+            }
+            if pressed(plain(Key::Escape)) {
+                entry.feed_view.selected = None;
+            }
+        }
+    }
+
+    fn toggle_connection(&mut self, id: EntryId) {
+        let Some(entry) = self.ws.get(id) else {
+            return;
+        };
+        if entry.is_live() {
+            self.act(ProfileAction::Disconnect(id));
+        } else if connect_issues(&entry.profile).is_empty() {
+            self.act(ProfileAction::Connect(id));
+        }
+    }
+}

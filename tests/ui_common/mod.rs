@@ -1,0 +1,68 @@
+//! Helpers the UI test files share: an app on its own config dir, bounded waits,
+//! label queries, and a profiles file written before the app starts.
+
+#![allow(dead_code, reason = "each test file uses some of the helpers")]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use pollscope::demo_server::{DemoServer, DemoServerConfig};
+use pollscope::profile::Profile;
+use pollscope::profile_store::ProfileStore;
+use pollscope::ui::{AppSetup, PollscopeApp};
+
+/// The longest any wait in a UI test may take.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub type App = Harness<'static, PollscopeApp>;
+
+/// The app on `dir` (no first-run demo, nothing restored), exports suggested under
+/// `dir/exports`.
+pub fn app(dir: &Path) -> App {
+    let mut setup = AppSetup::load(dir.to_path_buf());
+    setup.first_run_demo = false;
+    setup.restore = false;
+    setup.export_base = dir.join("exports");
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_max_steps(20)
+        .build_eframe(move |cc| PollscopeApp::new(cc, setup))
+}
+
+/// Write `profiles` to `dir`'s profiles file before the app opens it.
+pub fn save_profiles(dir: &Path, profiles: Vec<Profile>) {
+    let mut store = ProfileStore::open(dir).expect("open the store");
+    store.profiles = profiles;
+    store.save().expect("save the store");
+}
+
+/// A demo server publishing 20 events a second.
+pub fn demo_server() -> DemoServer {
+    DemoServer::start(DemoServerConfig {
+        rate_per_s: 20.0,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server")
+}
+
+/// Step frames until `done` holds; fails after [`WAIT`] naming `what`.
+pub fn wait_until(h: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn has_label_containing(h: &App, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
