@@ -314,7 +314,10 @@ impl Printer {
     }
 
     fn failure(&mut self, f: &PollFailure) {
-        if !self.human {
+        // Failures share the per-second line budget: thousands of pollers failing
+        // together (a dead server, no file descriptors left) give one line per poller
+        // up to the budget and then a count, not a wall of identical errors.
+        if !self.admit(f.at) {
             return;
         }
         let text = format!(

@@ -33,6 +33,7 @@ pub mod cursor;
 pub mod demo_server;
 pub mod export;
 pub mod headless;
+pub mod limits;
 pub mod monitor;
 pub mod poll;
 pub mod presets;

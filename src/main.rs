@@ -10,6 +10,8 @@ use pollscope::profile_store::{ProfileStore, config_dir};
 
 fn main() -> ExitCode {
     init_logging();
+    // Every held poll (and, for the demo server, every held request) is an open file.
+    pollscope::limits::raise_open_file_limit();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

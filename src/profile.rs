@@ -418,6 +418,19 @@ impl Profile {
         Ok(url)
     }
 
+    /// About how long this profile's request head is (request line and headers), before
+    /// the cursor rule adds its part; sizes the transport's output buffer.
+    #[must_use]
+    pub fn request_head_bytes(&self) -> usize {
+        let line = self.method.len() + self.url.len() + " HTTP/1.1\r\n".len();
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|h| h.name.len() + h.value.len() + ": \r\n".len())
+            .sum();
+        line + headers + "\r\n".len()
+    }
+
     /// Every secret this profile holds (secret header values, URL password, tokens in
     /// the path or query), for masking in messages.
     #[must_use]

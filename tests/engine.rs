@@ -341,3 +341,30 @@ fn client_timeout_ends_empty_holds_when_the_server_decides_the_hold() {
     assert_eq!(sum.empty_polls, sum.polls);
     assert!(sum.hold_ms_p50.unwrap() >= 390.0, "{:?}", sum.hold_ms_p50);
 }
+
+/// Buffers are sized from the profile: a request head far larger than the default
+/// 16 KiB output buffer (a big cookie, a long token) still goes out, with one poller
+/// and with many (compact buffers).
+#[test]
+fn a_large_request_head_fits_its_buffer() {
+    let server = server(Fault::None);
+    for pollers in [1, 300] {
+        let mut profile = demo_profile(&server, pollers, 0);
+        profile.headers.push(pollscope::profile::HeaderSpec {
+            name: "Cookie".to_owned(),
+            value: "c".repeat(40 * 1024),
+            secret: false,
+        });
+        let mut session = Session::start(profile, no_waker()).unwrap();
+        let mut stats = Stats::new(session.started(), StatsConfig::default());
+        let reached = drive(
+            &session,
+            &mut stats,
+            Duration::from_secs(30),
+            |s| s.polls() >= u64::from(pollers) * 2,
+            |e| assert!(!matches!(e, PollEvent::Failed(_)), "{e:?}"),
+        );
+        session.stop();
+        assert!(reached, "{pollers} pollers: only {} polls", stats.polls());
+    }
+}

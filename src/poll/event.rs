@@ -142,6 +142,8 @@ pub enum ErrorKind {
     Protocol,
     /// The request could not be built (bad URL, header).
     Request,
+    /// The process ran out of file descriptors (`EMFILE`/`ENFILE`).
+    FileLimit,
     Other,
 }
 
@@ -160,6 +162,7 @@ impl ErrorKind {
             Self::BodyTooLarge => "body_too_large",
             Self::Protocol => "protocol",
             Self::Request => "request",
+            Self::FileLimit => "open_file_limit",
             Self::Other => "other",
         }
     }

@@ -56,6 +56,8 @@ pub enum StartError {
         wanted: usize,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    TooManyPollers(#[from] crate::limits::TooManyPollers),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -69,6 +71,8 @@ pub struct Session {
     threads: Vec<JoinHandle<()>>,
     events: Receiver<PollEvent>,
     started: Instant,
+    /// Counts these pollers against the open-file limit until the session is dropped.
+    _fd_budget: crate::limits::PollerReservation,
 }
 
 impl std::fmt::Debug for Session {
@@ -87,11 +91,11 @@ impl Session {
         if !issues.is_empty() {
             return Err(StartError::Invalid(issues));
         }
+        let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
-            pollers: profile.pollers,
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
-            ..AgentSettings::default()
+            ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
         let profile = Arc::new(profile);
         let secrets = Arc::new(profile.secret_values());
@@ -107,6 +111,7 @@ impl Session {
             threads: Vec::new(),
             events,
             started: Instant::now(),
+            _fd_budget: fd_budget,
         };
         let wanted = profile.pollers as usize;
         for poller in 0..wanted {
@@ -183,7 +188,9 @@ impl Session {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
-        // Closes every connection of the agent, so blocked calls return at once.
+        // Closes every connection of the agent, so blocked calls return at once: the
+        // sockets through the transport's registry, the pool through the agent.
+        self.metrics.shutdown();
         self.agent.clone().shutdown();
     }
 

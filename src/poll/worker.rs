@@ -473,7 +473,19 @@ impl Worker {
                 "TLS with {target} failed: {e}. A self-signed test server needs \
                  'accept invalid certificates' in the profile"
             ),
+            ErrorKind::FileLimit => format!(
+                "out of open files ({e}): the process's open-file limit ({}) is used up; \
+                 raise it with `ulimit -n` or use fewer pollers",
+                crate::limits::raise_open_file_limit()
+                    .soft
+                    .map_or("unknown".to_owned(), |s| s.to_string())
+            ),
             ErrorKind::ConnectionLost => format!("connection to {target} lost: {e}"),
+            ErrorKind::Protocol if matches!(e, ureq::Error::LargeResponseHeader(..)) => format!(
+                "{target} sent a response head larger than the {} KiB this client keeps per \
+                 connection ({e})",
+                transport::AgentSettings::sized_for(profile.pollers, 0).input_bytes / 1024
+            ),
             ErrorKind::Protocol => format!("{target} sent something that is not HTTP: {e}"),
             _ => e.to_string(),
         };
@@ -510,6 +522,8 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
             _ if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => ErrorKind::Tls,
+            // EMFILE (24) and ENFILE (23) on Linux and the BSDs.
+            _ if matches!(io.raw_os_error(), Some(23 | 24)) => ErrorKind::FileLimit,
             // getaddrinfo failures carry no ErrorKind of their own.
             _ if io.to_string().contains("failed to lookup address") => ErrorKind::HostNotFound,
             _ => ErrorKind::Other,

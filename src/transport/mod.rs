@@ -12,17 +12,21 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::config::Config;
 use ureq::tls::TlsConfig;
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, TcpConnector, Transport,
+    Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, ShutdownHandle,
+    TcpConnector, Transport,
 };
+
+mod resolver;
+
+pub use resolver::{CachingResolver, DNS_CACHE_TTL};
 
 /// One connection opened during a call.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,6 +91,14 @@ pub struct TransportMetrics {
     tls_handshakes: AtomicU64,
     connect_failures: AtomicU64,
     live: Mutex<HashMap<u64, ConnectionFacts>>,
+    /// What [`TransportMetrics::shutdown`] closes: every open socket of the agent.
+    ///
+    /// ureq keeps these itself, but its pool scans all of them (and every idle
+    /// connection) on each request, under one lock: O(connections) per poll, which
+    /// made 10,000 pollers take seconds to re-poll after one broadcast. Kept here,
+    /// registering and forgetting a socket is O(1).
+    handles: Mutex<HashMap<u64, Weak<dyn ShutdownHandle>>>,
+    closed: AtomicBool,
 }
 
 impl fmt::Debug for TransportMetrics {
@@ -137,6 +149,33 @@ impl TransportMetrics {
         })
     }
 
+    /// Close every open socket (idle or in the middle of a call) and refuse new ones:
+    /// calls blocked on them return at once. For stopping a session.
+    pub fn shutdown(&self) {
+        let handles: Vec<_> = {
+            let mut map = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+            self.closed.store(true, Ordering::SeqCst);
+            map.drain().map(|(_, h)| h).collect()
+        };
+        for handle in handles.iter().filter_map(Weak::upgrade) {
+            handle.shutdown();
+        }
+    }
+
+    /// Keep `handle` for [`Self::shutdown`]; fails when the agent is shut down.
+    fn register(&self, id: u64, handle: Weak<dyn ShutdownHandle>) -> Result<(), ureq::Error> {
+        let mut map = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked under the lock `shutdown` takes, so no socket escapes a shutdown.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "the session is stopping",
+            )));
+        }
+        map.insert(id, handle);
+        Ok(())
+    }
+
     fn live_map(&self) -> std::sync::MutexGuard<'_, HashMap<u64, ConnectionFacts>> {
         // The map holds plain data; a panic elsewhere cannot leave it inconsistent.
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
@@ -150,9 +189,46 @@ pub struct AgentSettings {
     pub pollers: u32,
     pub keep_alive: bool,
     pub accept_invalid_certs: bool,
-    /// Socket buffer per connection (ureq's input and output buffers).
-    pub buffer_bytes: usize,
+    /// ureq's input buffer per connection: the response head must fit in it.
+    pub input_bytes: usize,
+    /// ureq's output buffer per connection: the request head must fit in it.
+    pub output_bytes: usize,
 }
+
+/// Above this many pollers, buffers are sized for memory rather than headroom.
+pub const COMPACT_ABOVE_POLLERS: u32 = 256;
+
+impl AgentSettings {
+    /// Buffers for `pollers` connections whose request heads are about
+    /// `request_head_bytes` long.
+    ///
+    /// Both buffers are allocated (and touched) in full for every connection, so they are
+    /// most of a held poll's memory after its thread's stack. Up to
+    /// [`COMPACT_ABOVE_POLLERS`] pollers get 16 KiB for response heads; beyond that, 8 KiB
+    /// (what nginx allows an upstream's response head by default). The output buffer is
+    /// the request head (with room for a growing cursor) rounded up to 4 KiB.
+    #[must_use]
+    pub fn sized_for(pollers: u32, request_head_bytes: usize) -> Self {
+        let output = (request_head_bytes + CURSOR_ALLOWANCE)
+            .next_multiple_of(4096)
+            .clamp(4096, 256 * 1024);
+        let (input, output) = if pollers > COMPACT_ABOVE_POLLERS {
+            (8 * 1024, output)
+        } else {
+            (16 * 1024, output.max(16 * 1024))
+        };
+        Self {
+            pollers,
+            input_bytes: input,
+            output_bytes: output,
+            ..Self::default()
+        }
+    }
+}
+
+/// Request-head room for what the cursor rule adds (a query parameter, `If-None-Match`,
+/// `If-Modified-Since`) and ureq's own headers.
+const CURSOR_ALLOWANCE: usize = 2048;
 
 impl Default for AgentSettings {
     fn default() -> Self {
@@ -160,7 +236,8 @@ impl Default for AgentSettings {
             pollers: 1,
             keep_alive: true,
             accept_invalid_certs: false,
-            buffer_bytes: 16 * 1024,
+            input_bytes: 16 * 1024,
+            output_bytes: 16 * 1024,
         }
     }
 }
@@ -185,8 +262,8 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .max_idle_connections_per_host(idle)
         .max_idle_age(Duration::from_secs(60))
         .timeout_connect(Some(CONNECT_TIMEOUT))
-        .input_buffer_size(settings.buffer_bytes)
-        .output_buffer_size(settings.buffer_bytes)
+        .input_buffer_size(settings.input_bytes)
+        .output_buffer_size(settings.output_bytes)
         .user_agent(concat!("pollscope/", env!("CARGO_PKG_VERSION")))
         .tls_config(
             TlsConfig::builder()
@@ -199,7 +276,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         tls: RustlsConnector::default(),
         metrics: Arc::clone(&metrics),
     };
-    let agent = Agent::with_parts(config, connector, DefaultResolver::default());
+    let agent = Agent::with_parts(config, connector, CachingResolver::default());
     (agent, metrics)
 }
 
@@ -226,8 +303,33 @@ impl Connector<()> for MeasuringConnector {
         _chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
         let m = &self.metrics;
+        if m.closed.load(Ordering::SeqCst) {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "the session is stopping",
+            )));
+        }
         let start = Instant::now();
-        let tcp = match Connector::<()>::connect(&self.tcp, details, None) {
+        // The socket's shutdown handle goes to our own O(1) registry, not ureq's pool
+        // (see `TransportMetrics::handles`).
+        let handle: Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>> = Arc::default();
+        let slot = Arc::clone(&handle);
+        let ours = ConnectionDetails {
+            uri: details.uri,
+            addrs: details.addrs.clone(),
+            config: details.config,
+            request_level: details.request_level,
+            resolver: details.resolver,
+            now: details.now,
+            timeout: details.timeout,
+            current_time: Arc::clone(&details.current_time),
+            run_connector: Arc::clone(&details.run_connector),
+            register_shutdown: Arc::new(move |h| {
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(h);
+                Ok(())
+            }),
+        };
+        let tcp = match Connector::<()>::connect(&self.tcp, &ours, None) {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(None),
             Err(e) => {
@@ -237,8 +339,11 @@ impl Connector<()> for MeasuringConnector {
         };
         let tcp_connect = start.elapsed();
         let opened = Instant::now();
-        m.tcp_connects.fetch_add(1, Ordering::Relaxed);
         let id = m.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(h) = handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            m.register(id, h)?;
+        }
+        m.tcp_connects.fetch_add(1, Ordering::Relaxed);
         m.live_map().insert(
             id,
             ConnectionFacts {
@@ -302,6 +407,11 @@ impl fmt::Debug for CountingTransport {
 impl Drop for CountingTransport {
     fn drop(&mut self) {
         self.metrics.live_map().remove(&self.id);
+        self.metrics
+            .handles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
     }
 }
 
@@ -339,5 +449,21 @@ impl Transport for CountingTransport {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_fit_the_request_head_and_shrink_for_many_pollers() {
+        let few = AgentSettings::sized_for(4, 300);
+        assert_eq!((few.input_bytes, few.output_bytes), (16 * 1024, 16 * 1024));
+        let many = AgentSettings::sized_for(10_000, 300);
+        assert_eq!((many.input_bytes, many.output_bytes), (8 * 1024, 4096));
+        let big = AgentSettings::sized_for(10_000, 40 * 1024);
+        assert!(big.output_bytes >= 40 * 1024 + CURSOR_ALLOWANCE);
+        assert_eq!(big.output_bytes % 4096, 0);
     }
 }
