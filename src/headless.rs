@@ -60,6 +60,9 @@ pub struct WatchReport {
 }
 
 /// Errors that end a run before its duration: nothing ever reached the server.
+/// How long the headless loop lets events gather once one has arrived.
+const BATCH_PAUSE: Duration = Duration::from_millis(5);
+
 fn fatal_before_success(kind: ErrorKind) -> bool {
     matches!(
         kind,
@@ -112,7 +115,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let mut answered = false;
     let mut fatal: Option<String> = None;
     let mut problems_seen = std::collections::HashSet::new();
-    loop {
+    'watch: loop {
         if interrupted.load(Ordering::Relaxed) {
             break;
         }
@@ -123,48 +126,58 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         let wait = deadline
             .map_or(Duration::from_millis(200), |d| d - now)
             .min(Duration::from_millis(200));
-        match session.events().recv_timeout(wait) {
-            Ok(event) => {
-                stats.record(&event);
-                if let Some(log) = &mut event_log {
-                    crate::export::write_event(log, &event).context("writing events.jsonl")?;
-                }
-                match &event {
-                    PollEvent::Response(r) => {
-                        answered = true;
-                        if let Some(p) = &r.problem
-                            && problems_seen.insert(p.clone())
-                        {
-                            printer.warn(&format!("p{}: {p}", r.poller));
-                        }
-                        printer.response(r);
-                    }
-                    PollEvent::Failed(f) => {
-                        if !answered && fatal_before_success(f.kind) {
-                            fatal = Some(f.message.clone());
-                            break;
-                        }
-                        printer.failure(f);
-                    }
-                    PollEvent::Resynced(r) => printer.line(&format!(
-                        "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
-                        r.poller,
-                        r.status,
-                        r.from,
-                        r.to,
-                        r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
-                    )),
-                    PollEvent::StaleRetry {
-                        poller,
-                        connection,
-                        error,
-                        ..
-                    } => printer.stale(*poller, *connection, error),
-                    _ => {}
-                }
+        let first = match session.events().recv_timeout(wait) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => {
+                printer.progress(&stats);
+                continue;
             }
-            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Once something arrived, let more arrive before taking them: under load this
+        // thread then wakes at most 1 / BATCH_PAUSE times a second instead of once per
+        // poll (each wake a futex call on the poller's side), leaving the cores to the
+        // pollers. Idle, it blocks above.
+        std::thread::sleep(BATCH_PAUSE);
+        let rest: Vec<PollEvent> = session.events().try_iter().collect();
+        for event in std::iter::once(first).chain(rest) {
+            stats.record(&event);
+            if let Some(log) = &mut event_log {
+                crate::export::write_event(log, &event).context("writing events.jsonl")?;
+            }
+            match &event {
+                PollEvent::Response(r) => {
+                    answered = true;
+                    if let Some(p) = &r.problem
+                        && problems_seen.insert(p.clone())
+                    {
+                        printer.warn(&format!("p{}: {p}", r.poller));
+                    }
+                    printer.response(r);
+                }
+                PollEvent::Failed(f) => {
+                    if !answered && fatal_before_success(f.kind) {
+                        fatal = Some(f.message.clone());
+                        break 'watch;
+                    }
+                    printer.failure(f);
+                }
+                PollEvent::Resynced(r) => printer.line(&format!(
+                    "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
+                    r.poller,
+                    r.status,
+                    r.from,
+                    r.to,
+                    r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                )),
+                PollEvent::StaleRetry {
+                    poller,
+                    connection,
+                    error,
+                    ..
+                } => printer.stale(*poller, *connection, error),
+                _ => {}
+            }
         }
         printer.progress(&stats);
     }
