@@ -22,6 +22,10 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+const POLLERS: usize = 8;
+/// A fault plan is applied this often.
+const FAULT_EVERY: Duration = Duration::from_secs(5);
+
 /// The faults cycled through, one every few seconds.
 fn faults() -> Vec<FaultPlan> {
     vec![
@@ -32,7 +36,8 @@ fn faults() -> Vec<FaultPlan> {
         FaultPlan::every(Fault::TruncatedChunked, 9),
         FaultPlan::burst(Fault::MalformedJson, 4),
         FaultPlan::burst(Fault::Blackhole, 2),
-        FaultPlan::burst(Fault::HugeBody { bytes: 64 << 20 }, 2),
+        // Every poller gets one (see the warm-up in the test).
+        FaultPlan::burst(Fault::HugeBody { bytes: 64 << 20 }, 2 * POLLERS as u64),
         FaultPlan::always(Fault::None),
     ]
 }
@@ -48,21 +53,31 @@ fn soak_with_periodic_faults() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500.0);
-    let warmup = Duration::from_secs((secs / 3).max(20));
+    // Warm-up: one whole cycle of faults and then some. A body over the limit is read up
+    // to the limit (4 MiB) and dropped; glibc keeps each poller thread's arena at its
+    // high-water mark, so RSS steps up until every poller has read one such body —
+    // bounded (pollers × limit), not a leak. The huge-body plan reaches every poller in
+    // the first cycle; after it RSS must stay flat.
+    let cycle = FAULT_EVERY * u32::try_from(faults().len()).unwrap();
+    let warmup = (FAULT_EVERY + cycle + Duration::from_secs(10)).max(Duration::from_secs(secs / 3));
+    assert!(
+        warmup + Duration::from_secs(60) <= Duration::from_secs(secs),
+        "SOAK_SECS must leave a minute after the {warmup:?} warm-up"
+    );
     let server = DemoServer::start(DemoServerConfig {
         rate_per_s: rate,
         ..DemoServerConfig::default()
     })
     .unwrap();
     let mut p = Profile::for_demo("soak", &server.events_url());
-    p.pollers = 8;
+    p.pollers = POLLERS as u32;
     p.hold_s = 2;
     p.client_timeout_s = Some(3.0);
     let mut session = Session::start(p, no_waker()).unwrap();
     let mut stats = Stats::new(session.started(), StatsConfig::default());
     let start = Instant::now();
     let plans = faults();
-    let (mut next_fault, mut fault_i) = (start + Duration::from_secs(5), 0);
+    let (mut next_fault, mut fault_i) = (start + FAULT_EVERY, 0);
     let mut next_sample = start;
     let mut samples: Vec<(f64, u64, u64)> = Vec::new();
     while start.elapsed() < Duration::from_secs(secs) {
@@ -83,7 +98,7 @@ fn soak_with_periodic_faults() {
             };
             server.set_faults(plan).unwrap();
             fault_i += 1;
-            next_fault = now + Duration::from_secs(5);
+            next_fault = now + FAULT_EVERY;
         }
         if now >= next_sample {
             samples.push((
@@ -108,8 +123,8 @@ fn soak_with_periodic_faults() {
     let rss_max = after.iter().map(|s| s.1).max().unwrap();
     let threads: Vec<u64> = after.iter().map(|s| s.2).collect();
     println!(
-        "soak: {secs} s, {rate} events/s, 8 pollers, {} fault plans applied",
-        fault_i
+        "soak: {secs} s, {rate} events/s, {POLLERS} pollers, {} fault plans applied, warm-up {:?}",
+        fault_i, warmup
     );
     println!(
         "  polls {} events {} errors {} ({:?}) stale retries {} lost {} duplicates {}",
