@@ -143,6 +143,16 @@ impl Monitor {
         }
     }
 
+    /// A monitor with no session whose statistics count from `origin` and keep the
+    /// history `config` allows (benchmarks replay long runs into it with
+    /// [`Monitor::ingest`]; the app's own monitors keep [`StatsConfig::default`]).
+    #[must_use]
+    pub fn detached_with(source: Profile, origin: Instant, config: StatsConfig) -> Self {
+        let mut monitor = Self::detached(source);
+        monitor.stats = Stats::new(origin, config);
+        monitor
+    }
+
     /// Take in at most `budget` waiting events; returns how many were taken (equal to
     /// `budget` means more may be waiting). Never blocks.
     pub fn drain(&mut self, budget: usize) -> usize {

@@ -146,6 +146,18 @@ impl PollscopeApp {
         &self.ws
     }
 
+    /// The model behind the panels, to change (benchmarks put a long-running monitor
+    /// in place).
+    #[must_use]
+    pub fn workspace_mut(&mut self) -> &mut Workspace {
+        &mut self.ws
+    }
+
+    /// Show `window` in the charts (as picking it above them does).
+    pub fn set_chart_window(&mut self, window: ChartWindow) {
+        self.chart_window = window;
+    }
+
     /// The selected profile.
     #[must_use]
     pub fn selected(&self) -> Option<EntryId> {

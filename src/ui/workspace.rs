@@ -301,10 +301,20 @@ impl Workspace {
             .and_then(|m| {
                 // Count what already arrived before letting the session go.
                 m.drain(DISCONNECT_DRAIN);
-                m.take_session()
+                let session = m.take_session()?;
+                let s = m.stats();
+                log::info!(
+                    "disconnecting {}: {} events in {} polls over {:.1} s ({} lost, {} errors)",
+                    session.profile().name,
+                    s.events(),
+                    s.polls(),
+                    m.elapsed_s(Instant::now()),
+                    s.lost_events(),
+                    s.errors(),
+                );
+                Some(session)
             });
         if let Some(session) = session {
-            log::info!("disconnecting {}", session.profile().name);
             self.stop_in_background(session);
         }
         self.release_demo_if_unused();
