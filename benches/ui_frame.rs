@@ -1,0 +1,333 @@
+//! Frame CPU time of the real window with 1,000,000 points in every chart series
+//! (issue 6, case 6; run by `bench/run.py`, or `cargo bench --bench ui_frame`).
+//!
+//! The real [`PollscopeApp`] on an `egui::Context` with no window: each frame is what
+//! eframe does before it hands triangles to the GPU — `App::logic`, `App::ui` (layout
+//! of every panel, the charts' decimation cache, egui_plot) and `Context::tessellate`.
+//! The selected profile's monitor holds a replayed run of `--points` seconds: one
+//! answer with an event (and its latency) and one empty answer per second, so every
+//! chart series (hold with events, hold empty, events/s, errors/s, latency p50/p99,
+//! connections, reuse, wire) has `--points` points. The charts show "all".
+//!
+//! Figures, per frame: the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) and the wall
+//! time. Phases: the very first frame (fonts, first layout, the first decimation of the
+//! whole history); the first frame after switching the charts to "all" with everything
+//! else warm (the full decimation alone); frames with nothing new (the cached series);
+//! and frames while `--per-frame` new answers arrive before each one (1,000 events/s
+//! drawn 20 times a second: the incremental path). The last line is one JSON object.
+//!
+//! usage: ui_frame [--points N] [--frames N] [--per-frame N] [--ppp F]
+
+use std::time::{Duration, Instant, SystemTime};
+
+use egui::{Pos2, RawInput, Rect, Vec2};
+use pollscope::monitor::Monitor;
+use pollscope::poll::{AnswerKind, ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
+use pollscope::profile::Profile;
+use pollscope::profile_store::ProfileStore;
+use pollscope::stats::StatsConfig;
+use pollscope::ui::{AppSetup, ChartWindow, PollscopeApp, Series};
+use rustix::time::{ClockId, clock_gettime};
+
+struct Args {
+    points: u64,
+    frames: usize,
+    per_frame: u64,
+    ppp: f32,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        points: 1_000_000,
+        frames: 100,
+        per_frame: 50,
+        ppp: 1.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match a.as_str() {
+            "--points" => args.points = value().parse().unwrap_or(args.points),
+            "--frames" => args.frames = value().parse().unwrap_or(args.frames),
+            "--per-frame" => args.per_frame = value().parse().unwrap_or(args.per_frame),
+            "--ppp" => args.ppp = value().parse().unwrap_or(args.ppp),
+            // `cargo bench` passes --bench; anything else is ignored too.
+            _ => {}
+        }
+    }
+    args
+}
+
+fn thread_cpu() -> Duration {
+    let t = clock_gettime(ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// One answer: with one JSON event (latency 1–3 ms) or empty.
+fn answer(at: Instant, n: u64, with_event: bool) -> PollEvent {
+    let hold = if with_event {
+        Duration::from_millis(5 + n % 200)
+    } else {
+        Duration::from_secs(30)
+    };
+    let events = if with_event {
+        vec![ReceivedEvent {
+            payload: Payload::Json(serde_json::json!({"kind": "tick", "n": n, "value": 42.5})),
+            seq: i64::try_from(n).ok(),
+            #[expect(clippy::cast_precision_loss, reason = "a small number")]
+            latency_ms: Some(1.0 + (n % 200) as f64 / 100.0),
+        }]
+    } else {
+        Vec::new()
+    };
+    PollEvent::Response(Box::new(PollResponse {
+        poller: usize::from(!with_event),
+        sent: at.checked_sub(hold).unwrap_or(at),
+        received: at,
+        received_wall: SystemTime::now(),
+        hold,
+        status: 200,
+        cut_by_client: false,
+        kind: if with_event {
+            AnswerKind::Events
+        } else {
+            AnswerKind::Empty
+        },
+        connection: ConnectionUse {
+            id: Some(1 + u64::from(!with_event)),
+            reused: n > 0,
+            requests: n + 1,
+            age: Duration::from_secs(n),
+        },
+        stale_retries: 0,
+        body_bytes: 80,
+        wire_in: 300,
+        wire_out: 120,
+        headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        events,
+        cursor: n.to_string(),
+        problem: None,
+    }))
+}
+
+struct Frames {
+    ctx: egui::Context,
+    app: PollscopeApp,
+    frame: eframe::Frame,
+    started: Instant,
+    size: Vec2,
+    ppp: f32,
+}
+
+/// One frame's cost.
+#[derive(Clone, Copy)]
+struct Cost {
+    cpu: Duration,
+    wall: Duration,
+    vertices: usize,
+}
+
+impl Frames {
+    fn run(&mut self) -> Cost {
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
+            time: Some(self.started.elapsed().as_secs_f64()),
+            predicted_dt: 1.0 / 60.0,
+            ..RawInput::default()
+        };
+        let wall = Instant::now();
+        let cpu = thread_cpu();
+        let app = &mut self.app;
+        let frame = &mut self.frame;
+        let out = self.ctx.run_ui(input, |ui| {
+            eframe::App::logic(app, ui.ctx(), frame);
+            eframe::App::ui(app, ui, frame);
+        });
+        let meshes = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        let cost = Cost {
+            cpu: thread_cpu().saturating_sub(cpu),
+            wall: wall.elapsed(),
+            vertices: meshes
+                .iter()
+                .map(|m| match &m.primitive {
+                    egui::epaint::Primitive::Mesh(mesh) => mesh.vertices.len(),
+                    egui::epaint::Primitive::Callback(_) => 0,
+                })
+                .sum(),
+        };
+        std::hint::black_box(meshes);
+        cost
+    }
+
+    fn monitor(&mut self) -> &mut Monitor {
+        let entry = &mut self.app.workspace_mut().entries[0];
+        entry.monitor.as_mut().expect("the bench monitor")
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median and 95th percentile (nearest rank) in ms.
+fn p50_p95(costs: &[Duration]) -> (f64, f64) {
+    let mut v: Vec<f64> = costs.iter().map(|d| ms(*d)).collect();
+    v.sort_by(f64::total_cmp);
+    let rank = |q: f64| {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "an index into a short list"
+        )]
+        let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i]
+    };
+    (rank(0.5), rank(0.95))
+}
+
+fn phase(name: &str, costs: &[Cost]) -> serde_json::Value {
+    let cpu: Vec<Duration> = costs.iter().map(|c| c.cpu).collect();
+    let wall: Vec<Duration> = costs.iter().map(|c| c.wall).collect();
+    let (c50, c95) = p50_p95(&cpu);
+    let (w50, w95) = p50_p95(&wall);
+    let max = cpu.iter().max().copied().unwrap_or_default();
+    let vertices = costs.last().map_or(0, |c| c.vertices);
+    eprintln!(
+        "{name:>10}: {} frames, CPU p50 {c50:.2} ms p95 {c95:.2} ms max {:.2} ms; wall p50 {w50:.2} ms p95 {w95:.2} ms; {vertices} vertices",
+        costs.len(),
+        ms(max),
+    );
+    serde_json::json!({
+        "frames": costs.len(), "cpu_p50_ms": c50, "cpu_p95_ms": c95, "cpu_max_ms": ms(max),
+        "wall_p50_ms": w50, "wall_p95_ms": w95, "vertices": vertices,
+    })
+}
+
+fn main() {
+    let args = parse_args();
+    let dir = tempfile::tempdir().expect("a temporary config dir");
+    let mut store = ProfileStore::open(dir.path()).expect("open the store");
+    store.profiles = vec![Profile::for_demo("Bench", "http://127.0.0.1:9/events")];
+    store.save().expect("save the store");
+    let mut setup = AppSetup::load(dir.path().to_path_buf());
+    setup.first_run_demo = false;
+    setup.restore = false;
+
+    // A run of `points` seconds that ends now: two answers a second.
+    let fill = Instant::now();
+    let span = Duration::from_secs(args.points);
+    let origin = Instant::now()
+        .checked_sub(span)
+        .expect("the monotonic clock reaches back far enough");
+    let config = StatsConfig {
+        history_seconds: usize::try_from(args.points).unwrap_or(usize::MAX),
+        max_poll_points: usize::try_from(2 * args.points).unwrap_or(usize::MAX),
+    };
+    let source = Profile::for_demo("Bench", "http://127.0.0.1:9/events");
+    let mut monitor = Monitor::detached_with(source, origin, config);
+    for s in 0..args.points {
+        let at = origin + Duration::from_secs(s) + Duration::from_millis(250);
+        monitor.ingest(&answer(at, s, true));
+        monitor.ingest(&answer(at + Duration::from_millis(500), s, false));
+    }
+    let fill_s = fill.elapsed().as_secs_f64();
+    let stats = monitor.stats();
+    eprintln!(
+        "replayed {} s: {} poll points, {} second buckets, feed {} items ({fill_s:.1} s)",
+        args.points,
+        stats.poll_points().len(),
+        stats.seconds().len(),
+        monitor.feed().len(),
+    );
+    let points_per_series = stats.seconds().len().min(stats.poll_points().len() / 2);
+
+    let ctx = egui::Context::default();
+    ctx.set_pixels_per_point(args.ppp);
+    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
+    let mut app = PollscopeApp::new(&cc, setup);
+    app.workspace_mut().entries[0].monitor = Some(monitor);
+    app.set_chart_window(ChartWindow::All);
+    let mut f = Frames {
+        ctx,
+        app,
+        frame: eframe::Frame::_new_kittest(),
+        started: Instant::now(),
+        size: Vec2::new(1280.0, 800.0) / args.ppp,
+        ppp: args.ppp,
+    };
+
+    // 1. The very first frame: everything cold.
+    let first = f.run();
+    eprintln!(
+        "first frame: CPU {:.1} ms, wall {:.1} ms",
+        ms(first.cpu),
+        ms(first.wall)
+    );
+    let series_len = {
+        let entry = &f.app.workspace().entries[0];
+        [
+            Series::HoldEvents,
+            Series::HoldEmpty,
+            Series::EventsPerS,
+            Series::LatencyP99,
+        ]
+        .map(|s| entry.charts.series(s).len())
+    };
+    eprintln!("drawn points per series after decimation: {series_len:?}");
+
+    // 2. Warm everything else on a short window, then switch to "all": the first
+    //    decimation of the whole history, alone.
+    f.app.set_chart_window(ChartWindow::FiveMinutes);
+    for _ in 0..10 {
+        f.run();
+    }
+    f.app.set_chart_window(ChartWindow::All);
+    let switch = f.run();
+    eprintln!(
+        "first frame on \"all\" (warm otherwise): CPU {:.1} ms, wall {:.1} ms",
+        ms(switch.cpu),
+        ms(switch.wall)
+    );
+    for _ in 0..5 {
+        f.run();
+    }
+
+    // 3. Nothing new arrives.
+    let idle: Vec<Cost> = (0..args.frames).map(|_| f.run()).collect();
+
+    // 4. New answers before each frame (as `App::logic` drains them).
+    let mut n = args.points;
+    let mut ingest = Duration::ZERO;
+    let live: Vec<Cost> = (0..args.frames)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..args.per_frame {
+                let at = Instant::now();
+                f.monitor().ingest(&answer(at, n, true));
+                n += 1;
+            }
+            ingest += t.elapsed();
+            f.run()
+        })
+        .collect();
+
+    let idle_j = phase("no new data", &idle);
+    let live_j = phase("new data", &live);
+    #[expect(clippy::cast_precision_loss, reason = "a small count")]
+    let ingest_per_frame_ms = ms(ingest) / args.frames.max(1) as f64;
+    let out = serde_json::json!({
+        "points_per_series": points_per_series,
+        "drawn_points": series_len,
+        "fill_s": fill_s,
+        "screen": [1280, 800], "pixels_per_point": f.ppp,
+        "first_frame_cpu_ms": ms(first.cpu), "first_frame_wall_ms": ms(first.wall),
+        "first_all_frame_cpu_ms": ms(switch.cpu), "first_all_frame_wall_ms": ms(switch.wall),
+        "idle": idle_j, "live": live_j,
+        "per_frame_events": args.per_frame, "ingest_per_frame_ms": ingest_per_frame_ms,
+    });
+    println!("{out}");
+}
