@@ -418,6 +418,21 @@ impl Profile {
         Ok(url)
     }
 
+    /// [`Profile::poll_url`] parsed once, for a worker that builds it on every poll.
+    pub fn poll_url_template(&self) -> Result<PollUrlTemplate, ProfileIssue> {
+        let first = self.poll_url(&Cursor::default())?;
+        let param = self.cursor.param().map(str::to_owned);
+        let mut base = first.clone();
+        if let Some(name) = &param {
+            remove_query_param(&mut base, name);
+        }
+        Ok(PollUrlTemplate {
+            first: first.into(),
+            base: base.into(),
+            param,
+        })
+    }
+
     /// About how long this profile's request head is (request line and headers), before
     /// the cursor rule adds its part; sizes the transport's output buffer.
     #[must_use]
@@ -493,6 +508,64 @@ impl Profile {
 
 /// Set `name=value` in the query, replacing every existing `name`, keeping the order of
 /// the other parameters.
+/// The poll URL of a profile with everything but the cursor already in place: building
+/// the next poll's URL appends one query parameter instead of parsing the URL again
+/// (which was a tenth of a poller's CPU time when answers come back to back).
+#[derive(Debug, Clone)]
+pub struct PollUrlTemplate {
+    /// The URL while there is no cursor value: as the user wrote it (a cursor parameter
+    /// in it is kept), the hold parameter set.
+    first: String,
+    /// The same without the cursor parameter.
+    base: String,
+    param: Option<String>,
+}
+
+impl PollUrlTemplate {
+    /// The URL for a poll with `cursor`: the same as [`Profile::poll_url`] gives.
+    #[must_use]
+    pub fn url(&self, cursor: &Cursor) -> String {
+        let (Some(name), Some(value)) = (&self.param, &cursor.value) else {
+            return self.first.clone();
+        };
+        let mut out = String::with_capacity(self.base.len() + name.len() + value.len() + 8);
+        // The fragment (never sent, but kept as `Url` keeps it) stays last.
+        let (head, fragment) = match self.base.find('#') {
+            Some(i) => self.base.split_at(i),
+            None => (self.base.as_str(), ""),
+        };
+        out.push_str(head);
+        if !head.contains('?') {
+            out.push('?');
+        } else if !head.ends_with('?') {
+            out.push('&');
+        }
+        out.extend(url::form_urlencoded::byte_serialize(name.as_bytes()));
+        out.push('=');
+        out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        out.push_str(fragment);
+        out
+    }
+}
+
+/// Drop every `name=…` pair from the query (and the `?` if nothing is left).
+fn remove_query_param(url: &mut Url, name: &str) {
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if others.is_empty() {
+        url.set_query(None);
+        return;
+    }
+    let mut q = url.query_pairs_mut();
+    q.clear();
+    for (k, v) in &others {
+        q.append_pair(k, v);
+    }
+}
+
 pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
     let others: Vec<(String, String)> = url
         .query_pairs()
@@ -607,6 +680,47 @@ mod tests {
         };
         let url = p.poll_url(&Cursor::default()).unwrap();
         assert_eq!(url.as_str(), "http://h/e?a=1&timeout=20");
+    }
+
+    #[test]
+    fn poll_url_template_builds_what_poll_url_builds() {
+        let urls = [
+            "http://h/e",
+            "http://h/e?",
+            "http://h:81/e?a=1&b=x%20y",
+            "http://h/e?cursor=5",
+            "http://h/e?cursor=5&a=1&cursor=6#frag",
+            "https://u:p@h/a/b?timeout=3&q=%C3%A9",
+            "http://[::1]:8787/events",
+        ];
+        let holds = [HoldParam::None, HoldParam::TimeoutSeconds];
+        let values = [None, Some("0"), Some("42"), Some("a b&c=d"), Some("")];
+        let mut checked = 0;
+        for url in urls {
+            for hold in &holds {
+                for value in values {
+                    let p = Profile {
+                        url: url.to_owned(),
+                        hold_param: hold.clone(),
+                        hold_s: 25,
+                        cursor: CursorRule::BodyPointer {
+                            pointer: "/cursor".to_owned(),
+                            param: "cursor".to_owned(),
+                            plus: 0,
+                        },
+                        ..Profile::default()
+                    };
+                    let cursor = Cursor::starting_at(value);
+                    let want = p.poll_url(&cursor).unwrap();
+                    let got = p.poll_url_template().unwrap().url(&cursor);
+                    assert_eq!(got, want.as_str(), "{url} {hold:?} {value:?}");
+                    // What is sent must parse back to the same URL.
+                    assert_eq!(Url::parse(&got).unwrap(), want);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, urls.len() * holds.len() * values.len());
     }
 
     #[test]

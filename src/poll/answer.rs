@@ -77,17 +77,12 @@ pub fn interpret(
             }
         },
     };
-    let mut events: Vec<ReceivedEvent> = raw_events
+    let meta: Vec<EventMeta> = raw_events
         .iter()
-        .map(|e| event_from_json(profile, e, received))
+        .map(|e| event_meta(profile, e, received))
         .collect();
-    if json.is_none() {
-        events.push(ReceivedEvent {
-            payload: Payload::Text(String::from_utf8_lossy(body).into_owned()),
-            seq: None,
-            latency_ms: None,
-        });
-    }
+    let any_events = !raw_events.is_empty() || json.is_none();
+    let mut unchanged = false;
     let answer = Answer {
         status,
         headers,
@@ -104,16 +99,34 @@ pub fn interpret(
                     next.describe()
                 ));
             }
-            if options.unchanged_is_empty && cursor.value.is_some() && next == *cursor {
-                events.clear();
-            }
+            unchanged = options.unchanged_is_empty && cursor.value.is_some() && next == *cursor;
             (next, false)
         }
         Err(e) => {
             problems.push(format!("{e}; keeping cursor {}", cursor.describe()));
-            (cursor.clone(), !events.is_empty())
+            (cursor.clone(), any_events)
         }
     };
+    // The parsed events move into the answer (one copy of each, not two).
+    let mut events: Vec<ReceivedEvent> = raw_events
+        .into_iter()
+        .zip(meta)
+        .map(|(e, meta)| ReceivedEvent {
+            payload: Payload::Json(e),
+            seq: meta.seq,
+            latency_ms: meta.latency_ms,
+        })
+        .collect();
+    if json.is_none() {
+        events.push(ReceivedEvent {
+            payload: Payload::Text(String::from_utf8_lossy(body).into_owned()),
+            seq: None,
+            latency_ms: None,
+        });
+    }
+    if unchanged {
+        events.clear();
+    }
     Interpreted {
         kind: if events.is_empty() {
             AnswerKind::Empty
@@ -134,7 +147,13 @@ fn needs_json(profile: &Profile) -> bool {
     )
 }
 
-fn event_from_json(profile: &Profile, e: &Value, received: SystemTime) -> ReceivedEvent {
+/// What an event's sequence number and timestamp say, read before the event moves.
+struct EventMeta {
+    seq: Option<i64>,
+    latency_ms: Option<f64>,
+}
+
+fn event_meta(profile: &Profile, e: &Value, received: SystemTime) -> EventMeta {
     let seq = profile
         .seq_pointer
         .as_deref()
@@ -159,11 +178,7 @@ fn event_from_json(profile: &Profile, e: &Value, received: SystemTime) -> Receiv
             let ms = (now_us - sent_us) / 1000.0;
             ms.is_finite().then_some(ms)
         });
-    ReceivedEvent {
-        payload: Payload::Json(e.clone()),
-        seq,
-        latency_ms,
-    }
+    EventMeta { seq, latency_ms }
 }
 
 #[cfg(test)]

@@ -91,6 +91,11 @@ impl Session {
         if !issues.is_empty() {
             return Err(StartError::Invalid(issues));
         }
+        let url = Arc::new(
+            profile
+                .poll_url_template()
+                .map_err(|e| StartError::Invalid(vec![e]))?,
+        );
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
             keep_alive: profile.keep_alive,
@@ -125,6 +130,7 @@ impl Session {
                 stop: Arc::clone(&stop),
                 stop_signal: stop_rx.clone(),
                 secrets: Arc::clone(&secrets),
+                url: Arc::clone(&url),
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("pollscope-poller-{poller}"))

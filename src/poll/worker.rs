@@ -17,7 +17,7 @@ use super::event::{
     AnswerKind, ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced,
 };
 use crate::cursor::Cursor;
-use crate::profile::Profile;
+use crate::profile::{PollUrlTemplate, Profile};
 use crate::redact;
 use crate::transport::{self, CallRecord, TransportMetrics};
 
@@ -37,6 +37,8 @@ pub(crate) struct Worker {
     pub stop_signal: Receiver<()>,
     /// Secret strings to mask in every message.
     pub secrets: Arc<Vec<String>>,
+    /// The profile's poll URL, parsed once.
+    pub url: Arc<PollUrlTemplate>,
 }
 
 /// An HTTP answer as read off the wire.
@@ -391,9 +393,7 @@ impl Worker {
     /// Send one request and read the whole answer (up to the body limit).
     fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
         let profile = &*self.profile;
-        let url = profile
-            .poll_url(cursor)
-            .map_err(|e| ureq::Error::BadUri(e.to_string()))?;
+        let url = self.url.url(cursor);
         let mut builder = ureq::http::Request::builder()
             .method(profile.method.as_str())
             .uri(url.as_str());
