@@ -125,6 +125,7 @@ impl Worker {
     }
 
     /// One poll, including stale-connection retries.
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
         let profile = &*self.profile;
         self.send(PollEvent::PollStarted {
@@ -225,6 +226,7 @@ impl Worker {
         }
     }
 
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn answer(
         &self,
         raw: RawAnswer,
@@ -269,6 +271,7 @@ impl Worker {
     }
 
     /// The client's timeout ended an empty hold (the server holds until news).
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn client_cut(
         &self,
         cursor: &Cursor,
@@ -302,6 +305,7 @@ impl Worker {
 
     /// A refusal that the profile's resync rule recognises: jump to the server's
     /// position.
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn resync(
         &self,
         raw: &RawAnswer,
@@ -334,6 +338,7 @@ impl Worker {
         })
     }
 
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn status_failure(
         &self,
         raw: &RawAnswer,
@@ -391,7 +396,20 @@ impl Worker {
     }
 
     /// Send one request and read the whole answer (up to the body limit).
+    ///
+    /// Its frame is live under ureq's for the whole hold, so building the request and
+    /// reading the answer are functions of their own (see `POLLER_STACK_BYTES`).
+    #[inline(never)]
     fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
+        let request = self.request(cursor)?;
+        let response = self.agent.run(request)?;
+        read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// The next poll's request. The client timeout is the agent's (see
+    /// `AgentSettings::call_timeout`).
+    #[inline(never)]
+    fn request(&self, cursor: &Cursor) -> Result<ureq::http::Request<Vec<u8>>, ureq::Error> {
         let profile = &*self.profile;
         let url = self.url.url(cursor);
         let mut builder = ureq::http::Request::builder()
@@ -407,37 +425,11 @@ impl Worker {
             builder = builder.header("Connection", "close");
         }
         let body = profile.body.clone().unwrap_or_default().into_bytes();
-        let request = builder.body(body)?;
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(profile.client_timeout()))
-            .build();
-        let mut response = self.agent.run(request)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(profile.max_body_bytes)
-            .read_to_vec()?;
-        Ok(RawAnswer {
-            status,
-            headers,
-            body,
-        })
+        Ok(builder.body(body)?)
     }
 
     /// A clear, secret-free message for a transport error.
+    #[inline(never)] // see POLLER_STACK_BYTES
     fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
         let profile = &*self.profile;
         let target = profile
@@ -535,4 +527,33 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::BadUri(_) | E::Http(_) => ErrorKind::Request,
         _ => ErrorKind::Other,
     }
+}
+
+/// Status, headers and the whole body (up to `limit` bytes) of an answer.
+#[inline(never)] // see `Worker::call`
+fn read_answer(
+    mut response: ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> Result<RawAnswer, ureq::Error> {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_vec()?;
+    Ok(RawAnswer {
+        status,
+        headers,
+        body,
+    })
 }

@@ -193,6 +193,10 @@ pub struct AgentSettings {
     pub input_bytes: usize,
     /// ureq's output buffer per connection: the request head must fit in it.
     pub output_bytes: usize,
+    /// Every call's whole-call timeout (the profile's client timeout). Set here, in the
+    /// agent, rather than per request: a per-request config is a copy of ureq's whole
+    /// `Config` on every poll, and on the stack of every poller while it holds.
+    pub call_timeout: Option<Duration>,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -238,6 +242,7 @@ impl Default for AgentSettings {
             accept_invalid_certs: false,
             input_bytes: 16 * 1024,
             output_bytes: 16 * 1024,
+            call_timeout: None,
         }
     }
 }
@@ -262,6 +267,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .max_idle_connections_per_host(idle)
         .max_idle_age(Duration::from_secs(60))
         .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(settings.call_timeout)
         .input_buffer_size(settings.input_bytes)
         .output_buffer_size(settings.output_bytes)
         .user_agent(concat!("pollscope/", env!("CARGO_PKG_VERSION")))
@@ -302,17 +308,38 @@ impl Connector<()> for MeasuringConnector {
         details: &ConnectionDetails,
         _chained: Option<()>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        let m = &self.metrics;
-        if m.closed.load(Ordering::SeqCst) {
+        if self.metrics.closed.load(Ordering::SeqCst) {
             return Err(ureq::Error::Io(std::io::Error::new(
                 std::io::ErrorKind::NotConnected,
                 "the session is stopping",
             )));
         }
+        // Two steps in functions of their own, so that this frame, live under both, stays
+        // small: a poller's stack is only as deep as its deepest call ever went (its
+        // first connect), and every 4 KiB of that is 40 MiB at 10,000 pollers.
         let start = Instant::now();
-        // The socket's shutdown handle goes to our own O(1) registry, not ureq's pool
-        // (see `TransportMetrics::handles`).
-        let handle: Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>> = Arc::default();
+        let Some((tcp, handle)) = self.open_tcp(details)? else {
+            return Ok(None);
+        };
+        self.measured(details, tcp, handle, start.elapsed())
+    }
+}
+
+/// Where ureq hands the new socket's shutdown handle.
+type HandleSlot = Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>>;
+
+/// A new TCP socket and the slot its shutdown handle went to.
+type OpenedTcp = (Box<dyn Transport>, HandleSlot);
+
+impl MeasuringConnector {
+    /// The TCP connect itself; the socket's shutdown handle goes to our own O(1)
+    /// registry, not ureq's pool (see `TransportMetrics::handles`).
+    #[inline(never)]
+    fn open_tcp(
+        &self,
+        details: &ConnectionDetails,
+    ) -> Result<Option<OpenedTcp>, ureq::Error> {
+        let handle: HandleSlot = Arc::default();
         let slot = Arc::clone(&handle);
         let ours = ConnectionDetails {
             uri: details.uri,
@@ -329,15 +356,50 @@ impl Connector<()> for MeasuringConnector {
                 Ok(())
             }),
         };
-        let tcp = match Connector::<()>::connect(&self.tcp, &ours, None) {
-            Ok(Some(t)) => t,
-            Ok(None) => return Ok(None),
+        match Connector::<()>::connect(&self.tcp, &ours, None) {
+            Ok(Some(t)) => Ok(Some((Box::new(t), handle))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.metrics
+                    .connect_failures
+                    .fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// The TLS handshake over a counted TCP connection (rustls' frames are deep: kept
+    /// out of the plain-HTTP path).
+    #[inline(never)]
+    fn tls_handshake(
+        &self,
+        details: &ConnectionDetails,
+        tcp: CountingTransport,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        let m = &self.metrics;
+        match self.tls.connect(details, Some(tcp)) {
+            Ok(Some(t)) => {
+                m.tls_handshakes.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(Box::new(t)))
+            }
+            Ok(None) => Ok(None),
             Err(e) => {
                 m.connect_failures.fetch_add(1, Ordering::Relaxed);
-                return Err(e);
+                Err(e)
             }
-        };
-        let tcp_connect = start.elapsed();
+        }
+    }
+
+    /// Count and register a new TCP connection, then do the TLS handshake if needed.
+    #[inline(never)]
+    fn measured(
+        &self,
+        details: &ConnectionDetails,
+        tcp: Box<dyn Transport>,
+        handle: HandleSlot,
+        tcp_connect: Duration,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        let m = &self.metrics;
         let opened = Instant::now();
         let id = m.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(h) = handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -352,7 +414,7 @@ impl Connector<()> for MeasuringConnector {
             },
         );
         let counting = CountingTransport {
-            inner: Box::new(tcp),
+            inner: tcp,
             id,
             metrics: Arc::clone(m),
         };
@@ -364,17 +426,11 @@ impl Connector<()> for MeasuringConnector {
         };
         let transport: Box<dyn Transport> = if details.needs_tls() {
             let start = Instant::now();
-            let tls = match self.tls.connect(details, Some(counting)) {
-                Ok(Some(t)) => t,
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    m.connect_failures.fetch_add(1, Ordering::Relaxed);
-                    return Err(e);
-                }
+            let Some(tls) = self.tls_handshake(details, counting)? else {
+                return Ok(None);
             };
             record.tls_handshake = Some(start.elapsed());
-            m.tls_handshakes.fetch_add(1, Ordering::Relaxed);
-            Box::new(tls)
+            tls
         } else {
             Box::new(counting)
         };
