@@ -206,11 +206,13 @@ class Report:
         r, rp = ratio(ps1, wrk1), ratio(psp, wrkp)
         cpu_ps = self.m("throughput", "cpu_us_per_poll", conc=1, pinned=True, client="pollscope")
         cpu_wrk = self.m("throughput", "cpu_us_per_poll", conc=1, pinned=True, client="wrk")
-        self.targets.append(["1 catch-up", "≥ 0.8 × wrk's rate (c1)",
-                             f"{x(r)} ({fmt(ps1)} vs {fmt(wrk1)} polls/s); one core {x(rp)} "
-                             f"({fmt(psp)} vs {fmt(wrkp)}: the client's CPU per poll, {fmt(cpu_ps)} µs vs "
-                             f"wrk's {fmt(cpu_wrk)} µs, sets the pace there)",
-                             verdict(None if r is None else r >= 0.8 and (rp is None or rp >= 0.8))])
+        self.targets.append(["1 catch-up", "≥ 0.8 × wrk's rate (c1, spread over the cores as a user runs it)",
+                             f"{x(r)} ({fmt(ps1)} vs {fmt(wrk1)} polls/s)",
+                             verdict(None if r is None else r >= 0.8)])
+        self.targets.append(["1 catch-up", "≥ 0.8 × wrk's rate (c1, client and server on one core)",
+                             f"{x(rp)} ({fmt(psp)} vs {fmt(wrkp)} polls/s: the client's CPU per poll, "
+                             f"{fmt(cpu_ps)} µs vs wrk's {fmt(cpu_wrk)} µs, sets the pace there)",
+                             verdict(None if rp is None else rp >= 0.8)])
         self.targets.append(["1 catch-up", "ahead of every peer (c1)",
                              f"{x(ratio(ps1, peers_best))} the fastest peer",
                              verdict(None if ps1 is None else ps1 > peers_best)])
