@@ -286,6 +286,26 @@ mod tests {
     }
 
     #[test]
+    fn couchdb_longpoll_with_heartbeats_gives_results_and_last_seq() {
+        let p = crate::presets::by_id("couchdb")
+            .unwrap()
+            .profile("http://127.0.0.1:5984/db/_changes");
+        // CouchDB 3 sends a newline per heartbeat while it holds, then the JSON.
+        let body = b"\n\n\n{\"results\":[{\"seq\":\"3-g1AAAA\",\"id\":\"a\",\"changes\":[{\"rev\":\"1-x\"}]},{\"seq\":\"4-g1AAAB\",\"id\":\"b\",\"changes\":[{\"rev\":\"1-y\"}]}],\n\"last_seq\":\"4-g1AAAB\",\"pending\":0}\n";
+        let now = SystemTime::now();
+        let i = interpret(&p, &Cursor::starting_at(Some("now")), 200, &[], body, now);
+        assert_eq!(i.kind, AnswerKind::Events);
+        assert_eq!(i.events.len(), 2);
+        assert_eq!(i.cursor.value.as_deref(), Some("4-g1AAAB"));
+        assert_eq!(i.problem, None);
+        // A timeout with nothing new: empty results, the same last_seq.
+        let idle = br#"{"results":[],"last_seq":"4-g1AAAB","pending":0}"#;
+        let j = interpret(&p, &i.cursor, 200, &[], idle, now);
+        assert_eq!(j.kind, AnswerKind::Empty);
+        assert_eq!(j.cursor, i.cursor);
+    }
+
+    #[test]
     fn missing_events_array_falls_back_to_whole_body() {
         let i = interpret(
             &demo(),
