@@ -4,7 +4,7 @@
 //! client-cut holds) and, per poller, its state, how long its poll has been held, the
 //! polls its connection has carried and the connection's age.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
@@ -190,7 +190,10 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             theme::WARNING,
             format!(
                 "retry in {}",
-                format::whole_seconds(until.saturating_duration_since(now))
+                // Rounded up: a countdown says "1 s" until the retry, never "0 s" before it.
+                format::whole_seconds(Duration::from_secs(
+                    until.saturating_duration_since(now).as_secs_f64().ceil() as u64
+                ))
             ),
         ),
         PollerState::Stopped => ("stopped", theme::IDLE, String::new()),

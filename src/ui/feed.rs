@@ -223,13 +223,13 @@ fn cells_ui(ui: &mut Ui, item: &FeedItem) {
         RichText::new(status).monospace().color(status_color),
         COLUMNS[2],
     );
-    cell(
-        ui,
-        RichText::new(format::bytes(item.size))
-            .monospace()
-            .color(weak),
-        COLUMNS[3],
-    );
+    // A payload's size; a failure, warning or retry row carries a message, not a payload.
+    let size = if item.kind == FeedKind::Event {
+        format::bytes(item.size)
+    } else {
+        "–".to_owned()
+    };
+    cell(ui, RichText::new(size).monospace().color(weak), COLUMNS[3]);
     let text = item.row_text(ROW_CHARS);
     let payload: egui::WidgetText = match item.kind {
         FeedKind::Event if item.is_json => {

@@ -228,7 +228,8 @@ pub fn profile_header_ui(
     ui.horizontal(|ui| {
         ui.label(RichText::new(&entry.profile.name).heading().strong());
         theme::badge_ui(ui, &badge);
-        ui.label(RichText::new(target(entry)).monospace().weak());
+        // The buttons first (from the right), then the target in the room left between
+        // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             connect_button_ui(ui, entry, actions);
             if entry.has_unapplied_edits()
@@ -241,6 +242,11 @@ pub fn profile_header_ui(
             {
                 actions.push(HeaderAction::Reconnect);
             }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let target = target(entry);
+                ui.add(egui::Label::new(RichText::new(&target).monospace().weak()).truncate())
+                    .on_hover_text(target);
+            });
         });
     });
     ui.horizontal(|ui| {
