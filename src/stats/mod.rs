@@ -445,6 +445,13 @@ impl Stats {
         self.seconds.buckets()
     }
 
+    /// Answered polls counted in the buckets [`Stats::seconds`] still keeps (the sum of
+    /// their [`SecondBucket::answered`], kept as they change).
+    #[must_use]
+    pub fn answered_in_seconds(&self) -> u64 {
+        self.seconds.kept_answered()
+    }
+
     /// One point per answered poll, oldest first, at most `max_poll_points`.
     #[must_use]
     pub fn poll_points(&self) -> &VecDeque<PollPoint> {

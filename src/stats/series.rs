@@ -33,6 +33,12 @@ pub struct SecondBucket {
 }
 
 impl SecondBucket {
+    /// Polls answered (not failed) in this second.
+    #[must_use]
+    pub fn answered(&self) -> u64 {
+        u64::from(self.polls.saturating_sub(self.errors))
+    }
+
     /// Add the counts of `delta` (its `second`, cumulative and latency fields are ignored).
     fn add(&mut self, delta: &SecondBucket) {
         self.polls = self.polls.saturating_add(delta.polls);
@@ -66,6 +72,8 @@ pub(super) struct SecondSeries {
     totals: SecondBucket,
     /// Latencies of the events received in the newest second only, so memory stays fixed.
     latency: Hist,
+    /// The sum of [`SecondBucket::answered`] over the kept buckets.
+    kept_answered: u64,
 }
 
 impl SecondSeries {
@@ -76,7 +84,13 @@ impl SecondSeries {
             newest: None,
             totals: SecondBucket::default(),
             latency: Hist::small(),
+            kept_answered: 0,
         }
+    }
+
+    /// The sum of [`SecondBucket::answered`] over the kept buckets.
+    pub(super) fn kept_answered(&self) -> u64 {
+        self.kept_answered
     }
 
     pub(super) fn buckets(&self) -> &VecDeque<SecondBucket> {
@@ -114,7 +128,9 @@ impl SecondSeries {
         };
         for (i, b) in self.buckets.iter_mut().enumerate().skip(index) {
             if i == index {
+                let before = b.answered();
                 b.add(delta);
+                self.kept_answered = (self.kept_answered + b.answered()).saturating_sub(before);
             }
             b.add_cumulative(delta);
         }
@@ -154,7 +170,9 @@ impl SecondSeries {
             });
         }
         while self.buckets.len() > self.cap {
-            self.buckets.pop_front();
+            if let Some(b) = self.buckets.pop_front() {
+                self.kept_answered = self.kept_answered.saturating_sub(b.answered());
+            }
         }
     }
 }
@@ -197,6 +215,38 @@ mod tests {
             (b[3].new_connections, b[3].cumulative_new_connections),
             (1, 2)
         );
+    }
+
+    #[test]
+    fn kept_answered_follows_the_kept_buckets() {
+        let mut s = SecondSeries::new(10);
+        let answer = SecondBucket {
+            polls: 1,
+            ..SecondBucket::default()
+        };
+        let failure = SecondBucket {
+            polls: 1,
+            errors: 1,
+            ..SecondBucket::default()
+        };
+        // In order, late (an older second), failures, and older than the window.
+        for second in 0..30u64 {
+            s.add(second, &answer, []);
+            s.add(second, &answer, []);
+            if second % 3 == 0 {
+                s.add(second, &failure, []);
+            }
+            if second >= 2 {
+                s.add(second - 2, &answer, []);
+            }
+            if second >= 12 {
+                s.add(second - 12, &answer, []);
+            }
+            let sum: u64 = s.buckets().iter().map(SecondBucket::answered).sum();
+            assert_eq!(s.kept_answered(), sum, "after second {second}");
+        }
+        // Seconds 20..=29 kept: two answers each, one late one for 20..=27.
+        assert_eq!(s.kept_answered(), 10 * 2 + 8);
     }
 
     #[test]

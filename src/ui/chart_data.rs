@@ -5,6 +5,8 @@
 //!
 //! Reads [`Stats`] only; no egui beyond the `PlotPoint` type.
 
+use std::time::{Duration, Instant};
+
 use egui_plot::PlotPoint;
 
 use super::decimate::Decimator;
@@ -36,12 +38,22 @@ const SERIES: usize = 10;
 /// (pollers report slightly out of order) may still change it.
 const UNSETTLED_S: f64 = 3.0;
 
+/// How long one update may spend bringing the head up to a new grid. A new grid (the
+/// first frame, or another window) means decimating the whole history again: with a
+/// million points per series that is ~70 ms, too long for one frame, so it is done in
+/// pieces over a few frames, the charts filling from the left (`is_complete` says when
+/// to ask for another frame).
+const HEAD_BUDGET: Duration = Duration::from_millis(4);
+
+/// The head is decimated in pieces of this many grid steps (between budget checks).
+const HEAD_CHUNK_STEPS: f64 = 16.0;
+
 /// Decimated series, ready to borrow. Kept up to date incrementally: on a fixed grid
 /// (bucket width a power of two, so it changes only when the span doubles or the
 /// window changes), settled buckets are decimated once and kept ("head"); only new
 /// data and the last few seconds ("tail") are decimated on each update. A frame's cost
 /// follows what arrived since the last frame, not how long the run has been.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ChartCache {
     key: Option<Key>,
     /// Bucket width of the grid the head was decimated on, and whether the session was
@@ -51,10 +63,22 @@ pub struct ChartCache {
     head_end: f64,
     head: [Vec<PlotPoint>; SERIES],
     out: [Vec<PlotPoint>; SERIES],
+    /// Answers counted through `head_end` (for the reuse ratio).
+    head_through: u64,
+    /// The head has caught up with the settled data and the tail is drawn.
+    complete: bool,
+    /// Time one update may spend on the head.
+    budget: Duration,
     /// Updates that did work (for tests and benchmarks).
     pub recomputed: u64,
     /// Updates that started over on a new grid.
     pub full_recomputes: u64,
+}
+
+impl Default for ChartCache {
+    fn default() -> Self {
+        Self::with_budget(HEAD_BUDGET)
+    }
 }
 
 /// What the cached series depend on.
@@ -81,6 +105,31 @@ fn align_down(x: f64, w: f64) -> f64 {
 }
 
 impl ChartCache {
+    /// A cache whose updates spend at most about `budget` catching up with a new grid
+    /// (at least one piece each; `Duration::MAX`: all at once).
+    #[must_use]
+    pub fn with_budget(budget: Duration) -> Self {
+        Self {
+            key: None,
+            grid: None,
+            head_end: 0.0,
+            head: Default::default(),
+            out: Default::default(),
+            head_through: 0,
+            complete: true,
+            budget,
+            recomputed: 0,
+            full_recomputes: 0,
+        }
+    }
+
+    /// Whether the series show everything; if not, the next update draws more (ask for
+    /// another frame).
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
     /// The decimated points of one series, to borrow for a plot.
     #[must_use]
     pub fn series(&self, s: Series) -> &[PlotPoint] {
@@ -112,7 +161,7 @@ impl ChartCache {
             x1: (x1 / w).ceil() as i64,
             grid_bits: w.to_bits(),
         };
-        if self.key == Some(key) {
+        if self.key == Some(key) && self.complete {
             return;
         }
         self.key = Some(key);
@@ -124,6 +173,7 @@ impl ChartCache {
             self.full_recomputes += 1;
             self.head.iter_mut().for_each(Vec::clear);
             self.head_end = front;
+            self.head_through = answered_before(stats, front);
         }
         for h in &mut self.head {
             let keep_from = h.partition_point(|p| p.x < front);
@@ -131,29 +181,72 @@ impl ChartCache {
         }
         let newest = live_s.map_or(x1, |now| now.min(x1));
         let settled = align_down(newest - UNSETTLED_S.max(2.0 * w), w);
-        if settled > self.head_end {
-            let range = (self.head_end, settled);
-            decimate_range(stats, range, w, None, &mut self.head);
-            self.head_end = settled;
+        let started = Instant::now();
+        while settled > self.head_end {
+            // Piece ends on the grid, so the pieces join as one pass would.
+            let end = (self.head_end + HEAD_CHUNK_STEPS * w).min(settled);
+            self.head_through = decimate_range(
+                stats,
+                (self.head_end, end),
+                w,
+                None,
+                self.head_through,
+                &mut self.head,
+            );
+            self.head_end = end;
+            if started.elapsed() >= self.budget {
+                break;
+            }
         }
+        self.complete = self.head_end >= settled;
         for (out, head) in self.out.iter_mut().zip(&self.head) {
             out.clear();
             out.extend_from_slice(head);
         }
-        let tail = (self.head_end, align_down(x1, w) + w);
-        decimate_range(stats, tail, w, live_s, &mut self.out);
+        if self.complete {
+            // Counted again from the totals (cheap: only the tail's seconds are summed),
+            // so answers that arrived late for settled seconds still count.
+            let through = answered_before(stats, self.head_end);
+            let tail = (self.head_end, align_down(x1, w) + w);
+            decimate_range(stats, tail, w, live_s, through, &mut self.out);
+        }
     }
 }
 
+/// Answers up to `x` (seconds drawn before it), counted back from the session total
+/// (which also counts seconds the statistics no longer keep). Sums the shorter side
+/// of `x` only: the whole history for "all" would be a million buckets.
+fn answered_before(stats: &Stats, x: f64) -> u64 {
+    let seconds = stats.seconds();
+    let start = seconds.partition_point(|b| second_x(b) < x);
+    let from: u64 = if start < seconds.len() / 2 {
+        let before: u64 = seconds.range(..start).map(SecondBucket::answered).sum();
+        stats.answered_in_seconds().saturating_sub(before)
+    } else {
+        seconds.range(start..).map(SecondBucket::answered).sum()
+    };
+    stats
+        .polls()
+        .saturating_sub(stats.errors())
+        .saturating_sub(from)
+}
+
+/// A second's bucket is drawn at the middle of its second.
+fn second_x(b: &SecondBucket) -> f64 {
+    b.second as f64 + 0.5
+}
+
 /// Decimate everything with x in `[range.0, range.1)` on the grid of width `w`,
-/// appending to `outs` (indexed by [`Series`]).
+/// appending to `outs` (indexed by [`Series`]). `through` is the count of answers
+/// before the range; returns the count through its end.
 fn decimate_range(
     stats: &Stats,
     range: (f64, f64),
     w: f64,
     live_s: Option<f64>,
+    through: u64,
     outs: &mut [Vec<PlotPoint>; SERIES],
-) {
+) -> u64 {
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -163,10 +256,11 @@ fn decimate_range(
     let mut d: [Decimator; SERIES] =
         std::array::from_fn(|i| Decimator::appending(range, buckets, std::mem::take(&mut outs[i])));
     decimate_polls(stats, range, &mut d);
-    decimate_seconds(stats, range, live_s, &mut d);
+    let through = decimate_seconds(stats, range, live_s, through, &mut d);
     for (out, d) in outs.iter_mut().zip(d) {
         *out = d.finish();
     }
+    through
 }
 
 fn decimate_polls(stats: &Stats, range: (f64, f64), d: &mut [Decimator; SERIES]) {
@@ -189,22 +283,17 @@ fn decimate_seconds(
     stats: &Stats,
     range: (f64, f64),
     live_s: Option<f64>,
+    mut through: u64,
     d: &mut [Decimator; SERIES],
-) {
+) -> u64 {
     let seconds = stats.seconds();
-    // A bucket is drawn at the middle of its second.
-    let x = |b: &SecondBucket| b.second as f64 + 0.5;
+    let x = second_x;
     let start = seconds.partition_point(|b| x(b) < range.0);
     let end = seconds.partition_point(|b| x(b) < range.1);
-    // Answers up to the end of each second, counted back from the session total.
-    let total_answered = stats.polls().saturating_sub(stats.errors());
-    let later: u64 = seconds.range(end..).map(answered).sum();
-    let within: u64 = seconds.range(start..end).map(answered).sum();
-    let mut through = total_answered.saturating_sub(later + within);
     let mut push = |s: Series, t: f64, y: f64| d[s as usize].push(t, y);
     for b in seconds.range(start..end) {
         let t = x(b);
-        through = through.saturating_add(answered(b));
+        through = through.saturating_add(b.answered());
         if live_s.is_none_or(|now| b.second as f64 + 1.0 <= now) {
             push(Series::EventsPerS, t, f64::from(b.events));
             push(Series::ErrorsPerS, t, f64::from(b.errors));
@@ -225,10 +314,7 @@ fn decimate_seconds(
             push(Series::ReuseRatio, t, ratio);
         }
     }
-}
-
-fn answered(b: &SecondBucket) -> u64 {
-    u64::from(b.polls.saturating_sub(b.errors))
+    through
 }
 
 #[cfg(test)]
@@ -365,10 +451,11 @@ mod tests {
         for i in 0..1_000_000u64 {
             stats.record(&answer(origin, i * 1000, true, i % 3 == 0));
         }
-        let mut cache = ChartCache::default();
+        let mut cache = ChartCache::with_budget(Duration::MAX);
         let now_s = 1_000_000.0;
         let range = x_range(ChartWindow::All, now_s);
         cache.update(&stats, 1, range, 1000, Some(now_s));
+        assert!(cache.is_complete());
         let points = cache.series(Series::HoldEvents).len() + cache.series(Series::HoldEmpty).len();
         assert!(points <= 2 * 4 * 2000 + 4, "{points}");
         assert!(cache.series(Series::EventsPerS).len() <= 4 * 2000 + 2);
@@ -393,6 +480,60 @@ mod tests {
     }
 
     #[test]
+    fn a_long_history_is_drawn_over_several_updates_and_ends_as_one_pass() {
+        let origin = Instant::now();
+        let config = StatsConfig {
+            history_seconds: 20_000,
+            max_poll_points: 100_000,
+        };
+        let mut stats = Stats::new(origin, config);
+        for i in 0..20_000u64 {
+            stats.record(&answer(origin, i * 1000 + 300, i % 5 != 0, i % 3 == 0));
+        }
+        let now_s = 20_000.0;
+        let range = x_range(ChartWindow::All, now_s);
+        let mut whole = ChartCache::with_budget(Duration::MAX);
+        whole.update(&stats, 1, range, 800, Some(now_s));
+        assert!(whole.is_complete());
+        // No time at all: one piece (32 grid steps) per update.
+        let mut pieces = ChartCache::with_budget(Duration::ZERO);
+        let mut updates = 0;
+        let mut shown = Vec::new();
+        while updates < 1000 {
+            pieces.update(&stats, 1, range, 800, Some(now_s));
+            updates += 1;
+            shown.push(pieces.series(Series::HoldEvents).len());
+            if pieces.is_complete() {
+                break;
+            }
+        }
+        assert!(pieces.is_complete(), "finished within {updates} updates");
+        assert!(updates > 10, "drawn in pieces: {updates}");
+        assert!(
+            shown.windows(2).all(|w| w[0] <= w[1]),
+            "the charts fill from the left: {shown:?}"
+        );
+        for s in [
+            Series::HoldEvents,
+            Series::HoldEmpty,
+            Series::EventsPerS,
+            Series::ReusedPolls,
+            Series::ReuseRatio,
+            Series::WireKibPerS,
+        ] {
+            assert_eq!(pieces.series(s), whole.series(s), "{s:?}");
+        }
+        assert_eq!(pieces.full_recomputes, 1);
+        // The running count of answers carries from piece to piece: four in five
+        // answers reused, all along.
+        let ratios = pieces.series(Series::ReuseRatio);
+        assert!(ratios.len() > 100);
+        for p in ratios.iter().filter(|p| p.x > 100.0) {
+            assert!((p.y - 80.0).abs() < 1.0, "{p:?}");
+        }
+    }
+
+    #[test]
     fn a_million_polls_decimate_to_the_plot_width() {
         let origin = Instant::now();
         let config = StatsConfig {
@@ -403,10 +544,11 @@ mod tests {
         for i in 0..1_000_000u64 {
             stats.record(&answer(origin, i * 3, true, i % 3 == 0));
         }
-        let mut cache = ChartCache::default();
+        let mut cache = ChartCache::with_budget(Duration::MAX);
         let started = Instant::now();
         cache.update(&stats, 1, (0.0, 3000.0), 1000, None);
         let took = started.elapsed();
+        assert!(cache.is_complete());
         assert!(
             cache.series(Series::HoldEvents).len() <= 4002,
             "{}",

@@ -94,6 +94,10 @@ pub fn charts_ui(
         buckets,
         live_s,
     );
+    if !cache.is_complete() {
+        // A long history is decimated over a few frames: draw the next piece.
+        ui.ctx().request_repaint();
+    }
 
     let charts = build_charts(monitor, summary, cache);
     let mut charts = charts.into_iter();
