@@ -441,9 +441,11 @@ class Report:
                  f"{' / '.join(f'{v:,}' for v in n['drawn_points'])} points (hold with events, hold empty, events/s, "
                  "latency p99) after M4 decimation.")
         self.out()
-        self.out(f"Rows: the very first frame (fonts, first layout and the first decimation of the whole history); "
-                 "the first frame after switching the charts to \"all\" with everything else warm (the full "
-                 f"decimation alone); {n['idle']['frames']} frames with nothing new; {n['live']['frames']} frames with "
+        self.out(f"Rows: the very first frame (fonts, first layout, and the first piece of the decimation of the "
+                 "whole history: a new grid is decimated over several frames, a few milliseconds each, the charts "
+                 "filling from the left); the frames until the charts are complete; the same after switching the "
+                 "charts to \"all\" with everything else warm; "
+                 f"{n['idle']['frames']} frames with nothing new; {n['live']['frames']} frames with "
                  f"{n['per_frame_events']} new answers taken in before each (1,000 events/s drawn 20 times a second: "
                  "the incremental path, which decimates only the new data and the last few grid buckets). "
                  f"Median of {len(frames)} run(s).")
@@ -461,10 +463,19 @@ class Report:
         def cell(*path):
             return fmt(med(g(*path))) + spread(g(*path))
 
+        def fill(prefix):
+            if med(g(f"{prefix}_fill_frames")) is None:
+                return []
+            return [[f"… until the charts are complete: {fmt(med(g(f'{prefix}_fill_frames')))} frames, "
+                     f"{fmt(med(g(f'{prefix}_fill_cpu_ms')))} ms CPU in all; the longest",
+                     cell(f"{prefix}_fill_longest_ms"), "–", "–"]]
+
         rows = [
             ["first frame (cold)", cell("first_frame_cpu_ms"), "–", fmt(med(g("first_frame_wall_ms")))],
-            ["first frame on \"all\" (full decimation)", cell("first_all_frame_cpu_ms"), "–",
+            *fill("first"),
+            ["first frame on \"all\" (a new grid)", cell("first_all_frame_cpu_ms"), "–",
              fmt(med(g("first_all_frame_wall_ms")))],
+            *fill("all"),
             ["no new data", cell("idle", "cpu_p50_ms"), cell("idle", "cpu_p95_ms"), fmt(med(g("idle", "wall_p50_ms")))],
             [f"{n['per_frame_events']} new answers per frame", cell("live", "cpu_p50_ms"), cell("live", "cpu_p95_ms"),
              fmt(med(g("live", "wall_p50_ms")))],
@@ -474,14 +485,19 @@ class Report:
         p95_idle = med(g("idle", "cpu_p95_ms"))
         worst = None if p95 is None or p95_idle is None else max(p95, p95_idle)
         first = med(g("first_all_frame_cpu_ms"))
+        longest = med(g("all_fill_longest_ms"))
+        if longest is not None:
+            first = max(first, longest)
         self.targets.append(["6 UI frame", "< 16 ms with 1,000,000 points per series",
                              f"p95 {fmt(p95)} ms with new data, {fmt(p95_idle)} ms without "
                              f"(p50 {fmt(med(g('live', 'cpu_p50_ms')))} / {fmt(med(g('idle', 'cpu_p50_ms')))} ms)",
                              verdict(None if worst is None else worst < 16)])
-        self.targets.append(["6 UI frame", "first frame < 16 ms (shown; the target is for running frames)",
-                             f"cold {fmt(med(g('first_frame_cpu_ms')))} ms; switching to \"all\" {fmt(first)} ms "
-                             "(one frame, once per grid)",
+        self.targets.append(["6 UI frame", "< 16 ms also while a new grid is decimated (switching to \"all\")",
+                             f"longest {fmt(first)} ms; complete after {fmt(med(g('all_fill_frames')))} frames "
+                             f"({fmt(med(g('all_fill_cpu_ms')))} ms CPU in all)",
                              verdict(None if first is None else first < 16)])
+        self.targets.append(["6 UI frame", "the very first frame (shown; no target)",
+                             f"{fmt(med(g('first_frame_cpu_ms')))} ms: fonts and first layout", "shown"])
 
     def ui_idle(self, idle):
         self.out("### Idle window CPU")

@@ -143,7 +143,8 @@ def case_frames(ctx):
             continue
         ctx.record(case="ui", measure="frames", run=run, **out)
         log(f"case 6 frames run {run + 1}: {out['points_per_series']:,} points/series; first frame "
-            f"{out['first_frame_cpu_ms']:.1f} ms, first on \"all\" {out['first_all_frame_cpu_ms']:.1f} ms; "
+            f"{out['first_frame_cpu_ms']:.1f} ms, first on \"all\" {out['first_all_frame_cpu_ms']:.1f} ms "
+            f"(complete after {out.get('all_fill_frames')} frames, longest {out.get('all_fill_longest_ms', 0):.1f} ms); "
             f"no new data p50 {out['idle']['cpu_p50_ms']:.2f} / p95 {out['idle']['cpu_p95_ms']:.2f} ms; "
             f"new data p50 {out['live']['cpu_p50_ms']:.2f} / p95 {out['live']['cpu_p95_ms']:.2f} ms CPU")
 

@@ -124,6 +124,13 @@ struct Frames {
 
 /// One frame's cost.
 #[derive(Clone, Copy)]
+/// Frames until the charts were complete.
+struct Fill {
+    frames: usize,
+    cpu: Duration,
+    longest: Duration,
+}
+
 struct Cost {
     cpu: Duration,
     wall: Duration,
@@ -160,6 +167,23 @@ impl Frames {
         };
         std::hint::black_box(meshes);
         cost
+    }
+
+    /// Frames (from `first`, already run) until the charts show the whole history:
+    /// how many, their CPU time in all, and the longest one.
+    fn until_charts_complete(&mut self, first: &Cost) -> Fill {
+        let mut fill = Fill {
+            frames: 1,
+            cpu: first.cpu,
+            longest: first.cpu,
+        };
+        while !self.app.workspace().entries[0].charts.is_complete() && fill.frames < 1000 {
+            let c = self.run();
+            fill.frames += 1;
+            fill.cpu += c.cpu;
+            fill.longest = fill.longest.max(c.cpu);
+        }
+        fill
     }
 
     fn monitor(&mut self) -> &mut Monitor {
@@ -260,12 +284,16 @@ fn main() {
         ppp: args.ppp,
     };
 
-    // 1. The very first frame: everything cold.
+    // 1. The very first frame: everything cold; then the frames until the charts have
+    //    decimated the whole history (a long history is drawn over a few frames).
     let first = f.run();
+    let first_fill = f.until_charts_complete(&first);
     eprintln!(
-        "first frame: CPU {:.1} ms, wall {:.1} ms",
+        "first frame: CPU {:.1} ms, wall {:.1} ms; charts complete after {} frames, {:.1} ms CPU in all",
         ms(first.cpu),
-        ms(first.wall)
+        ms(first.wall),
+        first_fill.frames,
+        ms(first_fill.cpu)
     );
     let series_len = {
         let entry = &f.app.workspace().entries[0];
@@ -287,10 +315,15 @@ fn main() {
     }
     f.app.set_chart_window(ChartWindow::All);
     let switch = f.run();
+    let switch_fill = f.until_charts_complete(&switch);
     eprintln!(
-        "first frame on \"all\" (warm otherwise): CPU {:.1} ms, wall {:.1} ms",
+        "first frame on \"all\" (warm otherwise): CPU {:.1} ms, wall {:.1} ms; complete after {} frames \
+         ({:.1} ms CPU in all, the longest {:.1} ms)",
         ms(switch.cpu),
-        ms(switch.wall)
+        ms(switch.wall),
+        switch_fill.frames,
+        ms(switch_fill.cpu),
+        ms(switch_fill.longest)
     );
     for _ in 0..5 {
         f.run();
@@ -326,6 +359,10 @@ fn main() {
         "screen": [1280, 800], "pixels_per_point": f.ppp,
         "first_frame_cpu_ms": ms(first.cpu), "first_frame_wall_ms": ms(first.wall),
         "first_all_frame_cpu_ms": ms(switch.cpu), "first_all_frame_wall_ms": ms(switch.wall),
+        "first_fill_frames": first_fill.frames, "first_fill_cpu_ms": ms(first_fill.cpu),
+        "first_fill_longest_ms": ms(first_fill.longest),
+        "all_fill_frames": switch_fill.frames, "all_fill_cpu_ms": ms(switch_fill.cpu),
+        "all_fill_longest_ms": ms(switch_fill.longest),
         "idle": idle_j, "live": live_j,
         "per_frame_events": args.per_frame, "ingest_per_frame_ms": ingest_per_frame_ms,
     });
