@@ -335,10 +335,7 @@ impl MeasuringConnector {
     /// The TCP connect itself; the socket's shutdown handle goes to our own O(1)
     /// registry, not ureq's pool (see `TransportMetrics::handles`).
     #[inline(never)]
-    fn open_tcp(
-        &self,
-        details: &ConnectionDetails,
-    ) -> Result<Option<OpenedTcp>, ureq::Error> {
+    fn open_tcp(&self, details: &ConnectionDetails) -> Result<Option<OpenedTcp>, ureq::Error> {
         let handle: HandleSlot = Arc::default();
         let slot = Arc::clone(&handle);
         let ours = ConnectionDetails {
