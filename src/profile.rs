@@ -506,8 +506,6 @@ impl Profile {
     }
 }
 
-/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
-/// the other parameters.
 /// The poll URL of a profile with everything but the cursor already in place: building
 /// the next poll's URL appends one query parameter instead of parsing the URL again
 /// (which was a tenth of a poller's CPU time when answers come back to back).
@@ -548,14 +546,26 @@ impl PollUrlTemplate {
     }
 }
 
+/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
+/// the other parameters.
+pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
+    replace_query_param(url, name, Some(value));
+}
+
 /// Drop every `name=…` pair from the query (and the `?` if nothing is left).
 fn remove_query_param(url: &mut Url, name: &str) {
+    replace_query_param(url, name, None);
+}
+
+/// Drop every `name=…` pair, keeping the order of the others, then append `name=value`
+/// when given.
+fn replace_query_param(url: &mut Url, name: &str, value: Option<&str>) {
     let others: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(k, _)| k != name)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if others.is_empty() {
+    if others.is_empty() && value.is_none() {
         url.set_query(None);
         return;
     }
@@ -564,20 +574,7 @@ fn remove_query_param(url: &mut Url, name: &str) {
     for (k, v) in &others {
         q.append_pair(k, v);
     }
-}
-
-pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    {
-        let mut q = url.query_pairs_mut();
-        q.clear();
-        for (k, v) in &others {
-            q.append_pair(k, v);
-        }
+    if let Some(value) = value {
         q.append_pair(name, value);
     }
 }
