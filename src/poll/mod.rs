@@ -45,10 +45,9 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(1);
 /// call, which stays resident while it holds. Measured (bench/ and a scan of the stacks
 /// of a process holding polls): 24 KiB per poller, of which ~7 KiB are the thread's TLS
 /// and start-up, ~3 KiB the worker, ~10 KiB ureq's request loop (`ureq::run::run` alone
-/// has a 9 KiB frame) and ~3 KiB the TCP connect under it. Our own frames on that path
-/// are kept small on purpose (`#[inline(never)]` on the steps that run before or after
-/// the call, the connector split in three): they were 32 KiB before, 78 MiB more at
-/// 10,000 pollers.
+/// has a 9 KiB frame) and ~3 KiB the TCP connect under it. The deepest call is the first
+/// connect, so the connector is split in three (see `MeasuringConnector::connect`):
+/// one 7 KiB frame there made it 32 KiB, 78 MiB more at 10,000 pollers.
 pub const POLLER_STACK_BYTES: usize = 256 * 1024;
 
 /// Why a session could not start.

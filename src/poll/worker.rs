@@ -125,7 +125,6 @@ impl Worker {
     }
 
     /// One poll, including stale-connection retries.
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
         let profile = &*self.profile;
         self.send(PollEvent::PollStarted {
@@ -226,7 +225,6 @@ impl Worker {
         }
     }
 
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn answer(
         &self,
         raw: RawAnswer,
@@ -271,7 +269,6 @@ impl Worker {
     }
 
     /// The client's timeout ended an empty hold (the server holds until news).
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn client_cut(
         &self,
         cursor: &Cursor,
@@ -305,7 +302,6 @@ impl Worker {
 
     /// A refusal that the profile's resync rule recognises: jump to the server's
     /// position.
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn resync(
         &self,
         raw: &RawAnswer,
@@ -338,7 +334,6 @@ impl Worker {
         })
     }
 
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn status_failure(
         &self,
         raw: &RawAnswer,
@@ -396,10 +391,6 @@ impl Worker {
     }
 
     /// Send one request and read the whole answer (up to the body limit).
-    ///
-    /// Its frame is live under ureq's for the whole hold, so building the request and
-    /// reading the answer are functions of their own (see `POLLER_STACK_BYTES`).
-    #[inline(never)]
     fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
         let request = self.request(cursor)?;
         let response = self.agent.run(request)?;
@@ -408,7 +399,6 @@ impl Worker {
 
     /// The next poll's request. The client timeout is the agent's (see
     /// `AgentSettings::call_timeout`).
-    #[inline(never)]
     fn request(&self, cursor: &Cursor) -> Result<ureq::http::Request<Vec<u8>>, ureq::Error> {
         let profile = &*self.profile;
         let url = self.url.url(cursor);
@@ -429,7 +419,6 @@ impl Worker {
     }
 
     /// A clear, secret-free message for a transport error.
-    #[inline(never)] // see POLLER_STACK_BYTES
     fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
         let profile = &*self.profile;
         let target = profile
@@ -530,7 +519,6 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
 }
 
 /// Status, headers and the whole body (up to `limit` bytes) of an answer.
-#[inline(never)] // see `Worker::call`
 fn read_answer(
     mut response: ureq::http::Response<ureq::Body>,
     limit: u64,
