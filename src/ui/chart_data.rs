@@ -287,12 +287,11 @@ fn decimate_seconds(
     d: &mut [Decimator; SERIES],
 ) -> u64 {
     let seconds = stats.seconds();
-    let x = second_x;
-    let start = seconds.partition_point(|b| x(b) < range.0);
-    let end = seconds.partition_point(|b| x(b) < range.1);
+    let start = seconds.partition_point(|b| second_x(b) < range.0);
+    let end = seconds.partition_point(|b| second_x(b) < range.1);
     let mut push = |s: Series, t: f64, y: f64| d[s as usize].push(t, y);
     for b in seconds.range(start..end) {
-        let t = x(b);
+        let t = second_x(b);
         through = through.saturating_add(b.answered());
         if live_s.is_none_or(|now| b.second as f64 + 1.0 <= now) {
             push(Series::EventsPerS, t, f64::from(b.events));
@@ -325,6 +324,16 @@ mod tests {
     use super::*;
     use crate::poll::{AnswerKind, ConnectionUse, PollEvent, PollResponse};
     use crate::stats::StatsConfig;
+
+    /// Series whose points two ways of computing them must agree on.
+    const COMPARED: [Series; 6] = [
+        Series::HoldEvents,
+        Series::HoldEmpty,
+        Series::EventsPerS,
+        Series::ReusedPolls,
+        Series::ReuseRatio,
+        Series::WireKibPerS,
+    ];
 
     fn answer(origin: Instant, at_ms: u64, reused: bool, events: bool) -> PollEvent {
         let at = origin + Duration::from_millis(at_ms);
@@ -426,14 +435,7 @@ mod tests {
         let range = x_range(ChartWindow::OneMinute, now_s);
         let mut fresh = ChartCache::default();
         fresh.update(&stats, 1, range, 240, Some(now_s));
-        for s in [
-            Series::HoldEvents,
-            Series::HoldEmpty,
-            Series::EventsPerS,
-            Series::ReusedPolls,
-            Series::ReuseRatio,
-            Series::WireKibPerS,
-        ] {
+        for s in COMPARED {
             assert_eq!(cache.series(s), fresh.series(s), "{s:?}");
         }
         assert!(!cache.series(Series::HoldEvents).is_empty());
@@ -495,7 +497,7 @@ mod tests {
         let mut whole = ChartCache::with_budget(Duration::MAX);
         whole.update(&stats, 1, range, 800, Some(now_s));
         assert!(whole.is_complete());
-        // No time at all: one piece (32 grid steps) per update.
+        // No time at all: one piece (HEAD_CHUNK_STEPS grid steps) per update.
         let mut pieces = ChartCache::with_budget(Duration::ZERO);
         let mut updates = 0;
         let mut shown = Vec::new();
@@ -513,14 +515,7 @@ mod tests {
             shown.windows(2).all(|w| w[0] <= w[1]),
             "the charts fill from the left: {shown:?}"
         );
-        for s in [
-            Series::HoldEvents,
-            Series::HoldEmpty,
-            Series::EventsPerS,
-            Series::ReusedPolls,
-            Series::ReuseRatio,
-            Series::WireKibPerS,
-        ] {
+        for s in COMPARED {
             assert_eq!(pieces.series(s), whole.series(s), "{s:?}");
         }
         assert_eq!(pieces.full_recomputes, 1);
