@@ -399,10 +399,26 @@ impl MeasuringConnector {
         let m = &self.metrics;
         let opened = Instant::now();
         let id = m.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(h) = handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            m.register(id, h)?;
-        }
+        let registered = match handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            Some(h) => m.register(id, h),
+            None => Ok(()),
+        };
+        // The connect happened, whatever comes next (a stop refusing the socket, a failed
+        // TLS handshake): counted here and reported with the call, so the client's count
+        // always matches the server's accepts.
         m.tcp_connects.fetch_add(1, Ordering::Relaxed);
+        CALL.with(|c| {
+            let mut c = c.borrow_mut();
+            c.opened.push(NewConnection {
+                id,
+                opened,
+                tcp_connect,
+                tls_handshake: None,
+            });
+            c.connection = Some(id);
+        });
+        // Refused by a shutdown: dropping `tcp` closes the socket.
+        registered?;
         m.live_map().insert(
             id,
             ConnectionFacts {
@@ -415,27 +431,21 @@ impl MeasuringConnector {
             id,
             metrics: Arc::clone(m),
         };
-        let mut record = NewConnection {
-            id,
-            opened,
-            tcp_connect,
-            tls_handshake: None,
-        };
         let transport: Box<dyn Transport> = if details.needs_tls() {
             let start = Instant::now();
             let Some(tls) = self.tls_handshake(details, counting)? else {
                 return Ok(None);
             };
-            record.tls_handshake = Some(start.elapsed());
+            let took = start.elapsed();
+            CALL.with(|c| {
+                if let Some(r) = c.borrow_mut().opened.iter_mut().rev().find(|r| r.id == id) {
+                    r.tls_handshake = Some(took);
+                }
+            });
             tls
         } else {
             Box::new(counting)
         };
-        CALL.with(|c| {
-            let mut c = c.borrow_mut();
-            c.opened.push(record);
-            c.connection = Some(id);
-        });
         log::trace!("opened connection #{id} in {tcp_connect:?}");
         Ok(Some(transport))
     }
