@@ -114,10 +114,12 @@ fn keep_alive_off_opens_one_connection_per_poll() {
         "{conns}"
     );
     assert_eq!(session.metrics().tcp_connects(), conns);
-    assert!(wait_until(Duration::from_secs(2), || server
-        .stats()
-        .accepted_connections
-        == conns));
+    let accepted = || server.stats().accepted_connections;
+    assert!(
+        wait_until(Duration::from_secs(2), || accepted() == conns),
+        "server accepted {}, client connected {conns}",
+        accepted()
+    );
 }
 
 #[test]
@@ -228,10 +230,12 @@ fn server_closing_reused_connections_causes_retries_not_errors() {
     // Every poll after the first went through a stale connection, then a fresh one.
     assert!(stats.stale_retries() >= stats.polls() - 1 - stats.polls() / 5);
     let conns = stats.new_connections();
-    assert!(wait_until(Duration::from_secs(2), || server
-        .stats()
-        .accepted_connections
-        == conns));
+    let accepted = || server.stats().accepted_connections;
+    assert!(
+        wait_until(Duration::from_secs(2), || accepted() == conns),
+        "server accepted {}, client connected {conns}",
+        accepted()
+    );
 }
 
 #[test]
