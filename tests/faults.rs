@@ -427,14 +427,22 @@ fn tls_self_signed_is_refused_by_default_and_allowed_by_the_switch() {
     assert!(server.events_url().starts_with("https://"));
     let mut p = profile(&server.events_url());
     let mut session = Session::start(p.clone(), no_waker()).unwrap();
+    let mut connected = 0;
     let failure = loop {
         match session.events().recv_timeout(Duration::from_secs(5)) {
             Ok(PollEvent::Failed(f)) => break f,
+            Ok(PollEvent::Connected { conn, .. }) => {
+                assert_eq!(conn.tls_handshake, None, "the handshake failed");
+                connected += 1;
+            }
             Ok(_) => {}
             Err(e) => panic!("no failure: {e}"),
         }
     };
     session.stop();
+    // The TCP connect under the refused handshake happened, and is reported as such.
+    assert_eq!(connected, 1);
+    assert_eq!(session.metrics().tcp_connects(), 1);
     assert_eq!(failure.kind, ErrorKind::Tls, "{}", failure.message);
     assert!(
         failure.message.contains("accept invalid certificates"),
