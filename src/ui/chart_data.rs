@@ -73,6 +73,8 @@ pub struct ChartCache {
     pub recomputed: u64,
     /// Updates that started over on a new grid.
     pub full_recomputes: u64,
+    /// Source points (answers and seconds) the last update read: what its cost follows.
+    pub last_read: usize,
 }
 
 impl Default for ChartCache {
@@ -120,6 +122,7 @@ impl ChartCache {
             budget,
             recomputed: 0,
             full_recomputes: 0,
+            last_read: 0,
         }
     }
 
@@ -166,6 +169,7 @@ impl ChartCache {
         }
         self.key = Some(key);
         self.recomputed += 1;
+        self.last_read = 0;
         let front = align_down(x0, w);
         let grid = (w, live_s.is_some());
         if self.grid != Some(grid) || self.head_end < front {
@@ -185,7 +189,8 @@ impl ChartCache {
         while settled > self.head_end {
             // Piece ends on the grid, so the pieces join as one pass would.
             let end = (self.head_end + HEAD_CHUNK_STEPS * w).min(settled);
-            self.head_through = decimate_range(
+            let read;
+            (self.head_through, read) = decimate_range(
                 stats,
                 (self.head_end, end),
                 w,
@@ -193,6 +198,7 @@ impl ChartCache {
                 self.head_through,
                 &mut self.head,
             );
+            self.last_read += read;
             self.head_end = end;
             if started.elapsed() >= self.budget {
                 break;
@@ -208,7 +214,8 @@ impl ChartCache {
             // so answers that arrived late for settled seconds still count.
             let through = answered_before(stats, self.head_end);
             let tail = (self.head_end, align_down(x1, w) + w);
-            decimate_range(stats, tail, w, live_s, through, &mut self.out);
+            let (_, read) = decimate_range(stats, tail, w, live_s, through, &mut self.out);
+            self.last_read += read;
         }
     }
 }
@@ -238,7 +245,8 @@ fn second_x(b: &SecondBucket) -> f64 {
 
 /// Decimate everything with x in `[range.0, range.1)` on the grid of width `w`,
 /// appending to `outs` (indexed by [`Series`]). `through` is the count of answers
-/// before the range; returns the count through its end.
+/// before the range; returns the count through its end, and how many source points
+/// (answers and seconds) it read.
 fn decimate_range(
     stats: &Stats,
     range: (f64, f64),
@@ -246,7 +254,7 @@ fn decimate_range(
     live_s: Option<f64>,
     through: u64,
     outs: &mut [Vec<PlotPoint>; SERIES],
-) -> u64 {
+) -> (u64, usize) {
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -255,21 +263,24 @@ fn decimate_range(
     let buckets = (((range.1 - range.0) / w).round() as usize).max(1);
     let mut d: [Decimator; SERIES] =
         std::array::from_fn(|i| Decimator::appending(range, buckets, std::mem::take(&mut outs[i])));
-    decimate_polls(stats, range, &mut d);
-    let through = decimate_seconds(stats, range, live_s, through, &mut d);
+    let polls = decimate_polls(stats, range, &mut d);
+    let (through, seconds) = decimate_seconds(stats, range, live_s, through, &mut d);
     for (out, d) in outs.iter_mut().zip(d) {
         *out = d.finish();
     }
-    through
+    (through, polls + seconds)
 }
 
-fn decimate_polls(stats: &Stats, range: (f64, f64), d: &mut [Decimator; SERIES]) {
+/// Returns how many answers it read.
+fn decimate_polls(stats: &Stats, range: (f64, f64), d: &mut [Decimator; SERIES]) -> usize {
     let points = stats.poll_points();
     let start = points.partition_point(|p| p.t_s < range.0);
+    let mut read = 0;
     for p in points.range(start..) {
         if p.t_s >= range.1 {
             break;
         }
+        read += 1;
         let series = if p.with_events {
             Series::HoldEvents
         } else {
@@ -277,15 +288,17 @@ fn decimate_polls(stats: &Stats, range: (f64, f64), d: &mut [Decimator; SERIES])
         };
         d[series as usize].push(p.t_s, p.hold_ms / 1000.0);
     }
+    read
 }
 
+/// Returns the answers counted through the range's end and how many seconds it read.
 fn decimate_seconds(
     stats: &Stats,
     range: (f64, f64),
     live_s: Option<f64>,
     mut through: u64,
     d: &mut [Decimator; SERIES],
-) -> u64 {
+) -> (u64, usize) {
     let seconds = stats.seconds();
     let start = seconds.partition_point(|b| second_x(b) < range.0);
     let end = seconds.partition_point(|b| second_x(b) < range.1);
@@ -313,7 +326,7 @@ fn decimate_seconds(
             push(Series::ReuseRatio, t, ratio);
         }
     }
-    through
+    (through, end - start)
 }
 
 #[cfg(test)]
@@ -461,12 +474,13 @@ mod tests {
         let points = cache.series(Series::HoldEvents).len() + cache.series(Series::HoldEmpty).len();
         assert!(points <= 2 * 4 * 2000 + 4, "{points}");
         assert!(cache.series(Series::EventsPerS).len() <= 4 * 2000 + 2);
-        // New answers arrive: only they (and the last seconds) are decimated again.
-        let mut worst = Duration::ZERO;
+        assert!(cache.last_read >= 2_000_000, "{}", cache.last_read);
+        // New answers arrive: only they (and the last seconds) are decimated again, so an
+        // update's cost follows the tail (a few grid steps), not the million points.
+        let mut worst = 0;
         for k in 0..5u64 {
             stats.record(&answer(origin, 1_000_000_000 + k * 200, true, true));
             let now_s = 1_000_000.0 + (k as f64 + 1.0) * 0.2;
-            let started = Instant::now();
             cache.update(
                 &stats,
                 2 + k,
@@ -474,11 +488,11 @@ mod tests {
                 1000,
                 Some(now_s),
             );
-            worst = worst.max(started.elapsed());
+            worst = worst.max(cache.last_read);
         }
         assert_eq!(cache.full_recomputes, 1, "the grid held");
-        // Generous for a debug build; a release build takes well under a millisecond.
-        assert!(worst < Duration::from_millis(100), "{worst:?}");
+        eprintln!("points read per update after the first: at most {worst}");
+        assert!((1..=10_000).contains(&worst), "{worst}");
     }
 
     #[test]
