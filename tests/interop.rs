@@ -1,5 +1,5 @@
-//! Presets proven against real servers: nginx + Nchan and etcd (v2 API), started on
-//! loopback by `tests/support/servers.rs`.
+//! Presets proven against real servers: nginx + Nchan, etcd (v2 API) and PouchDB Server
+//! (CouchDB's HTTP API), started on loopback by `tests/support/servers.rs`.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 #[path = "support/servers.rs"]
@@ -12,7 +12,7 @@ use pollscope::presets;
 use pollscope::profile::Profile;
 use pollscope::stats::{Stats, StatsConfig};
 
-use servers::{Etcd, Nchan, agent};
+use servers::{Etcd, Nchan, PouchDb, agent};
 
 /// What a run saw.
 struct Run {
@@ -268,4 +268,112 @@ fn etcd_outdated_index_resyncs_and_reports_the_gap() {
     assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
     assert_eq!(later_values.len(), 1);
     assert!(later_values[0].contains("after"), "{later_values:?}");
+}
+
+/// The CouchDB preset against PouchDB Server: every change once, in order, over one
+/// connection per poller, with newline heartbeats in the held answers.
+fn couchdb_case(pollers: u32) {
+    let Some(pouch) = PouchDb::start("feed") else {
+        return;
+    };
+    let pouch = std::sync::Arc::new(pouch);
+    let mut p = presets::by_id("couchdb")
+        .unwrap()
+        .profile(&pouch.url("/feed/_changes?feed=longpoll&heartbeat=200"));
+    p.pollers = pollers;
+    // From the start of the feed rather than `now`: nothing can be missed however the
+    // pollers' first requests and the first writes interleave.
+    p.initial_cursor = Some("0".to_owned());
+    p.seq_pointer = Some("/seq".to_owned());
+    let publish = {
+        let pouch = std::sync::Arc::clone(&pouch);
+        move || {
+            let a = agent();
+            for i in 1..=200 {
+                pouch.put(&a, "feed", &format!("doc{i:04}"), &format!("{{\"n\":{i}}}"));
+                // Now and then a pause, so the pollers also wait at the tip (and get
+                // heartbeats) instead of only catching up.
+                if i % 25 == 0 {
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            }
+        }
+    };
+    let r = run(p, || true, publish, 200, Duration::from_secs(60));
+    assert_all_in_order(&r, pollers as usize, 200);
+    assert!(
+        r.stats.polls() > u64::from(pollers),
+        "several polls per poller: {}",
+        r.stats.polls()
+    );
+}
+
+#[test]
+fn couchdb_one_poller_gets_every_change_once_in_order() {
+    couchdb_case(1);
+}
+
+#[test]
+fn couchdb_three_pollers_get_every_change_once_in_order() {
+    couchdb_case(3);
+}
+
+#[test]
+fn couchdb_since_now_starts_at_the_tip() {
+    let Some(pouch) = PouchDb::start("tip") else {
+        return;
+    };
+    let a = agent();
+    for i in 1..=5 {
+        pouch.put(&a, "tip", &format!("old{i}"), "{}");
+    }
+    // The preset as it comes: `since=now`.
+    let p = presets::by_id("couchdb")
+        .unwrap()
+        .profile(&pouch.url("/tip/_changes?feed=longpoll"));
+    assert_eq!(p.initial_cursor.as_deref(), Some("now"));
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut ids: Vec<String> = Vec::new();
+    let mut written = 0;
+    let mut last_write: Option<Instant> = None;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && ids.len() < 2 {
+        // There is no count of waiting pollers to ask PouchDB for: write a new document
+        // every 700 ms until one arrives (the first may land before the poller waits),
+        // then one more, which must arrive too (the cursor moved from `now` to a seq).
+        let due = last_write.is_none_or(|t| t.elapsed() > Duration::from_millis(700));
+        if (ids.is_empty() && due) || (ids.len() == 1 && written == ids_written(&ids)) {
+            written += 1;
+            pouch.put(&a, "tip", &format!("new{written}"), "{}");
+            last_write = Some(Instant::now());
+        }
+        let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        stats.record(&e);
+        if let PollEvent::Response(r) = &e {
+            ids.extend(r.events.iter().map(|ev| format!("{:?}", ev.payload)));
+        }
+    }
+    session.stop();
+    assert!(ids.len() >= 2, "{ids:?}");
+    assert!(
+        ids.iter().all(|t| t.contains("new") && !t.contains("old")),
+        "only changes after `now`: {ids:?}"
+    );
+    assert_eq!(stats.duplicate_events(), 0);
+    assert_eq!(stats.errors(), 0, "{:?}", stats.last_error());
+}
+
+/// The number in the newest `newN` id seen, i.e. the last write that has arrived.
+fn ids_written(ids: &[String]) -> usize {
+    ids.iter()
+        .filter_map(|t| {
+            let at = t.find("new")? + 3;
+            let digits: String = t[at..].chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }

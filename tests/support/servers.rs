@@ -1,6 +1,6 @@
-//! Real third-party long-poll servers for interop tests: nginx with the Nchan module and
-//! etcd with its v2 API, started on loopback in temporary directories and stopped when
-//! dropped.
+//! Real third-party long-poll servers for interop tests: nginx with the Nchan module,
+//! etcd with its v2 API, and PouchDB Server (CouchDB's HTTP API, from npm), started on
+//! loopback in temporary directories and stopped when dropped.
 //!
 //! When a server is not installed the tests skip with a message saying how to install
 //! it, unless `POLLSCOPE_REQUIRE_SERVERS=1` (set by `.ci/run`), which turns "not
@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 const NGINX: &str = "/usr/sbin/nginx";
 const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
-const INSTALL_HINT: &str = "install with: sudo apt-get install -y nginx-light libnginx-mod-nchan etcd-server \
-     (or run scripts/install-interop-servers.sh)";
+const INSTALL_HINT: &str = "install with scripts/install-interop-servers.sh (Debian packages \
+     nginx-light libnginx-mod-nchan etcd-server nodejs npm, then `npm ci` in tests/servers/pouchdb)";
+/// PouchDB Server's folder (script, package.json and lock file; `npm ci` fills node_modules).
+const POUCHDB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/pouchdb");
 
 /// Whether a missing server fails the test instead of skipping it.
 fn required() -> bool {
@@ -256,6 +258,71 @@ impl Etcd {
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|v| v["watchers"].as_u64())
             .unwrap_or(0)
+    }
+}
+
+/// PouchDB Server (express-pouchdb over in-memory databases) on a free loopback port: the
+/// CouchDB HTTP API, `_changes?feed=longpoll` included.
+pub struct PouchDb {
+    _proc: Proc,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl PouchDb {
+    /// Start it and create database `db`, or skip when Node.js or its packages are missing.
+    pub fn start(db: &str) -> Option<Self> {
+        let Some(node) = which("node") else {
+            return missing("Node.js (for PouchDB Server)");
+        };
+        let dir = Path::new(POUCHDB_DIR);
+        if !dir.join("node_modules/express-pouchdb").is_dir() {
+            return missing("PouchDB Server (tests/servers/pouchdb/node_modules)");
+        }
+        let scratch = scratch("pollscope-pouchdb-");
+        let port = free_port();
+        let log = scratch.path().join("pouchdb.log");
+        let out = std::fs::File::create(&log).expect("pouchdb log");
+        let err = out.try_clone().expect("pouchdb log");
+        let child = Command::new(node)
+            .arg(dir.join("server.js"))
+            .arg(port.to_string())
+            // express-pouchdb writes its config and log files to the working directory.
+            .current_dir(scratch.path())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start PouchDB Server");
+        let mut proc = Proc(child);
+        wait_for_port(port, &mut proc.0, &log);
+        let server = Self {
+            _proc: proc,
+            _dir: scratch,
+            port,
+        };
+        let status = agent()
+            .put(server.url(&format!("/{db}")))
+            .send_empty()
+            .expect("create database")
+            .status();
+        assert!(status.is_success(), "creating database {db}: HTTP {status}");
+        Some(server)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Create document `id` in `db` with `body` (a JSON object).
+    pub fn put(&self, agent: &ureq::Agent, db: &str, id: &str, body: &str) {
+        let status = agent
+            .put(self.url(&format!("/{db}/{id}")))
+            .content_type("application/json")
+            .send(body)
+            .expect("PouchDB put")
+            .status();
+        assert!(status.is_success(), "PUT /{db}/{id}: HTTP {status}");
     }
 }
 
