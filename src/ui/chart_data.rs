@@ -387,7 +387,8 @@ mod tests {
         for i in 0..10 {
             stats.record(&answer(origin, i * 1000 + 100, i > 0, i % 2 == 0));
         }
-        let mut cache = ChartCache::default();
+        // No time budget: a loaded machine must not leave the head half drawn.
+        let mut cache = ChartCache::with_budget(Duration::MAX);
         cache.update(&stats, 1, (0.0, 30.0), 300, None);
         assert_eq!(cache.series(Series::HoldEvents).len(), 5);
         assert_eq!(cache.series(Series::HoldEmpty).len(), 5);
@@ -433,7 +434,8 @@ mod tests {
     fn incremental_updates_match_a_fresh_computation() {
         let origin = Instant::now();
         let mut stats = Stats::new(origin, StatsConfig::default());
-        let mut cache = ChartCache::default();
+        // No time budget: a loaded machine must not leave the head half drawn.
+        let mut cache = ChartCache::with_budget(Duration::MAX);
         let mut i = 0;
         for chunk in 1..=40u64 {
             while i < chunk * 50 {
@@ -446,7 +448,7 @@ mod tests {
         }
         let now_s = (i * 100) as f64 / 1000.0;
         let range = x_range(ChartWindow::OneMinute, now_s);
-        let mut fresh = ChartCache::default();
+        let mut fresh = ChartCache::with_budget(Duration::MAX);
         fresh.update(&stats, 1, range, 240, Some(now_s));
         for s in COMPARED {
             assert_eq!(cache.series(s), fresh.series(s), "{s:?}");
