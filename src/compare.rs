@@ -232,6 +232,7 @@ impl Running {
             for e in lane.session.events().try_iter() {
                 lane.stats.record(&e);
             }
+            lane.stats.settle();
         }
         let results: Vec<VariantResult> = self
             .lanes

@@ -196,6 +196,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     if let Some(message) = fatal {
         bail!("cannot reach {shown_url}: {message}");
     }
+    stats.settle();
     let summary = stats.summary(end);
     if let Some(dir) = &opts.export {
         crate::export::write_stats_files(dir, &stats, &summary)

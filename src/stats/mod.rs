@@ -439,6 +439,14 @@ impl Stats {
         self.counts.clock_skewed_events
     }
 
+    /// Bring the running second's latency percentiles up to date with every event
+    /// recorded. `record` works them out ever more rarely as a second fills up (they
+    /// cost a walk of a histogram); a closed second's are always exact. For exports and
+    /// final figures.
+    pub fn settle(&mut self) {
+        self.seconds.settle();
+    }
+
     /// One bucket per second, oldest first, continuous, at most `history_seconds`.
     #[must_use]
     pub fn seconds(&self) -> &VecDeque<SecondBucket> {

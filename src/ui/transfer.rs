@@ -149,7 +149,8 @@ impl Workspace {
                     .get(id)
                     .and_then(|e| e.monitor.as_ref())
                     .ok_or("no statistics yet: connect first")?;
-                let stats = monitor.stats().clone();
+                let mut stats = monitor.stats().clone();
+                stats.settle();
                 let summary = stats.summary(monitor.stopped_at().unwrap_or_else(Instant::now));
                 self.jobs.spawn("export-stats", move || {
                     let dir = expand_home(&path);
