@@ -57,6 +57,22 @@ fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
     panic!("server did not listen on {port} within 20 s:\n{text}");
 }
 
+/// Start `command` with its output (stdout and stderr) in `log`, and wait until it
+/// listens on `port` (shown the log if it never does).
+fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
+    let out = std::fs::File::create(log).expect("server log");
+    let err = out.try_clone().expect("server log");
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
+    let mut proc = Proc(child);
+    wait_for_port(port, &mut proc.0, log);
+    proc
+}
+
 /// A scratch directory, in memory where possible (etcd fsyncs every write).
 fn scratch(prefix: &str) -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
@@ -188,12 +204,10 @@ impl Etcd {
         let dir = scratch("pollscope-etcd-");
         let port = free_port();
         let peer = free_port();
-        let log = dir.path().join("etcd.log");
-        let out = std::fs::File::create(&log).expect("etcd log");
-        let err = out.try_clone().expect("etcd log");
         let client = format!("http://127.0.0.1:{port}");
         let peer_url = format!("http://127.0.0.1:{peer}");
-        let child = Command::new(bin)
+        let mut command = Command::new(bin);
+        command
             .arg("--name=pollscope-test")
             .arg(format!("--data-dir={}", dir.path().join("data").display()))
             .arg("--enable-v2=true")
@@ -201,14 +215,8 @@ impl Etcd {
             .arg(format!("--advertise-client-urls={client}"))
             .arg(format!("--listen-peer-urls={peer_url}"))
             .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-            .arg(format!("--initial-cluster=pollscope-test={peer_url}"))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("start etcd");
-        let mut proc = Proc(child);
-        wait_for_port(port, &mut proc.0, &log);
+            .arg(format!("--initial-cluster=pollscope-test={peer_url}"));
+        let proc = start_logged(&mut command, &dir.path().join("etcd.log"), port);
         let etcd = Self {
             _proc: proc,
             _dir: dir,
@@ -281,21 +289,13 @@ impl PouchDb {
         }
         let scratch = scratch("pollscope-pouchdb-");
         let port = free_port();
-        let log = scratch.path().join("pouchdb.log");
-        let out = std::fs::File::create(&log).expect("pouchdb log");
-        let err = out.try_clone().expect("pouchdb log");
-        let child = Command::new(node)
+        let mut command = Command::new(node);
+        command
             .arg(dir.join("server.js"))
             .arg(port.to_string())
-            // express-pouchdb writes its config and log files to the working directory.
-            .current_dir(scratch.path())
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("start PouchDB Server");
-        let mut proc = Proc(child);
-        wait_for_port(port, &mut proc.0, &log);
+            // Anything it might write lands in the scratch folder, not the repository.
+            .current_dir(scratch.path());
+        let proc = start_logged(&mut command, &scratch.path().join("pouchdb.log"), port);
         let server = Self {
             _proc: proc,
             _dir: scratch,
