@@ -348,6 +348,25 @@ mod tests {
         Series::WireKibPerS,
     ];
 
+    /// Statistics from `origin` keeping `history_seconds` and `max_poll_points`, fed
+    /// `events`.
+    fn filled(
+        origin: Instant,
+        history_seconds: usize,
+        max_poll_points: usize,
+        events: impl Iterator<Item = PollEvent>,
+    ) -> Stats {
+        let config = StatsConfig {
+            history_seconds,
+            max_poll_points,
+        };
+        let mut stats = Stats::new(origin, config);
+        for e in events {
+            stats.record(&e);
+        }
+        stats
+    }
+
     fn answer(origin: Instant, at_ms: u64, reused: bool, events: bool) -> PollEvent {
         let at = origin + Duration::from_millis(at_ms);
         PollEvent::Response(Box::new(PollResponse {
@@ -460,14 +479,12 @@ mod tests {
     #[test]
     fn a_million_points_per_series_then_new_data_is_cheap() {
         let origin = Instant::now();
-        let config = StatsConfig {
-            history_seconds: 1_000_000,
-            max_poll_points: 1_000_000,
-        };
-        let mut stats = Stats::new(origin, config);
-        for i in 0..1_000_000u64 {
-            stats.record(&answer(origin, i * 1000, true, i % 3 == 0));
-        }
+        let mut stats = filled(
+            origin,
+            1_000_000,
+            1_000_000,
+            (0..1_000_000u64).map(|i| answer(origin, i * 1000, true, i % 3 == 0)),
+        );
         let mut cache = ChartCache::with_budget(Duration::MAX);
         let now_s = 1_000_000.0;
         let range = x_range(ChartWindow::All, now_s);
@@ -500,14 +517,12 @@ mod tests {
     #[test]
     fn a_long_history_is_drawn_over_several_updates_and_ends_as_one_pass() {
         let origin = Instant::now();
-        let config = StatsConfig {
-            history_seconds: 20_000,
-            max_poll_points: 100_000,
-        };
-        let mut stats = Stats::new(origin, config);
-        for i in 0..20_000u64 {
-            stats.record(&answer(origin, i * 1000 + 300, i % 5 != 0, i % 3 == 0));
-        }
+        let stats = filled(
+            origin,
+            20_000,
+            100_000,
+            (0..20_000u64).map(|i| answer(origin, i * 1000 + 300, i % 5 != 0, i % 3 == 0)),
+        );
         let now_s = 20_000.0;
         let range = x_range(ChartWindow::All, now_s);
         let mut whole = ChartCache::with_budget(Duration::MAX);
@@ -547,14 +562,12 @@ mod tests {
     #[test]
     fn a_million_polls_decimate_to_the_plot_width() {
         let origin = Instant::now();
-        let config = StatsConfig {
-            history_seconds: 3600,
-            max_poll_points: 1_000_000,
-        };
-        let mut stats = Stats::new(origin, config);
-        for i in 0..1_000_000u64 {
-            stats.record(&answer(origin, i * 3, true, i % 3 == 0));
-        }
+        let stats = filled(
+            origin,
+            3600,
+            1_000_000,
+            (0..1_000_000u64).map(|i| answer(origin, i * 3, true, i % 3 == 0)),
+        );
         let mut cache = ChartCache::with_budget(Duration::MAX);
         cache.update(&stats, 1, (0.0, 3000.0), 1000, None);
         assert!(cache.is_complete());
