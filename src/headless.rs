@@ -297,7 +297,7 @@ impl Printer {
         if !self.admit(r.received) {
             return;
         }
-        let what = match r.kind {
+        let what = match r.kind() {
             AnswerKind::Empty if r.cut_by_client => "empty (cut)".to_owned(),
             AnswerKind::Empty => "empty".to_owned(),
             AnswerKind::Events => format!("{} event(s)", r.events.len()),

@@ -21,6 +21,7 @@
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! redact         masking secrets in URLs and messages
+//! url_query      setting and dropping one query parameter of a URL
 //! ```
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
@@ -43,3 +44,4 @@ pub mod redact;
 pub mod stats;
 pub mod transport;
 pub mod ui;
+pub mod url_query;

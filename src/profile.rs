@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -74,7 +75,7 @@ impl HeaderSpec {
     #[must_use]
     pub fn display_value(&self) -> &str {
         if self.secret {
-            "•••"
+            crate::redact::MASK
         } else {
             &self.value
         }
@@ -412,7 +413,7 @@ impl Profile {
     pub fn poll_url(&self, cursor: &Cursor) -> Result<Url, ProfileIssue> {
         let mut url = self.parsed_url()?;
         if let Some((name, value)) = self.hold_param.query(self.hold_s) {
-            set_query_param(&mut url, &name, &value);
+            crate::url_query::set_param(&mut url, &name, &value);
         }
         self.cursor.apply_to_url(cursor, &mut url);
         Ok(url)
@@ -424,7 +425,7 @@ impl Profile {
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
         if let Some(name) = &param {
-            remove_query_param(&mut base, name);
+            crate::url_query::remove_param(&mut base, name);
         }
         Ok(PollUrlTemplate {
             first: first.into(),
@@ -447,9 +448,13 @@ impl Profile {
     }
 
     /// Every secret this profile holds (secret header values, URL password, tokens in
-    /// the path or query), for masking in messages.
+    /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
-    pub fn secret_values(&self) -> Vec<String> {
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(self.secret_values())
+    }
+
+    fn secret_values(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .headers
             .iter()
@@ -480,7 +485,6 @@ impl Profile {
                 }
             }
         }
-        out.retain(|s| s.len() >= 4);
         out
     }
 
@@ -543,39 +547,6 @@ impl PollUrlTemplate {
         out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         out.push_str(fragment);
         out
-    }
-}
-
-/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
-/// the other parameters.
-pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    replace_query_param(url, name, Some(value));
-}
-
-/// Drop every `name=…` pair from the query (and the `?` if nothing is left).
-fn remove_query_param(url: &mut Url, name: &str) {
-    replace_query_param(url, name, None);
-}
-
-/// Drop every `name=…` pair, keeping the order of the others, then append `name=value`
-/// when given.
-fn replace_query_param(url: &mut Url, name: &str, value: Option<&str>) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if others.is_empty() && value.is_none() {
-        url.set_query(None);
-        return;
-    }
-    let mut q = url.query_pairs_mut();
-    q.clear();
-    for (k, v) in &others {
-        q.append_pair(k, v);
-    }
-    if let Some(value) = value {
-        q.append_pair(name, value);
     }
 }
 

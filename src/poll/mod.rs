@@ -112,7 +112,7 @@ impl Session {
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
         let profile = Arc::new(profile);
-        let secrets = Arc::new(profile.secret_values());
+        let secrets = Arc::new(profile.secrets());
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let stop = Arc::new(AtomicBool::new(false));
