@@ -16,6 +16,7 @@
 //! demo_server    embedded hyper long-poll server: the demo and the tests' peer
 //! compare        variants of one profile side by side, verdict, report
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
+//! present        wording and units the faces share: number formats, tables of figures
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
@@ -37,6 +38,7 @@ pub mod headless;
 pub mod limits;
 pub mod monitor;
 pub mod poll;
+pub mod present;
 pub mod presets;
 pub mod profile;
 pub mod profile_store;

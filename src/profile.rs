@@ -94,6 +94,22 @@ pub fn looks_secret(name: &str) -> bool {
         || lower.contains("password")
 }
 
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
+#[must_use]
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -689,6 +705,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]
