@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::cursor::CursorRule;
 use crate::profile::{HeaderSpec, HoldParam, Profile, TimeUnit};
 use crate::profile_store::{ProfileStore, config_dir};
+use crate::proxy::{ManualProxy, ProxySetting};
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
@@ -176,6 +177,39 @@ pub struct ProfileArgs {
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
+    /// Go through this HTTP proxy: http://[user:password@]host:port. Without it the
+    /// profile's proxy setting, or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, apply.
+    #[arg(long, short = 'x', value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// The proxy's user name and password, USER:PASSWORD (kept secret).
+    #[arg(long, short = 'U', value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+    /// Connect directly, ignoring proxy settings and proxy environment variables.
+    #[arg(long)]
+    pub no_proxy: bool,
+}
+
+impl ProfileArgs {
+    /// `--proxy`, `--proxy-user` and `--no-proxy` over the profile's proxy setting.
+    fn apply_proxy(&self, p: &mut Profile) -> anyhow::Result<()> {
+        if self.no_proxy {
+            p.proxy = ProxySetting::Direct;
+        }
+        if let Some(url) = &self.proxy {
+            p.proxy = ProxySetting::Manual(ManualProxy::from_url(url)?);
+        }
+        if let Some(pair) = &self.proxy_user {
+            let ProxySetting::Manual(m) = &mut p.proxy else {
+                anyhow::bail!(
+                    "--proxy-user needs --proxy URL (or a saved profile with its own proxy)"
+                );
+            };
+            let (user, password) = pair.split_once(':').unwrap_or((pair, ""));
+            user.clone_into(&mut m.username);
+            password.clone_into(&mut m.password);
+        }
+        Ok(())
+    }
 }
 
 /// Pointer flags: an empty string means "none".
@@ -283,6 +317,7 @@ impl ProfileArgs {
         if self.insecure {
             p.accept_invalid_certs = true;
         }
+        self.apply_proxy(&mut p)?;
         let issues = p.validate();
         if !issues.is_empty() {
             let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
@@ -356,6 +391,42 @@ mod tests {
             .to_profile()
             .unwrap_err();
         assert!(e.to_string().contains("etcd-v2"), "{e}");
+    }
+
+    #[test]
+    fn proxy_flags() {
+        let p = watch(&["watch", "http://h/", "-x", "http://al:pw0rd@127.0.0.1:3128"])
+            .to_profile()
+            .unwrap();
+        let ProxySetting::Manual(m) = &p.proxy else {
+            panic!("{:?}", p.proxy)
+        };
+        assert_eq!(
+            (m.url.as_str(), m.username.as_str()),
+            ("127.0.0.1:3128", "al")
+        );
+        assert!(p.secret_values().contains(&"pw0rd".to_owned()));
+        let p = watch(&["watch", "http://h/", "--proxy", "p:1", "-U", "bob:s3cret:x"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            matches!(&p.proxy, ProxySetting::Manual(m) if m.username == "bob" && m.password == "s3cret:x"),
+            "{:?}",
+            p.proxy
+        );
+        let p = watch(&["watch", "http://h/", "--no-proxy"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(p.proxy, ProxySetting::Direct);
+        assert!(parse(&["watch", "http://h/", "--no-proxy", "--proxy", "p:1"]).is_err());
+        let e = watch(&["watch", "http://h/", "-U", "a:b"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("--proxy"), "{e}");
+        let e = watch(&["watch", "http://h/", "--proxy", "socks5://p:1"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("SOCKS"), "{e}");
     }
 
     #[test]

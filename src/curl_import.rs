@@ -6,6 +6,7 @@
 use base64::Engine as _;
 
 use crate::profile::{HeaderSpec, HoldParam, Profile};
+use crate::proxy::{ManualProxy, ProxySetting};
 
 /// Why a command line could not become a profile.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +19,8 @@ pub enum CurlError {
     NoUrl,
     #[error("bad header {0:?}: expected `Name: value`")]
     BadHeader(String),
+    #[error("{0}")]
+    BadProxy(String),
 }
 
 /// A profile made from a curl command, and what was not understood.
@@ -66,8 +69,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "--cacert",
     "--cert",
     "--key",
-    "-x",
-    "--proxy",
     "--resolve",
     "-r",
     "--range",
@@ -98,6 +99,11 @@ const WITH_VALUE: &[&str] = &[
     "--url",
     "-m",
     "--max-time",
+    "-x",
+    "--proxy",
+    "-U",
+    "--proxy-user",
+    "--noproxy",
 ];
 
 /// Split `-sSL` into `-s -S -L`, `-XPOST` into `-X POST`, `--opt=value` into both.
@@ -153,6 +159,9 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
     let mut data: Vec<String> = Vec::new();
     let mut method = None;
     let mut get = false;
+    let mut proxy: Option<String> = None;
+    let mut proxy_user: Option<String> = None;
+    let mut no_proxy: Option<String> = None;
     let mut it = words.into_iter();
     while let Some(w) = it.next() {
         let mut value = || it.next().ok_or_else(|| CurlError::MissingValue(w.clone()));
@@ -208,6 +217,9 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
                     _ => warnings.push(format!("--max-time {v}: not a number of seconds")),
                 }
             }
+            "-x" | "--proxy" => proxy = Some(value()?),
+            "-U" | "--proxy-user" => proxy_user = Some(value()?),
+            "--noproxy" => no_proxy = Some(value()?),
             "-G" | "--get" => get = true,
             "-I" | "--head" => method = Some("HEAD".to_owned()),
             "-k" | "--insecure" => {
@@ -226,6 +238,7 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
             _ => warnings.push(format!("{w:?}: a second URL, ignored")),
         }
     }
+    p.proxy = proxy_setting(proxy, proxy_user, no_proxy, &mut warnings)?;
     let mut url = url.ok_or(CurlError::NoUrl)?;
     if get && !data.is_empty() {
         url.push(if url.contains('?') { '&' } else { '?' });
@@ -252,6 +265,38 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
         profile: p,
         warnings,
     })
+}
+
+/// `-x`, `-U` and `--noproxy` as the profile's proxy setting.
+fn proxy_setting(
+    proxy: Option<String>,
+    user: Option<String>,
+    no_proxy: Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<ProxySetting, CurlError> {
+    let Some(url) = proxy else {
+        if user.is_some() {
+            warnings.push("--proxy-user without --proxy: ignored".to_owned());
+        }
+        return Ok(match no_proxy.as_deref().map(str::trim) {
+            Some("*") => ProxySetting::Direct,
+            Some(list) => {
+                warnings.push(format!(
+                    "--noproxy {list}: applies to environment proxies only; set NO_PROXY"
+                ));
+                ProxySetting::System
+            }
+            None => ProxySetting::System,
+        });
+    };
+    let mut m = ManualProxy::from_url(&url).map_err(|e| CurlError::BadProxy(e.to_string()))?;
+    if let Some(pair) = user {
+        let (u, pw) = pair.split_once(':').unwrap_or((&pair, ""));
+        u.clone_into(&mut m.username);
+        pw.clone_into(&mut m.password);
+    }
+    m.no_proxy = no_proxy.unwrap_or_default();
+    Ok(ProxySetting::Manual(m))
 }
 
 fn urlencode(v: &str) -> String {
@@ -299,6 +344,24 @@ pub fn to_curl(p: &Profile, include_secrets: bool) -> String {
     }
     if p.accept_invalid_certs {
         parts.push("--insecure".to_owned());
+    }
+    match &p.proxy {
+        ProxySetting::System => {}
+        ProxySetting::Direct => parts.push("--noproxy '*'".to_owned()),
+        ProxySetting::Manual(m) => {
+            parts.push(format!("-x {}", q(&format!("http://{}", m.url.trim()))));
+            if !m.username.is_empty() || !m.password.is_empty() {
+                let pw = if include_secrets || m.password.is_empty() {
+                    m.password.as_str()
+                } else {
+                    crate::redact::MASK
+                };
+                parts.push(format!("-U {}", q(&format!("{}:{pw}", m.username))));
+            }
+            if !m.no_proxy.is_empty() {
+                parts.push(format!("--noproxy {}", q(&m.no_proxy)));
+            }
+        }
     }
     if let Some(t) = p.client_timeout_s {
         parts.push(format!("--max-time {t}"));
@@ -427,6 +490,36 @@ mod tests {
             );
             assert_eq!(again.client_timeout_s, first.client_timeout_s, "{line}");
         }
+    }
+
+    #[test]
+    fn proxy_options_become_the_profile_proxy_and_back() {
+        let i =
+            parse("curl -x http://127.0.0.1:3128 -U alice:pr0xy-pw --noproxy internal http://h/")
+                .unwrap();
+        let ProxySetting::Manual(m) = &i.profile.proxy else {
+            panic!("{:?}", i.profile.proxy)
+        };
+        assert_eq!(
+            (
+                m.url.as_str(),
+                m.username.as_str(),
+                m.password.as_str(),
+                m.no_proxy.as_str()
+            ),
+            ("127.0.0.1:3128", "alice", "pr0xy-pw", "internal")
+        );
+        let masked = to_curl(&i.profile, false);
+        assert!(!masked.contains("pr0xy-pw"), "{masked}");
+        assert!(
+            masked.contains("-x http://127.0.0.1:3128 -U alice:•••"),
+            "{masked}"
+        );
+        let back = parse(&to_curl(&i.profile, true)).unwrap();
+        assert_eq!(back.profile.proxy, i.profile.proxy);
+        let direct = parse("curl --noproxy '*' http://h/").unwrap();
+        assert_eq!(direct.profile.proxy, ProxySetting::Direct);
+        assert!(parse("curl -x socks5://p:1 http://h/").is_err());
     }
 
     #[test]

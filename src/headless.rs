@@ -71,6 +71,7 @@ fn fatal_before_success(kind: ErrorKind) -> bool {
             | ErrorKind::ConnectTimeout
             | ErrorKind::Tls
             | ErrorKind::Request
+            | ErrorKind::Proxy
     )
 }
 
