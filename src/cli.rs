@@ -405,7 +405,7 @@ mod tests {
             (m.url.as_str(), m.username.as_str()),
             ("127.0.0.1:3128", "al")
         );
-        assert!(p.secret_values().contains(&"pw0rd".to_owned()));
+        assert!(!p.secrets().mask("sent pw0rd").contains("pw0rd"));
         let p = watch(&["watch", "http://h/", "--proxy", "p:1", "-U", "bob:s3cret:x"])
             .to_profile()
             .unwrap();

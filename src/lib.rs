@@ -17,11 +17,13 @@
 //! demo_server    embedded hyper long-poll server: the demo and the tests' peer
 //! compare        variants of one profile side by side, verdict, report
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
+//! present        wording and units the faces share: number formats, tables of figures
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! redact         masking secrets in URLs and messages
+//! url_query      setting and dropping one query parameter of a URL
 //! ```
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
@@ -37,6 +39,7 @@ pub mod headless;
 pub mod limits;
 pub mod monitor;
 pub mod poll;
+pub mod present;
 pub mod presets;
 pub mod profile;
 pub mod profile_store;
@@ -45,3 +48,4 @@ pub mod redact;
 pub mod stats;
 pub mod transport;
 pub mod ui;
+pub mod url_query;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -74,7 +75,7 @@ impl HeaderSpec {
     #[must_use]
     pub fn display_value(&self) -> &str {
         if self.secret {
-            "•••"
+            crate::redact::MASK
         } else {
             &self.value
         }
@@ -91,6 +92,22 @@ pub fn looks_secret(name: &str) -> bool {
     ) || lower.contains("token")
         || lower.contains("secret")
         || lower.contains("password")
+}
+
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
+#[must_use]
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
 }
 
 /// How the server is told how long to hold a request.
@@ -420,7 +437,7 @@ impl Profile {
     pub fn poll_url(&self, cursor: &Cursor) -> Result<Url, ProfileIssue> {
         let mut url = self.parsed_url()?;
         if let Some((name, value)) = self.hold_param.query(self.hold_s) {
-            set_query_param(&mut url, &name, &value);
+            crate::url_query::set_param(&mut url, &name, &value);
         }
         self.cursor.apply_to_url(cursor, &mut url);
         Ok(url)
@@ -432,7 +449,7 @@ impl Profile {
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
         if let Some(name) = &param {
-            remove_query_param(&mut base, name);
+            crate::url_query::remove_param(&mut base, name);
         }
         Ok(PollUrlTemplate {
             first: first.into(),
@@ -455,9 +472,13 @@ impl Profile {
     }
 
     /// Every secret this profile holds (secret header values, URL password, tokens in
-    /// the path or query), for masking in messages.
+    /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
-    pub fn secret_values(&self) -> Vec<String> {
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(self.secret_values())
+    }
+
+    fn secret_values(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .headers
             .iter()
@@ -489,7 +510,6 @@ impl Profile {
             }
         }
         out.extend(self.proxy.secret_values());
-        out.retain(|s| s.len() >= 4);
         out
     }
 
@@ -552,39 +572,6 @@ impl PollUrlTemplate {
         out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         out.push_str(fragment);
         out
-    }
-}
-
-/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
-/// the other parameters.
-pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    replace_query_param(url, name, Some(value));
-}
-
-/// Drop every `name=…` pair from the query (and the `?` if nothing is left).
-fn remove_query_param(url: &mut Url, name: &str) {
-    replace_query_param(url, name, None);
-}
-
-/// Drop every `name=…` pair, keeping the order of the others, then append `name=value`
-/// when given.
-fn replace_query_param(url: &mut Url, name: &str, value: Option<&str>) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if others.is_empty() && value.is_none() {
-        url.set_query(None);
-        return;
-    }
-    let mut q = url.query_pairs_mut();
-    q.clear();
-    for (k, v) in &others {
-        q.append_pair(k, v);
-    }
-    if let Some(value) = value {
-        q.append_pair(name, value);
     }
 }
 
@@ -727,6 +714,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

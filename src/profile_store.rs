@@ -142,16 +142,11 @@ impl ProfileStore {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …).
+    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …; see
+    /// [`crate::profile::unique_name`]).
     #[must_use]
     pub fn unique_name(&self, base: &str) -> String {
-        if self.get(base).is_none() {
-            return base.to_owned();
-        }
-        (2..)
-            .map(|n| format!("{base} ({n})"))
-            .find(|n| self.get(n).is_none())
-            .unwrap_or_else(|| base.to_owned())
+        crate::profile::unique_name(base, |name| self.get(name).is_some())
     }
 
     /// Serialize the profiles as the file's bytes.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::profile::set_query_param;
+use crate::url_query;
 
 mod options;
 pub use options::{CursorOptions, Resync, ResyncRule};
@@ -180,10 +180,20 @@ impl CursorRule {
         }
     }
 
+    /// Whether this rule reads the answer as JSON (a pointer into the body, or a field of
+    /// each event): a body that is not JSON then leaves the cursor stuck, worth saying.
+    #[must_use]
+    pub fn needs_json(&self) -> bool {
+        match self {
+            Self::BodyPointer { .. } | Self::MaxField { .. } => true,
+            Self::None | Self::Header { .. } | Self::Validators => false,
+        }
+    }
+
     /// Put the cursor into the next request's URL.
     pub fn apply_to_url(&self, cursor: &Cursor, url: &mut Url) {
         if let (Some(param), Some(value)) = (self.param(), &cursor.value) {
-            set_query_param(url, param, value);
+            url_query::set_param(url, param, value);
         }
     }
 
@@ -571,6 +581,21 @@ mod tests {
             err.to_string(),
             "event field /update_id is missing or not an integer in 1 event(s)"
         );
+    }
+
+    #[test]
+    fn only_rules_that_read_json_need_it() {
+        let needs: Vec<bool> = [
+            "none",
+            "validators",
+            "header:X-Index=i",
+            "body:/c=c",
+            "max:/id+1=o",
+        ]
+        .iter()
+        .map(|r| r.parse::<CursorRule>().unwrap().needs_json())
+        .collect();
+        assert_eq!(needs, [false, false, false, true, true]);
     }
 
     #[test]

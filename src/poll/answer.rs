@@ -13,7 +13,6 @@ use crate::profile::Profile;
 /// The meaning of one answer.
 #[derive(Debug)]
 pub struct Interpreted {
-    pub kind: AnswerKind,
     pub events: Vec<ReceivedEvent>,
     /// The cursor for the next poll (the old one when it could not be read).
     pub cursor: Cursor,
@@ -22,6 +21,14 @@ pub struct Interpreted {
     /// True when the cursor rule failed on an answer with events: polling on at once
     /// could fetch the same events again, so the worker backs off.
     pub cursor_stuck: bool,
+}
+
+impl Interpreted {
+    /// Whether the answer carried events.
+    #[must_use]
+    pub fn kind(&self) -> AnswerKind {
+        AnswerKind::of(&self.events)
+    }
 }
 
 /// Interpret a 2xx/204/304/408 answer.
@@ -36,7 +43,6 @@ pub fn interpret(
 ) -> Interpreted {
     if is_empty_answer(status, body) {
         return Interpreted {
-            kind: AnswerKind::Empty,
             events: Vec::new(),
             cursor: cursor.clone(),
             problem: None,
@@ -48,7 +54,7 @@ pub fn interpret(
     let json = match parsed {
         Ok(v) => Some(v),
         Err(e) => {
-            if profile.events_pointer.is_some() || needs_json(profile) {
+            if profile.events_pointer.is_some() || profile.cursor.needs_json() {
                 problems.push(format!(
                     "body is not JSON ({e}); shown as text ({} bytes)",
                     body.len()
@@ -128,23 +134,11 @@ pub fn interpret(
         events.clear();
     }
     Interpreted {
-        kind: if events.is_empty() {
-            AnswerKind::Empty
-        } else {
-            AnswerKind::Events
-        },
         events,
         cursor: next,
         problem: (!problems.is_empty()).then(|| problems.join("; ")),
         cursor_stuck,
     }
-}
-
-fn needs_json(profile: &Profile) -> bool {
-    matches!(
-        profile.cursor,
-        crate::cursor::CursorRule::BodyPointer { .. } | crate::cursor::CursorRule::MaxField { .. }
-    )
 }
 
 /// What an event's sequence number and timestamp say, read before the event moves.
@@ -195,7 +189,7 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let body = br#"{"cursor":8,"events":[{"seq":7,"ts_us":998000000,"data":1},{"seq":8,"ts_us":999500000,"data":2}]}"#;
         let i = interpret(&demo(), &Cursor::default(), 200, &[], body, now);
-        assert_eq!(i.kind, AnswerKind::Events);
+        assert_eq!(i.kind(), AnswerKind::Events);
         assert_eq!(i.events.len(), 2);
         assert_eq!(i.events[0].seq, Some(7));
         assert_eq!(i.events[1].latency_ms, Some(500.0));
@@ -213,7 +207,7 @@ mod tests {
             br#"{"cursor":3,"events":[]}"#,
             SystemTime::now(),
         );
-        assert_eq!(i.kind, AnswerKind::Empty);
+        assert_eq!(i.kind(), AnswerKind::Empty);
         assert_eq!(i.cursor.value.as_deref(), Some("3"));
     }
 
@@ -222,7 +216,7 @@ mod tests {
         let c = Cursor::starting_at(Some("3"));
         for status in [204, 304, 408] {
             let i = interpret(&demo(), &c, status, &[], b"", SystemTime::now());
-            assert_eq!(i.kind, AnswerKind::Empty);
+            assert_eq!(i.kind(), AnswerKind::Empty);
             assert_eq!(i.cursor, c);
         }
     }
@@ -231,7 +225,7 @@ mod tests {
     fn non_json_body_is_shown_raw_and_explained() {
         let c = Cursor::starting_at(Some("3"));
         let i = interpret(&demo(), &c, 200, &[], b"<html>\xff oops", SystemTime::now());
-        assert_eq!(i.kind, AnswerKind::Events);
+        assert_eq!(i.kind(), AnswerKind::Events);
         assert!(matches!(&i.events[0].payload, Payload::Text(t) if t.starts_with("<html>")));
         let p = i.problem.unwrap();
         assert!(p.contains("not JSON"), "{p}");
@@ -274,10 +268,10 @@ mod tests {
         let body = br#"[{"Key":"k","Value":"dg==","ModifyIndex":10}]"#;
         let now = SystemTime::now();
         let first = interpret(&p, &Cursor::default(), 200, &h("10"), body, now);
-        assert_eq!(first.kind, AnswerKind::Events);
+        assert_eq!(first.kind(), AnswerKind::Events);
         assert_eq!(first.cursor.value.as_deref(), Some("10"));
         let same = interpret(&p, &first.cursor, 200, &h("10"), body, now);
-        assert_eq!(same.kind, AnswerKind::Empty);
+        assert_eq!(same.kind(), AnswerKind::Empty);
         let back = interpret(&p, &first.cursor, 200, &h("3"), body, now);
         assert_eq!(back.cursor.value.as_deref(), Some("0"));
         assert!(back.problem.unwrap().contains("backwards"));
@@ -294,14 +288,14 @@ mod tests {
         let body = b"\n\n\n{\"results\":[{\"seq\":\"3-g1AAAA\",\"id\":\"a\",\"changes\":[{\"rev\":\"1-x\"}]},{\"seq\":\"4-g1AAAB\",\"id\":\"b\",\"changes\":[{\"rev\":\"1-y\"}]}],\n\"last_seq\":\"4-g1AAAB\",\"pending\":0}\n";
         let now = SystemTime::now();
         let i = interpret(&p, &Cursor::starting_at(Some("now")), 200, &[], body, now);
-        assert_eq!(i.kind, AnswerKind::Events);
+        assert_eq!(i.kind(), AnswerKind::Events);
         assert_eq!(i.events.len(), 2);
         assert_eq!(i.cursor.value.as_deref(), Some("4-g1AAAB"));
         assert_eq!(i.problem, None);
         // A timeout with nothing new: empty results, the same last_seq.
         let idle = br#"{"results":[],"last_seq":"4-g1AAAB","pending":0}"#;
         let j = interpret(&p, &i.cursor, 200, &[], idle, now);
-        assert_eq!(j.kind, AnswerKind::Empty);
+        assert_eq!(j.kind(), AnswerKind::Empty);
         assert_eq!(j.cursor, i.cursor);
     }
 

@@ -53,7 +53,7 @@ impl PollEvent {
 }
 
 /// How a connection was used by one poll.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConnectionUse {
     /// Connection number within the session's agent.
     pub id: Option<u64>,
@@ -84,13 +84,26 @@ pub enum Payload {
     Text(String),
 }
 
-/// Whether an answer carried news.
+/// Whether an answer carried news: follows from its events (see
+/// [`PollResponse::kind`]), never stored beside them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerKind {
     /// One or more events.
     Events,
     /// Held until the server's timeout: 204, 304, 408, an empty body, or no events.
     Empty,
+}
+
+impl AnswerKind {
+    /// The kind of an answer that carried `events`.
+    #[must_use]
+    pub fn of(events: &[ReceivedEvent]) -> Self {
+        if events.is_empty() {
+            Self::Empty
+        } else {
+            Self::Events
+        }
+    }
 }
 
 /// A server's answer to one poll.
@@ -108,7 +121,6 @@ pub struct PollResponse {
     /// The client's timeout ended this poll, which is how empty holds end when the
     /// server is not told how long to hold (`Profile::client_cut_is_empty_hold`).
     pub cut_by_client: bool,
-    pub kind: AnswerKind,
     pub connection: ConnectionUse,
     /// Stale-connection retries this poll needed before it got through.
     pub stale_retries: u32,
@@ -122,6 +134,40 @@ pub struct PollResponse {
     pub cursor: String,
     /// Why the cursor or the events could not be read (the old cursor is kept).
     pub problem: Option<String>,
+}
+
+impl PollResponse {
+    /// An empty `200` answer to `poller`'s poll sent at `sent` and read at `received`
+    /// (now, by the wall clock): no headers, no events, no bytes, no cursor. Callers
+    /// state only what differs, with struct update syntax:
+    /// `PollResponse { status: 204, ..PollResponse::new(0, sent, received) }`.
+    #[must_use]
+    pub fn new(poller: usize, sent: Instant, received: Instant) -> Self {
+        Self {
+            poller,
+            sent,
+            received,
+            received_wall: SystemTime::now(),
+            hold: received.saturating_duration_since(sent),
+            status: 200,
+            cut_by_client: false,
+            connection: ConnectionUse::default(),
+            stale_retries: 0,
+            body_bytes: 0,
+            wire_in: 0,
+            wire_out: 0,
+            headers: Vec::new(),
+            events: Vec::new(),
+            cursor: String::new(),
+            problem: None,
+        }
+    }
+
+    /// Whether this answer carried events.
+    #[must_use]
+    pub fn kind(&self) -> AnswerKind {
+        AnswerKind::of(&self.events)
+    }
 }
 
 /// Kinds of failure, for counting.
@@ -211,4 +257,28 @@ pub struct Resynced {
     pub connection: ConnectionUse,
     pub wire_in: u64,
     pub wire_out: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_follows_from_the_events() {
+        let sent = Instant::now();
+        let received = sent + Duration::from_millis(40);
+        let empty = PollResponse::new(3, sent, received);
+        assert_eq!(empty.kind(), AnswerKind::Empty);
+        assert_eq!(empty.hold, Duration::from_millis(40));
+        assert_eq!((empty.poller, empty.status), (3, 200));
+        let news = PollResponse {
+            events: vec![ReceivedEvent {
+                payload: Payload::Text("x".to_owned()),
+                seq: None,
+                latency_ms: None,
+            }],
+            ..PollResponse::new(3, sent, received)
+        };
+        assert_eq!(news.kind(), AnswerKind::Events);
+    }
 }

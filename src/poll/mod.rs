@@ -138,7 +138,7 @@ impl Session {
         }
         let route = route.map(Arc::new);
         let profile = Arc::new(profile);
-        let secrets = Arc::new(profile.secret_values());
+        let secrets = Arc::new(profile.secrets());
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let stop = Arc::new(AtomicBool::new(false));

@@ -13,13 +13,11 @@ use ureq::Agent;
 use super::Waker;
 use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
-use super::event::{
-    AnswerKind, ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced,
-};
+use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
 use crate::proxy::ProxyEndpoint;
-use crate::redact;
+use crate::redact::Secrets;
 use crate::transport::{self, CallRecord, TransportMetrics};
 
 /// Longest error-body excerpt quoted in a message.
@@ -37,7 +35,7 @@ pub(crate) struct Worker {
     /// Never receives; disconnects when the session stops, waking any backoff sleep.
     pub stop_signal: Receiver<()>,
     /// Secret strings to mask in every message.
-    pub secrets: Arc<Vec<String>>,
+    pub secrets: Arc<Secrets>,
     /// The profile's poll URL, parsed once.
     pub url: Arc<PollUrlTemplate>,
     /// The forward proxy the polls go through, if any.
@@ -123,8 +121,7 @@ impl Worker {
     }
 
     fn mask(&self, text: &str) -> String {
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        redact::secrets_in(text, &secrets)
+        self.secrets.mask(text).into_owned()
     }
 
     /// One poll, including stale-connection retries.
@@ -250,14 +247,8 @@ impl Worker {
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;
         let response = PollResponse {
-            poller: self.poller,
-            sent,
-            received,
             received_wall,
-            hold: received - sent,
             status: raw.status,
-            cut_by_client: false,
-            kind: interp.kind,
             connection,
             stale_retries,
             body_bytes: raw.body.len() as u64,
@@ -267,6 +258,7 @@ impl Worker {
             events: interp.events,
             cursor: self.mask(&cursor.describe()),
             problem: interp.problem.map(|p| self.mask(&p)),
+            ..PollResponse::new(self.poller, sent, received)
         };
         Outcome::Answer(Box::new(response), interp.cursor_stuck)
     }
@@ -280,25 +272,15 @@ impl Worker {
         record: &CallRecord,
         stale_retries: u32,
     ) -> Outcome {
-        let received = Instant::now();
         let response = PollResponse {
-            poller: self.poller,
-            sent,
-            received,
-            received_wall: SystemTime::now(),
-            hold: received - sent,
             status: 0,
             cut_by_client: true,
-            kind: AnswerKind::Empty,
             connection,
             stale_retries,
-            body_bytes: 0,
             wire_in: record.wire_in,
             wire_out: record.wire_out,
-            headers: Vec::new(),
-            events: Vec::new(),
             cursor: self.mask(&cursor.describe()),
-            problem: None,
+            ..PollResponse::new(self.poller, sent, Instant::now())
         };
         Outcome::Answer(Box::new(response), false)
     }

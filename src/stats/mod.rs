@@ -212,7 +212,7 @@ impl Stats {
 
     fn record_response(&mut self, r: &PollResponse) {
         let events = u64::try_from(r.events.len()).unwrap_or(u64::MAX);
-        let empty = r.kind == AnswerKind::Empty;
+        let empty = r.kind() == AnswerKind::Empty;
         let c = &mut self.counts;
         inc(&mut c.polls);
         inc(&mut c.responses);
