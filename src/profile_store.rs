@@ -104,7 +104,8 @@ impl ProfileStore {
     }
 
     /// Open the store in `dir`; if the file is broken, rename it aside
-    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went.
+    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went (the
+    /// caller shows or logs the [`SetAside`]; this function does neither).
     pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
         match Self::open(dir) {
             Ok(s) => Ok((s, None)),
@@ -118,7 +119,6 @@ impl ProfileStore {
                     path: moved_to.clone(),
                     source,
                 })?;
-                log::warn!("{error}; moved it to {}", moved_to.display());
                 let store = Self {
                     path,
                     profiles: Vec::new(),

@@ -137,60 +137,61 @@ impl Session {
             );
         }
         let route = route.map(Arc::new);
-        let profile = Arc::new(profile);
-        let secrets = Arc::new(profile.secrets());
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
-        let stop = Arc::new(AtomicBool::new(false));
         let mut session = Self {
-            profile: Arc::clone(&profile),
-            agent: agent.clone(),
-            metrics: Arc::clone(&metrics),
-            stop: Arc::clone(&stop),
+            profile: Arc::new(profile),
+            agent,
+            metrics,
+            stop: Arc::new(AtomicBool::new(false)),
             stop_signal: Mutex::new(Some(stop_tx)),
             threads: Vec::new(),
             events,
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let wanted = profile.pollers as usize;
+        let secrets = Arc::new(session.profile.secrets());
+        let wanted = session.profile.pollers as usize;
         for poller in 0..wanted {
-            let w = worker::Worker {
+            let worker = worker::Worker {
                 poller,
-                profile: Arc::clone(&profile),
-                agent: agent.clone(),
-                metrics: Arc::clone(&metrics),
+                profile: Arc::clone(&session.profile),
+                agent: session.agent.clone(),
+                metrics: Arc::clone(&session.metrics),
                 tx: tx.clone(),
                 waker: Arc::clone(&waker),
-                stop: Arc::clone(&stop),
+                stop: Arc::clone(&session.stop),
                 stop_signal: stop_rx.clone(),
                 secrets: Arc::clone(&secrets),
                 url: Arc::clone(&url),
                 proxy: route.clone(),
             };
-            let spawned = std::thread::Builder::new()
-                .name(format!("pollscope-poller-{poller}"))
-                .stack_size(POLLER_STACK_BYTES)
-                .spawn(move || w.run());
-            match spawned {
-                Ok(handle) => session.threads.push(handle),
-                Err(source) => {
-                    let started = session.threads.len();
-                    session.stop();
-                    return Err(StartError::Spawn {
-                        started,
-                        wanted,
-                        source,
-                    });
-                }
+            if let Err(source) = session.spawn(worker) {
+                let started = session.threads.len();
+                session.stop();
+                return Err(StartError::Spawn {
+                    started,
+                    wanted,
+                    source,
+                });
             }
         }
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&profile.url)
+            crate::redact::url(&session.profile.url)
         );
         Ok(session)
+    }
+
+    /// Start one poller's named thread.
+    fn spawn(&mut self, worker: worker::Worker) -> std::io::Result<()> {
+        let handle = std::thread::Builder::new()
+            .name(format!("pollscope-poller-{}", worker.poller))
+            .stack_size(POLLER_STACK_BYTES)
+            .spawn(move || worker.run())?;
+        self.threads.push(handle);
+        Ok(())
     }
 
     /// The events all pollers report, in arrival order.
