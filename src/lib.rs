@@ -38,6 +38,7 @@ pub mod export;
 pub mod headless;
 pub mod limits;
 pub mod monitor;
+#[deny(missing_docs)]
 pub mod poll;
 pub mod present;
 pub mod presets;

@@ -13,6 +13,7 @@ use crate::profile::Profile;
 /// The meaning of one answer.
 #[derive(Debug)]
 pub struct Interpreted {
+    /// The events found (none for an empty hold).
     pub events: Vec<ReceivedEvent>,
     /// The cursor for the next poll (the old one when it could not be read).
     pub cursor: Cursor,

@@ -63,20 +63,27 @@ fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> 
 /// Why a session could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The profile has problems that stop it from connecting.
     #[error("the profile cannot connect: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<ProfileIssue>),
     #[error(
         "could start only {started} of {wanted} pollers: {source} \
          (the system's thread or memory limit; try fewer pollers)"
     )]
+    /// The system refused another thread (those started are stopped again).
     Spawn {
+        /// Pollers started before the refusal.
         started: usize,
+        /// Pollers the profile asked for.
         wanted: usize,
+        /// The system's answer.
         source: std::io::Error,
     },
+    /// The pollers would not fit under the open-file limit.
     #[error(transparent)]
     TooManyPollers(#[from] crate::limits::TooManyPollers),
     #[error(transparent)]
+    /// The proxy setting (the profile's, or an environment variable) is not usable.
     Proxy(#[from] crate::proxy::ProxyError),
 }
 
@@ -206,6 +213,7 @@ impl Session {
         &self.metrics
     }
 
+    /// The profile this session runs.
     #[must_use]
     pub fn profile(&self) -> &Profile {
         &self.profile
