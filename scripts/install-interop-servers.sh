@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real long-poll servers the interop tests start on loopback:
 # nginx with the Nchan module, etcd (v2 API), and PouchDB Server (CouchDB's HTTP API,
-# from the npm registry into tests/servers/pouchdb/node_modules); and nftables for the
-# kernel-level fault test (tests/netfaults.rs). Debian/Ubuntu.
-# The packages must not start system services (nginx would take port 80), so a
-# policy-rc.d that refuses service starts is in place during the install.
+# from the npm registry into tests/servers/pouchdb/node_modules); the squid forward proxy
+# (tests/proxy.rs); and nftables for the kernel-level fault test (tests/netfaults.rs).
+# Debian/Ubuntu.
+# The packages must not start system services (nginx would take port 80, squid 3128), so
+# a policy-rc.d that refuses service starts is in place during the install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pouchdb_packages() {
@@ -14,7 +15,7 @@ pouchdb_packages() {
     echo "PouchDB Server packages: $(node --version) in tests/servers/pouchdb"
 }
 if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
-    && command -v etcd >/dev/null && command -v nft >/dev/null \
+    && command -v etcd >/dev/null && command -v nft >/dev/null && [ -x /usr/sbin/squid ] \
     && command -v node >/dev/null && command -v npm >/dev/null; then
     pouchdb_packages
     exit 0
@@ -29,12 +30,12 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server nftables iproute2 >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server squid nftables iproute2 >/dev/null
 # Node.js only when the machine has none (it may have a newer one than Debian's).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 # Packages may still have started services on some systems; the tests use their own ports.
-echo "installed: $(/usr/sbin/nginx -v 2>&1), $(etcd --version | head -1)"
+echo "installed: $(/usr/sbin/nginx -v 2>&1), $(etcd --version | head -1), $(/usr/sbin/squid -v | head -1)"
 pouchdb_packages

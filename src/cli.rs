@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::cursor::CursorRule;
 use crate::profile::{HeaderSpec, HoldParam, Profile, ProfileIssue, TimeUnit};
 use crate::profile_store::{ProfileStore, StoreError, config_dir};
+use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
@@ -183,6 +184,16 @@ pub struct ProfileArgs {
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
+    /// Go through this HTTP proxy: http://[user:password@]host:port. Without it the
+    /// profile's proxy setting, or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, apply.
+    #[arg(long, short = 'x', value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// The proxy's user name and password, USER:PASSWORD (kept secret).
+    #[arg(long, short = 'U', value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+    /// Connect directly, ignoring proxy settings and proxy environment variables.
+    #[arg(long)]
+    pub no_proxy: bool,
 }
 
 /// Pointer flags: an empty string means "none".
@@ -220,6 +231,10 @@ pub enum ArgsError {
     /// `--ts-unit` is not s, ms or us.
     #[error("--ts-unit {0:?}: use s, ms or us")]
     BadTimeUnit(String),
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+    #[error("--proxy-user needs --proxy URL (or a saved profile with its own proxy)")]
+    ProxyUserWithoutProxy,
     /// One or more problems with the resulting profile (a bad header, URL, …).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<ProfileIssue>),
@@ -236,6 +251,7 @@ impl ProfileArgs {
         self.apply_request(&mut p)?;
         self.apply_polling(&mut p);
         self.apply_shape(&mut p)?;
+        self.apply_proxy(&mut p)?;
         let issues = p.validate();
         if !issues.is_empty() {
             return Err(ArgsError::Invalid(issues));
@@ -334,6 +350,25 @@ impl ProfileArgs {
         }
     }
 
+    /// `--proxy`, `--proxy-user` and `--no-proxy` over the profile's proxy setting.
+    fn apply_proxy(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if self.no_proxy {
+            p.proxy = ProxySetting::Direct;
+        }
+        if let Some(url) = &self.proxy {
+            p.proxy = ProxySetting::Manual(ManualProxy::from_url(url)?);
+        }
+        if let Some(pair) = &self.proxy_user {
+            let ProxySetting::Manual(m) = &mut p.proxy else {
+                return Err(ArgsError::ProxyUserWithoutProxy);
+            };
+            let (user, password) = pair.split_once(':').unwrap_or((pair, ""));
+            user.clone_into(&mut m.username);
+            password.clone_into(&mut m.password);
+        }
+        Ok(())
+    }
+
     /// Where the events, sequence numbers and timestamps are in an answer.
     fn apply_shape(&self, p: &mut Profile) -> Result<(), ArgsError> {
         if let Some(e) = &self.events {
@@ -421,6 +456,42 @@ mod tests {
             .to_profile()
             .unwrap_err();
         assert!(e.to_string().contains("etcd-v2"), "{e}");
+    }
+
+    #[test]
+    fn proxy_flags() {
+        let p = watch(&["watch", "http://h/", "-x", "http://al:pw0rd@127.0.0.1:3128"])
+            .to_profile()
+            .unwrap();
+        let ProxySetting::Manual(m) = &p.proxy else {
+            panic!("{:?}", p.proxy)
+        };
+        assert_eq!(
+            (m.url.as_str(), m.username.as_str()),
+            ("127.0.0.1:3128", "al")
+        );
+        assert!(!p.secrets().mask("sent pw0rd").contains("pw0rd"));
+        let p = watch(&["watch", "http://h/", "--proxy", "p:1", "-U", "bob:s3cret:x"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            matches!(&p.proxy, ProxySetting::Manual(m) if m.username == "bob" && m.password == "s3cret:x"),
+            "{:?}",
+            p.proxy
+        );
+        let p = watch(&["watch", "http://h/", "--no-proxy"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(p.proxy, ProxySetting::Direct);
+        assert!(parse(&["watch", "http://h/", "--no-proxy", "--proxy", "p:1"]).is_err());
+        let e = watch(&["watch", "http://h/", "-U", "a:b"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("--proxy"), "{e}");
+        let e = watch(&["watch", "http://h/", "--proxy", "socks5://p:1"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("SOCKS"), "{e}");
     }
 
     #[test]

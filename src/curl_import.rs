@@ -6,6 +6,7 @@
 use base64::Engine as _;
 
 use crate::profile::{HeaderSpec, HoldParam, Profile};
+use crate::proxy::{ManualProxy, ProxySetting};
 
 /// Why a command line could not become a profile.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +23,8 @@ pub enum CurlError {
     /// A `-H` value that is not a header line.
     #[error("bad header {0:?}: expected `Name: value`")]
     BadHeader(String),
+    #[error("{0}")]
+    BadProxy(String),
 }
 
 /// A profile made from a curl command, and what was not understood.
@@ -71,8 +74,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "--cacert",
     "--cert",
     "--key",
-    "-x",
-    "--proxy",
     "--resolve",
     "-r",
     "--range",
@@ -103,6 +104,11 @@ const WITH_VALUE: &[&str] = &[
     "--url",
     "-m",
     "--max-time",
+    "-x",
+    "--proxy",
+    "-U",
+    "--proxy-user",
+    "--noproxy",
 ];
 
 /// Split `-sSL` into `-s -S -L`, `-XPOST` into `-X POST`, `--opt=value` into both.
@@ -147,7 +153,8 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
         };
         let handled = cmd.header_option(&word, &mut value)?
             || cmd.data_option(&word, &mut value)?
-            || cmd.request_option(&word, &mut value)?;
+            || cmd.request_option(&word, &mut value)?
+            || cmd.proxy_option(&word, &mut value)?;
         if !handled {
             cmd.other_word(&word, &mut value)?;
         }
@@ -182,6 +189,10 @@ struct Command {
     method: Option<String>,
     /// `-G`: the data goes into the query.
     get: bool,
+    /// `-x`, `-U`, `--noproxy`.
+    proxy: Option<String>,
+    proxy_user: Option<String>,
+    no_proxy: Option<String>,
 }
 
 impl Default for Command {
@@ -197,6 +208,9 @@ impl Default for Command {
             data: Vec::new(),
             method: None,
             get: false,
+            proxy: None,
+            proxy_user: None,
+            no_proxy: None,
         }
     }
 }
@@ -286,6 +300,45 @@ impl Command {
         Ok(true)
     }
 
+    /// Proxy options; false when `flag` is not one.
+    fn proxy_option(&mut self, flag: &str, value: &mut Value<'_>) -> Result<bool, CurlError> {
+        match flag {
+            "-x" | "--proxy" => self.proxy = Some(value()?),
+            "-U" | "--proxy-user" => self.proxy_user = Some(value()?),
+            "--noproxy" => self.no_proxy = Some(value()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `-x`, `-U` and `--noproxy` as the profile's proxy setting.
+    fn proxy_setting(&mut self) -> Result<ProxySetting, CurlError> {
+        let Some(url) = self.proxy.take() else {
+            if self.proxy_user.is_some() {
+                self.warnings
+                    .push("--proxy-user without --proxy: ignored".to_owned());
+            }
+            return Ok(match self.no_proxy.as_deref().map(str::trim) {
+                Some("*") => ProxySetting::Direct,
+                Some(list) => {
+                    self.warnings.push(format!(
+                        "--noproxy {list}: applies to environment proxies only; set NO_PROXY"
+                    ));
+                    ProxySetting::System
+                }
+                None => ProxySetting::System,
+            });
+        };
+        let mut m = ManualProxy::from_url(&url).map_err(|e| CurlError::BadProxy(e.to_string()))?;
+        if let Some(pair) = self.proxy_user.take() {
+            let (u, pw) = pair.split_once(':').unwrap_or((&pair, ""));
+            u.clone_into(&mut m.username);
+            pw.clone_into(&mut m.password);
+        }
+        m.no_proxy = self.no_proxy.take().unwrap_or_default();
+        Ok(ProxySetting::Manual(m))
+    }
+
     /// Ignored options, unknown ones (a warning each) and the URL.
     fn other_word(&mut self, word: &str, value: &mut Value<'_>) -> Result<(), CurlError> {
         match word {
@@ -307,6 +360,7 @@ impl Command {
 
     /// The profile: the data in the query (`-G`) or the body, the method it implies.
     fn finish(mut self) -> Result<CurlImport, CurlError> {
+        self.profile.proxy = self.proxy_setting()?;
         let mut url = self.url.ok_or(CurlError::NoUrl)?;
         let p = &mut self.profile;
         if self.get && !self.data.is_empty() {
@@ -384,6 +438,24 @@ pub fn to_curl(p: &Profile, include_secrets: bool) -> String {
     }
     if p.accept_invalid_certs {
         parts.push("--insecure".to_owned());
+    }
+    match &p.proxy {
+        ProxySetting::System => {}
+        ProxySetting::Direct => parts.push("--noproxy '*'".to_owned()),
+        ProxySetting::Manual(m) => {
+            parts.push(format!("-x {}", q(&format!("http://{}", m.url.trim()))));
+            if !m.username.is_empty() || !m.password.is_empty() {
+                let pw = if include_secrets || m.password.is_empty() {
+                    m.password.as_str()
+                } else {
+                    crate::redact::MASK
+                };
+                parts.push(format!("-U {}", q(&format!("{}:{pw}", m.username))));
+            }
+            if !m.no_proxy.is_empty() {
+                parts.push(format!("--noproxy {}", q(&m.no_proxy)));
+            }
+        }
     }
     if let Some(t) = p.client_timeout_s {
         parts.push(format!("--max-time {t}"));
@@ -512,6 +584,36 @@ mod tests {
             );
             assert_eq!(again.client_timeout_s, first.client_timeout_s, "{line}");
         }
+    }
+
+    #[test]
+    fn proxy_options_become_the_profile_proxy_and_back() {
+        let i =
+            parse("curl -x http://127.0.0.1:3128 -U alice:pr0xy-pw --noproxy internal http://h/")
+                .unwrap();
+        let ProxySetting::Manual(m) = &i.profile.proxy else {
+            panic!("{:?}", i.profile.proxy)
+        };
+        assert_eq!(
+            (
+                m.url.as_str(),
+                m.username.as_str(),
+                m.password.as_str(),
+                m.no_proxy.as_str()
+            ),
+            ("127.0.0.1:3128", "alice", "pr0xy-pw", "internal")
+        );
+        let masked = to_curl(&i.profile, false);
+        assert!(!masked.contains("pr0xy-pw"), "{masked}");
+        assert!(
+            masked.contains("-x http://127.0.0.1:3128 -U alice:•••"),
+            "{masked}"
+        );
+        let back = parse(&to_curl(&i.profile, true)).unwrap();
+        assert_eq!(back.profile.proxy, i.profile.proxy);
+        let direct = parse("curl --noproxy '*' http://h/").unwrap();
+        assert_eq!(direct.profile.proxy, ProxySetting::Direct);
+        assert!(parse("curl -x socks5://p:1 http://h/").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
 //! curl_import    a curl command line → Profile, and back
 //! cursor         cursor rules: read the server's cursor, apply it to the next request
+//! proxy          forward proxies as curl picks them: profile, HTTP(S)_PROXY, NO_PROXY
 //! transport      the measuring ureq connector: real TCP/TLS connects, bytes, timings
 //! presets        profiles for Nchan, etcd, CouchDB, Consul, Telegram, generic
 //! poll           Session: N named poller threads over one keep-alive agent → PollEvent
@@ -80,6 +81,7 @@ pub mod present;
 pub mod presets;
 pub mod profile;
 pub mod profile_store;
+pub mod proxy;
 pub mod redact;
 pub mod stats;
 pub mod transport;

@@ -239,6 +239,8 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
 }
 
 impl Default for Profile {
@@ -266,6 +268,7 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
         }
     }
 }
@@ -315,6 +318,8 @@ pub enum ProfileIssue {
     /// A short-poll interval that is not a positive number.
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
 }
 
 impl Profile {
@@ -445,6 +450,9 @@ impl Profile {
         if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
         issues
     }
 
@@ -541,6 +549,7 @@ impl Profile {
                 }
             }
         }
+        out.extend(self.proxy.secret_values());
         out
     }
 

@@ -81,6 +81,7 @@ fn fatal_before_success(kind: ErrorKind) -> bool {
             | ErrorKind::ConnectTimeout
             | ErrorKind::Tls
             | ErrorKind::Request
+            | ErrorKind::Proxy
     )
 }
 

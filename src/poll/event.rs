@@ -229,6 +229,9 @@ pub enum ErrorKind {
     Request,
     /// The process ran out of file descriptors (`EMFILE`/`ENFILE`).
     FileLimit,
+    /// The forward proxy failed: refused or timed out, wanted credentials, refused a
+    /// tunnel, or could not reach the server.
+    Proxy,
     /// Anything else the transport reported.
     Other,
 }
@@ -249,6 +252,7 @@ impl ErrorKind {
             Self::Protocol => "protocol",
             Self::Request => "request",
             Self::FileLimit => "open_file_limit",
+            Self::Proxy => "proxy",
             Self::Other => "other",
         }
     }

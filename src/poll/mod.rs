@@ -24,6 +24,7 @@ pub use event::{
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
+use crate::proxy::{ProxyPlan, ProxySetting};
 use crate::transport::{self, AgentSettings, TransportMetrics};
 
 /// Called by workers after each event, from their threads.
@@ -50,6 +51,15 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(1);
 /// one 7 KiB frame there made it 32 KiB, 78 MiB more at 10,000 pollers.
 pub const POLLER_STACK_BYTES: usize = 256 * 1024;
 
+/// The proxies a profile's polls go through. The embedded demo server is the app's own
+/// loopback server: an environment proxy (a company's, usually) could not reach it.
+fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> {
+    if profile.builtin_demo && profile.proxy == ProxySetting::System {
+        return Ok(ProxyPlan::direct());
+    }
+    ProxyPlan::for_setting(&profile.proxy)
+}
+
 /// Why a session could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -72,6 +82,9 @@ pub enum StartError {
     /// The pollers would not fit under the open-file limit.
     #[error(transparent)]
     TooManyPollers(#[from] crate::limits::TooManyPollers),
+    #[error(transparent)]
+    /// The proxy setting (the profile's, or an environment variable) is not usable.
+    Proxy(#[from] crate::proxy::ProxyError),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -110,13 +123,27 @@ impl Session {
                 .poll_url_template()
                 .map_err(|e| StartError::Invalid(vec![e]))?,
         );
+        let proxy = proxy_plan(&profile)?;
+        let route = profile
+            .parsed_url()
+            .ok()
+            .and_then(|u| proxy.route_url(&u).cloned());
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
+        if let Some(p) = &route {
+            log::info!(
+                "polling through proxy {} (from {})",
+                p.authority(),
+                p.source
+            );
+        }
+        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let mut session = Self {
@@ -144,6 +171,7 @@ impl Session {
                 stop_signal: stop_rx.clone(),
                 secrets: Arc::clone(&secrets),
                 url: Arc::clone(&url),
+                proxy: route.clone(),
             };
             if let Err(source) = session.spawn(worker) {
                 let started = session.threads.len();

@@ -16,6 +16,7 @@ use super::backoff::{Backoff, parse_retry_after};
 use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
+use crate::proxy::ProxyEndpoint;
 use crate::redact::Secrets;
 use crate::transport::{self, CallRecord, TransportMetrics};
 
@@ -37,6 +38,8 @@ pub(crate) struct Worker {
     pub secrets: Arc<Secrets>,
     /// The profile's poll URL, parsed once.
     pub url: Arc<PollUrlTemplate>,
+    /// The forward proxy the polls go through, if any.
+    pub proxy: Option<Arc<ProxyEndpoint>>,
 }
 
 /// An HTTP answer as read off the wire.
@@ -348,8 +351,17 @@ impl Worker {
             .take(ERROR_BODY_EXCERPT)
             .collect();
         let excerpt = excerpt.trim();
-        let mut message = format!("HTTP {} {reason}", raw.status);
-        if !excerpt.is_empty() {
+        let from_proxy = self
+            .proxy
+            .as_deref()
+            .and_then(|p| proxy_answer(p, raw, reason, &self.target()));
+        let kind = if from_proxy.is_some() {
+            ErrorKind::Proxy
+        } else {
+            ErrorKind::HttpStatus
+        };
+        let mut message = from_proxy.unwrap_or_else(|| format!("HTTP {} {reason}", raw.status));
+        if !excerpt.is_empty() && kind == ErrorKind::HttpStatus {
             message.push_str(": ");
             message.push_str(excerpt);
         }
@@ -363,7 +375,7 @@ impl Worker {
         PollFailure {
             poller: self.poller,
             at: now,
-            kind: ErrorKind::HttpStatus,
+            kind,
             status: Some(raw.status),
             message: self.mask(&message),
             elapsed: now - facts.sent,
@@ -414,10 +426,9 @@ impl Worker {
         Ok(builder.body(body)?)
     }
 
-    /// A clear, secret-free message for a transport error.
-    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
-        let profile = &*self.profile;
-        let target = profile
+    /// `host:port` of the server, for messages.
+    fn target(&self) -> String {
+        self.profile
             .parsed_url()
             .ok()
             .map(|u| {
@@ -427,7 +438,17 @@ impl Worker {
                     u.port_or_known_default().unwrap_or(0)
                 )
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// A clear, secret-free message for a transport error.
+    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
+        if let Some(proxy) = &self.proxy {
+            let (message, kind) = proxy_error(e, kind, proxy, &self.target());
+            return (self.mask(&message), kind);
+        }
+        let profile = &*self.profile;
+        let target = self.target();
         let message = match kind {
             ErrorKind::ConnectRefused => {
                 format!("connection refused by {target}: is the server running?")
@@ -470,6 +491,71 @@ impl Worker {
     }
 }
 
+/// A transport error on a poll through `proxy`, named after the proxy when it is the
+/// proxy that failed (the server is never reached directly then).
+fn proxy_error(
+    e: &ureq::Error,
+    kind: ErrorKind,
+    proxy: &ProxyEndpoint,
+    target: &str,
+) -> (String, ErrorKind) {
+    let p = proxy.authority();
+    let from = &proxy.source;
+    let message = match (e, kind) {
+        // Worded (with advice) where the proxy's answer was read.
+        (ureq::Error::ConnectProxyFailed(text), _) => text.clone(),
+        (_, ErrorKind::ConnectRefused) => {
+            format!("proxy {p} refused the connection: is the proxy running? (set by {from})")
+        }
+        (_, ErrorKind::HostNotFound) => format!(
+            "proxy host {} not found (DNS lookup failed; set by {from})",
+            proxy.host
+        ),
+        (_, ErrorKind::ConnectTimeout) => format!(
+            "no connection to {target} through proxy {p} within {} s (set by {from})",
+            transport::CONNECT_TIMEOUT.as_secs()
+        ),
+        (_, ErrorKind::Tls) => format!(
+            "TLS with {target} (through proxy {p}) failed: {e}. A self-signed test server \
+             needs 'accept invalid certificates' in the profile"
+        ),
+        (_, ErrorKind::ConnectionLost) => {
+            format!("connection to {target} through proxy {p} lost: {e}")
+        }
+        _ => return (format!("{e} (through proxy {p})"), kind),
+    };
+    let kind = match kind {
+        ErrorKind::Tls | ErrorKind::ConnectionLost => kind,
+        _ => ErrorKind::Proxy,
+    };
+    (message, kind)
+}
+
+/// When an error answer came from the proxy itself (not from the server through it):
+/// what to tell. A 407 always is the proxy's; another error status is when the proxy
+/// marked it as its own (squid's `X-Squid-Error`, RFC 9209 `Proxy-Status`).
+fn proxy_answer(
+    proxy: &ProxyEndpoint,
+    raw: &RawAnswer,
+    reason: &str,
+    target: &str,
+) -> Option<String> {
+    let marked = header(&raw.headers, "x-squid-error").or(header(&raw.headers, "proxy-status"));
+    let status = raw.status;
+    if status != 407 && marked.is_none() {
+        return None;
+    }
+    let mut text = format!("proxy {} answered {status} {reason}", proxy.authority());
+    if status != 407 {
+        text.push_str(&format!(" for {target}"));
+    }
+    if let Some(m) = marked {
+        text.push_str(&format!(" ({m})"));
+    }
+    text.push_str(&transport::proxy_advice(status, proxy));
+    Some(text)
+}
+
 /// Statuses whose body is read as an answer (2xx, and the "nothing new" ones).
 fn is_answer(status: u16) -> bool {
     (200..300).contains(&status) || status == 304 || status == 408
@@ -506,6 +592,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             _ => ErrorKind::Other,
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,
