@@ -231,8 +231,10 @@ pub enum ArgsError {
     /// `--ts-unit` is not s, ms or us.
     #[error("--ts-unit {0:?}: use s, ms or us")]
     BadTimeUnit(String),
+    /// `--proxy` (or the environment's proxy) cannot be used.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
+    /// `--proxy-user` without a proxy to give it to.
     #[error("--proxy-user needs --proxy URL (or a saved profile with its own proxy)")]
     ProxyUserWithoutProxy,
     /// One or more problems with the resulting profile (a bad header, URL, …).

@@ -23,6 +23,7 @@ pub enum CurlError {
     /// A `-H` value that is not a header line.
     #[error("bad header {0:?}: expected `Name: value`")]
     BadHeader(String),
+    /// `-x`/`--proxy` (or `-U`) cannot be used.
     #[error("{0}")]
     BadProxy(String),
 }

@@ -318,6 +318,7 @@ pub enum ProfileIssue {
     /// A short-poll interval that is not a positive number.
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    /// The profile's proxy setting cannot be used.
     #[error(transparent)]
     BadProxy(#[from] crate::proxy::ProxyError),
 }
