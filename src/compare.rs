@@ -47,6 +47,17 @@ impl Variant {
         }
     }
 
+    /// The variant's colour in every chart (GUI and PNG), as RGB.
+    #[must_use]
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            Self::LongKeepAlive => [31, 119, 180],
+            Self::LongNoKeepAlive => [255, 127, 14],
+            Self::ShortKeepAlive => [44, 160, 44],
+            Self::ShortNoKeepAlive => [214, 39, 40],
+        }
+    }
+
     #[must_use]
     pub fn is_short(self) -> bool {
         matches!(self, Self::ShortKeepAlive | Self::ShortNoKeepAlive)
@@ -382,7 +393,7 @@ pub struct Comparison {
 }
 
 mod report;
-pub use report::verdict;
+pub use report::{Chart, verdict};
 
 mod charts;
 

@@ -123,6 +123,7 @@ pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
                     h.value.clear();
                 }
                 p.url = redact::url(&p.url);
+                p.proxy = p.proxy.without_secrets();
             }
             p
         })
@@ -148,8 +149,16 @@ mod tests {
             .push(HeaderSpec::new("Authorization", "Bearer s3cr3t-token"));
         p.headers
             .push(HeaderSpec::new("Accept", "application/json"));
+        p.proxy = crate::proxy::ProxySetting::Manual(
+            crate::proxy::ManualProxy::from_url("http://alice:pr0xy-pw@10.0.0.1:3128").unwrap(),
+        );
         let text = profiles_json(std::slice::from_ref(&p), false);
         assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("pr0xy-pw"), "{text}");
+        assert!(
+            text.contains("10.0.0.1:3128") && text.contains("alice"),
+            "{text}"
+        );
         assert!(!text.contains("ABCDEFGHIJ"), "{text}");
         assert!(text.contains("application/json"));
         let back = import_profiles(Path::new("x.json"), text.as_bytes()).unwrap();

@@ -9,6 +9,7 @@
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
 //! curl_import    a curl command line → Profile, and back
 //! cursor         cursor rules: read the server's cursor, apply it to the next request
+//! proxy          forward proxies as curl picks them: profile, HTTP(S)_PROXY, NO_PROXY
 //! transport      the measuring ureq connector: real TCP/TLS connects, bytes, timings
 //! presets        profiles for Nchan, etcd, CouchDB, Consul, Telegram, generic
 //! poll           Session: N named poller threads over one keep-alive agent → PollEvent
@@ -16,6 +17,7 @@
 //! demo_server    embedded hyper long-poll server: the demo and the tests' peer
 //! compare        variants of one profile side by side, verdict, report
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
+//! present        wording and units the faces share: number formats, tables of figures
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
@@ -36,10 +38,13 @@ pub mod export;
 pub mod headless;
 pub mod limits;
 pub mod monitor;
+#[deny(missing_docs)]
 pub mod poll;
+pub mod present;
 pub mod presets;
 pub mod profile;
 pub mod profile_store;
+pub mod proxy;
 pub mod redact;
 pub mod stats;
 pub mod transport;

@@ -94,6 +94,22 @@ pub fn looks_secret(name: &str) -> bool {
         || lower.contains("password")
 }
 
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
+#[must_use]
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -204,6 +220,8 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
 }
 
 impl Default for Profile {
@@ -231,6 +249,7 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
         }
     }
 }
@@ -259,6 +278,8 @@ pub enum ProfileIssue {
     BadMaxBody,
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
 }
 
 impl Profile {
@@ -389,6 +410,9 @@ impl Profile {
         if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
         issues
     }
 
@@ -485,6 +509,7 @@ impl Profile {
                 }
             }
         }
+        out.extend(self.proxy.secret_values());
         out
     }
 
@@ -689,6 +714,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

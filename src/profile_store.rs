@@ -104,7 +104,8 @@ impl ProfileStore {
     }
 
     /// Open the store in `dir`; if the file is broken, rename it aside
-    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went.
+    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went (the
+    /// caller shows or logs the [`SetAside`]; this function does neither).
     pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
         match Self::open(dir) {
             Ok(s) => Ok((s, None)),
@@ -118,7 +119,6 @@ impl ProfileStore {
                     path: moved_to.clone(),
                     source,
                 })?;
-                log::warn!("{error}; moved it to {}", moved_to.display());
                 let store = Self {
                     path,
                     profiles: Vec::new(),
@@ -142,16 +142,11 @@ impl ProfileStore {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …).
+    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …; see
+    /// [`crate::profile::unique_name`]).
     #[must_use]
     pub fn unique_name(&self, base: &str) -> String {
-        if self.get(base).is_none() {
-            return base.to_owned();
-        }
-        (2..)
-            .map(|n| format!("{base} ({n})"))
-            .find(|n| self.get(n).is_none())
-            .unwrap_or_else(|| base.to_owned())
+        crate::profile::unique_name(base, |name| self.get(name).is_some())
     }
 
     /// Serialize the profiles as the file's bytes.
