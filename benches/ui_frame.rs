@@ -25,11 +25,11 @@
 //!
 //! usage: ui_frame [--points N] [--frames N] [--per-frame N] [--ppp F] [--connect-pollers N]
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use egui::{Pos2, RawInput, Rect, Vec2};
 use pollscope::monitor::Monitor;
-use pollscope::poll::{AnswerKind, ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
+use pollscope::poll::{ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
 use pollscope::profile::Profile;
 use pollscope::profile_store::ProfileStore;
 use pollscope::stats::StatsConfig;
@@ -96,32 +96,24 @@ fn answer(at: Instant, n: u64, with_event: bool) -> PollEvent {
         Vec::new()
     };
     PollEvent::Response(Box::new(PollResponse {
-        poller: usize::from(!with_event),
-        sent: at.checked_sub(hold).unwrap_or(at),
-        received: at,
-        received_wall: SystemTime::now(),
         hold,
-        status: 200,
-        cut_by_client: false,
-        kind: if with_event {
-            AnswerKind::Events
-        } else {
-            AnswerKind::Empty
-        },
         connection: ConnectionUse {
             id: Some(1 + u64::from(!with_event)),
             reused: n > 0,
             requests: n + 1,
             age: Duration::from_secs(n),
         },
-        stale_retries: 0,
         body_bytes: 80,
         wire_in: 300,
         wire_out: 120,
         headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         events,
         cursor: n.to_string(),
-        problem: None,
+        ..PollResponse::new(
+            usize::from(!with_event),
+            at.checked_sub(hold).unwrap_or(at),
+            at,
+        )
     }))
 }
 

@@ -8,18 +8,21 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cursor::CursorRule;
-use crate::profile::{HeaderSpec, HoldParam, Profile, TimeUnit};
-use crate::profile_store::{ProfileStore, config_dir};
+use crate::profile::{HeaderSpec, HoldParam, Profile, ProfileIssue, TimeUnit};
+use crate::profile_store::{ProfileStore, StoreError, config_dir};
+use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
 #[derive(Debug, Parser)]
 #[command(name = "pollscope", version, about, long_about = None)]
 pub struct Cli {
+    /// What to run; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the desktop app (the default).
@@ -34,6 +37,7 @@ pub enum Command {
     Profiles,
 }
 
+/// `pollscope demo-server` flags.
 #[derive(Debug, Args)]
 pub struct DemoServerArgs {
     /// Address to listen on.
@@ -73,8 +77,10 @@ pub struct DemoServerArgs {
     pub threads: usize,
 }
 
+/// `pollscope watch` flags.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
@@ -89,8 +95,10 @@ pub struct WatchArgs {
     pub export: Option<std::path::PathBuf>,
 }
 
+/// `pollscope compare` flags.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
@@ -176,6 +184,16 @@ pub struct ProfileArgs {
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
+    /// Go through this HTTP proxy: http://[user:password@]host:port. Without it the
+    /// profile's proxy setting, or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, apply.
+    #[arg(long, short = 'x', value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// The proxy's user name and password, USER:PASSWORD (kept secret).
+    #[arg(long, short = 'U', value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+    /// Connect directly, ignoring proxy settings and proxy environment variables.
+    #[arg(long)]
+    pub no_proxy: bool,
 }
 
 /// Pointer flags: an empty string means "none".
@@ -183,51 +201,129 @@ fn pointer(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
+/// Why the flags do not describe a usable profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// The saved profiles cannot be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `--profile NAME` names no saved profile.
+    #[error("no profile named {name:?} in {path} (have: {have})")]
+    NoSuchProfile {
+        /// The name asked for.
+        name: String,
+        /// The profiles file.
+        path: String,
+        /// The names there are.
+        have: String,
+    },
+    /// `--preset ID` names no preset.
+    #[error("no preset {id:?}; presets: {presets}")]
+    NoSuchPreset {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        presets: String,
+    },
+    /// Neither a URL nor `--profile`.
+    #[error("give a URL or --profile NAME")]
+    NoTarget,
+    /// `--ts-unit` is not s, ms or us.
+    #[error("--ts-unit {0:?}: use s, ms or us")]
+    BadTimeUnit(String),
+    /// `--proxy` (or the environment's proxy) cannot be used.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+    /// `--proxy-user` without a proxy to give it to.
+    #[error("--proxy-user needs --proxy URL (or a saved profile with its own proxy)")]
+    ProxyUserWithoutProxy,
+    /// One or more problems with the resulting profile (a bad header, URL, …).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ProfileIssue>),
+}
+
 impl ProfileArgs {
     /// The profile these flags describe. A bare URL gets the demo server's shape
     /// (events at `/events`, cursor `/cursor` → `cursor`, `seq`, `ts_us`).
-    pub fn to_profile(&self) -> anyhow::Result<Profile> {
-        let mut p = match (&self.profile, &self.url) {
-            (Some(name), _) => {
-                let dir = config_dir()?;
-                let store = ProfileStore::open(&dir)?;
-                let Some(found) = store.get(name) else {
-                    let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
-                    anyhow::bail!(
-                        "no profile named {name:?} in {} (have: {})",
-                        store.path().display(),
-                        if names.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            names.join(", ")
-                        }
-                    );
-                };
-                found.clone()
-            }
-            (None, Some(url)) => match &self.preset {
-                Some(id) => {
-                    let Some(preset) = crate::presets::by_id(id) else {
-                        let ids: Vec<&str> = crate::presets::all().iter().map(|p| p.id).collect();
-                        anyhow::bail!("no preset {id:?}; presets: {}", ids.join(", "));
-                    };
-                    preset.profile(url)
-                }
-                None => Profile::for_demo("watch", url),
-            },
-            (None, None) => anyhow::bail!("give a URL or --profile NAME"),
-        };
+    pub fn to_profile(&self) -> Result<Profile, ArgsError> {
+        let mut p = self.base_profile()?;
         if let (Some(_), Some(url)) = (&self.profile, &self.url) {
             p.url.clone_from(url);
         }
-        if let Some(n) = self.pollers {
-            p.pollers = n;
+        self.apply_request(&mut p)?;
+        self.apply_polling(&mut p);
+        self.apply_shape(&mut p)?;
+        self.apply_proxy(&mut p)?;
+        let issues = p.validate();
+        if !issues.is_empty() {
+            return Err(ArgsError::Invalid(issues));
+        }
+        Ok(p)
+    }
+
+    /// The saved profile, the preset for the URL, or the demo shape for the URL.
+    fn base_profile(&self) -> Result<Profile, ArgsError> {
+        match (&self.profile, &self.url) {
+            (Some(name), _) => {
+                let store = ProfileStore::open(&config_dir()?)?;
+                store.get(name).cloned().ok_or_else(|| {
+                    let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
+                    ArgsError::NoSuchProfile {
+                        name: name.clone(),
+                        path: store.path().display().to_string(),
+                        have: if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        },
+                    }
+                })
+            }
+            (None, Some(url)) => match &self.preset {
+                Some(id) => crate::presets::by_id(id)
+                    .map(|preset| preset.profile(url))
+                    .ok_or_else(|| ArgsError::NoSuchPreset {
+                        id: id.clone(),
+                        presets: crate::presets::all()
+                            .iter()
+                            .map(|p| p.id)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }),
+                None => Ok(Profile::for_demo("watch", url)),
+            },
+            (None, None) => Err(ArgsError::NoTarget),
+        }
+    }
+
+    /// Method, headers, body, keep-alive, TLS and size limits.
+    fn apply_request(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if let Some(m) = &self.method {
+            p.method = m.to_ascii_uppercase();
+        }
+        for h in &self.headers {
+            p.headers
+                .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e]))?);
+        }
+        if self.data.is_some() {
+            p.body.clone_from(&self.data);
         }
         if self.no_keep_alive {
             p.keep_alive = false;
         }
-        for h in &self.headers {
-            p.headers.push(HeaderSpec::parse_line(h)?);
+        if self.insecure {
+            p.accept_invalid_certs = true;
+        }
+        if let Some(m) = self.max_body {
+            p.max_body_bytes = m;
+        }
+        Ok(())
+    }
+
+    /// Pollers, cursor, hold, timeout and interval.
+    fn apply_polling(&self, p: &mut Profile) {
+        if let Some(n) = self.pollers {
+            p.pollers = n;
         }
         if let Some(c) = &self.cursor {
             p.cursor = c.clone();
@@ -254,6 +350,29 @@ impl ProfileArgs {
         if self.interval_s.is_some() {
             p.interval_s = self.interval_s;
         }
+    }
+
+    /// `--proxy`, `--proxy-user` and `--no-proxy` over the profile's proxy setting.
+    fn apply_proxy(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if self.no_proxy {
+            p.proxy = ProxySetting::Direct;
+        }
+        if let Some(url) = &self.proxy {
+            p.proxy = ProxySetting::Manual(ManualProxy::from_url(url)?);
+        }
+        if let Some(pair) = &self.proxy_user {
+            let ProxySetting::Manual(m) = &mut p.proxy else {
+                return Err(ArgsError::ProxyUserWithoutProxy);
+            };
+            let (user, password) = pair.split_once(':').unwrap_or((pair, ""));
+            user.clone_into(&mut m.username);
+            password.clone_into(&mut m.password);
+        }
+        Ok(())
+    }
+
+    /// Where the events, sequence numbers and timestamps are in an answer.
+    fn apply_shape(&self, p: &mut Profile) -> Result<(), ArgsError> {
         if let Some(e) = &self.events {
             p.events_pointer = pointer(e);
         }
@@ -268,27 +387,10 @@ impl ProfileArgs {
                 "s" => TimeUnit::Seconds,
                 "ms" => TimeUnit::Millis,
                 "us" | "µs" => TimeUnit::Micros,
-                other => anyhow::bail!("--ts-unit {other:?}: use s, ms or us"),
+                other => return Err(ArgsError::BadTimeUnit(other.to_owned())),
             };
         }
-        if let Some(m) = &self.method {
-            p.method = m.to_ascii_uppercase();
-        }
-        if self.data.is_some() {
-            p.body.clone_from(&self.data);
-        }
-        if let Some(m) = self.max_body {
-            p.max_body_bytes = m;
-        }
-        if self.insecure {
-            p.accept_invalid_certs = true;
-        }
-        let issues = p.validate();
-        if !issues.is_empty() {
-            let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
-            anyhow::bail!("{}", text.join("\n"));
-        }
-        Ok(p)
+        Ok(())
     }
 }
 
@@ -356,6 +458,42 @@ mod tests {
             .to_profile()
             .unwrap_err();
         assert!(e.to_string().contains("etcd-v2"), "{e}");
+    }
+
+    #[test]
+    fn proxy_flags() {
+        let p = watch(&["watch", "http://h/", "-x", "http://al:pw0rd@127.0.0.1:3128"])
+            .to_profile()
+            .unwrap();
+        let ProxySetting::Manual(m) = &p.proxy else {
+            panic!("{:?}", p.proxy)
+        };
+        assert_eq!(
+            (m.url.as_str(), m.username.as_str()),
+            ("127.0.0.1:3128", "al")
+        );
+        assert!(!p.secrets().mask("sent pw0rd").contains("pw0rd"));
+        let p = watch(&["watch", "http://h/", "--proxy", "p:1", "-U", "bob:s3cret:x"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            matches!(&p.proxy, ProxySetting::Manual(m) if m.username == "bob" && m.password == "s3cret:x"),
+            "{:?}",
+            p.proxy
+        );
+        let p = watch(&["watch", "http://h/", "--no-proxy"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(p.proxy, ProxySetting::Direct);
+        assert!(parse(&["watch", "http://h/", "--no-proxy", "--proxy", "p:1"]).is_err());
+        let e = watch(&["watch", "http://h/", "-U", "a:b"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("--proxy"), "{e}");
+        let e = watch(&["watch", "http://h/", "--proxy", "socks5://p:1"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("SOCKS"), "{e}");
     }
 
     #[test]

@@ -242,7 +242,8 @@ mod tests {
         let p = by_id("telegram")
             .unwrap()
             .profile("https://api.telegram.org/bot123456:AAEhBP0av28Q/getUpdates");
-        assert!(p.secret_values().iter().any(|s| s.contains("AAEhBP0av28Q")));
+        let echoed = "GET /bot123456:AAEhBP0av28Q/getUpdates failed";
+        assert!(!p.secrets().mask(echoed).contains("AAEhBP0av28Q"));
         assert!(!crate::redact::url(&p.url).contains("AAEhBP0av28Q"));
         let url = p
             .poll_url(&crate::cursor::Cursor::starting_at(Some("7")))

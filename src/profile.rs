@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -24,7 +25,9 @@ pub const MAX_POLLERS: u32 = 100_000;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HeaderSpec {
+    /// Header name, as typed (trimmed).
     pub name: String,
+    /// Header value, as typed (trimmed).
     pub value: String,
     /// Treat the value as a secret (auth tokens, API keys).
     pub secret: bool,
@@ -74,7 +77,7 @@ impl HeaderSpec {
     #[must_use]
     pub fn display_value(&self) -> &str {
         if self.secret {
-            "•••"
+            crate::redact::MASK
         } else {
             &self.value
         }
@@ -93,6 +96,22 @@ pub fn looks_secret(name: &str) -> bool {
         || lower.contains("password")
 }
 
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
+#[must_use]
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -100,7 +119,12 @@ pub enum HoldParam {
     /// The server decides; the client waits up to its own timeout.
     None,
     /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
-    Query { name: String, unit: HoldUnit },
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// How the hold is written in it.
+        unit: HoldUnit,
+    },
     /// The demo server's `timeout` in seconds (the default).
     #[default]
     #[serde(rename = "timeout_seconds")]
@@ -143,9 +167,12 @@ impl HoldParam {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
+    /// Seconds since the UNIX epoch (may have a fraction).
     Seconds,
+    /// Milliseconds since the UNIX epoch.
     #[default]
     Millis,
+    /// Microseconds since the UNIX epoch.
     Micros,
 }
 
@@ -165,17 +192,23 @@ impl TimeUnit {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// Unique name in the profile list.
     pub name: String,
+    /// The endpoint, `http://` or `https://`.
     pub url: String,
     /// HTTP method, upper case.
     pub method: String,
+    /// Request headers sent with every poll.
     pub headers: Vec<HeaderSpec>,
+    /// Request body sent with every poll (POST long-polls).
     pub body: Option<String>,
     /// How long the server is asked to hold a poll, in seconds.
     pub hold_s: u32,
+    /// How the hold is told to the server.
     pub hold_param: HoldParam,
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
+    /// How the cursor travels from one answer to the next request.
     pub cursor: CursorRule,
     /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
     pub cursor_options: CursorOptions,
@@ -187,13 +220,16 @@ pub struct Profile {
     pub seq_pointer: Option<String>,
     /// JSON pointer (inside one event) to the server's timestamp, for latency.
     pub timestamp_pointer: Option<String>,
+    /// Unit of the timestamp at `timestamp_pointer`.
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
     /// Short polling: start a poll every this many seconds instead of re-polling as soon
     /// as an answer arrives (usually with a hold of 0).
     pub interval_s: Option<f64>,
+    /// Reuse connections between polls (`false`: `Connection: close` on each).
     pub keep_alive: bool,
+    /// Largest answer body read; a larger one is an error.
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
     /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
@@ -203,6 +239,8 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
 }
 
 impl Default for Profile {
@@ -230,6 +268,7 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
         }
     }
 }
@@ -237,27 +276,51 @@ impl Default for Profile {
 /// A problem that makes a profile unusable (or, for warnings, risky).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileIssue {
+    /// The URL does not parse, is not http(s) or has no host.
     #[error("bad URL {url:?}: {why}")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A header line or name or value a request cannot carry.
     #[error("bad header {line:?}: {why}")]
-    BadHeader { line: String, why: String },
+    BadHeader {
+        /// The line (or header name) as given.
+        line: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The method is not an HTTP token.
     #[error("bad method {0:?}: use a token such as GET or POST")]
     BadMethod(String),
+    /// A JSON pointer that does not start with `/`.
     #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
     BadPointer {
+        /// Which profile field.
         field: &'static str,
+        /// The pointer as given.
         pointer: String,
     },
+    /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
+    /// A client timeout that is not a positive number.
     #[error("client timeout must be a positive number of seconds")]
     BadClientTimeout,
+    /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
+    /// A body limit of 0.
     #[error("maximum body size must be at least 1 byte")]
     BadMaxBody,
+    /// A short-poll interval that is not a positive number.
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    /// The profile's proxy setting cannot be used.
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
 }
 
 impl Profile {
@@ -388,6 +451,9 @@ impl Profile {
         if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
         issues
     }
 
@@ -412,7 +478,7 @@ impl Profile {
     pub fn poll_url(&self, cursor: &Cursor) -> Result<Url, ProfileIssue> {
         let mut url = self.parsed_url()?;
         if let Some((name, value)) = self.hold_param.query(self.hold_s) {
-            set_query_param(&mut url, &name, &value);
+            crate::url_query::set_param(&mut url, &name, &value);
         }
         self.cursor.apply_to_url(cursor, &mut url);
         Ok(url)
@@ -424,7 +490,7 @@ impl Profile {
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
         if let Some(name) = &param {
-            remove_query_param(&mut base, name);
+            crate::url_query::remove_param(&mut base, name);
         }
         Ok(PollUrlTemplate {
             first: first.into(),
@@ -447,9 +513,13 @@ impl Profile {
     }
 
     /// Every secret this profile holds (secret header values, URL password, tokens in
-    /// the path or query), for masking in messages.
+    /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
-    pub fn secret_values(&self) -> Vec<String> {
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(self.secret_values())
+    }
+
+    fn secret_values(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .headers
             .iter()
@@ -480,7 +550,7 @@ impl Profile {
                 }
             }
         }
-        out.retain(|s| s.len() >= 4);
+        out.extend(self.proxy.secret_values());
         out
     }
 
@@ -543,39 +613,6 @@ impl PollUrlTemplate {
         out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         out.push_str(fragment);
         out
-    }
-}
-
-/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
-/// the other parameters.
-pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    replace_query_param(url, name, Some(value));
-}
-
-/// Drop every `name=…` pair from the query (and the `?` if nothing is left).
-fn remove_query_param(url: &mut Url, name: &str) {
-    replace_query_param(url, name, None);
-}
-
-/// Drop every `name=…` pair, keeping the order of the others, then append `name=value`
-/// when given.
-fn replace_query_param(url: &mut Url, name: &str, value: Option<&str>) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if others.is_empty() && value.is_none() {
-        url.set_query(None);
-        return;
-    }
-    let mut q = url.query_pairs_mut();
-    q.clear();
-    for (k, v) in &others {
-        q.append_pair(k, v);
-    }
-    if let Some(value) = value {
-        q.append_pair(name, value);
     }
 }
 
@@ -718,6 +755,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

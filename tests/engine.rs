@@ -277,7 +277,7 @@ fn empty_holds_are_not_events() {
         |s| s.polls() >= 2,
         |e| {
             if let PollEvent::Response(r) = e {
-                kinds.push((r.kind, r.hold));
+                kinds.push((r.kind(), r.hold));
             }
         },
     );

@@ -1,10 +1,13 @@
-//! Words and tables for a comparison: the plain-language verdict, a Markdown report and
-//! a text table. Pure functions of the figures.
+//! Words and tables for a comparison: the plain-language verdict, the table of figures
+//! every face shows ([`Comparison::table`]), and the Markdown report. Pure functions of
+//! the figures, written with [`crate::present`].
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::{Comparison, Variant, VariantResult};
+use crate::present::units::{self, millis as fmt_ms, times as fmt_times};
+use crate::present::{Cell, Row, Table, Unit};
 
 fn find(results: &[VariantResult], v: Variant) -> Option<&VariantResult> {
     results.iter().find(|r| r.variant == v)
@@ -13,24 +16,6 @@ fn find(results: &[VariantResult], v: Variant) -> Option<&VariantResult> {
 /// "12×" / "1.6×" / "about as many".
 fn times(a: f64, b: f64) -> Option<f64> {
     (b > 0.0 && a.is_finite()).then(|| a / b)
-}
-
-fn fmt_times(x: f64) -> String {
-    if x >= 10.0 {
-        format!("{x:.0}×")
-    } else {
-        format!("{x:.1}×")
-    }
-}
-
-fn fmt_ms(ms: f64) -> String {
-    if ms.abs() >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else if ms.abs() >= 10.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.1} ms")
-    }
 }
 
 /// More or fewer requests than the baseline, in words.
@@ -85,11 +70,7 @@ pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
             fmt_ms(base.handshake_ms)
         );
     }
-    let every = if interval.as_secs_f64() >= 1.0 {
-        format!("{:.0} s", interval.as_secs_f64())
-    } else {
-        format!("{:.0} ms", interval.as_secs_f64() * 1000.0)
-    };
+    let every = units::duration(interval);
     if let Some(r) = find(results, Variant::ShortKeepAlive) {
         let _ = write!(
             out,
@@ -97,7 +78,7 @@ pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
             requests_phrase(r, base)
         );
         if let Some(e) = r.empty_pct {
-            let _ = write!(out, " ({e:.0}% of them empty)");
+            let _ = write!(out, " ({} of them empty)", units::percent(e / 100.0));
         }
         if let Some(d) = delay_phrase(r, base) {
             let _ = write!(out, " and {d}");
@@ -118,62 +99,112 @@ pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
     out
 }
 
-fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), fmt_ms)
+/// The charts of a comparison: the GUI draws them live, the export writes them as PNG.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    /// Requests sent so far.
+    Requests,
+    /// New TCP connections so far.
+    Connections,
+    /// Delivery delay, the median of each second.
+    Delay,
+    /// Connections open at the server.
+    Held,
 }
 
-/// Rows of the comparison table: (label, one cell per variant).
-fn rows(c: &Comparison) -> Vec<(&'static str, Vec<String>)> {
-    let col = |f: &dyn Fn(&VariantResult) -> String| c.results.iter().map(f).collect();
-    vec![
-        ("requests sent", col(&|r| r.requests.to_string())),
-        (
-            "new TCP connections",
-            col(&|r| r.new_connections.to_string()),
-        ),
-        ("TLS handshakes", col(&|r| r.tls_handshakes.to_string())),
-        ("handshake time", col(&|r| fmt_ms(r.handshake_ms))),
-        (
-            "empty responses",
-            col(&|r| {
-                r.empty_pct
-                    .map_or_else(|| "–".to_owned(), |p| format!("{p:.0}%"))
-            }),
-        ),
-        ("bytes on the wire", col(&|r| r.wire_bytes().to_string())),
-        ("events received", col(&|r| r.events.to_string())),
-        ("delivery delay p50", col(&|r| opt_ms(r.delay_ms_p50))),
-        ("delivery delay p99", col(&|r| opt_ms(r.delay_ms_p99))),
-        (
-            "connections held (mean / max)",
-            col(&|r| {
-                format!(
-                    "{:.1} / {:.0}",
-                    r.held_connections_mean, r.held_connections_max
-                )
-            }),
-        ),
-        ("errors", col(&|r| r.errors.to_string())),
-    ]
+impl Chart {
+    /// Every chart, in the order they are shown.
+    pub const ALL: [Self; 4] = [Self::Requests, Self::Connections, Self::Delay, Self::Held];
+
+    /// The chart's title.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Requests => "Requests sent (cumulative)",
+            Self::Connections => "New TCP connections (cumulative)",
+            Self::Delay => "Delivery delay, median per second",
+            Self::Held => "Connections held open at the server",
+        }
+    }
+
+    /// What the y axis counts.
+    #[must_use]
+    pub fn y_label(self) -> &'static str {
+        match self {
+            Self::Requests => "requests",
+            Self::Connections | Self::Held => "connections",
+            Self::Delay => "ms",
+        }
+    }
+
+    /// The exported PNG's file name.
+    #[must_use]
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Requests => "requests.png",
+            Self::Connections => "connections.png",
+            Self::Delay => "delay.png",
+            Self::Held => "held.png",
+        }
+    }
 }
 
 impl Comparison {
+    /// The figures side by side: one column per variant (in the order of
+    /// [`Comparison::results`]), one row per figure. The GUI, the CLI table and the
+    /// Markdown report all show this.
+    #[must_use]
+    pub fn table(&self) -> Table {
+        let row = |label, cell: &dyn Fn(&VariantResult) -> Cell| Row {
+            label,
+            cells: self.results.iter().map(cell).collect(),
+        };
+        let rows = vec![
+            row("requests sent", &|r| Cell::count(r.requests)),
+            row("new TCP connections", &|r| Cell::count(r.new_connections)),
+            row("TLS handshakes", &|r| Cell::count(r.tls_handshakes)),
+            row("handshake time", &|r| Cell::millis(Some(r.handshake_ms))),
+            row("empty responses", &|r| {
+                Cell::percent(r.empty_pct.map(|p| p / 100.0))
+            }),
+            row("bytes on the wire", &|r| Cell::bytes(r.wire_bytes())),
+            row("events received", &|r| Cell::count(r.events)),
+            row("delivery delay p50", &|r| Cell::millis(r.delay_ms_p50)),
+            row("delivery delay p99", &|r| Cell::millis(r.delay_ms_p99)),
+            row("connections held (mean / max)", &|r| {
+                let text = format!(
+                    "{:.1} / {:.0}",
+                    r.held_connections_mean, r.held_connections_max
+                );
+                Cell::new(text, Unit::Count)
+            }),
+            row("errors", &|r| Cell::count(r.errors)),
+        ];
+        Table {
+            columns: self.results.iter().map(|r| r.label.to_owned()).collect(),
+            rows,
+        }
+    }
+
+    /// How the comparison ran, in words: `30 s, 1 poller(s) per variant, short polls
+    /// every 5 s`.
+    #[must_use]
+    pub fn settings(&self) -> String {
+        format!(
+            "{}, {} poller(s) per variant, short polls every {}",
+            units::seconds(self.duration_s),
+            self.pollers,
+            units::seconds(self.interval_s)
+        )
+    }
+
     /// A Markdown report: settings, table, verdict; `charts` are image paths to embed.
     #[must_use]
     pub fn markdown(&self, charts: &[(&str, &str)]) -> String {
         let mut md = String::new();
         let _ = writeln!(md, "# Pollscope comparison\n");
-        let _ = writeln!(
-            md,
-            "Endpoint `{}`, {} poller(s) per variant, {:.0} s, short-poll interval {} s.\n",
-            self.url, self.pollers, self.duration_s, self.interval_s
-        );
-        let header: Vec<&str> = self.results.iter().map(|r| r.label).collect();
-        let _ = writeln!(md, "| | {} |", header.join(" | "));
-        let _ = writeln!(md, "|---|{}", "---:|".repeat(header.len()));
-        for (label, cells) in rows(self) {
-            let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
-        }
+        let _ = writeln!(md, "Endpoint `{}`: {}.\n", self.url, self.settings());
+        md.push_str(&self.table().markdown());
         let _ = writeln!(md, "\n{}\n", self.verdict);
         for (title, path) in charts {
             let _ = writeln!(md, "![{title}]({path})\n");
@@ -184,34 +215,7 @@ impl Comparison {
     /// A fixed-width table for terminals.
     #[must_use]
     pub fn text_table(&self) -> String {
-        let rows = rows(self);
-        let first = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-        let widths: Vec<usize> = self
-            .results
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                rows.iter()
-                    .map(|(_, c)| c[i].chars().count())
-                    .chain([r.label.len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = String::new();
-        let _ = write!(out, "{:first$}", "");
-        for (r, w) in self.results.iter().zip(&widths) {
-            let _ = write!(out, "  {:>w$}", r.label);
-        }
-        out.push('\n');
-        for (label, cells) in rows {
-            let _ = write!(out, "{label:first$}");
-            for (cell, w) in cells.iter().zip(&widths) {
-                let _ = write!(out, "  {cell:>w$}");
-            }
-            out.push('\n');
-        }
-        out
+        self.table().text()
     }
 }
 
@@ -256,6 +260,11 @@ mod tests {
             "{v}"
         );
         assert!(v.contains("delivered events 2.4 s later on average"), "{v}");
+        assert!(v.contains("(40 % of them empty)"), "{v}");
+        assert!(
+            v.contains("spent 10 ms on handshakes instead of 0.2 ms"),
+            "{v}"
+        );
         assert!(v.contains("12× the bytes"), "{v}");
     }
 
@@ -289,8 +298,25 @@ mod tests {
             md.contains("| | long poll, keep-alive | short poll, keep-alive |"),
             "{md}"
         );
+        assert!(md.contains("|---|---:|---:|"), "{md}");
         assert!(md.contains("| requests sent | 5 | 2 |"), "{md}");
+        assert!(
+            md.contains("| bytes on the wire | 1.46 KiB | 600 B |"),
+            "{md}"
+        );
+        assert!(md.contains("| empty responses | 40 % | 40 % |"), "{md}");
+        assert!(md.contains("| delivery delay p50 | – | – |"), "{md}");
+        assert!(
+            md.contains(
+                "Endpoint `http://h/e`: 10 s, 1 poller(s) per variant, short polls every 5 s."
+            ),
+            "{md}"
+        );
         assert!(md.contains("![held](held.png)"), "{md}");
-        assert!(c.text_table().contains("requests sent"));
+        let text = c.text_table();
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("requests sent"),
+            "{text}"
+        );
     }
 }

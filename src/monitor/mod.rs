@@ -18,6 +18,7 @@ pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
 
 use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
 use crate::profile::{Profile, looks_secret};
+use crate::redact::Secrets;
 use crate::stats::{PollerState, Stats, StatsConfig};
 use crate::transport::TransportMetrics;
 
@@ -81,7 +82,7 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
-    secrets: Vec<String>,
+    secrets: Secrets,
     generation: u64,
 }
 
@@ -99,7 +100,7 @@ impl Monitor {
     /// profile as edited. A start failure gives a monitor in the error state.
     #[must_use]
     pub fn start(source: Profile, run: Profile, waker: Waker) -> Self {
-        let secrets = run.secret_values();
+        let secrets = run.secrets();
         let mut monitor = Self::detached(source);
         monitor.secrets = secrets;
         match Session::start(run, waker) {
@@ -113,10 +114,10 @@ impl Monitor {
         monitor
     }
 
-    /// A monitor for a profile that could not even be started (`message` says why).
+    /// A monitor for a profile that could not even be started (`message` says why: its
+    /// badge shows it, so it is not logged as well).
     #[must_use]
     pub fn failed(source: Profile, message: String) -> Self {
-        log::warn!("{}: {message}", source.name);
         let mut monitor = Self::detached(source);
         monitor.start_error = Some(message);
         monitor.stopped_at = Some(Instant::now());
@@ -138,7 +139,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
-            secrets: Vec::new(),
+            secrets: Secrets::default(),
             generation: 0,
         }
     }
@@ -292,10 +293,9 @@ impl Monitor {
     /// carries credentials, and with the profile's own secrets masked anywhere.
     fn mask_header(&self, name: &str, value: &str) -> String {
         if looks_secret(name) || name.eq_ignore_ascii_case("set-cookie") {
-            return "•••".to_owned();
+            return crate::redact::MASK.to_owned();
         }
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        crate::redact::secrets_in(value, &secrets)
+        self.secrets.mask(value).into_owned()
     }
 
     /// Hand the session over for stopping (the caller stops it off the UI thread, since

@@ -30,32 +30,19 @@ fn response(
 ) -> PollResponse {
     let received = origin + at;
     PollResponse {
-        poller,
-        sent: received,
-        received,
         received_wall: SystemTime::UNIX_EPOCH,
         hold: ms(100),
-        status: 200,
-        cut_by_client: false,
-        kind: if events.is_empty() {
-            AnswerKind::Empty
-        } else {
-            AnswerKind::Events
-        },
         connection: ConnectionUse {
             id: Some(1),
             reused: false,
             requests: 1,
             age: ms(0),
         },
-        stale_retries: 0,
         body_bytes: 10,
         wire_in: 100,
         wire_out: 50,
-        headers: Vec::new(),
         events,
-        cursor: String::new(),
-        problem: None,
+        ..PollResponse::new(poller, received, received)
     }
 }
 
@@ -102,6 +89,8 @@ fn connected(
             opened: origin + at,
             tcp_connect: ms(tcp),
             tls_handshake: tls.map(ms),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     }
 }
@@ -552,6 +541,8 @@ fn hostile_input_does_not_panic() {
             opened: o,
             tcp_connect: Duration::MAX,
             tls_handshake: Some(Duration::MAX),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     });
     assert!(s.pollers().len() <= MAX_POLLERS as usize);

@@ -342,7 +342,7 @@ impl Workspace {
         }
         let options = entry.compare.options();
         let mut run = entry.profile.clone();
-        let secrets = run.secret_values();
+        let secrets = run.secrets();
         let url = run.url.clone();
         let uses_demo = run.builtin_demo;
         let started = options.and_then(|opts| {
@@ -362,13 +362,12 @@ impl Workspace {
             Ok((running, span)) => entry.compare.begin(running, span, uses_demo),
             Err(message) => {
                 // Start errors may quote the request; never show its secrets.
-                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
                 let message = if url.is_empty() {
                     message
                 } else {
                     message.replace(&url, &crate::redact::url(&url))
                 };
-                let message = crate::redact::secrets_in(&message, &secrets);
+                let message = secrets.mask(&message).into_owned();
                 entry.compare.fail(message);
                 self.release_demo_if_unused();
             }

@@ -331,10 +331,10 @@ fn decimate_seconds(
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant, SystemTime};
+    use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::poll::{AnswerKind, ConnectionUse, PollEvent, PollResponse};
+    use crate::poll::{ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
     use crate::stats::StatsConfig;
     use crate::ui::view::time_axis::{ChartWindow, x_range};
 
@@ -369,33 +369,27 @@ mod tests {
 
     fn answer(origin: Instant, at_ms: u64, reused: bool, events: bool) -> PollEvent {
         let at = origin + Duration::from_millis(at_ms);
+        // An answer with events carries one (the kind follows from the events).
+        let events = if events {
+            vec![ReceivedEvent {
+                payload: Payload::Text(String::new()),
+                seq: None,
+                latency_ms: None,
+            }]
+        } else {
+            Vec::new()
+        };
         PollEvent::Response(Box::new(PollResponse {
-            poller: 0,
-            sent: at,
-            received: at,
-            received_wall: SystemTime::now(),
             hold: Duration::from_millis(250),
-            status: 200,
-            cut_by_client: false,
-            kind: if events {
-                AnswerKind::Events
-            } else {
-                AnswerKind::Empty
-            },
             connection: ConnectionUse {
                 id: Some(1),
                 reused,
                 requests: 1,
                 age: Duration::ZERO,
             },
-            stale_retries: 0,
-            body_bytes: 0,
             wire_in: 2048,
-            wire_out: 0,
-            headers: Vec::new(),
-            events: Vec::new(),
-            cursor: String::new(),
-            problem: None,
+            events,
+            ..PollResponse::new(0, at, at)
         }))
     }
 
