@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use event_log::EventLog;
-pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
+pub use feed::{Feed, FeedItem, FeedKind, ResponseInfo};
 
 use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
 use crate::profile::{Profile, looks_secret};
