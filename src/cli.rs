@@ -8,8 +8,46 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cursor::CursorRule;
-use crate::profile::{HeaderSpec, HoldParam, Profile, TimeUnit};
+use crate::profile::{HeaderSpec, HoldParam, MAX_WAIT_S, Profile, ProfileIssue, TimeUnit};
 use crate::profile_store::{ProfileStore, config_dir};
+
+/// Longest `--duration` a run accepts (ten years; leave it out to run until Ctrl-C).
+pub const MAX_RUN: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// The `clap` command with the exit-code table in its help: what `main` parses with
+/// (and what man pages and completions should be made from).
+#[must_use]
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().after_help(crate::exit::Exit::help_table())
+}
+
+/// A `--duration`: more than 0, at most [`MAX_RUN`].
+fn run_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err("a run must last more than 0 s".to_owned());
+    }
+    if d > MAX_RUN {
+        return Err(format!(
+            "longer than the longest run ({}); leave --duration out to run until Ctrl-C",
+            humantime::format_duration(MAX_RUN)
+        ));
+    }
+    Ok(d)
+}
+
+/// A hold or an interval: more than 0, at most [`MAX_WAIT_S`].
+fn wait_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() || d > Duration::from_secs(u64::from(MAX_WAIT_S)) {
+        return Err(format!(
+            "must be more than 0 and at most {} (one day)",
+            humantime::format_duration(Duration::from_secs(u64::from(MAX_WAIT_S)))
+        ));
+    }
+    Ok(d)
+}
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
@@ -49,7 +87,7 @@ pub struct DemoServerArgs {
     #[arg(long, default_value_t = 1000)]
     pub max_batch: usize,
     /// Longest hold a client may ask for (also how long a blackholed request is kept).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
+    #[arg(long, value_parser = wait_duration, default_value = "300s")]
     pub max_hold: Duration,
     /// Inject a fault into /events answers: reset-mid-body, truncated-chunked, blackhole,
     /// slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, too-many-requests:SECONDS,
@@ -78,7 +116,7 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = run_duration)]
     pub duration: Option<Duration>,
     /// Print one JSON object with the summary at the end, nothing else on stdout.
     #[arg(long)]
@@ -94,10 +132,10 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = run_duration, default_value = "30s")]
     pub duration: Duration,
     /// Short-polling interval, e.g. 5s, 500ms.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
+    #[arg(long, value_parser = wait_duration, default_value = "5s")]
     pub interval: Duration,
     /// Print the comparison as one JSON object.
     #[arg(long, conflicts_with = "markdown")]
@@ -248,11 +286,17 @@ impl ProfileArgs {
                 }
             };
         }
-        if self.timeout.is_some() {
-            p.client_timeout_s = self.timeout;
+        if let Some(t) = self.timeout {
+            p.client_timeout_s = Some(t);
+            if p.validate().contains(&ProfileIssue::BadClientTimeout) {
+                anyhow::bail!("--timeout {t}: {}", ProfileIssue::BadClientTimeout);
+            }
         }
-        if self.interval_s.is_some() {
-            p.interval_s = self.interval_s;
+        if let Some(i) = self.interval_s {
+            p.interval_s = Some(i);
+            if p.validate().contains(&ProfileIssue::BadInterval) {
+                anyhow::bail!("--interval-s {i}: {}", ProfileIssue::BadInterval);
+            }
         }
         if let Some(e) = &self.events {
             p.events_pointer = pointer(e);

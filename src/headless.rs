@@ -8,13 +8,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use crossbeam_channel::RecvTimeoutError;
 
-use crate::poll::{AnswerKind, ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session};
+use crate::exit::{Exit, Failure};
+use crate::poll::{
+    AnswerKind, ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, StartError,
+};
 use crate::profile::Profile;
 use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
+use crate::terminal;
 
 /// How a watch run prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +61,51 @@ pub struct WatchReport {
     pub summary: Summary,
     /// Connections the transport opened (must equal `summary.new_connections`).
     pub tcp_connects: u64,
+    /// How the run went, for the exit code.
+    pub exit: Exit,
+    /// Why `exit` is not [`Exit::Ok`], in a sentence.
+    pub verdict: Option<String>,
+}
+
+/// How a run that ended went: a poller died, nothing succeeded, or fine.
+#[must_use]
+pub fn outcome(summary: &Summary, last_error: Option<&str>) -> (Exit, Option<String>) {
+    if summary.pollers_died > 0 {
+        return (
+            Exit::PollerDied,
+            Some(format!(
+                "{} poller(s) ended unexpectedly; the figures are incomplete ({})",
+                summary.pollers_died,
+                last_error.unwrap_or("no message")
+            )),
+        );
+    }
+    if summary.polls > 0 && summary.polls <= summary.errors {
+        let kinds: Vec<String> = summary
+            .errors_by_kind
+            .iter()
+            .map(|(k, v)| format!("{k}×{v}"))
+            .collect();
+        return (
+            Exit::NoSuccess,
+            Some(format!(
+                "no poll succeeded: {} poll(s), all failed ({}){}",
+                summary.polls,
+                kinds.join(" "),
+                last_error.map_or_else(String::new, |e| format!("; last: {e}"))
+            )),
+        );
+    }
+    (Exit::Ok, None)
+}
+
+/// The exit code for a session that could not start.
+fn start_failure(e: StartError) -> Failure {
+    let exit = match e {
+        StartError::Spawn { .. } => Exit::Error,
+        StartError::Invalid(_) | StartError::TooManyPollers(_) => Exit::Usage,
+    };
+    Failure::new(exit, e)
 }
 
 /// Errors that end a run before its duration: nothing ever reached the server.
@@ -98,7 +147,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         }
         None => None,
     };
-    let mut session = Session::start(profile, crate::poll::no_waker())?;
+    let mut session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let origin = session.started();
     let mut stats = Stats::new(origin, StatsConfig::default());
     let mut printer = Printer::new(opts, origin);
@@ -162,12 +211,13 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
                     }
                     printer.failure(f);
                 }
+                PollEvent::PollerDied { message, .. } => printer.warn(message),
                 PollEvent::Resynced(r) => printer.line(&format!(
                     "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
                     r.poller,
                     r.status,
-                    r.from,
-                    r.to,
+                    terminal::line(&r.from),
+                    terminal::line(&r.to),
                     r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
                 )),
                 PollEvent::StaleRetry {
@@ -194,10 +244,15 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         log.flush().context("writing events.jsonl")?;
     }
     if let Some(message) = fatal {
-        bail!("cannot reach {shown_url}: {message}");
+        return Err(Failure::new(
+            Exit::Unreachable,
+            format!("cannot reach {shown_url}: {message}"),
+        )
+        .into());
     }
     stats.settle();
     let summary = stats.summary(end);
+    let (exit, verdict) = outcome(&summary, stats.last_error());
     if let Some(dir) = &opts.export {
         crate::export::write_stats_files(dir, &stats, &summary)
             .with_context(|| format!("cannot write statistics into {}", dir.display()))?;
@@ -205,6 +260,8 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let report = WatchReport {
         tcp_connects: session.metrics().tcp_connects(),
         summary,
+        exit,
+        verdict,
     };
     match opts.output {
         Output::Json => {
@@ -213,6 +270,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
                 obj.insert("url".to_owned(), shown_url.into());
                 obj.insert("pollers".to_owned(), pollers.into());
                 obj.insert("keep_alive".to_owned(), keep_alive.into());
+                obj.insert("exit_code".to_owned(), report.exit.code().into());
             }
             println!("{v}");
         }
@@ -253,13 +311,13 @@ impl Printer {
         let mut out = io::stdout().lock();
         // A closed stdout (`| head`) must not kill the run: the summary matters less
         // than not panicking.
-        if writeln!(out, "{text}").is_err() {
+        if writeln!(out, "{}", terminal::block(text)).is_err() {
             self.human = false;
         }
     }
 
     fn warn(&mut self, text: &str) {
-        eprintln!("warning: {text}");
+        eprintln!("warning: {}", terminal::line(text));
     }
 
     fn t(&self, at: Instant) -> f64 {
@@ -321,7 +379,7 @@ impl Printer {
             what,
             r.wire_in,
             conn,
-            r.cursor,
+            terminal::line(&r.cursor),
             preview
         );
         self.line(text.trim_end());
@@ -338,7 +396,7 @@ impl Printer {
             "{:>8.3}s p{:<3} ERR {} — retry in {:.1}s{}",
             self.t(f.at),
             f.poller,
-            f.message,
+            terminal::line(&f.message),
             f.backoff.as_secs_f64(),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -351,7 +409,8 @@ impl Printer {
         }
         let conn = connection.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
         self.line(&format!(
-            "          p{poller:<3} stale connection {conn} ({error}); retried on another"
+            "          p{poller:<3} stale connection {conn} ({}); retried on another",
+            terminal::line(error)
         ));
     }
 
@@ -378,17 +437,17 @@ impl Printer {
     }
 }
 
-/// A one-line preview of an event payload.
+/// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
         Payload::Json(v) => v.to_string(),
-        Payload::Text(t) => t.replace(['\n', '\r'], " "),
+        Payload::Text(t) => t.clone(),
     };
     let mut s: String = text.chars().take(80).collect();
-    if text.chars().count() > 80 {
+    if text.chars().nth(80).is_some() {
         s.push('…');
     }
-    s
+    terminal::line(&s).into_owned()
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -460,6 +519,32 @@ fn print_summary(s: &Summary, pollers: u32, keep_alive: bool) {
     }
 }
 
+/// How a comparison went, for the exit code: a poller died in a variant, or no variant
+/// had a single successful poll.
+#[must_use]
+pub fn compare_outcome(c: &crate::compare::Comparison) -> (Exit, Option<String>) {
+    let died: u64 = c.results.iter().map(|r| r.summary.pollers_died).sum();
+    if died > 0 {
+        return (
+            Exit::PollerDied,
+            Some(format!(
+                "{died} poller(s) ended unexpectedly; the comparison is incomplete"
+            )),
+        );
+    }
+    let polls: u64 = c.results.iter().map(|r| r.summary.polls).sum();
+    let succeeded = c.results.iter().any(|r| r.summary.polls > r.summary.errors);
+    if polls > 0 && !succeeded {
+        return (
+            Exit::NoSuccess,
+            Some(format!(
+                "no poll succeeded in any variant ({polls} poll(s), all failed)"
+            )),
+        );
+    }
+    (Exit::Ok, None)
+}
+
 /// How a comparison prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareOutput {
@@ -476,13 +561,21 @@ pub fn compare(
     output: CompareOutput,
     export: Option<&std::path::Path>,
 ) -> anyhow::Result<crate::compare::Comparison> {
-    use crate::compare::Running;
-    let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker())?;
+    use crate::compare::{CompareError, Running};
+    let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker()).map_err(
+        |e| match e {
+            CompareError::Start { variant, source } => {
+                let f = start_failure(source);
+                Failure::new(f.exit, format!("{variant}: {f}"))
+            }
+            other => Failure::new(Exit::Usage, other),
+        },
+    )?;
     let mut last = Instant::now();
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        redact::url(&profile.url),
+        terminal::line(&redact::url(&profile.url)),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {
@@ -500,10 +593,10 @@ pub fn compare(
             "{}",
             serde_json::to_string(&comparison).context("comparison to JSON")?
         ),
-        CompareOutput::Markdown => println!("{}", comparison.markdown(&[])),
+        CompareOutput::Markdown => println!("{}", terminal::block(&comparison.markdown(&[]))),
         CompareOutput::Table => {
-            println!("{}", comparison.text_table());
-            println!("{}", comparison.verdict);
+            println!("{}", terminal::block(&comparison.text_table()));
+            println!("{}", terminal::block(&comparison.verdict));
         }
     }
     if let Some(dir) = export {

@@ -34,6 +34,14 @@ pub enum PollEvent {
     Resynced(Box<Resynced>),
     /// The poller has ended.
     Stopped { poller: usize, at: Instant },
+    /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
+    /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
+    PollerDied {
+        poller: usize,
+        at: Instant,
+        /// What the thread said as it ended (secret-free).
+        message: String,
+    },
 }
 
 impl PollEvent {
@@ -44,7 +52,8 @@ impl PollEvent {
             Self::PollStarted { poller, .. }
             | Self::Connected { poller, .. }
             | Self::StaleRetry { poller, .. }
-            | Self::Stopped { poller, .. } => *poller,
+            | Self::Stopped { poller, .. }
+            | Self::PollerDied { poller, .. } => *poller,
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,

@@ -598,6 +598,7 @@ fn summary_json_has_the_documented_keys() {
         "clock_skewed_events",
         "lost_events",
         "duplicate_events",
+        "pollers_died",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -609,7 +610,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 35, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 36, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);
