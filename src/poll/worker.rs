@@ -400,14 +400,20 @@ impl Worker {
 
     /// Send one request and read the whole answer (up to the body limit).
     fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
-        let request = self.request(cursor)?;
-        let response = self.agent.run(request)?;
+        let (request, body) = self.request(cursor)?;
+        let response = match body {
+            Some(body) => self.agent.run(request.map(|()| body))?,
+            None => self.agent.run(request)?,
+        };
         read_answer(response, self.profile.max_body_bytes)
     }
 
-    /// The next poll's request. The client timeout is the agent's (see
-    /// `AgentSettings::call_timeout`).
-    fn request(&self, cursor: &Cursor) -> Result<ureq::http::Request<Vec<u8>>, ureq::Error> {
+    /// The next poll's request, and its body when it has one (see [`request_body`]). The
+    /// client timeout is the agent's (see `AgentSettings::call_timeout`).
+    fn request(
+        &self,
+        cursor: &Cursor,
+    ) -> Result<(ureq::http::Request<()>, Option<Vec<u8>>), ureq::Error> {
         let profile = &*self.profile;
         let url = self.url.url(cursor);
         let mut builder = ureq::http::Request::builder()
@@ -422,8 +428,10 @@ impl Worker {
         if !profile.keep_alive {
             builder = builder.header("Connection", "close");
         }
-        let body = profile.body.clone().unwrap_or_default().into_bytes();
-        Ok(builder.body(body)?)
+        Ok((
+            builder.body(())?,
+            request_body(&profile.method, profile.body.as_deref()),
+        ))
     }
 
     /// `host:port` of the server, for messages.
@@ -488,6 +496,18 @@ impl Worker {
             _ => e.to_string(),
         };
         (self.mask(&message), kind)
+    }
+}
+
+/// The body to send, if any. RFC 9110 §8.6: a request without content carries no
+/// Content-Length (Pushpin answers a GET with `Content-Length: 0` by closing the
+/// connection), but a POST, PUT or PATCH without a body says `Content-Length: 0`, as
+/// user agents normally do.
+fn request_body(method: &str, body: Option<&str>) -> Option<Vec<u8>> {
+    match body {
+        Some(b) => Some(b.as_bytes().to_vec()),
+        None if matches!(method, "POST" | "PUT" | "PATCH") => Some(Vec::new()),
+        None => None,
     }
 }
 

@@ -14,18 +14,18 @@ use std::time::{Duration, Instant};
 const NGINX: &str = "/usr/sbin/nginx";
 const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 const INSTALL_HINT: &str = "install with scripts/install-interop-servers.sh (Debian packages \
-     nginx-light libnginx-mod-nchan etcd-server squid nodejs npm, then `npm ci` in \
-     tests/servers/pouchdb)";
+     nginx-light libnginx-mod-nchan etcd-server squid pushpin nodejs npm, then `npm ci` in \
+     each folder of tests/servers that has a package-lock.json)";
 /// PouchDB Server's folder (script, package.json and lock file; `npm ci` fills node_modules).
 const POUCHDB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/pouchdb");
 
 /// Whether a missing server fails the test instead of skipping it.
-fn required() -> bool {
+pub fn required() -> bool {
     std::env::var("POLLSCOPE_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
 }
 
 /// Skip (None) or fail when `what` is missing.
-fn missing<T>(what: &str) -> Option<T> {
+pub fn missing<T>(what: &str) -> Option<T> {
     assert!(
         !required(),
         "{what} is not installed but POLLSCOPE_REQUIRE_SERVERS=1; {INSTALL_HINT}"
@@ -34,14 +34,14 @@ fn missing<T>(what: &str) -> Option<T> {
     None
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
 }
 
-fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
+pub fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -60,7 +60,7 @@ fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
 
 /// Start `command` with its output (stdout and stderr) in `log`, and wait until it
 /// listens on `port` (shown the log if it never does).
-fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
+pub fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
     let out = std::fs::File::create(log).expect("server log");
     let err = out.try_clone().expect("server log");
     let child = command
@@ -75,7 +75,7 @@ fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
 }
 
 /// A scratch directory, in memory where possible (etcd fsyncs every write).
-fn scratch(prefix: &str) -> tempfile::TempDir {
+pub fn scratch(prefix: &str) -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
     let builder = tempfile::Builder::new().prefix(prefix).tempdir_in(shm);
     builder.unwrap_or_else(|_| {
@@ -87,7 +87,7 @@ fn scratch(prefix: &str) -> tempfile::TempDir {
 }
 
 /// A running process, killed on drop.
-struct Proc(Child);
+pub struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -327,7 +327,7 @@ impl PouchDb {
     }
 }
 
-fn which(name: &str) -> Option<PathBuf> {
+pub fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
         .split(':')
