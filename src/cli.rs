@@ -17,10 +17,12 @@ use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
 #[derive(Debug, Parser)]
 #[command(name = "pollscope", version, about, long_about = None)]
 pub struct Cli {
+    /// What to run; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the desktop app (the default).
@@ -35,6 +37,7 @@ pub enum Command {
     Profiles,
 }
 
+/// `pollscope demo-server` flags.
 #[derive(Debug, Args)]
 pub struct DemoServerArgs {
     /// Address to listen on.
@@ -75,8 +78,10 @@ pub struct DemoServerArgs {
     pub threads: usize,
 }
 
+/// `pollscope watch` flags.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
@@ -91,8 +96,10 @@ pub struct WatchArgs {
     pub export: Option<std::path::PathBuf>,
 }
 
+/// `pollscope compare` flags.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
@@ -220,22 +227,37 @@ fn pointer(v: &str) -> Option<String> {
 /// Why the flags do not describe a usable profile.
 #[derive(Debug, thiserror::Error)]
 pub enum ArgsError {
+    /// The saved profiles cannot be read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `--profile NAME` names no saved profile.
     #[error("no profile named {name:?} in {path} (have: {have})")]
     NoSuchProfile {
+        /// The name asked for.
         name: String,
+        /// The profiles file.
         path: String,
+        /// The names there are.
         have: String,
     },
+    /// `--preset ID` names no preset.
     #[error("no preset {id:?}; presets: {presets}")]
-    NoSuchPreset { id: String, presets: String },
+    NoSuchPreset {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        presets: String,
+    },
+    /// Neither a URL nor `--profile`.
     #[error("give a URL or --profile NAME")]
     NoTarget,
+    /// `--ts-unit` is not s, ms or us.
     #[error("--ts-unit {0:?}: use s, ms or us")]
     BadTimeUnit(String),
+    /// `--proxy` (or the environment's proxy) cannot be used.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
+    /// `--proxy-user` without a proxy to give it to.
     #[error("--proxy-user needs --proxy URL (or a saved profile with its own proxy)")]
     ProxyUserWithoutProxy,
     /// One or more problems with the resulting profile (a bad header, URL, …).
