@@ -95,6 +95,7 @@ impl From<Exit> for std::process::ExitCode {
 /// in an `anyhow` chain. Errors without one exit with [`Exit::Error`].
 #[derive(Debug)]
 pub struct Failure {
+    /// The code the process ends with.
     pub exit: Exit,
     message: String,
 }

@@ -28,8 +28,8 @@ fn main() -> ExitCode {
 }
 
 /// A bad command line or profile: nothing was polled.
-fn usage(e: anyhow::Error) -> anyhow::Error {
-    Failure::wrap(Exit::Usage, &e).into()
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    Failure::new(Exit::Usage, e).into()
 }
 
 /// Say why a run that ended is not a success, and give its code.
@@ -86,7 +86,10 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             let profile = args.target.to_profile().map_err(usage)?;
             let opts = pollscope::compare::CompareOptions {
                 duration: args.duration,
-                interval: args.interval,
+                interval: args
+                    .target
+                    .interval
+                    .unwrap_or(pollscope::compare::CompareOptions::default().interval),
                 ..pollscope::compare::CompareOptions::default()
             };
             let output = if args.json {

@@ -31,7 +31,9 @@ pub const MAX_BODY_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HeaderSpec {
+    /// Header name, as typed (trimmed).
     pub name: String,
+    /// Header value, as typed (trimmed).
     pub value: String,
     /// Treat the value as a secret (auth tokens, API keys).
     pub secret: bool,
@@ -100,6 +102,22 @@ pub fn looks_secret(name: &str) -> bool {
         || lower.contains("password")
 }
 
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
+#[must_use]
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -107,7 +125,12 @@ pub enum HoldParam {
     /// The server decides; the client waits up to its own timeout.
     None,
     /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
-    Query { name: String, unit: HoldUnit },
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// How the hold is written in it.
+        unit: HoldUnit,
+    },
     /// The demo server's `timeout` in seconds (the default).
     #[default]
     #[serde(rename = "timeout_seconds")]
@@ -150,9 +173,12 @@ impl HoldParam {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
+    /// Seconds since the UNIX epoch (may have a fraction).
     Seconds,
+    /// Milliseconds since the UNIX epoch.
     #[default]
     Millis,
+    /// Microseconds since the UNIX epoch.
     Micros,
 }
 
@@ -172,17 +198,23 @@ impl TimeUnit {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// Unique name in the profile list.
     pub name: String,
+    /// The endpoint, `http://` or `https://`.
     pub url: String,
     /// HTTP method, upper case.
     pub method: String,
+    /// Request headers sent with every poll.
     pub headers: Vec<HeaderSpec>,
+    /// Request body sent with every poll (POST long-polls).
     pub body: Option<String>,
     /// How long the server is asked to hold a poll, in seconds.
     pub hold_s: u32,
+    /// How the hold is told to the server.
     pub hold_param: HoldParam,
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
+    /// How the cursor travels from one answer to the next request.
     pub cursor: CursorRule,
     /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
     pub cursor_options: CursorOptions,
@@ -194,13 +226,16 @@ pub struct Profile {
     pub seq_pointer: Option<String>,
     /// JSON pointer (inside one event) to the server's timestamp, for latency.
     pub timestamp_pointer: Option<String>,
+    /// Unit of the timestamp at `timestamp_pointer`.
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
     /// Short polling: start a poll every this many seconds instead of re-polling as soon
     /// as an answer arrives (usually with a hold of 0).
     pub interval_s: Option<f64>,
+    /// Reuse connections between polls (`false`: `Connection: close` on each).
     pub keep_alive: bool,
+    /// Largest answer body read; a larger one is an error.
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
     /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
@@ -210,6 +245,8 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
 }
 
 impl Default for Profile {
@@ -237,6 +274,7 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
         }
     }
 }
@@ -244,29 +282,54 @@ impl Default for Profile {
 /// A problem that makes a profile unusable (or, for warnings, risky).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileIssue {
+    /// The URL does not parse, is not http(s) or has no host.
     #[error("bad URL {url:?}: {why}")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A header line or name or value a request cannot carry.
     #[error("bad header {line:?}: {why}")]
-    BadHeader { line: String, why: String },
+    BadHeader {
+        /// The line (or header name) as given.
+        line: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The method is not an HTTP token.
     #[error("bad method {0:?}: use a token such as GET or POST")]
     BadMethod(String),
+    /// A JSON pointer that does not start with `/`.
     #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
     BadPointer {
+        /// Which profile field.
         field: &'static str,
+        /// The pointer as given.
         pointer: String,
     },
+    /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
+    /// A client timeout that is not in (0, [`MAX_WAIT_S`]] seconds.
     #[error("client timeout must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadClientTimeout,
+    /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
+    /// A body limit of 0 or above [`MAX_BODY_LIMIT_BYTES`].
     #[error("maximum body size must be between 1 byte and {MAX_BODY_LIMIT_BYTES} bytes (1 GiB)")]
     BadMaxBody,
+    /// A short-poll interval that is not in (0, [`MAX_WAIT_S`]] seconds.
     #[error("poll interval must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadInterval,
+    /// A hold longer than [`MAX_WAIT_S`].
     #[error("hold must be at most {MAX_WAIT_S} seconds (one day), not {0}")]
     BadHold(u32),
+    /// The profile's proxy setting cannot be used.
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
 }
 
 /// Whether `s` is a usable number of seconds for a timeout or an interval.
@@ -413,6 +476,9 @@ impl Profile {
         if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
         issues
     }
 
@@ -509,6 +575,7 @@ impl Profile {
                 }
             }
         }
+        out.extend(self.proxy.secret_values());
         out
     }
 
@@ -713,6 +780,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

@@ -182,15 +182,18 @@ proptest! {
         let args: Vec<String> = ["pollscope", "compare", "http://127.0.0.1:9/e", "--duration", &duration, "--interval", &interval]
             .iter().map(|s| (*s).to_owned()).collect();
         if let Some(Command::Compare(c)) = parse_cli(&args) {
-            let base = c.target.to_profile().unwrap();
+            let Ok(base) = c.target.to_profile() else {
+                return Ok(());
+            };
+            let interval = c.target.interval.unwrap_or(pollscope::compare::CompareOptions::default().interval);
             let opts = pollscope::compare::CompareOptions {
                 duration: c.duration,
-                interval: c.interval,
+                interval,
                 ..pollscope::compare::CompareOptions::default()
             };
             prop_assert!(opts.check(&base, true).is_ok());
             for v in pollscope::compare::Variant::ALL {
-                let p = v.profile(&base, c.interval);
+                let p = v.profile(&base, interval);
                 prop_assert!(p.validate().is_empty(), "{:?}: {:?}", v, p.validate());
                 prop_assert!(usable(&p));
             }

@@ -114,10 +114,10 @@ impl Monitor {
         monitor
     }
 
-    /// A monitor for a profile that could not even be started (`message` says why).
+    /// A monitor for a profile that could not even be started (`message` says why: its
+    /// badge shows it, so it is not logged as well).
     #[must_use]
     pub fn failed(source: Profile, message: String) -> Self {
-        log::warn!("{}: {message}", source.name);
         let mut monitor = Self::detached(source);
         monitor.start_error = Some(message);
         monitor.stopped_at = Some(Instant::now());

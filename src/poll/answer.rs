@@ -13,6 +13,7 @@ use crate::profile::Profile;
 /// The meaning of one answer.
 #[derive(Debug)]
 pub struct Interpreted {
+    /// The events found (none for an empty hold).
     pub events: Vec<ReceivedEvent>,
     /// The cursor for the next poll (the old one when it could not be read).
     pub cursor: Cursor,
@@ -50,8 +51,36 @@ pub fn interpret(
         };
     }
     let mut problems = Vec::new();
-    let parsed = serde_json::from_slice::<Value>(body);
-    let json = match parsed {
+    let json = parse_body(profile, body, &mut problems);
+    let raw_events = json
+        .as_ref()
+        .map_or_else(Vec::new, |v| events_in(profile, v, &mut problems));
+    // A body that is not JSON is shown as one text event.
+    let any_events = !raw_events.is_empty() || json.is_none();
+    let answer = Answer {
+        status,
+        headers,
+        body: json.as_ref(),
+        events: &raw_events,
+    };
+    let step = next_cursor(profile, cursor, &answer, &mut problems);
+    let events = if step.unchanged {
+        Vec::new()
+    } else {
+        let text = json.is_none().then_some(body);
+        received_events(profile, raw_events, text, received)
+    };
+    Interpreted {
+        events,
+        cursor: step.cursor,
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
+        cursor_stuck: step.failed && any_events,
+    }
+}
+
+/// The body as JSON, or `None` (a problem when the profile expects JSON).
+fn parse_body(profile: &Profile, body: &[u8], problems: &mut Vec<String>) -> Option<Value> {
+    match serde_json::from_slice::<Value>(body) {
         Ok(v) => Some(v),
         Err(e) => {
             if profile.events_pointer.is_some() || profile.cursor.needs_json() {
@@ -62,40 +91,50 @@ pub fn interpret(
             }
             None
         }
+    }
+}
+
+/// The events in a JSON body: the array at the profile's events pointer, or the whole
+/// body as one event (said as a problem when the pointer finds no array).
+fn events_in(profile: &Profile, json: &Value, problems: &mut Vec<String>) -> Vec<Value> {
+    let Some(p) = profile.events_pointer.as_deref().filter(|p| !p.is_empty()) else {
+        return vec![json.clone()];
     };
-    let raw_events: Vec<Value> = match (&json, profile.events_pointer.as_deref()) {
-        (None, _) => Vec::new(),
-        (Some(v), None | Some("")) => vec![v.clone()],
-        (Some(v), Some(p)) => match v.pointer(p) {
-            Some(Value::Array(items)) => items.clone(),
-            Some(Value::Null) | None => {
-                problems.push(format!(
-                    "no events array at {p}; the whole body is shown as one event"
-                ));
-                vec![v.clone()]
-            }
-            Some(other) => {
-                problems.push(format!(
-                    "events at {p} is {}, not an array; shown as one event",
-                    json_type(other)
-                ));
-                vec![other.clone()]
-            }
-        },
-    };
-    let meta: Vec<EventMeta> = raw_events
-        .iter()
-        .map(|e| event_meta(profile, e, received))
-        .collect();
-    let any_events = !raw_events.is_empty() || json.is_none();
-    let mut unchanged = false;
-    let answer = Answer {
-        status,
-        headers,
-        body: json.as_ref(),
-        events: &raw_events,
-    };
-    let (next, cursor_stuck) = match profile.cursor.advance(cursor, &answer) {
+    match json.pointer(p) {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::Null) | None => {
+            problems.push(format!(
+                "no events array at {p}; the whole body is shown as one event"
+            ));
+            vec![json.clone()]
+        }
+        Some(other) => {
+            problems.push(format!(
+                "events at {p} is {}, not an array; shown as one event",
+                json_type(other)
+            ));
+            vec![other.clone()]
+        }
+    }
+}
+
+/// Where the cursor rule (and its options) moved the cursor.
+struct CursorStep {
+    /// The cursor for the next poll (the old one when the rule failed).
+    cursor: Cursor,
+    /// The rule could not read a cursor from this answer.
+    failed: bool,
+    /// The cursor stayed where it was and the profile says that means nothing new.
+    unchanged: bool,
+}
+
+fn next_cursor(
+    profile: &Profile,
+    cursor: &Cursor,
+    answer: &Answer<'_>,
+    problems: &mut Vec<String>,
+) -> CursorStep {
+    match profile.cursor.advance(cursor, answer) {
         Ok(next) => {
             let options = &profile.cursor_options;
             let (next, reset) = options.adjust(cursor, next);
@@ -105,40 +144,51 @@ pub fn interpret(
                     next.describe()
                 ));
             }
-            unchanged = options.unchanged_is_empty && cursor.value.is_some() && next == *cursor;
-            (next, false)
+            let unchanged = options.unchanged_is_empty && cursor.value.is_some() && next == *cursor;
+            CursorStep {
+                cursor: next,
+                failed: false,
+                unchanged,
+            }
         }
         Err(e) => {
             problems.push(format!("{e}; keeping cursor {}", cursor.describe()));
-            (cursor.clone(), any_events)
+            CursorStep {
+                cursor: cursor.clone(),
+                failed: true,
+                unchanged: false,
+            }
         }
-    };
-    // The parsed events move into the answer (one copy of each, not two).
+    }
+}
+
+/// The answer's events with what their sequence numbers and timestamps say; the parsed
+/// events move in (one copy of each, not two). `text` is a body that was not JSON.
+fn received_events(
+    profile: &Profile,
+    raw_events: Vec<Value>,
+    text: Option<&[u8]>,
+    received: SystemTime,
+) -> Vec<ReceivedEvent> {
     let mut events: Vec<ReceivedEvent> = raw_events
         .into_iter()
-        .zip(meta)
-        .map(|(e, meta)| ReceivedEvent {
-            payload: Payload::Json(e),
-            seq: meta.seq,
-            latency_ms: meta.latency_ms,
+        .map(|e| {
+            let meta = event_meta(profile, &e, received);
+            ReceivedEvent {
+                payload: Payload::Json(e),
+                seq: meta.seq,
+                latency_ms: meta.latency_ms,
+            }
         })
         .collect();
-    if json.is_none() {
+    if let Some(body) = text {
         events.push(ReceivedEvent {
             payload: Payload::Text(String::from_utf8_lossy(body).into_owned()),
             seq: None,
             latency_ms: None,
         });
     }
-    if unchanged {
-        events.clear();
-    }
-    Interpreted {
-        events,
-        cursor: next,
-        problem: (!problems.is_empty()).then(|| problems.join("; ")),
-        cursor_stuck,
-    }
+    events
 }
 
 /// What an event's sequence number and timestamp say, read before the event moves.

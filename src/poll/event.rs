@@ -1,4 +1,11 @@
-//! The typed events poll workers send to whoever watches them (GUI, CLI, tests).
+//! The typed events poll workers send to whoever watches them (GUI, CLI, tests): the
+//! contract between the poller threads and everything else.
+//!
+//! Rules every event keeps: it is sent after the fact it reports (never before), on the
+//! session's one channel, followed by one call of the session's waker; times are
+//! [`Instant`]s of this process (wall-clock time only where a server's clock is compared,
+//! [`PollResponse::received_wall`]); every text in it has the profile's secrets masked
+//! (see [`crate::redact::Secrets`]); a poller's last event is [`PollEvent::Stopped`].
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -10,11 +17,19 @@ use crate::transport::NewConnection;
 #[derive(Clone, Debug)]
 pub enum PollEvent {
     /// A poll request is about to be sent: the poller is now holding.
-    PollStarted { poller: usize, at: Instant },
+    PollStarted {
+        /// Which poller (0-based, as started).
+        poller: usize,
+        /// When the request went out.
+        at: Instant,
+    },
     /// A new TCP connection (and TLS session) was opened for this poller's request.
     Connected {
+        /// Which poller.
         poller: usize,
+        /// When the connection was made.
         at: Instant,
+        /// Its number and what opening it cost.
         conn: NewConnection,
     },
     /// The server answered (with events or empty).
@@ -22,9 +37,13 @@ pub enum PollEvent {
     /// The request failed on a reused connection before any response byte; it is being
     /// sent again at once on another connection (the stale keep-alive race).
     StaleRetry {
+        /// Which poller.
         poller: usize,
+        /// When the failure was seen.
         at: Instant,
+        /// The connection that had gone stale, when known.
         connection: Option<u64>,
+        /// What the transport said (secrets masked).
         error: String,
     },
     /// A poll failed; the poller waits `backoff` before the next one.
@@ -32,12 +51,19 @@ pub enum PollEvent {
     /// The server refused the cursor as too old; the poller jumped to the server's
     /// current position (events in between are lost) and polls on at once.
     Resynced(Box<Resynced>),
-    /// The poller has ended.
-    Stopped { poller: usize, at: Instant },
+    /// The poller has ended; it sends nothing after this.
+    Stopped {
+        /// Which poller.
+        poller: usize,
+        /// When it ended.
+        at: Instant,
+    },
     /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
     /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
     PollerDied {
+        /// Which poller.
         poller: usize,
+        /// When it ended.
         at: Instant,
         /// What the thread said as it ended (secret-free).
         message: String,
@@ -77,6 +103,7 @@ pub struct ConnectionUse {
 /// One event found in an answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceivedEvent {
+    /// The event itself.
     pub payload: Payload,
     /// Sequence number, when the profile has a sequence pointer and the event has one.
     pub seq: Option<i64>,
@@ -88,6 +115,7 @@ pub struct ReceivedEvent {
 /// An event's body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
+    /// The event as JSON (an item of the events array, or the whole body).
     Json(Value),
     /// Not JSON (or JSON was not expected): shown as text, invalid UTF-8 replaced.
     Text(String),
@@ -118,10 +146,13 @@ impl AnswerKind {
 /// A server's answer to one poll.
 #[derive(Clone, Debug)]
 pub struct PollResponse {
+    /// Which poller asked.
     pub poller: usize,
-    /// When the request was sent and the answer fully read.
+    /// When the request was sent.
     pub sent: Instant,
+    /// When the answer was fully read.
     pub received: Instant,
+    /// `received` by the wall clock, to compare with servers' timestamps.
     pub received_wall: SystemTime,
     /// How long the server held the poll (send → whole answer read).
     pub hold: Duration,
@@ -130,14 +161,19 @@ pub struct PollResponse {
     /// The client's timeout ended this poll, which is how empty holds end when the
     /// server is not told how long to hold (`Profile::client_cut_is_empty_hold`).
     pub cut_by_client: bool,
+    /// The connection the answer came over.
     pub connection: ConnectionUse,
     /// Stale-connection retries this poll needed before it got through.
     pub stale_retries: u32,
-    /// Body size, and bytes on the wire both ways (headers included).
+    /// Body size in bytes.
     pub body_bytes: u64,
+    /// Bytes read from the wire for this poll (headers included).
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll (headers included).
     pub wire_out: u64,
+    /// Response headers as received (values not masked: the faces mask by name).
     pub headers: Vec<(String, String)>,
+    /// The events found, in the order the server sent them; empty for an empty hold.
     pub events: Vec<ReceivedEvent>,
     /// The cursor the next poll will send, for display.
     pub cursor: String,
@@ -184,14 +220,19 @@ impl PollResponse {
 pub enum ErrorKind {
     /// The server answered with an error status (4xx other than 408, 5xx).
     HttpStatus,
+    /// Nothing listens at the address (or the connection was refused).
     ConnectRefused,
+    /// The host name did not resolve.
     HostNotFound,
+    /// No TCP connection within the connect timeout.
     ConnectTimeout,
     /// No full answer within the client timeout (hold + margin).
     Timeout,
     /// The connection broke (reset, closed early, truncated body).
     ConnectionLost,
+    /// The TLS handshake or a TLS record failed (certificates, protocol).
     Tls,
+    /// The body went past the profile's `max_body_bytes`.
     BodyTooLarge,
     /// The server's answer did not parse as HTTP.
     Protocol,
@@ -199,6 +240,10 @@ pub enum ErrorKind {
     Request,
     /// The process ran out of file descriptors (`EMFILE`/`ENFILE`).
     FileLimit,
+    /// The forward proxy failed: refused or timed out, wanted credentials, refused a
+    /// tunnel, or could not reach the server.
+    Proxy,
+    /// Anything else the transport reported.
     Other,
 }
 
@@ -218,6 +263,7 @@ impl ErrorKind {
             Self::Protocol => "protocol",
             Self::Request => "request",
             Self::FileLimit => "open_file_limit",
+            Self::Proxy => "proxy",
             Self::Other => "other",
         }
     }
@@ -226,8 +272,11 @@ impl ErrorKind {
 /// A failed poll.
 #[derive(Clone, Debug)]
 pub struct PollFailure {
+    /// Which poller.
     pub poller: usize,
+    /// When the failure was seen.
     pub at: Instant,
+    /// What kind of failure, for counting.
     pub kind: ErrorKind,
     /// Status code for [`ErrorKind::HttpStatus`].
     pub status: Option<u16>,
@@ -241,26 +290,38 @@ pub struct PollFailure {
     pub retry_after: bool,
     /// Consecutive failures of this poller, this one included.
     pub attempt: u32,
+    /// Stale-connection retries this poll made before it failed.
     pub stale_retries: u32,
+    /// The connection the poll used (id `None` when it never got one).
     pub connection: ConnectionUse,
+    /// Bytes read from the wire for this poll.
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll.
     pub wire_out: u64,
 }
 
 /// A resynchronisation after the server refused a cursor as too old.
 #[derive(Clone, Debug)]
 pub struct Resynced {
+    /// Which poller.
     pub poller: usize,
+    /// When the refusal was read.
     pub at: Instant,
+    /// The refusal's HTTP status.
     pub status: u16,
-    /// Cursor before and after, for display.
+    /// The refused cursor, for display (secrets masked).
     pub from: String,
+    /// The cursor the poller resumed from, for display (secrets masked).
     pub to: String,
     /// Positions skipped (reported as lost events), when the cursors are integers.
     pub skipped: Option<u64>,
+    /// Send → refusal read.
     pub hold: Duration,
+    /// The connection the refusal came over.
     pub connection: ConnectionUse,
+    /// Bytes read from the wire for this poll.
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll.
     pub wire_out: u64,
 }
 

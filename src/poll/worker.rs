@@ -16,6 +16,7 @@ use super::backoff::{Backoff, parse_retry_after};
 use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
+use crate::proxy::ProxyEndpoint;
 use crate::redact::Secrets;
 use crate::transport::{self, CallRecord, TransportMetrics};
 
@@ -37,6 +38,8 @@ pub(crate) struct Worker {
     pub secrets: Arc<Secrets>,
     /// The profile's poll URL, parsed once.
     pub url: Arc<PollUrlTemplate>,
+    /// The forward proxy the polls go through, if any.
+    pub proxy: Option<Arc<ProxyEndpoint>>,
 }
 
 /// An HTTP answer as read off the wire.
@@ -44,6 +47,29 @@ struct RawAnswer {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+}
+
+/// How one call went out and came back, for the event that reports it.
+struct CallFacts {
+    sent: Instant,
+    connection: ConnectionUse,
+    wire_in: u64,
+    wire_out: u64,
+    /// Stale-connection retries this poll needed before this call.
+    stale_retries: u32,
+}
+
+impl CallFacts {
+    /// An empty answer read at `received`, with these facts filled in.
+    fn response(&self, poller: usize, received: Instant) -> PollResponse {
+        PollResponse {
+            connection: self.connection,
+            stale_retries: self.stale_retries,
+            wire_in: self.wire_in,
+            wire_out: self.wire_out,
+            ..PollResponse::new(poller, self.sent, received)
+        }
+    }
 }
 
 enum Outcome {
@@ -123,89 +149,112 @@ impl Worker {
 
     /// One poll, including stale-connection retries.
     fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
-        let profile = &*self.profile;
         self.send(PollEvent::PollStarted {
             poller: self.poller,
             at: Instant::now(),
         });
-        let max_stale = profile.pollers.saturating_add(1);
         let mut stale_retries = 0;
         loop {
             let sent = Instant::now();
             transport::begin_call();
             let result = self.call(cursor);
             let record = transport::end_call();
-            let now = Instant::now();
-            // Reported when the call returns (the connector cannot reach the channel),
-            // dated when the connection was made.
-            for conn in &record.opened {
-                self.send(PollEvent::Connected {
-                    poller: self.poller,
-                    at: conn.opened,
-                    conn: *conn,
-                });
-            }
+            self.report_connections(&record);
             if self.stopping() {
                 return Outcome::Stopped;
             }
-            let connection = self.connection_use(&record);
-            match result {
-                Ok(raw) if is_answer(raw.status) => {
-                    return self.answer(raw, cursor, sent, connection, &record, stale_retries);
-                }
-                Ok(raw) => {
-                    if let Some(resynced) = self.resync(&raw, cursor, sent, connection, &record) {
-                        return Outcome::Resynced(Box::new(resynced));
-                    }
-                    let failure = self.status_failure(&raw, sent, connection, &record, backoff);
-                    return Outcome::Failed(Box::new(PollFailure {
-                        stale_retries,
-                        ..failure
-                    }));
-                }
+            let facts = CallFacts {
+                sent,
+                connection: self.connection_use(&record),
+                wire_in: record.wire_in,
+                wire_out: record.wire_out,
+                stale_retries,
+            };
+            return match result {
+                Ok(raw) if is_answer(raw.status) => self.answer(raw, cursor, &facts),
+                Ok(raw) => match self.resync(&raw, cursor, &facts) {
+                    Some(resynced) => Outcome::Resynced(Box::new(resynced)),
+                    None => Outcome::Failed(Box::new(self.status_failure(&raw, &facts, backoff))),
+                },
                 Err(e) => {
                     let kind = classify(&e);
-                    if record.reused()
-                        && record.wire_in == 0
-                        && matches!(kind, ErrorKind::ConnectionLost | ErrorKind::Protocol)
-                        && profile.is_replayable()
-                        && stale_retries < max_stale
-                    {
+                    if self.is_stale(&record, kind, stale_retries) {
                         stale_retries += 1;
-                        log::debug!(
-                            "poller {}: stale connection {:?}: {e}; retrying",
-                            self.poller,
-                            record.connection
-                        );
-                        self.send(PollEvent::StaleRetry {
-                            poller: self.poller,
-                            at: now,
-                            connection: record.connection,
-                            error: self.mask(&e.to_string()),
-                        });
+                        self.report_stale(&record, &e);
                         continue;
                     }
-                    if kind == ErrorKind::Timeout && profile.client_cut_is_empty_hold() {
-                        return self.client_cut(cursor, sent, connection, &record, stale_retries);
+                    if kind == ErrorKind::Timeout && self.profile.client_cut_is_empty_hold() {
+                        self.client_cut(cursor, &facts)
+                    } else {
+                        Outcome::Failed(Box::new(self.transport_failure(&e, kind, &facts, backoff)))
                     }
-                    let (message, kind) = self.describe_error(&e, kind);
-                    return Outcome::Failed(Box::new(PollFailure {
-                        poller: self.poller,
-                        at: now,
-                        kind,
-                        status: None,
-                        message,
-                        elapsed: now - sent,
-                        backoff: backoff.next_delay(),
-                        retry_after: false,
-                        attempt: backoff.failures(),
-                        stale_retries,
-                        connection,
-                        wire_in: record.wire_in,
-                        wire_out: record.wire_out,
-                    }));
                 }
-            }
+            };
+        }
+    }
+
+    /// Connections the call opened. Reported when the call returns (the connector
+    /// cannot reach the channel), dated when each was made.
+    fn report_connections(&self, record: &CallRecord) {
+        for conn in &record.opened {
+            self.send(PollEvent::Connected {
+                poller: self.poller,
+                at: conn.opened,
+                conn: *conn,
+            });
+        }
+    }
+
+    /// Whether a failed call is the stale keep-alive race and may be sent again at once:
+    /// a reused connection that broke before any answer byte, for a request that may be
+    /// replayed, within the retry budget (one per poller the agent may hold, plus one).
+    fn is_stale(&self, record: &CallRecord, kind: ErrorKind, retries: u32) -> bool {
+        record.reused()
+            && record.wire_in == 0
+            && matches!(kind, ErrorKind::ConnectionLost | ErrorKind::Protocol)
+            && self.profile.is_replayable()
+            && retries < self.profile.pollers.saturating_add(1)
+    }
+
+    fn report_stale(&self, record: &CallRecord, e: &ureq::Error) {
+        let error = self.mask(&e.to_string());
+        log::debug!(
+            "poller {}: stale connection {:?}: {error}; retrying",
+            self.poller,
+            record.connection
+        );
+        self.send(PollEvent::StaleRetry {
+            poller: self.poller,
+            at: Instant::now(),
+            connection: record.connection,
+            error,
+        });
+    }
+
+    /// A poll that failed in the transport (no HTTP answer).
+    fn transport_failure(
+        &self,
+        e: &ureq::Error,
+        kind: ErrorKind,
+        facts: &CallFacts,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let now = Instant::now();
+        let (message, kind) = self.describe_error(e, kind);
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind,
+            status: None,
+            message,
+            elapsed: now - facts.sent,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: facts.stale_retries,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
         }
     }
 
@@ -222,15 +271,7 @@ impl Worker {
         }
     }
 
-    fn answer(
-        &self,
-        raw: RawAnswer,
-        cursor: &mut Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-        stale_retries: u32,
-    ) -> Outcome {
+    fn answer(&self, raw: RawAnswer, cursor: &mut Cursor, facts: &CallFacts) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
         let interp = interpret(
@@ -246,52 +287,30 @@ impl Worker {
         let response = PollResponse {
             received_wall,
             status: raw.status,
-            connection,
-            stale_retries,
             body_bytes: raw.body.len() as u64,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
             headers: raw.headers,
             events: interp.events,
             cursor: self.mask(&cursor.describe()),
             problem: interp.problem.map(|p| self.mask(&p)),
-            ..PollResponse::new(self.poller, sent, received)
+            ..facts.response(self.poller, received)
         };
         Outcome::Answer(Box::new(response), interp.cursor_stuck)
     }
 
     /// The client's timeout ended an empty hold (the server holds until news).
-    fn client_cut(
-        &self,
-        cursor: &Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-        stale_retries: u32,
-    ) -> Outcome {
+    fn client_cut(&self, cursor: &Cursor, facts: &CallFacts) -> Outcome {
         let response = PollResponse {
             status: 0,
             cut_by_client: true,
-            connection,
-            stale_retries,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
             cursor: self.mask(&cursor.describe()),
-            ..PollResponse::new(self.poller, sent, Instant::now())
+            ..facts.response(self.poller, Instant::now())
         };
         Outcome::Answer(Box::new(response), false)
     }
 
     /// A refusal that the profile's resync rule recognises: jump to the server's
     /// position.
-    fn resync(
-        &self,
-        raw: &RawAnswer,
-        cursor: &mut Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-    ) -> Option<Resynced> {
+    fn resync(&self, raw: &RawAnswer, cursor: &mut Cursor, facts: &CallFacts) -> Option<Resynced> {
         let rule = self.profile.cursor_options.resync.as_ref()?;
         let found = rule.check(cursor, raw.status, &raw.headers, &raw.body)?;
         let from = self.mask(&cursor.describe());
@@ -309,19 +328,17 @@ impl Worker {
             from,
             to: self.mask(&cursor.describe()),
             skipped: found.skipped,
-            hold: at - sent,
-            connection,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
+            hold: at - facts.sent,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
         })
     }
 
     fn status_failure(
         &self,
         raw: &RawAnswer,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
+        facts: &CallFacts,
         backoff: &mut Backoff,
     ) -> PollFailure {
         let now = Instant::now();
@@ -334,8 +351,17 @@ impl Worker {
             .take(ERROR_BODY_EXCERPT)
             .collect();
         let excerpt = excerpt.trim();
-        let mut message = format!("HTTP {} {reason}", raw.status);
-        if !excerpt.is_empty() {
+        let from_proxy = self
+            .proxy
+            .as_deref()
+            .and_then(|p| proxy_answer(p, raw, reason, &self.target()));
+        let kind = if from_proxy.is_some() {
+            ErrorKind::Proxy
+        } else {
+            ErrorKind::HttpStatus
+        };
+        let mut message = from_proxy.unwrap_or_else(|| format!("HTTP {} {reason}", raw.status));
+        if !excerpt.is_empty() && kind == ErrorKind::HttpStatus {
             message.push_str(": ");
             message.push_str(excerpt);
         }
@@ -349,17 +375,17 @@ impl Worker {
         PollFailure {
             poller: self.poller,
             at: now,
-            kind: ErrorKind::HttpStatus,
+            kind,
             status: Some(raw.status),
             message: self.mask(&message),
-            elapsed: now - sent,
+            elapsed: now - facts.sent,
             backoff: retry_after.unwrap_or(jittered),
             retry_after: retry_after.is_some(),
             attempt: backoff.failures(),
-            stale_retries: 0,
-            connection,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
+            stale_retries: facts.stale_retries,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
         }
     }
 
@@ -374,14 +400,20 @@ impl Worker {
 
     /// Send one request and read the whole answer (up to the body limit).
     fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
-        let request = self.request(cursor)?;
-        let response = self.agent.run(request)?;
+        let (request, body) = self.request(cursor)?;
+        let response = match body {
+            Some(body) => self.agent.run(request.map(|()| body))?,
+            None => self.agent.run(request)?,
+        };
         read_answer(response, self.profile.max_body_bytes)
     }
 
-    /// The next poll's request. The client timeout is the agent's (see
-    /// `AgentSettings::call_timeout`).
-    fn request(&self, cursor: &Cursor) -> Result<ureq::http::Request<Vec<u8>>, ureq::Error> {
+    /// The next poll's request, and its body when it has one (see [`request_body`]). The
+    /// client timeout is the agent's (see `AgentSettings::call_timeout`).
+    fn request(
+        &self,
+        cursor: &Cursor,
+    ) -> Result<(ureq::http::Request<()>, Option<Vec<u8>>), ureq::Error> {
         let profile = &*self.profile;
         let url = self.url.url(cursor);
         let mut builder = ureq::http::Request::builder()
@@ -396,14 +428,15 @@ impl Worker {
         if !profile.keep_alive {
             builder = builder.header("Connection", "close");
         }
-        let body = profile.body.clone().unwrap_or_default().into_bytes();
-        Ok(builder.body(body)?)
+        Ok((
+            builder.body(())?,
+            request_body(&profile.method, profile.body.as_deref()),
+        ))
     }
 
-    /// A clear, secret-free message for a transport error.
-    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
-        let profile = &*self.profile;
-        let target = profile
+    /// `host:port` of the server, for messages.
+    fn target(&self) -> String {
+        self.profile
             .parsed_url()
             .ok()
             .map(|u| {
@@ -413,7 +446,17 @@ impl Worker {
                     u.port_or_known_default().unwrap_or(0)
                 )
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// A clear, secret-free message for a transport error.
+    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
+        if let Some(proxy) = &self.proxy {
+            let (message, kind) = proxy_error(e, kind, proxy, &self.target());
+            return (self.mask(&message), kind);
+        }
+        let profile = &*self.profile;
+        let target = self.target();
         let message = match kind {
             ErrorKind::ConnectRefused => {
                 format!("connection refused by {target}: is the server running?")
@@ -456,6 +499,83 @@ impl Worker {
     }
 }
 
+/// The body to send, if any. RFC 9110 §8.6: a request without content carries no
+/// Content-Length (Pushpin answers a GET with `Content-Length: 0` by closing the
+/// connection), but a POST, PUT or PATCH without a body says `Content-Length: 0`, as
+/// user agents normally do.
+fn request_body(method: &str, body: Option<&str>) -> Option<Vec<u8>> {
+    match body {
+        Some(b) => Some(b.as_bytes().to_vec()),
+        None if matches!(method, "POST" | "PUT" | "PATCH") => Some(Vec::new()),
+        None => None,
+    }
+}
+
+/// A transport error on a poll through `proxy`, named after the proxy when it is the
+/// proxy that failed (the server is never reached directly then).
+fn proxy_error(
+    e: &ureq::Error,
+    kind: ErrorKind,
+    proxy: &ProxyEndpoint,
+    target: &str,
+) -> (String, ErrorKind) {
+    let p = proxy.authority();
+    let from = &proxy.source;
+    let message = match (e, kind) {
+        // Worded (with advice) where the proxy's answer was read.
+        (ureq::Error::ConnectProxyFailed(text), _) => text.clone(),
+        (_, ErrorKind::ConnectRefused) => {
+            format!("proxy {p} refused the connection: is the proxy running? (set by {from})")
+        }
+        (_, ErrorKind::HostNotFound) => format!(
+            "proxy host {} not found (DNS lookup failed; set by {from})",
+            proxy.host
+        ),
+        (_, ErrorKind::ConnectTimeout) => format!(
+            "no connection to {target} through proxy {p} within {} s (set by {from})",
+            transport::CONNECT_TIMEOUT.as_secs()
+        ),
+        (_, ErrorKind::Tls) => format!(
+            "TLS with {target} (through proxy {p}) failed: {e}. A self-signed test server \
+             needs 'accept invalid certificates' in the profile"
+        ),
+        (_, ErrorKind::ConnectionLost) => {
+            format!("connection to {target} through proxy {p} lost: {e}")
+        }
+        _ => return (format!("{e} (through proxy {p})"), kind),
+    };
+    let kind = match kind {
+        ErrorKind::Tls | ErrorKind::ConnectionLost => kind,
+        _ => ErrorKind::Proxy,
+    };
+    (message, kind)
+}
+
+/// When an error answer came from the proxy itself (not from the server through it):
+/// what to tell. A 407 always is the proxy's; another error status is when the proxy
+/// marked it as its own (squid's `X-Squid-Error`, RFC 9209 `Proxy-Status`).
+fn proxy_answer(
+    proxy: &ProxyEndpoint,
+    raw: &RawAnswer,
+    reason: &str,
+    target: &str,
+) -> Option<String> {
+    let marked = header(&raw.headers, "x-squid-error").or(header(&raw.headers, "proxy-status"));
+    let status = raw.status;
+    if status != 407 && marked.is_none() {
+        return None;
+    }
+    let mut text = format!("proxy {} answered {status} {reason}", proxy.authority());
+    if status != 407 {
+        text.push_str(&format!(" for {target}"));
+    }
+    if let Some(m) = marked {
+        text.push_str(&format!(" ({m})"));
+    }
+    text.push_str(&transport::proxy_advice(status, proxy));
+    Some(text)
+}
+
 /// Statuses whose body is read as an answer (2xx, and the "nothing new" ones).
 fn is_answer(status: u16) -> bool {
     (200..300).contains(&status) || status == 304 || status == 408
@@ -492,6 +612,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             _ => ErrorKind::Other,
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,

@@ -89,6 +89,8 @@ fn connected(
             opened: origin + at,
             tcp_connect: ms(tcp),
             tls_handshake: tls.map(ms),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     }
 }
@@ -539,6 +541,8 @@ fn hostile_input_does_not_panic() {
             opened: o,
             tcp_connect: Duration::MAX,
             tls_handshake: Some(Duration::MAX),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     });
     assert!(s.pollers().len() <= MAX_POLLERS as usize);

@@ -14,7 +14,7 @@ fn out_of_range_numbers_are_usage_errors_not_panics() {
     let cases: [(&[&str], &str); 6] = [
         (&["watch", url, "--timeout", "1e300"], "--timeout"),
         (&["watch", url, "--timeout", "1e19"], "--timeout"),
-        (&["watch", url, "--interval-s", "1e19"], "--interval-s"),
+        (&["watch", url, "--interval-s", "1e19"], "--interval"),
         (&["watch", url, "--duration", "500000000000y"], "--duration"),
         (
             &[
@@ -111,8 +111,16 @@ fn a_run_with_one_good_answer_exits_0() {
     assert_eq!(v["exit_code"], 0, "{v}");
     let seen = server.seen();
     assert!(seen.len() >= 2, "{seen:?}");
-    assert!(seen[1].head().contains("cursor=1"), "the cursor was carried: {seen:?}");
-    assert!(seen[0].header("user-agent").unwrap().starts_with("pollscope/"));
+    assert!(
+        seen[1].head().contains("cursor=1"),
+        "the cursor was carried: {seen:?}"
+    );
+    assert!(
+        seen[0]
+            .header("user-agent")
+            .unwrap()
+            .starts_with("pollscope/")
+    );
     assert_eq!((seen[0].connection, seen[0].body.len()), (1, 0));
 }
 

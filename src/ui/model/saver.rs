@@ -260,7 +260,10 @@ impl Worker {
 
     fn overwrite(&mut self, profiles: Vec<Profile>) {
         match ProfileStore::open_or_set_aside(&self.dir) {
-            Ok((mut store, _)) => {
+            Ok((mut store, set_aside)) => {
+                if let Some(aside) = set_aside {
+                    log::warn!("{}; moved it to {}", aside.error, aside.moved_to.display());
+                }
                 store.profiles = profiles;
                 let result = store.save();
                 self.store = Some(store);
