@@ -11,14 +11,19 @@ use crate::proxy::{ManualProxy, ProxySetting};
 /// Why a command line could not become a profile.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CurlError {
+    /// Unbalanced quotes (the shell's rules).
     #[error("cannot split the command line: {0}")]
     Quoting(String),
+    /// An option that takes a value came last.
     #[error("{0} needs a value")]
     MissingValue(String),
+    /// Nothing that could be the URL.
     #[error("no URL in the command")]
     NoUrl,
+    /// A `-H` value that is not a header line.
     #[error("bad header {0:?}: expected `Name: value`")]
     BadHeader(String),
+    /// `-x`/`--proxy` (or `-U`) cannot be used.
     #[error("{0}")]
     BadProxy(String),
 }
@@ -26,6 +31,7 @@ pub enum CurlError {
 /// A profile made from a curl command, and what was not understood.
 #[derive(Debug)]
 pub struct CurlImport {
+    /// The profile (named after the URL's host and path).
     pub profile: Profile,
     /// Options ignored or only partly understood.
     pub warnings: Vec<String>,

@@ -21,9 +21,13 @@ use crate::stats::{Stats, Summary};
 pub struct EventRecord<'a> {
     /// Receive time, milliseconds since the UNIX epoch.
     pub received_ms: u128,
+    /// Which poller received it.
     pub poller: usize,
+    /// The answer's HTTP status.
     pub status: u16,
+    /// The event's sequence number, when the profile reads one.
     pub seq: Option<i64>,
+    /// Receive time minus the server's timestamp, when the profile reads one.
     pub latency_ms: Option<f64>,
     /// The event: JSON as it came, or text.
     pub payload: PayloadRef<'a>,
@@ -33,8 +37,13 @@ pub struct EventRecord<'a> {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum PayloadRef<'a> {
+    /// JSON as it came.
     Json(&'a Value),
-    Text { text: &'a str },
+    /// Not JSON: `{"text": …}`.
+    Text {
+        /// The body as text.
+        text: &'a str,
+    },
 }
 
 fn wall_ms(t: SystemTime) -> u128 {

@@ -25,7 +25,9 @@ pub const MAX_POLLERS: u32 = 100_000;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HeaderSpec {
+    /// Header name, as typed (trimmed).
     pub name: String,
+    /// Header value, as typed (trimmed).
     pub value: String,
     /// Treat the value as a secret (auth tokens, API keys).
     pub secret: bool,
@@ -117,7 +119,12 @@ pub enum HoldParam {
     /// The server decides; the client waits up to its own timeout.
     None,
     /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
-    Query { name: String, unit: HoldUnit },
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// How the hold is written in it.
+        unit: HoldUnit,
+    },
     /// The demo server's `timeout` in seconds (the default).
     #[default]
     #[serde(rename = "timeout_seconds")]
@@ -160,9 +167,12 @@ impl HoldParam {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
+    /// Seconds since the UNIX epoch (may have a fraction).
     Seconds,
+    /// Milliseconds since the UNIX epoch.
     #[default]
     Millis,
+    /// Microseconds since the UNIX epoch.
     Micros,
 }
 
@@ -182,17 +192,23 @@ impl TimeUnit {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// Unique name in the profile list.
     pub name: String,
+    /// The endpoint, `http://` or `https://`.
     pub url: String,
     /// HTTP method, upper case.
     pub method: String,
+    /// Request headers sent with every poll.
     pub headers: Vec<HeaderSpec>,
+    /// Request body sent with every poll (POST long-polls).
     pub body: Option<String>,
     /// How long the server is asked to hold a poll, in seconds.
     pub hold_s: u32,
+    /// How the hold is told to the server.
     pub hold_param: HoldParam,
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
+    /// How the cursor travels from one answer to the next request.
     pub cursor: CursorRule,
     /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
     pub cursor_options: CursorOptions,
@@ -204,13 +220,16 @@ pub struct Profile {
     pub seq_pointer: Option<String>,
     /// JSON pointer (inside one event) to the server's timestamp, for latency.
     pub timestamp_pointer: Option<String>,
+    /// Unit of the timestamp at `timestamp_pointer`.
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
     /// Short polling: start a poll every this many seconds instead of re-polling as soon
     /// as an answer arrives (usually with a hold of 0).
     pub interval_s: Option<f64>,
+    /// Reuse connections between polls (`false`: `Connection: close` on each).
     pub keep_alive: bool,
+    /// Largest answer body read; a larger one is an error.
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
     /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
@@ -257,27 +276,49 @@ impl Default for Profile {
 /// A problem that makes a profile unusable (or, for warnings, risky).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileIssue {
+    /// The URL does not parse, is not http(s) or has no host.
     #[error("bad URL {url:?}: {why}")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A header line or name or value a request cannot carry.
     #[error("bad header {line:?}: {why}")]
-    BadHeader { line: String, why: String },
+    BadHeader {
+        /// The line (or header name) as given.
+        line: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The method is not an HTTP token.
     #[error("bad method {0:?}: use a token such as GET or POST")]
     BadMethod(String),
+    /// A JSON pointer that does not start with `/`.
     #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
     BadPointer {
+        /// Which profile field.
         field: &'static str,
+        /// The pointer as given.
         pointer: String,
     },
+    /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
+    /// A client timeout that is not a positive number.
     #[error("client timeout must be a positive number of seconds")]
     BadClientTimeout,
+    /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
+    /// A body limit of 0.
     #[error("maximum body size must be at least 1 byte")]
     BadMaxBody,
+    /// A short-poll interval that is not a positive number.
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    /// The profile's proxy setting cannot be used.
     #[error(transparent)]
     BadProxy(#[from] crate::proxy::ProxyError),
 }

@@ -38,7 +38,9 @@ pub enum ProxySetting {
 pub struct ManualProxy {
     /// `http://host:port` (or `host:port`); credentials in it are taken out on parse.
     pub url: String,
+    /// User name for the proxy's Basic authentication (empty: none).
     pub username: String,
+    /// Its password (a secret: masked in messages, left out of exports).
     pub password: String,
     /// Hosts reached directly, as in `NO_PROXY`: `localhost,.internal,10.0.0.0/8`.
     pub no_proxy: String,
@@ -130,10 +132,14 @@ impl fmt::Display for ProxySource {
 /// Why a proxy setting cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyError {
+    /// The proxy URL does not parse or is not an HTTP proxy.
     #[error("bad proxy URL {url:?} (from {from}): {why}")]
     BadUrl {
+        /// The URL, credentials masked.
         url: String,
+        /// Where the setting came from.
         from: ProxySource,
+        /// What is wrong with it.
         why: String,
     },
 }
@@ -143,9 +149,11 @@ pub enum ProxyError {
 pub struct ProxyEndpoint {
     /// Host name or IP address (IPv6 without brackets).
     pub host: String,
+    /// TCP port.
     pub port: u16,
     username: Option<String>,
     password: Option<String>,
+    /// Where the setting came from (for messages).
     pub source: ProxySource,
 }
 

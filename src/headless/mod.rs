@@ -36,6 +36,7 @@ pub enum Output {
 pub struct WatchOptions {
     /// Stop after this long; `None` = until Ctrl-C.
     pub duration: Option<Duration>,
+    /// Live lines and text, or one JSON object.
     pub output: Output,
     /// At most this many poll lines per second (the rest are summarised).
     pub max_lines_per_s: u32,
@@ -60,6 +61,7 @@ impl Default for WatchOptions {
 /// The result of a run.
 #[derive(Debug)]
 pub struct WatchReport {
+    /// Every figure of the run.
     pub summary: Summary,
     /// Connections the transport opened (must equal `summary.new_connections`).
     pub tcp_connects: u64,
@@ -325,8 +327,11 @@ impl Run {
 /// How a comparison prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareOutput {
+    /// A fixed-width table and the verdict.
     Table,
+    /// The whole comparison as one JSON object.
     Json,
+    /// The Markdown report.
     Markdown,
 }
 

@@ -12,7 +12,9 @@ use super::units;
 /// Where a cell's text sits in its column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
+    /// Text starts at the column's left edge.
     Left,
+    /// Text ends at the column's right edge (figures, so digits line up).
     Right,
 }
 
@@ -46,7 +48,9 @@ impl Unit {
 /// One cell: its text and what it measures.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
+    /// What the cell shows, already written.
     pub text: String,
+    /// What it measures.
     pub unit: Unit,
 }
 
@@ -94,14 +98,18 @@ impl Cell {
 /// One row: what it shows, and a cell per column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
+    /// What the row shows (the first, untitled column).
     pub label: &'static str,
+    /// One cell per column.
     pub cells: Vec<Cell>,
 }
 
 /// Column titles and rows. The label column comes first and has no title.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
+    /// Column titles, after the label column.
     pub columns: Vec<String>,
+    /// The rows, in the order shown.
     pub rows: Vec<Row>,
 }
 

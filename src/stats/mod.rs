@@ -49,17 +49,22 @@ pub struct PollPoint {
     pub t_s: f64,
     /// How long the server held the poll.
     pub hold_ms: f64,
+    /// The answer carried events.
     pub with_events: bool,
+    /// Which poller.
     pub poller: u32,
 }
 
 /// What one poller is doing and has done.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PollerView {
+    /// What it is doing now.
     pub state: PollerState,
     /// Completed polls (answers and failures).
     pub polls: u64,
+    /// Events it received.
     pub events: u64,
+    /// Its failed polls.
     pub errors: u64,
     /// The connection that carried the last poll (or was just opened for the next one).
     pub connection: Option<u64>,
@@ -69,6 +74,7 @@ pub struct PollerView {
     pub connection_opened: Option<Instant>,
     /// Highest sequence number seen.
     pub last_seq: Option<i64>,
+    /// The message of its last failure.
     pub last_error: Option<String>,
 }
 
@@ -80,13 +86,17 @@ pub enum PollerState {
     Idle,
     /// A poll is out, waiting for the server.
     Holding {
+        /// When the poll went out.
         since: Instant,
     },
     /// The last poll failed; the next one starts at `until`.
     BackingOff {
+        /// When the next poll starts.
         until: Instant,
+        /// Why the last one failed.
         message: String,
     },
+    /// The poller has ended.
     Stopped,
 }
 

@@ -62,8 +62,9 @@ pub struct CallRecord {
     pub opened: Vec<NewConnection>,
     /// The connection that carried the last I/O of the call.
     pub connection: Option<u64>,
-    /// Bytes written to and read from the socket during the call (TLS: ciphertext).
+    /// Bytes written to the socket during the call (TLS: ciphertext).
     pub wire_out: u64,
+    /// Bytes read from the socket during the call (TLS: ciphertext).
     pub wire_in: u64,
 }
 
@@ -93,7 +94,9 @@ pub fn end_call() -> CallRecord {
 /// A live connection's facts, shared between threads.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConnectionFacts {
+    /// When it was opened.
     pub opened: Instant,
+    /// Requests it has carried.
     pub requests: u64,
 }
 
@@ -201,7 +204,9 @@ impl TransportMetrics {
 pub struct AgentSettings {
     /// Pool size: one idle connection per poller.
     pub pollers: u32,
+    /// Keep connections for the next request (`false`: a pool of none).
     pub keep_alive: bool,
+    /// Skip certificate verification (self-signed test servers).
     pub accept_invalid_certs: bool,
     /// ureq's input buffer per connection: the response head must fit in it.
     pub input_bytes: usize,

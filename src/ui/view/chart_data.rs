@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use egui_plot::PlotPoint;
 
-use super::decimate::Decimator;
 use crate::stats::{SecondBucket, Stats};
+use crate::ui::view::decimate::Decimator;
 
 /// The series the charts draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -333,10 +333,10 @@ fn decimate_seconds(
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::super::time_axis::{ChartWindow, x_range};
     use super::*;
     use crate::poll::{ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
     use crate::stats::StatsConfig;
+    use crate::ui::view::time_axis::{ChartWindow, x_range};
 
     /// Series whose points two ways of computing them must agree on.
     const COMPARED: [Series; 6] = [

@@ -5,16 +5,18 @@
 //! Edits the profile in place; the app notices the change and has it saved (by the saver
 //! thread). Secret header values are masked unless the user asks to see them.
 
+mod cursor;
+
 use egui::{RichText, TextEdit, Ui};
 
-use super::editor_cursor::cursor_rule_ui;
-use super::form::{LABEL_WIDTH, field_label, issue_ui, opt_text, row, warning_ui};
-use super::theme;
-use super::workspace::connect_issues;
 use crate::profile::{
     HeaderSpec, HoldParam, HoldUnit, MAX_POLLERS, PROXY_CUT_WARNING_S, Profile, ProfileIssue,
     TimeUnit,
 };
+use crate::ui::model::workspace::connect_issues;
+use crate::ui::widgets::form::{LABEL_WIDTH, field_label, issue_ui, opt_text, row, warning_ui};
+use crate::ui::widgets::theme;
+use cursor::cursor_rule_ui;
 
 /// Editor state that is not part of the profile.
 #[derive(Debug, Default)]

@@ -3,17 +3,17 @@
 //! their overlaid charts (one colour per variant, as in the exported PNGs), and once
 //! done the side-by-side table and the verdict, with Export… and Copy as Markdown.
 //!
-//! Draws the model in [`super::compare_run`] and returns what the user asked for.
+//! Draws the model in [`crate::ui::model::compare`] and returns what the user asked for.
 
 use egui::{RichText, Ui};
 use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
-use super::compare_run::{CompareTab, LaneSeries, PhaseView};
-use super::format;
-use super::theme;
-use super::workspace::{Entry, connect_issues};
 use crate::compare::{CompareError, Comparison, Variant, VariantResult};
 use crate::profile::Profile;
+use crate::ui::model::compare::{CompareTab, LaneSeries, PhaseView};
+use crate::ui::model::workspace::{Entry, connect_issues};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// Lowest and highest plot heights (the charts fill what room the window leaves).
 const CHART_HEIGHT: std::ops::RangeInclusive<f32> = 140.0..=360.0;

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
-use super::format;
-use super::theme;
 use crate::monitor::Monitor;
 use crate::stats::{PollerState, PollerView, Summary};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// The panel's contents.
 pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: Instant) {

@@ -3,8 +3,8 @@
 
 use egui::{RichText, TextEdit, Ui};
 
-use super::theme;
 use crate::profile::ProfileIssue;
+use crate::ui::widgets::theme;
 
 /// Label column width.
 pub const LABEL_WIDTH: f32 = 150.0;

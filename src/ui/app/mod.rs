@@ -16,21 +16,22 @@ use std::time::{Duration, Instant};
 use egui::Ui;
 use serde::{Deserialize, Serialize};
 
-use super::charts::{ChartWindow, charts_ui};
-use super::compare_run::CHART_EVERY;
-use super::compare_view::compare_ui;
-use super::connections::connections_ui;
-use super::detail::detail_ui;
-use super::dialogs::{Dialog, dialog_ui};
-use super::editor::{EditorState, editor_ui};
-use super::feed::feed_ui;
-use super::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, profile_header_ui};
-use super::profiles::{ProfileAction, profiles_ui};
-use super::saver::Loaded;
-use super::status_bar::status_bar_ui;
-use super::workspace::{EntryId, Workspace};
 use crate::poll::Waker;
 use crate::stats::Summary;
+use crate::ui::model::compare::CHART_EVERY;
+use crate::ui::model::saver::Loaded;
+use crate::ui::model::transfer;
+use crate::ui::model::workspace::{EntryId, Workspace};
+use crate::ui::panels::charts::{ChartWindow, charts_ui};
+use crate::ui::panels::compare::compare_ui;
+use crate::ui::panels::connections::connections_ui;
+use crate::ui::panels::detail::detail_ui;
+use crate::ui::panels::dialogs::{Dialog, dialog_ui};
+use crate::ui::panels::editor::{EditorState, editor_ui};
+use crate::ui::panels::feed::feed_ui;
+use crate::ui::panels::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, profile_header_ui};
+use crate::ui::panels::profiles::{ProfileAction, profiles_ui};
+use crate::ui::panels::status_bar::status_bar_ui;
 
 /// Worker events taken in per frame, over all profiles.
 const DRAIN_BUDGET: usize = 20_000;
@@ -58,7 +59,7 @@ impl AppSetup {
     #[must_use]
     pub fn load(config_dir: PathBuf) -> Self {
         Self {
-            export_base: super::transfer::export_base(&config_dir),
+            export_base: transfer::export_base(&config_dir),
             loaded: Loaded::open(config_dir),
             first_run_demo: true,
             restore: true,

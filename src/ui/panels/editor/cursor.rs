@@ -7,9 +7,9 @@
 
 use egui::{RichText, TextEdit, Ui};
 
-use super::form::{issue_ui, opt_text, row, text_row};
 use crate::cursor::{CursorRule, ResyncRule};
 use crate::profile::{Profile, ProfileIssue};
+use crate::ui::widgets::form::{issue_ui, opt_text, row, text_row};
 
 /// The rule kinds, in menu order, with a default of each.
 fn rule_choices() -> [(&'static str, &'static str, CursorRule); 5] {

@@ -10,14 +10,14 @@ use std::time::Instant;
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
-pub use super::chart_data::ChartCache;
-use super::chart_data::Series;
-use super::format;
-use super::theme;
-pub use super::time_axis::ChartWindow;
-use super::time_axis::{time_grid_steps, x_range};
 use crate::monitor::Monitor;
 use crate::stats::Summary;
+pub use crate::ui::view::chart_data::ChartCache;
+use crate::ui::view::chart_data::Series;
+pub use crate::ui::view::time_axis::ChartWindow;
+use crate::ui::view::time_axis::{time_grid_steps, x_range};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// Charts per row when there is room for them.
 const MAX_COLUMNS: usize = 3;

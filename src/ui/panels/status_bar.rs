@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use egui::{RichText, Ui};
 
-use super::format;
-use super::notice::SaveStatus;
-use super::theme;
-use super::workspace::Entry;
 use crate::monitor::Badge;
 use crate::stats::Summary;
+use crate::ui::model::notice::SaveStatus;
+use crate::ui::model::workspace::Entry;
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// The bar's contents.
 pub fn status_bar_ui(

@@ -1,8 +1,8 @@
 //! The app's model behind the panels: the profiles (as edited), the monitor and the
 //! Compare tab of each, the embedded demo server, the saver, background file jobs, and
 //! the notices to show. Every command the panels give (add, duplicate, rename, delete,
-//! connect, disconnect, compare, export) lands here (compare: [`super::compare_run`];
-//! exports and imports: [`super::transfer`]); none of it blocks: sessions are stopped on
+//! connect, disconnect, compare, export) lands here (compare: [`crate::ui::model::compare`];
+//! exports and imports: [`crate::ui::model::transfer`]); none of it blocks: sessions are stopped on
 //! background threads, files are written by the saver thread and by job threads.
 //!
 //! No egui in here, so the commands can be reasoned about (and tested) on their own.
@@ -16,12 +16,12 @@ use crate::monitor::{FeedView, Monitor};
 use crate::poll::{Session, Waker};
 use crate::profile::{Profile, ProfileIssue};
 
-use super::charts::ChartCache;
-use super::compare_run::CompareTab;
-use super::detail::DetailCache;
-use super::jobs::Jobs;
-use super::notice::{Notice, NoticeLevel, SaveStatus};
-use super::saver::{Loaded, SaveCommand, SaveReport, Saver};
+use crate::ui::model::compare::CompareTab;
+use crate::ui::model::jobs::Jobs;
+use crate::ui::model::notice::{Notice, NoticeLevel, SaveStatus};
+use crate::ui::model::saver::{Loaded, SaveCommand, SaveReport, Saver};
+use crate::ui::panels::charts::ChartCache;
+use crate::ui::panels::detail::DetailCache;
 
 /// Stable id of a profile in the list (names can change).
 pub type EntryId = u64;

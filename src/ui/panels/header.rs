@@ -6,13 +6,14 @@ use std::time::Instant;
 use egui::{RichText, Ui};
 use serde::{Deserialize, Serialize};
 
-use super::charts::ChartWindow;
-use super::notice::{Notice, NoticeLevel};
-use super::profiles::{ProfileAction, badge_of};
-use super::theme;
-use super::transfer::ExportKind;
-use super::workspace::{Entry, connect_issues};
 use crate::presets;
+use crate::ui::model::notice::{Notice, NoticeLevel};
+use crate::ui::model::transfer::ExportKind;
+use crate::ui::model::workspace::{Entry, connect_issues};
+use crate::ui::panels::charts::ChartWindow;
+use crate::ui::panels::profiles::{ProfileAction, badge_of};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// The views of the selected profile.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +65,7 @@ pub fn menu_bar_ui(
                 for preset in presets::all() {
                     if ui
                         .button(preset.name)
-                        .on_hover_text(super::format::drawable(preset.summary))
+                        .on_hover_text(format::drawable(preset.summary))
                         .clicked()
                     {
                         actions.push(HeaderAction::Profile(ProfileAction::FromPreset(preset)));

@@ -8,11 +8,12 @@ use std::time::Instant;
 
 use egui::{RichText, Ui};
 
-use super::theme;
-use super::workspace::{EntryId, Workspace, connect_issues};
 use crate::monitor::{Badge, Monitor};
 use crate::presets::{self, Preset};
 use crate::profile::Profile;
+use crate::ui::model::workspace::{EntryId, Workspace, connect_issues};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
 
 /// What the user asked for in the panel.
 #[derive(Clone, Copy, Debug)]
@@ -115,7 +116,7 @@ fn preset_menu_ui(ui: &mut Ui, actions: &mut Vec<ProfileAction>) {
             .vertical(|ui| {
                 let b = ui.button(RichText::new(preset.name).strong());
                 ui.label(
-                    RichText::new(super::format::drawable(preset.summary))
+                    RichText::new(format::drawable(preset.summary))
                         .small()
                         .weak(),
                 );
@@ -242,15 +243,12 @@ fn subtitle(profile: &Profile, monitor: Option<&Monitor>) -> String {
     let pollers = if profile.pollers == 1 {
         "1 poller".to_owned()
     } else {
-        format!(
-            "{} pollers",
-            super::format::count(u64::from(profile.pollers))
-        )
+        format!("{} pollers", format::count(u64::from(profile.pollers)))
     };
     match monitor.filter(|m| m.stats().events() > 0) {
         Some(m) => format!(
             "{target} · {pollers} · {} events",
-            super::format::count(m.stats().events())
+            format::count(m.stats().events())
         ),
         None => format!("{target} · {pollers}"),
     }

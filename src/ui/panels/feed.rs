@@ -3,14 +3,14 @@
 //! dropped older items. Clicking a row selects it for the detail view.
 //!
 //! Only visible rows are laid out (`ScrollArea::show_rows`) and rows show a cut of the
-//! payload; the detail (in [`super::detail`]) pretty-prints the body once.
+//! payload; the detail (in [`crate::ui::panels::detail`]) pretty-prints the body once.
 
 use egui::{Color32, RichText, TextStyle, Ui};
 
-use super::format;
-use super::json_color::{Palette, json_job};
-use super::theme;
 use crate::monitor::{Feed, FeedItem, FeedKind, FeedView, Monitor};
+use crate::ui::widgets::format;
+use crate::ui::widgets::json_color::{Palette, json_job};
+use crate::ui::widgets::theme;
 
 /// Characters of payload drawn in a row.
 const ROW_CHARS: usize = 400;

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, TryRecvError};
 use egui_plot::PlotPoint;
 
-use super::workspace::{EntryId, Workspace};
 use crate::compare::{CompareOptions, Comparison, Running, Variant};
 use crate::stats::Stats;
+use crate::ui::model::workspace::{EntryId, Workspace};
 
 /// How often the live chart series are rebuilt while a comparison runs.
 pub const CHART_EVERY: Duration = Duration::from_millis(250);

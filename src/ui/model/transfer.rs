@@ -3,17 +3,17 @@
 //! JSON), and a finished comparison (Markdown, PNG charts, JSON).
 //!
 //! The UI thread only copies the data; every file is read or written by a job thread
-//! ([`super::jobs`]), whose outcome comes back as a notice naming the path. No egui.
+//! ([`crate::ui::model::jobs`]), whose outcome comes back as a notice naming the path. No egui.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use super::format;
-use super::jobs::{JobDone, expand_home};
-use super::notice::{Notice, NoticeLevel};
-use super::workspace::{EntryId, Workspace};
 use crate::profile::Profile;
+use crate::ui::model::jobs::{JobDone, expand_home};
+use crate::ui::model::notice::{Notice, NoticeLevel};
+use crate::ui::model::workspace::{EntryId, Workspace};
+use crate::ui::widgets::format;
 
 /// Largest profiles file read on import.
 const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use egui::{Galley, RichText, TextStyle, Ui};
 
-use super::format;
-use super::json_color::{Palette, json_job};
 use crate::monitor::FeedItem;
+use crate::ui::widgets::format;
+use crate::ui::widgets::json_color::{Palette, json_job};
 
 /// Bytes of body drawn (Copy copies all of it).
 const DETAIL_BYTES: usize = 128 * 1024;

@@ -3,8 +3,10 @@
 
 use egui::{Context, RichText};
 
-use super::transfer::ExportKind;
-use super::workspace::{EntryId, Workspace};
+use crate::ui::model::notice;
+use crate::ui::model::transfer::ExportKind;
+use crate::ui::model::workspace::{EntryId, Workspace};
+use crate::ui::widgets::theme;
 
 /// The dialog on screen, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,7 +106,7 @@ fn rename_ui(
             edit.request_focus();
         }
         if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
         }
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.horizontal(|ui| {
@@ -137,7 +139,7 @@ fn delete_ui(ctx: &Context, id: EntryId, ws: &mut Workspace) -> bool {
         ui.horizontal(|ui| {
             let delete =
                 egui::Button::new(RichText::new("Delete profile").color(egui::Color32::WHITE))
-                    .fill(super::theme::ERROR);
+                    .fill(theme::ERROR);
             if ui.add(delete).clicked() {
                 ws.delete(id);
                 done = true;
@@ -170,7 +172,7 @@ fn import_curl_ui(
         )
         .labelled_by(label.id);
         if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
         }
         ui.horizontal(|ui| {
             if ui.button("Create profile").clicked() {
@@ -180,8 +182,8 @@ fn import_curl_ui(
                         import.profile.name = crate::redact::url(&import.profile.name);
                         let id = ws.add(import.profile);
                         if !import.warnings.is_empty() {
-                            ws.notice(super::notice::Notice {
-                                level: super::notice::NoticeLevel::Info,
+                            ws.notice(notice::Notice {
+                                level: notice::NoticeLevel::Info,
                                 text: format!(
                                     "curl import: {}",
                                     import
@@ -279,7 +281,7 @@ fn export_ui(
                         "The file will contain tokens and passwords in clear text. It is \
                          written readable by you only; keep it that way.",
                     )
-                    .color(super::theme::WARNING),
+                    .color(theme::WARNING),
                 );
             } else {
                 ui.label(
@@ -290,7 +292,7 @@ fn export_ui(
             }
         }
         if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
         }
         ui.horizontal(|ui| {
             if ui.button("Export").clicked() {
@@ -324,7 +326,7 @@ fn import_ui(
                 .small(),
         );
         if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(super::theme::ERROR).small());
+            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
         }
         ui.horizontal(|ui| {
             if ui.button("Import").clicked() {
