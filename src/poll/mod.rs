@@ -6,7 +6,9 @@
 
 pub mod answer;
 pub mod backoff;
+mod conversation;
 pub mod event;
+mod request;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,8 +20,8 @@ use crossbeam_channel::{Receiver, Sender};
 use ureq::Agent;
 
 pub use event::{
-    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent, Resynced,
+    AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
+    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
