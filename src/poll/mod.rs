@@ -8,6 +8,7 @@ pub mod answer;
 pub mod backoff;
 mod conversation;
 pub mod event;
+pub mod probe;
 mod request;
 mod worker;
 
@@ -174,6 +175,7 @@ impl Session {
                 secrets: Arc::clone(&secrets),
                 url: Arc::clone(&url),
                 proxy: route.clone(),
+                trace: None,
             };
             if let Err(source) = session.spawn(worker) {
                 let started = session.threads.len();
