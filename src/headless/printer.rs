@@ -5,9 +5,12 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::poll::{AnswerKind, Payload, PollFailure, PollResponse, Resynced};
+use crate::poll::{
+    AnswerKind, Payload, PollFailure, PollResponse, Resynced, SessionChange, SessionEvent,
+};
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
+use crate::terminal;
 
 /// Longest event preview on a poll line, in characters.
 const PREVIEW_CHARS: usize = 80;
@@ -51,14 +54,14 @@ impl Printer {
         }
         // A closed stdout (`| head`) must not kill the run: the summary matters less
         // than not panicking.
-        if writeln!(io::stdout().lock(), "{text}").is_err() {
+        if writeln!(io::stdout().lock(), "{}", terminal::block(text)).is_err() {
             self.human = false;
         }
     }
 
     /// A warning on stderr (any output mode: it is not part of the JSON).
     pub(super) fn warn(text: &str) {
-        eprintln!("warning: {text}");
+        eprintln!("warning: {}", terminal::line(text));
     }
 
     /// The start of a poll line: seconds since the start, and the poller.
@@ -113,18 +116,48 @@ impl Printer {
             .last()
             .map(|e| preview(&e.payload))
             .unwrap_or_default();
+        let control = if r.control.is_empty() {
+            String::new()
+        } else if r.replies > 0 {
+            format!(" +{} control ({} replied)", r.control.len(), r.replies)
+        } else {
+            format!(" +{} control", r.control.len())
+        };
         let text = format!(
             "{} {} held {:>8}  {:<12} {:>8}  {:<24} cursor {}  {}",
             self.head(r.received, r.poller),
             r.status,
             units::duration(r.hold),
-            what,
+            format!("{what}{control}"),
             bytes(r.wire_in),
             conn,
-            r.cursor,
+            terminal::line(&r.cursor),
             preview
         );
         self.line(text.trim_end());
+    }
+
+    /// A session established or lost (lost ones always print: they are rare and matter).
+    pub(super) fn session(&mut self, e: &SessionEvent) {
+        match &e.change {
+            SessionChange::Bootstrapping => {}
+            SessionChange::Established { number, .. } if *number > 1 => {
+                self.line(&format!(
+                    "{} session {number} established (bootstrap steps done again)",
+                    self.head(e.at, e.poller)
+                ));
+            }
+            SessionChange::Established { .. } => {}
+            SessionChange::Lost {
+                reason,
+                events_in_session,
+                ..
+            } => self.line(&format!(
+                "{} SESSION RESTART: {reason} ({} events in the ended session)",
+                self.head(e.at, e.poller),
+                count(*events_in_session)
+            )),
+        }
     }
 
     /// A failed poll.
@@ -138,7 +171,7 @@ impl Printer {
         let text = format!(
             "{} ERR {} — retry in {}{}",
             self.head(f.at, f.poller),
-            f.message,
+            terminal::line(&f.message),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -151,8 +184,8 @@ impl Printer {
             "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
             r.poller,
             r.status,
-            r.from,
-            r.to,
+            terminal::line(&r.from),
+            terminal::line(&r.to),
             r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
         ));
     }
@@ -164,7 +197,8 @@ impl Printer {
         }
         let conn = connection.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
         self.line(&format!(
-            "          p{poller:<3} stale connection {conn} ({error}); retried on another"
+            "          p{poller:<3} stale connection {conn} ({}); retried on another",
+            terminal::line(error)
         ));
     }
 
@@ -174,8 +208,22 @@ impl Printer {
             return;
         }
         self.last_progress = Instant::now();
+        let mut sessions = String::new();
+        if stats.session_restarts() > 0 || stats.control_messages() > 0 {
+            sessions = format!(
+                " | session restarts {} control {}",
+                count(stats.session_restarts()),
+                count(stats.control_messages())
+            );
+        }
+        if stats.not_holding_answers() > 0 {
+            sessions.push_str(&format!(
+                " | not holding {}",
+                count(stats.not_holding_answers())
+            ));
+        }
         self.line(&format!(
-            "[{:.0}s] polls {} events {} empty {} errors {} | TCP connects {} reused polls {} ({}) stale retries {} lost {}",
+            "[{:.0}s] polls {} events {} empty {} errors {} | TCP connects {} reused polls {} ({}) stale retries {} lost {}{sessions}",
             self.origin.elapsed().as_secs_f64(),
             count(stats.polls()),
             count(stats.events()),
@@ -190,17 +238,17 @@ impl Printer {
     }
 }
 
-/// A one-line preview of an event payload.
+/// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
         Payload::Json(v) => v.to_string(),
-        Payload::Text(t) => t.replace(['\n', '\r'], " "),
+        Payload::Text(t) => t.clone(),
     };
     let mut s: String = text.chars().take(PREVIEW_CHARS).collect();
-    if text.chars().count() > PREVIEW_CHARS {
+    if text.chars().nth(PREVIEW_CHARS).is_some() {
         s.push('…');
     }
-    s
+    terminal::line(&s).into_owned()
 }
 
 /// The summary at the end of a human run, as text.
@@ -269,6 +317,31 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             bytes(s.body_bytes)
         ),
     ];
+    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
+        lines.push(format!(
+            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
+            count(s.session_restarts),
+            count(s.control_messages),
+            tally(&s.control_by_kind),
+            count(s.replies_sent)
+        ));
+        for r in &s.restarts {
+            lines.push(format!(
+                "               at {} p{}: {} ({} events before, {} after)",
+                units::seconds(r.t_s),
+                r.poller,
+                r.reason,
+                count(r.events_before),
+                count(r.events_after)
+            ));
+        }
+    }
+    if s.not_holding_answers > 0 {
+        lines.push(format!(
+            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
+            count(s.not_holding_answers)
+        ));
+    }
     if !s.statuses.is_empty() {
         lines.push(format!("  statuses     {}", tally(&s.statuses)));
     }
@@ -316,7 +389,7 @@ mod tests {
 
     #[test]
     fn previews_are_one_line_and_cut() {
-        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a b c");
+        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a\\nb\\rc");
         let long = preview(&Payload::Text("x".repeat(100)));
         assert_eq!(long.chars().count(), PREVIEW_CHARS + 1);
         assert!(long.ends_with('…'));
