@@ -8,13 +8,14 @@ use std::time::Instant;
 use egui::Ui;
 
 use super::PollscopeApp;
+use crate::poll::probe::ProbeRun;
 use crate::stats::Summary;
 use crate::ui::model::entry::EntryId;
 use crate::ui::panels::charts::charts_ui;
 use crate::ui::panels::compare::compare_ui;
 use crate::ui::panels::connections::connections_ui;
 use crate::ui::panels::detail::detail_ui;
-use crate::ui::panels::editor::{EditorAction, editor_ui};
+use crate::ui::panels::editor::{EditorAction, TEST_WAIT, editor_ui};
 use crate::ui::panels::feed::feed_ui;
 use crate::ui::panels::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, profile_header_ui};
 use crate::ui::panels::profiles::{ProfileAction, profiles_ui};
@@ -129,6 +130,11 @@ impl PollscopeApp {
             match action {
                 EditorAction::Edited(profile) => self.ws.set_profile(id, *profile),
                 EditorAction::Rename => self.act(ProfileAction::Rename(id)),
+                EditorAction::TestOnce(profile) => {
+                    self.editor.probe_for = Some(profile.name.clone());
+                    self.editor.probe =
+                        Some(ProbeRun::start(*profile, TEST_WAIT, self.waker.clone()));
+                }
             }
         }
     }

@@ -81,6 +81,8 @@ pub struct PollscopeApp {
     /// Set by the first worker that asks for a frame since the last one; cleared when a
     /// frame starts taking events in.
     wake_pending: Arc<AtomicBool>,
+    /// Rung by the threads the app starts itself ("Test once").
+    waker: Waker,
     ws: Workspace,
     views: Views,
     selected: Option<EntryId>,
@@ -123,6 +125,7 @@ impl PollscopeApp {
             .unwrap_or_default();
         let mut app = Self {
             wake_pending,
+            waker: waker.clone(),
             ws: Workspace::new(setup.loaded, setup.export_base, waker),
             views: Views::default(),
             selected: None,

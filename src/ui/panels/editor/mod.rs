@@ -9,6 +9,8 @@
 mod cursor;
 mod session;
 
+pub use session::TEST_WAIT;
+
 use egui::{RichText, TextEdit, Ui};
 
 use crate::profile::{
@@ -29,8 +31,9 @@ pub struct EditorState {
     pub header_line: String,
     /// Why the line typed was refused.
     pub header_line_error: Option<String>,
-    /// "Test once": the run in progress or done, and the profile it is for.
+    /// "Test once": the run in progress or done.
     pub probe: Option<crate::poll::probe::ProbeRun>,
+    /// The name of the profile the run is for.
     pub probe_for: Option<String>,
 }
 
@@ -41,6 +44,8 @@ pub enum EditorAction {
     Edited(Box<Profile>),
     /// Open the rename dialog.
     Rename,
+    /// Run the bootstrap steps and one poll of this profile, on a thread.
+    TestOnce(Box<Profile>),
 }
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -71,7 +76,7 @@ pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec
             section(ui, "Cursor", |ui| cursor_rule_ui(ui, profile, &issues));
             section(ui, "Events", |ui| events_ui(ui, profile, &issues));
             section(ui, "Session", |ui| {
-                session::session_ui(ui, profile, state, &issues);
+                session::session_ui(ui, profile, state, &issues, &mut actions);
             });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
         });
