@@ -18,6 +18,7 @@
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
+//! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! redact         masking secrets in URLs and messages
@@ -27,6 +28,7 @@
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
 //! watcher through a plain `Fn()` callback.
 
+pub mod alert;
 pub mod cli;
 pub mod compare;
 pub mod curl_import;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
 use crate::redact::Secrets;
 
@@ -204,6 +205,8 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Alert rules, the quiet threshold and desktop notifications.
+    pub alerts: AlertSettings,
 }
 
 impl Default for Profile {
@@ -231,6 +234,7 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            alerts: AlertSettings::default(),
         }
     }
 }
