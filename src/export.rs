@@ -21,9 +21,13 @@ use crate::stats::{Stats, Summary};
 pub struct EventRecord<'a> {
     /// Receive time, milliseconds since the UNIX epoch.
     pub received_ms: u128,
+    /// Which poller received it.
     pub poller: usize,
+    /// The answer's HTTP status.
     pub status: u16,
+    /// The event's sequence number, when the profile reads one.
     pub seq: Option<i64>,
+    /// Receive time minus the server's timestamp, when the profile reads one.
     pub latency_ms: Option<f64>,
     /// The event: JSON as it came, or text.
     pub payload: PayloadRef<'a>,
@@ -33,8 +37,13 @@ pub struct EventRecord<'a> {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum PayloadRef<'a> {
+    /// JSON as it came.
     Json(&'a Value),
-    Text { text: &'a str },
+    /// Not JSON: `{"text": …}`.
+    Text {
+        /// The body as text.
+        text: &'a str,
+    },
 }
 
 fn wall_ms(t: SystemTime) -> u128 {
@@ -123,6 +132,7 @@ pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
                     h.value.clear();
                 }
                 p.url = redact::url(&p.url);
+                p.proxy = p.proxy.without_secrets();
             }
             p
         })
@@ -148,8 +158,16 @@ mod tests {
             .push(HeaderSpec::new("Authorization", "Bearer s3cr3t-token"));
         p.headers
             .push(HeaderSpec::new("Accept", "application/json"));
+        p.proxy = crate::proxy::ProxySetting::Manual(
+            crate::proxy::ManualProxy::from_url("http://alice:pr0xy-pw@10.0.0.1:3128").unwrap(),
+        );
         let text = profiles_json(std::slice::from_ref(&p), false);
         assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("pr0xy-pw"), "{text}");
+        assert!(
+            text.contains("10.0.0.1:3128") && text.contains("alice"),
+            "{text}"
+        );
         assert!(!text.contains("ABCDEFGHIJ"), "{text}");
         assert!(text.contains("application/json"));
         let back = import_profiles(Path::new("x.json"), text.as_bytes()).unwrap();

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
@@ -22,77 +23,22 @@ pub const PROXY_CUT_WARNING_S: u32 = 55;
 /// Upper bound on concurrent pollers for one profile.
 pub const MAX_POLLERS: u32 = 100_000;
 
-/// One request header. Secret headers are masked in the UI and redacted in logs and exports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HeaderSpec {
-    pub name: String,
-    pub value: String,
-    /// Treat the value as a secret (auth tokens, API keys).
-    pub secret: bool,
-}
+pub use crate::header::{HeaderSpec, looks_secret};
 
-impl HeaderSpec {
-    /// A header; names that usually carry credentials are marked secret automatically.
-    #[must_use]
-    pub fn new(name: &str, value: &str) -> Self {
-        Self {
-            name: name.trim().to_owned(),
-            value: value.trim().to_owned(),
-            secret: looks_secret(name),
-        }
-    }
-
-    /// Parse a `Name: value` line as typed on a command line or in the editor.
-    pub fn parse_line(line: &str) -> Result<Self, ProfileIssue> {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(ProfileIssue::BadHeader {
-                line: line.to_owned(),
-                why: "expected `Name: value`".to_owned(),
-            });
-        };
-        let header = Self::new(name, value);
-        header.validate()?;
-        Ok(header)
-    }
-
-    fn validate(&self) -> Result<(), ProfileIssue> {
-        if ureq::http::HeaderName::from_bytes(self.name.as_bytes()).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "not a valid header name".to_owned(),
-            });
-        }
-        if ureq::http::HeaderValue::from_str(&self.value).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "value has characters a header cannot carry".to_owned(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The value as it may be shown or logged: secrets become `•••`.
-    #[must_use]
-    pub fn display_value(&self) -> &str {
-        if self.secret {
-            crate::redact::MASK
-        } else {
-            &self.value
-        }
-    }
-}
-
-/// Header names that carry credentials by convention.
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
 #[must_use]
-pub fn looks_secret(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key"
-    ) || lower.contains("token")
-        || lower.contains("secret")
-        || lower.contains("password")
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
 }
 
 /// How the server is told how long to hold a request.
@@ -102,7 +48,12 @@ pub enum HoldParam {
     /// The server decides; the client waits up to its own timeout.
     None,
     /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
-    Query { name: String, unit: HoldUnit },
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// How the hold is written in it.
+        unit: HoldUnit,
+    },
     /// The demo server's `timeout` in seconds (the default).
     #[default]
     #[serde(rename = "timeout_seconds")]
@@ -145,9 +96,12 @@ impl HoldParam {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
+    /// Seconds since the UNIX epoch (may have a fraction).
     Seconds,
+    /// Milliseconds since the UNIX epoch.
     #[default]
     Millis,
+    /// Microseconds since the UNIX epoch.
     Micros,
 }
 
@@ -167,17 +121,23 @@ impl TimeUnit {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// Unique name in the profile list.
     pub name: String,
+    /// The endpoint, `http://` or `https://`.
     pub url: String,
     /// HTTP method, upper case.
     pub method: String,
+    /// Request headers sent with every poll.
     pub headers: Vec<HeaderSpec>,
+    /// Request body sent with every poll (POST long-polls).
     pub body: Option<String>,
     /// How long the server is asked to hold a poll, in seconds.
     pub hold_s: u32,
+    /// How the hold is told to the server.
     pub hold_param: HoldParam,
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
+    /// How the cursor travels from one answer to the next request.
     pub cursor: CursorRule,
     /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
     pub cursor_options: CursorOptions,
@@ -189,13 +149,16 @@ pub struct Profile {
     pub seq_pointer: Option<String>,
     /// JSON pointer (inside one event) to the server's timestamp, for latency.
     pub timestamp_pointer: Option<String>,
+    /// Unit of the timestamp at `timestamp_pointer`.
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
     /// Short polling: start a poll every this many seconds instead of re-polling as soon
     /// as an answer arrives (usually with a hold of 0).
     pub interval_s: Option<f64>,
+    /// Reuse connections between polls (`false`: `Connection: close` on each).
     pub keep_alive: bool,
+    /// Largest answer body read; a larger one is an error.
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
     /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
@@ -205,8 +168,27 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
-    /// Alert rules, the quiet threshold and desktop notifications.
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
+    /// Variables that `{{name}}` templates in the URL, headers, body and session steps
+    /// use (a channel name, a session id a step reads, a fresh random id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
+    /// How an answer's body is cut into messages: JSON (the default), JSON lines,
+    /// Engine.IO, Socket.IO, SockJS or SignalR records.
+    #[serde(skip_serializing_if = "is_json")]
+    pub decoder: Decoder,
+    /// Bootstrap steps and session rules (empty for plain long polling).
+    #[serde(skip_serializing_if = "SessionSpec::is_empty")]
+    pub session: SessionSpec,
+    /// Alert rules, the quiet threshold and desktop notifications (left out of the
+    /// file while they are the defaults).
+    #[serde(skip_serializing_if = "AlertSettings::is_default")]
     pub alerts: AlertSettings,
+}
+
+fn is_json(d: &Decoder) -> bool {
+    *d == Decoder::Json
 }
 
 impl Default for Profile {
@@ -234,6 +216,10 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
+            variables: Vec::new(),
+            decoder: Decoder::Json,
+            session: SessionSpec::default(),
             alerts: AlertSettings::default(),
         }
     }
@@ -242,27 +228,63 @@ impl Default for Profile {
 /// A problem that makes a profile unusable (or, for warnings, risky).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileIssue {
+    /// The URL does not parse, is not http(s) or has no host.
     #[error("bad URL {url:?}: {why}")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A header line or name or value a request cannot carry.
     #[error("bad header {line:?}: {why}")]
-    BadHeader { line: String, why: String },
+    BadHeader {
+        /// The line (or header name) as given.
+        line: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The method is not an HTTP token.
     #[error("bad method {0:?}: use a token such as GET or POST")]
     BadMethod(String),
+    /// A JSON pointer that does not start with `/`.
     #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
     BadPointer {
+        /// Which profile field.
         field: &'static str,
+        /// The pointer as given.
         pointer: String,
     },
+    /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
+    /// A client timeout that is not a positive number.
     #[error("client timeout must be a positive number of seconds")]
     BadClientTimeout,
+    /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
+    /// A body limit of 0.
     #[error("maximum body size must be at least 1 byte")]
     BadMaxBody,
+    /// A short-poll interval that is not a positive number.
     #[error("poll interval must be a positive number of seconds")]
     BadInterval,
+    /// The profile's proxy setting cannot be used.
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
+    /// The session protocol part (variables, templates, steps, conditions) is wrong.
+    #[error("session protocol: {0}")]
+    BadProtocol(String),
+}
+
+impl From<crate::header::HeaderProblem> for ProfileIssue {
+    fn from(p: crate::header::HeaderProblem) -> Self {
+        Self::BadHeader {
+            line: p.line,
+            why: p.why,
+        }
+    }
 }
 
 impl Profile {
@@ -313,7 +335,15 @@ impl Profile {
             url: crate::redact::url(&self.url),
             why,
         };
-        let url = Url::parse(self.url.trim()).map_err(|e| bad(e.to_string()))?;
+        // Placeholders stand for values known only at run time: check the shape with a
+        // stand-in value.
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            |_| Some("0".into()),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
         match url.scheme() {
             "http" | "https" => {}
             other => return Err(bad(format!("scheme {other:?} is not http or https"))),
@@ -336,8 +366,8 @@ impl Profile {
             issues.push(ProfileIssue::BadMethod(self.method.clone()));
         }
         for h in &self.headers {
-            if let Err(e) = h.validate() {
-                issues.push(e);
+            if let Err(e) = h.check() {
+                issues.push(e.into());
             }
         }
         for (field, pointer) in [
@@ -393,6 +423,25 @@ impl Profile {
         if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
+        let parts = crate::protocol::check::Parts {
+            url: &self.url,
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            variables: &self.variables,
+            session: &self.session,
+            decoder: self.decoder,
+            cursor_param: self.cursor.param(),
+            cursor_reads_value: self.cursor.reads_value(),
+            cursor_reads_body: self.cursor.reads_body(),
+        };
+        issues.extend(
+            crate::protocol::check::issues(&parts)
+                .into_iter()
+                .map(ProfileIssue::BadProtocol),
+        );
         issues
     }
 
@@ -423,8 +472,44 @@ impl Profile {
         Ok(url)
     }
 
+    /// The URL for the next poll when the URL has `{{variables}}`: filled in from
+    /// `lookup` (values percent-encoded unless the placeholder says `raw`), then the hold
+    /// and cursor parameters set as [`Profile::poll_url`] sets them.
+    pub fn poll_url_with<'v>(
+        &self,
+        cursor: &Cursor,
+        lookup: impl Fn(&str) -> Option<std::borrow::Cow<'v, str>>,
+    ) -> Result<Url, ProfileIssue> {
+        let bad = |why: String| ProfileIssue::BadUrl {
+            url: crate::redact::url(&self.url),
+            why,
+        };
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            lookup,
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let mut url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
+        if let Some((name, value)) = self.hold_param.query(self.hold_s) {
+            crate::url_query::set_param(&mut url, &name, &value);
+        }
+        self.cursor.apply_to_url(cursor, &mut url);
+        Ok(url)
+    }
+
     /// [`Profile::poll_url`] parsed once, for a worker that builds it on every poll.
     pub fn poll_url_template(&self) -> Result<PollUrlTemplate, ProfileIssue> {
+        if crate::protocol::template::has_placeholders(&self.url) {
+            // Filled in per poll; check the shape now.
+            self.parsed_url()?;
+            return Ok(PollUrlTemplate {
+                first: String::new(),
+                base: String::new(),
+                param: None,
+                dynamic: true,
+            });
+        }
         let first = self.poll_url(&Cursor::default())?;
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
@@ -435,6 +520,7 @@ impl Profile {
             first: first.into(),
             base: base.into(),
             param,
+            dynamic: false,
         })
     }
 
@@ -489,6 +575,22 @@ impl Profile {
                 }
             }
         }
+        out.extend(self.proxy.secret_values());
+        out.extend(
+            self.variables
+                .iter()
+                .filter(|v| v.secret && !v.value.is_empty())
+                .map(|v| v.value.clone()),
+        );
+        for (_, request) in self.session.requests() {
+            out.extend(
+                request
+                    .headers
+                    .iter()
+                    .filter(|h| h.secret && !h.value.is_empty())
+                    .map(|h| h.value.clone()),
+            );
+        }
         out
     }
 
@@ -525,9 +627,18 @@ pub struct PollUrlTemplate {
     /// The same without the cursor parameter.
     base: String,
     param: Option<String>,
+    /// The URL has `{{variables}}`: built per poll with [`Profile::poll_url_with`].
+    dynamic: bool,
 }
 
 impl PollUrlTemplate {
+    /// Whether the URL has variables and is built per poll by
+    /// [`Profile::poll_url_with`] instead of [`PollUrlTemplate::url`].
+    #[must_use]
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+
     /// The URL for a poll with `cursor`: the same as [`Profile::poll_url`] gives.
     #[must_use]
     pub fn url(&self, cursor: &Cursor) -> String {
@@ -693,6 +804,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

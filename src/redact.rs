@@ -107,7 +107,7 @@ pub struct Secrets {
 impl Secrets {
     /// Values shorter than this are not masked by value: a three-letter "secret" would
     /// mask every occurrence of those letters in ordinary text. (The URL rules in
-    /// [`url`] mask such values by position instead.)
+    /// [`url()`] mask such values by position instead.)
     pub const MIN_LEN: usize = 4;
 
     /// Secrets made of `values` (those shorter than [`Secrets::MIN_LEN`] left out).

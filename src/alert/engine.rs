@@ -11,6 +11,7 @@ use serde_json::json;
 use super::liveness::{Condition, Liveness, whole};
 use super::rule::{Rule, span};
 use super::window::{CountWindow, Counts, HistWindow};
+use crate::poll::event::SessionChange;
 use crate::poll::{AnswerKind, PollEvent, PollResponse};
 use crate::profile::{MAX_POLLERS, Profile};
 use crate::stats::{Seq, track_seq};
@@ -27,11 +28,14 @@ pub const MIN_HOLD_ANSWERS: u64 = 3;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertState {
+    /// The rule's condition holds.
     Firing,
+    /// It held and no longer does.
     Resolved,
 }
 
 impl AlertState {
+    /// `firing` or `resolved`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -44,11 +48,15 @@ impl AlertState {
 /// A rule starting or stopping to fire.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transition {
+    /// The profile's name.
     pub profile: String,
+    /// The rule that changed.
     pub rule: Rule,
+    /// What it changed to.
     pub state: AlertState,
     /// When it changed.
     pub at: Instant,
+    /// The same, by the wall clock.
     pub at_wall: SystemTime,
     /// For a resolved alert: how long it had fired.
     pub fired_for: Option<Duration>,
@@ -92,6 +100,7 @@ impl Transition {
 /// One rule now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleStatus {
+    /// The rule.
     pub rule: Rule,
     /// Since when it fires.
     pub firing_since: Option<Instant>,
@@ -210,6 +219,22 @@ impl Alerts {
                     ..Counts::default()
                 };
                 self.count(r.at, &delta);
+            }
+            PollEvent::Session(s) => {
+                if let SessionChange::Lost { poll, .. } = &s.change {
+                    // A new session may number its events anywhere.
+                    if let Some(seq) = self.seqs.get_mut(s.poller) {
+                        *seq = None;
+                    }
+                    if poll.is_some() {
+                        // The answer that said so: a poll, not an error.
+                        let delta = Counts {
+                            polls: 1,
+                            ..Counts::default()
+                        };
+                        self.count(s.at, &delta);
+                    }
+                }
             }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }

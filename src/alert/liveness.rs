@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::poll::event::SessionChange;
 use crate::poll::{ErrorKind, PollEvent};
 use crate::profile::MAX_POLLERS;
 
@@ -49,6 +50,7 @@ pub enum Threshold {
 }
 
 impl Threshold {
+    /// The threshold, wherever it came from.
     #[must_use]
     pub fn duration(self) -> Duration {
         match self {
@@ -131,6 +133,12 @@ impl Liveness {
                 if let Some(p) = self.poller(index) {
                     p.stopped = true;
                     p.holding_since = None;
+                }
+            }
+            // The server ended a protocol session: it is answering.
+            PollEvent::Session(s) => {
+                if let SessionChange::Lost { poll: Some(_), .. } = &s.change {
+                    self.answered(index, s.at);
                 }
             }
             PollEvent::Connected { .. } | PollEvent::StaleRetry { .. } => {}

@@ -39,8 +39,11 @@ pub struct PumpHooks {
     /// Called after forwarding a batch, and after a transition or a change of the
     /// quiet/stalled state (so the face redraws).
     pub waker: Waker,
+    /// Sees every event after the alerts did.
     pub on_event: Option<EventHook>,
+    /// Sees every transition.
     pub on_transition: Option<TransitionHook>,
+    /// Sees the alerts after each evaluation.
     pub on_evaluated: Option<EvaluatedHook>,
 }
 

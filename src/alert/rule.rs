@@ -25,34 +25,70 @@ pub const DEFAULT_LONG_WINDOW: Duration = Duration::from_secs(300);
 #[serde(try_from = "String", into = "String")]
 pub enum Rule {
     /// No event for longer than `after` (`quiet>30s`).
-    Quiet { after: Duration },
+    Quiet {
+        /// How long without an event.
+        after: Duration,
+    },
     /// The profile has been stalled (polls failing or unanswered) for longer than
     /// `after` (`stalled>10s`; `stalled>0s` fires as soon as it stalls).
-    Stalled { after: Duration },
+    Stalled {
+        /// How long stalled.
+        after: Duration,
+    },
     /// Failed polls over `percent` % of the polls completed in `window`
     /// (`errors>5%/1m`).
-    ErrorRatio { percent: f64, window: Duration },
+    ErrorRatio {
+        /// Threshold, 0–100.
+        percent: f64,
+        /// How far back.
+        window: Duration,
+    },
     /// Event latency p99 above `ms` over `window` (`p99>200ms/1m`).
-    LatencyP99 { ms: f64, window: Duration },
+    LatencyP99 {
+        /// Threshold in milliseconds.
+        ms: f64,
+        /// How far back.
+        window: Duration,
+    },
     /// More than `count` events lost (sequence gaps, resyncs) in `window`
     /// (`lost>0/5m`).
-    Lost { count: u64, window: Duration },
+    Lost {
+        /// Lost events allowed.
+        count: u64,
+        /// How far back.
+        window: Duration,
+    },
     /// Answers over reused connections below `percent` % of the answers in `window`
     /// (`reuse<90%/1m`).
-    ReuseRatio { percent: f64, window: Duration },
+    ReuseRatio {
+        /// Threshold, 0–100.
+        percent: f64,
+        /// How far back.
+        window: Duration,
+    },
     /// Median hold of empty answers (those held until the server's timeout) below `ms`
     /// over `window`: a proxy or load balancer cutting holds short (`hold<20s/5m`).
     /// Answers with events end early by design, so they do not count.
-    HoldP50 { ms: f64, window: Duration },
+    HoldP50 {
+        /// Threshold in milliseconds.
+        ms: f64,
+        /// How far back.
+        window: Duration,
+    },
     /// More open connections than `count` (`conns>10`).
-    OpenConnections { count: u64 },
+    OpenConnections {
+        /// Connections allowed.
+        count: u64,
+    },
 }
 
 /// Why a rule's text could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("bad alert rule {text:?}: {why} (rules: {syntax})", syntax = Rule::SYNTAX)]
 pub struct RuleError {
+    /// The text as given.
     pub text: String,
+    /// What is wrong with it.
     pub why: String,
 }
 
@@ -381,6 +417,7 @@ fn count(text: &str, example: &str) -> Result<u64, String> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AlertSettings {
+    /// The rules, evaluated in this order.
     pub rules: Vec<Rule>,
     /// Seconds without an event after which the profile shows "quiet"; `None`: learned
     /// from the observed event rate (see [`super::liveness`]).
@@ -400,6 +437,12 @@ impl Default for AlertSettings {
 }
 
 impl AlertSettings {
+    /// Nothing set (profiles are saved without the field then).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// The configured quiet threshold, when it is a usable number of seconds.
     #[must_use]
     pub fn quiet_after(&self) -> Option<Duration> {

@@ -20,11 +20,13 @@ const HIGHEST_US: u64 = 3_600_000_000;
 pub struct Counts {
     /// Completed polls: answers, resyncs and failures.
     pub polls: u64,
+    /// Failed polls.
     pub errors: u64,
     /// Answers (not failures, not resyncs).
     pub answers: u64,
     /// Answers over a reused connection.
     pub reused: u64,
+    /// Events lost (sequence gaps, resyncs).
     pub lost: u64,
 }
 
@@ -80,6 +82,7 @@ pub struct CountWindow {
 }
 
 impl CountWindow {
+    /// An empty window of `window`, slots counted from `origin`.
     #[must_use]
     pub fn new(origin: Instant, window: Duration) -> Self {
         Self {
@@ -160,6 +163,7 @@ fn histogram() -> Histogram<u32> {
 }
 
 impl HistWindow {
+    /// An empty window of `window`, slots counted from `origin`.
     #[must_use]
     pub fn new(origin: Instant, window: Duration) -> Self {
         Self {

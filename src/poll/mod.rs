@@ -6,7 +6,9 @@
 
 pub mod answer;
 pub mod backoff;
+mod conversation;
 pub mod event;
+mod request;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +20,13 @@ use crossbeam_channel::{Receiver, Sender};
 use ureq::Agent;
 
 pub use event::{
-    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent, Resynced,
+    AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
+    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
+use crate::proxy::{ProxyPlan, ProxySetting};
 use crate::transport::{self, AgentSettings, TransportMetrics};
 
 /// Called by workers after each event, from their threads.
@@ -50,22 +53,40 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(1);
 /// one 7 KiB frame there made it 32 KiB, 78 MiB more at 10,000 pollers.
 pub const POLLER_STACK_BYTES: usize = 256 * 1024;
 
+/// The proxies a profile's polls go through. The embedded demo server is the app's own
+/// loopback server: an environment proxy (a company's, usually) could not reach it.
+fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> {
+    if profile.builtin_demo && profile.proxy == ProxySetting::System {
+        return Ok(ProxyPlan::direct());
+    }
+    ProxyPlan::for_setting(&profile.proxy)
+}
+
 /// Why a session could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The profile has problems that stop it from connecting.
     #[error("the profile cannot connect: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<ProfileIssue>),
     #[error(
         "could start only {started} of {wanted} pollers: {source} \
          (the system's thread or memory limit; try fewer pollers)"
     )]
+    /// The system refused another thread (those started are stopped again).
     Spawn {
+        /// Pollers started before the refusal.
         started: usize,
+        /// Pollers the profile asked for.
         wanted: usize,
+        /// The system's answer.
         source: std::io::Error,
     },
+    /// The pollers would not fit under the open-file limit.
     #[error(transparent)]
     TooManyPollers(#[from] crate::limits::TooManyPollers),
+    #[error(transparent)]
+    /// The proxy setting (the profile's, or an environment variable) is not usable.
+    Proxy(#[from] crate::proxy::ProxyError),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -104,66 +125,82 @@ impl Session {
                 .poll_url_template()
                 .map_err(|e| StartError::Invalid(vec![e]))?,
         );
+        let proxy = proxy_plan(&profile)?;
+        let route = profile
+            .parsed_url()
+            .ok()
+            .and_then(|u| proxy.route_url(&u).cloned());
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
-        let profile = Arc::new(profile);
-        let secrets = Arc::new(profile.secrets());
+        if let Some(p) = &route {
+            log::info!(
+                "polling through proxy {} (from {})",
+                p.authority(),
+                p.source
+            );
+        }
+        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
-        let stop = Arc::new(AtomicBool::new(false));
         let mut session = Self {
-            profile: Arc::clone(&profile),
-            agent: agent.clone(),
-            metrics: Arc::clone(&metrics),
-            stop: Arc::clone(&stop),
+            profile: Arc::new(profile),
+            agent,
+            metrics,
+            stop: Arc::new(AtomicBool::new(false)),
             stop_signal: Mutex::new(Some(stop_tx)),
             threads: Vec::new(),
             events,
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let wanted = profile.pollers as usize;
+        let secrets = Arc::new(session.profile.secrets());
+        let wanted = session.profile.pollers as usize;
         for poller in 0..wanted {
-            let w = worker::Worker {
+            let worker = worker::Worker {
                 poller,
-                profile: Arc::clone(&profile),
-                agent: agent.clone(),
-                metrics: Arc::clone(&metrics),
+                profile: Arc::clone(&session.profile),
+                agent: session.agent.clone(),
+                metrics: Arc::clone(&session.metrics),
                 tx: tx.clone(),
                 waker: Arc::clone(&waker),
-                stop: Arc::clone(&stop),
+                stop: Arc::clone(&session.stop),
                 stop_signal: stop_rx.clone(),
                 secrets: Arc::clone(&secrets),
                 url: Arc::clone(&url),
+                proxy: route.clone(),
             };
-            let spawned = std::thread::Builder::new()
-                .name(format!("pollscope-poller-{poller}"))
-                .stack_size(POLLER_STACK_BYTES)
-                .spawn(move || w.run());
-            match spawned {
-                Ok(handle) => session.threads.push(handle),
-                Err(source) => {
-                    let started = session.threads.len();
-                    session.stop();
-                    return Err(StartError::Spawn {
-                        started,
-                        wanted,
-                        source,
-                    });
-                }
+            if let Err(source) = session.spawn(worker) {
+                let started = session.threads.len();
+                session.stop();
+                return Err(StartError::Spawn {
+                    started,
+                    wanted,
+                    source,
+                });
             }
         }
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&profile.url)
+            crate::redact::url(&session.profile.url)
         );
         Ok(session)
+    }
+
+    /// Start one poller's named thread.
+    fn spawn(&mut self, worker: worker::Worker) -> std::io::Result<()> {
+        let handle = std::thread::Builder::new()
+            .name(format!("pollscope-poller-{}", worker.poller))
+            .stack_size(POLLER_STACK_BYTES)
+            .spawn(move || worker.run())?;
+        self.threads.push(handle);
+        Ok(())
     }
 
     /// The events all pollers report, in arrival order.
@@ -178,6 +215,7 @@ impl Session {
         &self.metrics
     }
 
+    /// The profile this session runs.
     #[must_use]
     pub fn profile(&self) -> &Profile {
         &self.profile

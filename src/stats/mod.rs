@@ -8,6 +8,7 @@
 
 mod hist;
 mod series;
+mod session;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ use crate::transport::NewConnection;
 use hist::Hist;
 pub use series::SecondBucket;
 use series::SecondSeries;
+pub use session::{MAX_RESTARTS_KEPT, Restart, SessionState};
 pub use summary::Summary;
 
 /// How much history [`Stats`] keeps.
@@ -45,9 +47,13 @@ impl Default for StatsConfig {
 /// Per-second rates over the last whole second (see [`Stats::recent_rates`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RecentRates {
+    /// Events received.
     pub events_per_s: f64,
+    /// Polls completed.
     pub polls_per_s: f64,
+    /// Polls failed.
     pub errors_per_s: f64,
+    /// Bytes on the wire, both ways.
     pub wire_bytes_per_s: f64,
 }
 
@@ -58,17 +64,22 @@ pub struct PollPoint {
     pub t_s: f64,
     /// How long the server held the poll.
     pub hold_ms: f64,
+    /// The answer carried events.
     pub with_events: bool,
+    /// Which poller.
     pub poller: u32,
 }
 
 /// What one poller is doing and has done.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PollerView {
+    /// What it is doing now.
     pub state: PollerState,
     /// Completed polls (answers and failures).
     pub polls: u64,
+    /// Events it received.
     pub events: u64,
+    /// Its failed polls.
     pub errors: u64,
     /// The connection that carried the last poll (or was just opened for the next one).
     pub connection: Option<u64>,
@@ -78,7 +89,14 @@ pub struct PollerView {
     pub connection_opened: Option<Instant>,
     /// Highest sequence number seen.
     pub last_seq: Option<i64>,
+    /// The message of its last failure.
     pub last_error: Option<String>,
+    /// Its session (profiles with bootstrap steps).
+    pub session: SessionState,
+    /// Sessions the server ended under this poller.
+    pub restarts: u64,
+    /// Events its current session has delivered.
+    pub events_in_session: u64,
 }
 
 /// A poller's state, as its events tell it.
@@ -89,13 +107,17 @@ pub enum PollerState {
     Idle,
     /// A poll is out, waiting for the server.
     Holding {
+        /// When the poll went out.
         since: Instant,
     },
     /// The last poll failed; the next one starts at `until`.
     BackingOff {
+        /// When the next poll starts.
         until: Instant,
+        /// Why the last one failed.
         message: String,
     },
+    /// The poller has ended.
     Stopped,
 }
 
@@ -116,6 +138,10 @@ struct Counts {
     clock_skewed_events: u64,
     resyncs: u64,
     client_cuts: u64,
+    session_restarts: u64,
+    control_messages: u64,
+    replies: u64,
+    not_holding_answers: u64,
     body_bytes: u64,
     wire_in: u64,
     wire_out: u64,
@@ -142,6 +168,8 @@ pub struct Stats {
     errors_by_kind: BTreeMap<ErrorKind, u64>,
     statuses: BTreeMap<u16, u64>,
     last_error: Option<String>,
+    control_by_kind: BTreeMap<String, u64>,
+    restarts: VecDeque<Restart>,
 }
 
 impl Stats {
@@ -166,6 +194,8 @@ impl Stats {
             errors_by_kind: BTreeMap::new(),
             statuses: BTreeMap::new(),
             last_error: None,
+            control_by_kind: BTreeMap::new(),
+            restarts: VecDeque::new(),
         }
     }
 
@@ -189,6 +219,7 @@ impl Stats {
             }
             PollEvent::Failed(failure) => self.record_failure(failure),
             PollEvent::Resynced(r) => self.record_resync(r),
+            PollEvent::Session(s) => self.record_session(s),
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
@@ -242,6 +273,7 @@ impl Stats {
         }
 
         self.record_hold(r.hold, empty);
+        self.record_response_session(r);
         for ms in r.events.iter().filter_map(|e| e.latency_ms) {
             if ms.is_nan() {
                 continue;

@@ -89,6 +89,8 @@ fn connected(
             opened: origin + at,
             tcp_connect: ms(tcp),
             tls_handshake: tls.map(ms),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     }
 }
@@ -539,6 +541,8 @@ fn hostile_input_does_not_panic() {
             opened: o,
             tcp_connect: Duration::MAX,
             tls_handshake: Some(Duration::MAX),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     });
     assert!(s.pollers().len() <= MAX_POLLERS as usize);
@@ -606,10 +610,16 @@ fn summary_json_has_the_documented_keys() {
         "wire_bytes_out",
         "statuses",
         "errors_by_kind",
+        "session_restarts",
+        "control_messages",
+        "control_by_kind",
+        "replies_sent",
+        "not_holding_answers",
+        "restarts",
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 35, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 41, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);
