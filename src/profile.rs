@@ -452,6 +452,13 @@ impl Profile {
         if self.accept_invalid_certs {
             w.push("TLS certificates are not verified for this profile".to_owned());
         }
+        if self.hold_s == 0 && self.poll_interval().is_none() {
+            w.push(
+                "hold of 0 s and no short-polling interval: each poll goes out as soon as \
+                 the last is answered (set an interval to short-poll)"
+                    .to_owned(),
+            );
+        }
         w
     }
 
@@ -662,6 +669,17 @@ impl PollUrlTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_hold_without_an_interval_is_warned_about() {
+        let mut p = Profile {
+            hold_s: 0,
+            ..Profile::default()
+        };
+        assert!(p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+        p.interval_s = Some(5.0);
+        assert!(!p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+    }
 
     #[test]
     fn client_timeout_is_hold_plus_margin() {
