@@ -44,6 +44,8 @@ pub(crate) struct Worker {
     pub url: Arc<PollUrlTemplate>,
     /// The forward proxy the polls go through, if any.
     pub proxy: Option<Arc<ProxyEndpoint>>,
+    /// Every request and answer kept, for "test once" (`None` for pollers).
+    pub trace: Option<std::cell::RefCell<super::probe::Trace>>,
 }
 
 /// An HTTP answer as read off the wire.
@@ -76,7 +78,7 @@ impl CallFacts {
     }
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Answer(Box<PollResponse>, Next),
     Failed(Box<PollFailure>),
     Resynced(Box<Resynced>),
@@ -88,14 +90,14 @@ enum Outcome {
 
 /// What an answer means for the next poll.
 #[derive(Default)]
-struct Next {
+pub(crate) struct Next {
     /// The cursor could not move past these events: polling again at once would fetch
     /// them again, as fast as the server answers.
-    stuck: bool,
+    pub stuck: bool,
     /// A message said the session is gone.
-    lost: Option<String>,
+    pub lost: Option<String>,
     /// Wait this long first (advised by the server, or pacing a server not holding).
-    pause: Option<Duration>,
+    pub pause: Option<Duration>,
 }
 
 impl Worker {
@@ -205,7 +207,7 @@ impl Worker {
     }
 
     /// One poll, including stale-connection retries.
-    fn poll_once(
+    pub(crate) fn poll_once(
         &self,
         cursor: &mut Cursor,
         backoff: &mut Backoff,
@@ -604,12 +606,30 @@ impl Worker {
     /// Send one request and read the whole answer (up to the body limit). The client
     /// timeout is the agent's (see `AgentSettings::call_timeout`).
     pub(crate) fn call_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        let sent = Instant::now();
+        let result = self.send_outgoing(outgoing);
+        if let Some(trace) = &self.trace {
+            trace
+                .borrow_mut()
+                .push(super::probe::exchange(outgoing, &result, sent.elapsed()));
+        }
+        result
+    }
+
+    fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
         let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
             Some(body) => self.agent.run(request.map(|()| body))?,
             None => self.agent.run(request)?,
         };
         read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// Label the exchanges that follow (for "test once").
+    pub(crate) fn trace_label(&self, label: &str) {
+        if let Some(t) = &self.trace {
+            label.clone_into(&mut t.borrow_mut().label);
+        }
     }
 
     /// `host:port` of the server, for messages.
