@@ -239,7 +239,8 @@ impl Alerts {
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::StaleRetry { .. }
-            | PollEvent::Stopped { .. } => {}
+            | PollEvent::Stopped { .. }
+            | PollEvent::PollerDied { .. } => {}
         }
     }
 

@@ -129,7 +129,7 @@ impl Liveness {
                     p.last_failure = Some((f.kind, f.message.clone()));
                 }
             }
-            PollEvent::Stopped { .. } => {
+            PollEvent::Stopped { .. } | PollEvent::PollerDied { .. } => {
                 if let Some(p) = self.poller(index) {
                     p.stopped = true;
                     p.holding_since = None;
