@@ -45,8 +45,8 @@ pub fn state_color(status: &Status) -> Color32 {
         Status::Connecting | Status::Badge(Badge::Holding) => HOLDING,
         Status::Badge(Badge::Idle) => IDLE,
         Status::Badge(Badge::Receiving) => EVENTS,
-        Status::Badge(Badge::BackingOff(_)) => WARNING,
-        Status::Badge(Badge::Error(_)) => ERROR,
+        Status::Badge(Badge::Quiet(_) | Badge::BackingOff(_)) => WARNING,
+        Status::Badge(Badge::Stalled(_) | Badge::Error(_)) => ERROR,
     }
 }
 
