@@ -36,9 +36,7 @@ fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, hint: &str| {
-                ui.label(k).on_hover_text(hint);
-                ui.label(RichText::new(v).monospace());
-                ui.end_row();
+                figure_row_ui(ui, k, RichText::new(v).monospace(), hint);
             };
             kv(
                 "TCP connects",
@@ -87,6 +85,14 @@ fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         });
 }
 
+/// One row of a figures grid: what it is (`hint` on hover), and the figure, labelled by
+/// it for screen readers (and tests): "Lost events: 12".
+fn figure_row_ui(ui: &mut Ui, key: &str, value: RichText, hint: &str) {
+    let key = ui.label(key).on_hover_text(hint);
+    ui.label(value).labelled_by(key.id);
+    ui.end_row();
+}
+
 /// Errors by kind and what was lost; quiet (one line) while nothing went wrong.
 fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
     ui.label(RichText::new("Faults").strong());
@@ -107,14 +113,13 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
-                ui.label(k).on_hover_text(hint);
                 let text = RichText::new(format::count(n)).monospace();
-                ui.label(if bad && n > 0 {
+                let text = if bad && n > 0 {
                     text.color(theme::ERROR)
                 } else {
                     text
-                });
-                ui.end_row();
+                };
+                figure_row_ui(ui, k, text, hint);
             };
             for (kind, n) in by_kind {
                 kv(
@@ -172,14 +177,13 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
-                ui.label(k).on_hover_text(hint);
                 let text = RichText::new(v).monospace();
-                ui.label(if warn {
+                let text = if warn {
                     text.color(theme::WARNING)
                 } else {
                     text
-                });
-                ui.end_row();
+                };
+                figure_row_ui(ui, k, text, hint);
             };
             kv(
                 "Session restarts",
