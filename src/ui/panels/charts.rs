@@ -11,6 +11,7 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
@@ -209,7 +210,7 @@ fn traffic_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -
                 || !c.series(Series::HoldEmpty).is_empty(),
             series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
             title: "Hold (s)",
-            figure: format!("p50 {}", format::opt_millis(summary.hold_ms_p50)),
+            figure: format!("p50 {}", units::opt_millis(summary.hold_ms_p50)),
             hint: None,
             y_top: None,
             draw: Box::new(move |p| {
@@ -232,10 +233,7 @@ fn traffic_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -
             has_data: !c.series(Series::EventsPerS).is_empty(),
             series: &[("events", theme::EVENTS), ("errors", theme::ERROR)],
             title: "Events/s",
-            figure: format!(
-                "{:.1}/s",
-                last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)
-            ),
+            figure: units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)),
             hint: None,
             y_top: None,
             draw: Box::new(move |p| {
@@ -252,7 +250,7 @@ fn traffic_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -
             has_data: !c.series(Series::LatencyP99).is_empty(),
             series: &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)],
             title: "Latency (ms)",
-            figure: format!("p99 {}", format::opt_millis(summary.event_latency_ms_p99)),
+            figure: format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99)),
             hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
             y_top: None,
             draw: Box::new(move |p| {
@@ -281,8 +279,8 @@ fn connection_charts<'a>(summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>>
             title: "Connections",
             figure: format!(
                 "{} / {}",
-                format::count(summary.new_connections),
-                format::count(summary.reused_connections)
+                units::count(summary.new_connections),
+                units::count(summary.reused_connections)
             ),
             hint: None,
             y_top: None,
@@ -304,7 +302,7 @@ fn connection_charts<'a>(summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>>
             has_data: !c.series(Series::ReuseRatio).is_empty(),
             series: &[("reuse", theme::REUSED)],
             title: "Reuse (%)",
-            figure: format::percent(summary.reuse_ratio),
+            figure: units::opt_percent(summary.reuse_ratio),
             hint: None,
             y_top: Some(100.0),
             draw: Box::new(move |p| {
@@ -320,7 +318,7 @@ fn connection_charts<'a>(summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>>
             has_data: !c.series(Series::WireKibPerS).is_empty(),
             series: &[("KiB/s", theme::WIRE)],
             title: "Wire (KiB/s)",
-            figure: format::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
+            figure: units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
             hint: None,
             y_top: None,
             draw: Box::new(move |p| {

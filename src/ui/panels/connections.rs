@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::stats::{PollerState, PollerView, SessionState, Summary};
-use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
 /// The panel's contents.
@@ -40,46 +40,46 @@ fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
             };
             kv(
                 "TCP connects",
-                format::count(metrics.tcp_connects()),
+                units::count(metrics.tcp_connects()),
                 "New TCP connections the transport opened",
             );
             kv(
                 "TLS handshakes",
-                format::count(metrics.tls_handshakes()),
+                units::count(metrics.tls_handshakes()),
                 "Handshakes completed (https only)",
             );
             kv(
                 "Handshake time spent",
-                format::millis(s.connect_ms_total + s.tls_ms_total),
+                units::millis(s.connect_ms_total + s.tls_ms_total),
                 "TCP connect plus TLS handshake time, summed over new connections",
             );
             kv(
                 "Saved by reuse",
-                format::millis(s.handshake_ms_saved),
+                units::millis(s.handshake_ms_saved),
                 "Reused polls × the median cost of a new connection",
             );
             kv(
                 "Reused polls",
                 format!(
                     "{} ({})",
-                    format::count(s.reused_connections),
-                    format::percent(s.reuse_ratio)
+                    units::count(s.reused_connections),
+                    units::opt_percent(s.reuse_ratio)
                 ),
                 "Answers that came over a connection already open",
             );
             kv(
                 "Stale-connection retries",
-                format::count(s.stale_retries),
+                units::count(s.stale_retries),
                 "Requests re-sent because a kept-alive connection had been closed by the server",
             );
             kv(
                 "Open connections",
-                format::count(metrics.open_connections() as u64),
+                units::count(metrics.open_connections() as u64),
                 "Connections open now (in use or pooled)",
             );
             kv(
                 "Connect failures",
-                format::count(metrics.connect_failures()),
+                units::count(metrics.connect_failures()),
                 "TCP connects or TLS handshakes that failed",
             );
         });
@@ -113,7 +113,7 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
-                let text = RichText::new(format::count(n)).monospace();
+                let text = RichText::new(units::count(n)).monospace();
                 let text = if bad && n > 0 {
                     text.color(theme::ERROR)
                 } else {
@@ -187,18 +187,18 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
             };
             kv(
                 "Session restarts",
-                format::count(s.session_restarts),
+                units::count(s.session_restarts),
                 s.session_restarts > 0,
                 "Sessions the server ended; each time the poller ran its bootstrap steps again",
             );
             let kinds: Vec<String> = s
                 .control_by_kind
                 .iter()
-                .map(|(k, n)| format!("{k} {}", format::count(*n)))
+                .map(|(k, n)| format!("{k} {}", units::count(*n)))
                 .collect();
             kv(
                 "Control messages",
-                format::count(s.control_messages),
+                units::count(s.control_messages),
                 false,
                 &format!(
                     "Pings, heartbeats, meta replies (never events): {}",
@@ -207,13 +207,13 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
             );
             kv(
                 "Replies sent",
-                format::count(s.replies_sent),
+                units::count(s.replies_sent),
                 false,
                 "Answers to control messages that need one (Engine.IO pong)",
             );
             kv(
                 "Not holding",
-                format::count(s.not_holding_answers),
+                units::count(s.not_holding_answers),
                 s.not_holding_answers > 0,
                 "Long polls answered at once with nothing new, again: the poller paced itself",
             );
@@ -225,8 +225,8 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
                 last.poller,
                 last.t_s,
                 last.reason,
-                format::count(last.events_before),
-                format::count(last.events_after)
+                units::count(last.events_before),
+                units::count(last.events_after)
             ))
             .small()
             .weak(),
@@ -259,7 +259,7 @@ fn session_text(view: &PollerView) -> Option<String> {
     let restarts = match view.restarts {
         0 => String::new(),
         1 => " (1 restart)".to_owned(),
-        n => format!(" ({} restarts)", format::count(n)),
+        n => format!(" ({} restarts)", units::count(n)),
     };
     match view.session {
         SessionState::None => None,
@@ -277,7 +277,7 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             theme::HOLDING,
             format!(
                 "for {}",
-                format::whole_seconds(now.saturating_duration_since(*since))
+                units::whole_seconds(now.saturating_duration_since(*since))
             ),
         ),
         PollerState::BackingOff { until, .. } => (
@@ -286,7 +286,7 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             format!(
                 "retry in {}",
                 // Rounded up: a countdown says "1 s" until the retry, never "0 s" before it.
-                format::whole_seconds(Duration::from_secs(
+                units::whole_seconds(Duration::from_secs(
                     until.saturating_duration_since(now).as_secs_f64().ceil() as u64
                 ))
             ),
@@ -307,8 +307,8 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             let conn = match (view.connection, view.connection_opened) {
                 (Some(id), Some(opened)) => format!(
                     "conn #{id} · {} polls · open {}",
-                    format::count(view.requests_on_connection),
-                    format::whole_seconds(now.saturating_duration_since(opened))
+                    units::count(view.requests_on_connection),
+                    units::whole_seconds(now.saturating_duration_since(opened))
                 ),
                 (Some(id), None) => format!("conn #{id} · {} polls", view.requests_on_connection),
                 _ => "no connection yet".to_owned(),
@@ -318,9 +318,9 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
         .response;
     let mut hover = format!(
         "{} polls, {} events, {} errors",
-        format::count(view.polls),
-        format::count(view.events),
-        format::count(view.errors)
+        units::count(view.polls),
+        units::count(view.events),
+        units::count(view.errors)
     );
     if let Some(seq) = view.last_seq {
         hover.push_str(&format!("\nlast seq {seq}"));

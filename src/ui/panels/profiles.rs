@@ -9,6 +9,7 @@ use std::time::Instant;
 use egui::{RichText, Ui};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::presets::{self, Preset};
 use crate::profile::Profile;
 use crate::ui::model::entry::{Entry, EntryId, Status, connect_issues};
@@ -235,12 +236,12 @@ fn subtitle(profile: &Profile, monitor: Option<&Monitor>) -> String {
     let pollers = if profile.pollers == 1 {
         "1 poller".to_owned()
     } else {
-        format!("{} pollers", format::count(u64::from(profile.pollers)))
+        format!("{} pollers", units::count(u64::from(profile.pollers)))
     };
     match monitor.filter(|m| m.stats().events() > 0) {
         Some(m) => format!(
             "{target} · {pollers} · {} events",
-            format::count(m.stats().events())
+            units::count(m.stats().events())
         ),
         None => format!("{target} · {pollers}"),
     }
