@@ -8,22 +8,29 @@ pub enum SaveStatus {
     Unchanged,
     /// Sent to the saver, not confirmed yet.
     Pending,
+    /// On disk.
     Saved,
+    /// Not saved, and why.
     Failed(String),
 }
 
 /// How serious a notice is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeLevel {
+    /// Something done (an export written).
     Info,
+    /// Something to look at (secrets to fill in, a file set aside).
     Warning,
+    /// Something failed.
     Error,
 }
 
 /// A message shown above the panels until dismissed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
+    /// How serious it is.
     pub level: NoticeLevel,
+    /// What it says.
     pub text: String,
     /// The profiles file changed on disk: offer to reload it or overwrite it.
     pub offer_reload: bool,

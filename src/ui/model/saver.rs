@@ -33,12 +33,16 @@ pub enum SaveCommand {
 /// What the saver tells the UI.
 #[derive(Debug)]
 pub enum SaveReport {
+    /// The last snapshot is on disk.
     Saved,
+    /// It could not be saved.
     Failed {
+        /// Why, for the user.
         message: String,
         /// Another program changed the file: offer reload or overwrite.
         changed_on_disk: bool,
     },
+    /// The file as read again.
     Reloaded(Vec<Profile>),
 }
 

@@ -19,9 +19,13 @@ pub enum Series {
     HoldEvents,
     /// Hold time (s) of empty answers, per poll.
     HoldEmpty,
+    /// Events per second.
     EventsPerS,
+    /// Failed polls per second.
     ErrorsPerS,
+    /// Median delivery latency of each second's events (ms).
     LatencyP50,
+    /// 99th-percentile delivery latency of each second's events (ms).
     LatencyP99,
     /// Cumulative new TCP connections.
     NewConnections,
@@ -29,6 +33,7 @@ pub enum Series {
     ReusedPolls,
     /// Reused answers / answers so far, in percent.
     ReuseRatio,
+    /// Bytes on the wire per second, in KiB.
     WireKibPerS,
 }
 
