@@ -35,3 +35,40 @@ pub struct Notice {
     /// The profiles file changed on disk: offer to reload it or overwrite it.
     pub offer_reload: bool,
 }
+
+/// The notices on screen, oldest first; the same notice is not shown twice.
+#[derive(Debug, Default)]
+pub struct Notices(Vec<Notice>);
+
+impl Notices {
+    /// Start with `notices`.
+    #[must_use]
+    pub fn new(notices: Vec<Notice>) -> Self {
+        Self(notices)
+    }
+
+    /// Show `notice` (once: an identical one is not repeated).
+    pub fn push(&mut self, notice: Notice) {
+        if !self.0.contains(&notice) {
+            self.0.push(notice);
+        }
+    }
+
+    /// Hide the `i`th notice.
+    pub fn dismiss(&mut self, i: usize) {
+        if i < self.0.len() {
+            self.0.remove(i);
+        }
+    }
+
+    /// Hide the offers to reload or overwrite the profiles file (answered, or moot).
+    pub fn clear_reload_offers(&mut self) {
+        self.0.retain(|n| !n.offer_reload);
+    }
+
+    /// The notices, oldest first.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Notice] {
+        &self.0
+    }
+}

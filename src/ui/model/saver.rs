@@ -160,6 +160,16 @@ impl Saver {
         (saver, error)
     }
 
+    /// The notice that the saver thread could not start (`e`, from [`Saver::spawn`]).
+    #[must_use]
+    pub fn start_notice(e: &std::io::Error) -> Notice {
+        Notice {
+            level: NoticeLevel::Error,
+            text: format!("Profiles will not be saved: no thread for saving ({e})"),
+            offer_reload: false,
+        }
+    }
+
     /// Ask for something; never blocks.
     ///
     /// # Errors

@@ -53,44 +53,15 @@ pub fn charts_ui(
     // Fill the panel (a panel remembers its content's size: content that only fit
     // would shrink it frame by frame).
     ui.set_min_height(ui.available_height());
-    ui.horizontal(|ui| {
-        ui.label(RichText::new("Charts").strong());
-        ui.label(RichText::new("time since connect").weak().small());
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for w in ChartWindow::ALL.iter().rev() {
-                ui.selectable_value(window, *w, w.label());
-            }
-        });
-    });
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a small count"
-    )]
-    let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(2, MAX_COLUMNS);
-    let spacing = ui.spacing().item_spacing;
-    let rows = 6_usize.div_ceil(columns);
-    // Each row: the title line, the plot, and the spacing after each. Computed from
-    // the panel's height so the charts never push the panel taller.
-    let title_h = ui.spacing().interact_size.y;
-    let per_row = title_h + 2.0 * spacing.y + 2.0;
-    let height = ((ui.available_height() / rows as f32) - per_row)
-        .floor()
-        .max(MIN_CHART_HEIGHT);
-    let chart_w = (ui.available_width() - spacing.x * (columns as f32 - 1.0)) / columns as f32;
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a pixel count"
-    )]
-    let buckets = (chart_w * ui.pixels_per_point()).max(1.0) as usize;
+    window_picker_ui(ui, window);
+    let grid = Grid::of(ui);
     let range = x_range(*window, monitor.elapsed_s(now));
     let live_s = monitor.is_live().then(|| monitor.elapsed_s(now));
     cache.update(
         monitor.stats(),
         monitor.generation(),
         range,
-        buckets,
+        grid.buckets,
         live_s,
     );
     if !cache.is_complete() {
@@ -100,14 +71,70 @@ pub fn charts_ui(
 
     let charts = build_charts(monitor, summary, cache);
     let mut charts = charts.into_iter();
-    for _ in 0..rows {
-        ui.columns(columns, |cols| {
+    for _ in 0..grid.rows {
+        ui.columns(grid.columns, |cols| {
             for col in cols.iter_mut() {
                 if let Some(chart) = charts.next() {
-                    chart_ui(col, chart, range, height);
+                    chart_ui(col, chart, range, grid.height);
                 }
             }
         });
+    }
+}
+
+/// "Charts", and the time windows to pick from.
+fn window_picker_ui(ui: &mut Ui, window: &mut ChartWindow) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Charts").strong());
+        ui.label(RichText::new("time since connect").weak().small());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for w in ChartWindow::ALL.iter().rev() {
+                ui.selectable_value(window, *w, w.label());
+            }
+        });
+    });
+}
+
+/// How the six charts are laid out in the room left.
+struct Grid {
+    columns: usize,
+    rows: usize,
+    /// Each plot's height.
+    height: f32,
+    /// Pixel columns in one plot (the series are decimated to about that).
+    buckets: usize,
+}
+
+impl Grid {
+    fn of(ui: &Ui) -> Self {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a small count"
+        )]
+        let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(2, MAX_COLUMNS);
+        let spacing = ui.spacing().item_spacing;
+        let rows = 6_usize.div_ceil(columns);
+        // Each row: the title line, the plot, and the spacing after each. Computed from
+        // the panel's height so the charts never push the panel taller.
+        let title_h = ui.spacing().interact_size.y;
+        let per_row = title_h + 2.0 * spacing.y + 2.0;
+        let height = ((ui.available_height() / rows as f32) - per_row)
+            .floor()
+            .max(MIN_CHART_HEIGHT);
+        let chart_w = (ui.available_width() - spacing.x * (columns as f32 - 1.0)) / columns as f32;
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a pixel count"
+        )]
+        let buckets = (chart_w * ui.pixels_per_point()).max(1.0) as usize;
+        Self {
+            columns,
+            rows,
+            height,
+            buckets,
+        }
     }
 }
 
@@ -124,41 +151,11 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
             ui.label(RichText::new(chart.figure).small().monospace());
         });
     });
-    let plot = Plot::new(chart.id)
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .include_y(0.0)
-        .include_y(
-            chart
-                .y_top
-                .unwrap_or(if chart.has_data { 0.0 } else { 1.0 }),
-        )
-        .set_margin_fraction(egui::vec2(0.0, 0.08))
-        .y_axis_min_width(28.0)
-        .show_grid([false, true])
-        .custom_x_axes(vec![
-            egui_plot::AxisHints::new_x()
-                .formatter(|mark, _| format::axis_seconds(mark.value))
-                .label_spacing(40.0..=41.0),
-        ])
-        .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
-            time_grid_steps(input.base_step_size)
-        }))
-        .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
-            Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
-        });
+    let plot = time_plot(chart.id, height).include_y(chart.y_top.unwrap_or(if chart.has_data {
+        0.0
+    } else {
+        1.0
+    }));
     let draw = chart.draw;
     let hint = chart.hint;
     plot.show(ui, move |plot_ui| {
@@ -180,6 +177,41 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
     });
 }
 
+/// A plot with time since connect on x (clock units), fixed (no drag or zoom),
+/// reaching down to 0.
+fn time_plot(id: &str, height: f32) -> Plot<'_> {
+    Plot::new(id)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .include_y(0.0)
+        .set_margin_fraction(egui::vec2(0.0, 0.08))
+        .y_axis_min_width(28.0)
+        .show_grid([false, true])
+        .custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .formatter(|mark, _| format::axis_seconds(mark.value))
+                .label_spacing(40.0..=41.0),
+        ])
+        .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            time_grid_steps(input.base_step_size)
+        }))
+        .label_formatter(|pos| {
+            let (name, p) = match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => (*plot_name, *position),
+                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
+            };
+            Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
+        })
+}
+
 fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> Line<'a> {
     Line::new(name, PlotPoints::Borrowed(points))
         .color(color)
@@ -190,144 +222,162 @@ fn last_y(points: &[egui_plot::PlotPoint]) -> Option<f64> {
     points.last().map(|p| p.y)
 }
 
+/// The six charts, in reading order.
 fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
-    let mut charts = traffic_charts(monitor, summary, c);
-    charts.extend(connection_charts(summary, c));
-    charts
+    vec![
+        hold_chart(summary, c),
+        rate_chart(c),
+        latency_chart(monitor, summary, c),
+        connections_chart(summary, c),
+        reuse_chart(summary, c),
+        wire_chart(summary, c),
+    ]
 }
 
-/// Hold time, event rate and latency.
-fn traffic_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
+/// Hold time per poll, answers with events and empty ones.
+fn hold_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    Chart {
+        id: "hold",
+        has_data: !c.series(Series::HoldEvents).is_empty()
+            || !c.series(Series::HoldEmpty).is_empty(),
+        series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
+        title: "Hold (s)",
+        figure: format!("p50 {}", units::opt_millis(summary.hold_ms_p50)),
+        hint: None,
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.points(
+                Points::new("empty", PlotPoints::Borrowed(c.series(Series::HoldEmpty)))
+                    .color(theme::EMPTY)
+                    .radius(2.0)
+                    .shape(MarkerShape::Circle),
+            );
+            p.points(
+                Points::new("events", PlotPoints::Borrowed(c.series(Series::HoldEvents)))
+                    .color(theme::EVENTS)
+                    .radius(2.0)
+                    .shape(MarkerShape::Circle),
+            );
+        }),
+    }
+}
+
+/// Events and errors per second.
+fn rate_chart(c: &ChartCache) -> Chart<'_> {
+    Chart {
+        id: "rate",
+        has_data: !c.series(Series::EventsPerS).is_empty(),
+        series: &[("events", theme::EVENTS), ("errors", theme::ERROR)],
+        title: "Events/s",
+        figure: units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)),
+        hint: None,
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.line(
+                line("events/s", c.series(Series::EventsPerS), theme::EVENTS)
+                    .fill(0.0)
+                    .fill_alpha(0.15),
+            );
+            p.line(line("errors/s", c.series(Series::ErrorsPerS), theme::ERROR));
+        }),
+    }
+}
+
+/// Event latency p50 and p99 (with a hint when no timestamp pointer is set).
+fn latency_chart<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
     let has_latency = monitor
         .source()
         .timestamp_pointer
         .as_deref()
         .is_some_and(|p| !p.is_empty());
-    vec![
-        Chart {
-            id: "hold",
-            has_data: !c.series(Series::HoldEvents).is_empty()
-                || !c.series(Series::HoldEmpty).is_empty(),
-            series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
-            title: "Hold (s)",
-            figure: format!("p50 {}", units::opt_millis(summary.hold_ms_p50)),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.points(
-                    Points::new("empty", PlotPoints::Borrowed(c.series(Series::HoldEmpty)))
-                        .color(theme::EMPTY)
-                        .radius(2.0)
-                        .shape(MarkerShape::Circle),
-                );
-                p.points(
-                    Points::new("events", PlotPoints::Borrowed(c.series(Series::HoldEvents)))
-                        .color(theme::EVENTS)
-                        .radius(2.0)
-                        .shape(MarkerShape::Circle),
-                );
-            }),
-        },
-        Chart {
-            id: "rate",
-            has_data: !c.series(Series::EventsPerS).is_empty(),
-            series: &[("events", theme::EVENTS), ("errors", theme::ERROR)],
-            title: "Events/s",
-            figure: units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(
-                    line("events/s", c.series(Series::EventsPerS), theme::EVENTS)
-                        .fill(0.0)
-                        .fill_alpha(0.15),
-                );
-                p.line(line("errors/s", c.series(Series::ErrorsPerS), theme::ERROR));
-            }),
-        },
-        Chart {
-            id: "latency",
-            has_data: !c.series(Series::LatencyP99).is_empty(),
-            series: &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)],
-            title: "Latency (ms)",
-            figure: format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99)),
-            hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "p50",
-                    c.series(Series::LatencyP50),
-                    theme::LATENCY_P50,
-                ));
-                p.line(line(
-                    "p99",
-                    c.series(Series::LatencyP99),
-                    theme::LATENCY_P99,
-                ));
-            }),
-        },
-    ]
+    Chart {
+        id: "latency",
+        has_data: !c.series(Series::LatencyP99).is_empty(),
+        series: &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)],
+        title: "Latency (ms)",
+        figure: format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99)),
+        hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.line(line(
+                "p50",
+                c.series(Series::LatencyP50),
+                theme::LATENCY_P50,
+            ));
+            p.line(line(
+                "p99",
+                c.series(Series::LatencyP99),
+                theme::LATENCY_P99,
+            ));
+        }),
+    }
 }
 
-/// Connections opened vs reused, the reuse ratio, and bytes on the wire.
-fn connection_charts<'a>(summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
-    vec![
-        Chart {
-            id: "connections",
-            has_data: !c.series(Series::NewConnections).is_empty(),
-            series: &[("new", theme::NEW_CONN), ("reused", theme::REUSED)],
-            title: "Connections",
-            figure: format!(
-                "{} / {}",
-                units::count(summary.new_connections),
-                units::count(summary.reused_connections)
-            ),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "new TCP connections",
-                    c.series(Series::NewConnections),
-                    theme::NEW_CONN,
-                ));
-                p.line(line(
-                    "reused polls",
-                    c.series(Series::ReusedPolls),
-                    theme::REUSED,
-                ));
-            }),
-        },
-        Chart {
-            id: "reuse",
-            has_data: !c.series(Series::ReuseRatio).is_empty(),
-            series: &[("reuse", theme::REUSED)],
-            title: "Reuse (%)",
-            figure: units::opt_percent(summary.reuse_ratio),
-            hint: None,
-            y_top: Some(100.0),
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "reuse ratio",
-                    c.series(Series::ReuseRatio),
-                    theme::REUSED,
-                ));
-            }),
-        },
-        Chart {
-            id: "wire",
-            has_data: !c.series(Series::WireKibPerS).is_empty(),
-            series: &[("KiB/s", theme::WIRE)],
-            title: "Wire (KiB/s)",
-            figure: units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(
-                    line("KiB/s", c.series(Series::WireKibPerS), theme::WIRE)
-                        .fill(0.0)
-                        .fill_alpha(0.15),
-                );
-            }),
-        },
-    ]
+/// New TCP connections vs polls over reused ones.
+fn connections_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    Chart {
+        id: "connections",
+        has_data: !c.series(Series::NewConnections).is_empty(),
+        series: &[("new", theme::NEW_CONN), ("reused", theme::REUSED)],
+        title: "Connections",
+        figure: format!(
+            "{} / {}",
+            units::count(summary.new_connections),
+            units::count(summary.reused_connections)
+        ),
+        hint: None,
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.line(line(
+                "new TCP connections",
+                c.series(Series::NewConnections),
+                theme::NEW_CONN,
+            ));
+            p.line(line(
+                "reused polls",
+                c.series(Series::ReusedPolls),
+                theme::REUSED,
+            ));
+        }),
+    }
+}
+
+/// The share of polls over reused connections.
+fn reuse_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    Chart {
+        id: "reuse",
+        has_data: !c.series(Series::ReuseRatio).is_empty(),
+        series: &[("reuse", theme::REUSED)],
+        title: "Reuse (%)",
+        figure: units::opt_percent(summary.reuse_ratio),
+        hint: None,
+        y_top: Some(100.0),
+        draw: Box::new(move |p| {
+            p.line(line(
+                "reuse ratio",
+                c.series(Series::ReuseRatio),
+                theme::REUSED,
+            ));
+        }),
+    }
+}
+
+/// Bytes on the wire per second.
+fn wire_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    Chart {
+        id: "wire",
+        has_data: !c.series(Series::WireKibPerS).is_empty(),
+        series: &[("KiB/s", theme::WIRE)],
+        title: "Wire (KiB/s)",
+        figure: units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
+        hint: None,
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.line(
+                line("KiB/s", c.series(Series::WireKibPerS), theme::WIRE)
+                    .fill(0.0)
+                    .fill_alpha(0.15),
+            );
+        }),
+    }
 }

@@ -93,17 +93,21 @@ fn figure_row_ui(ui: &mut Ui, key: &str, value: RichText, hint: &str) {
     ui.end_row();
 }
 
+/// Something went wrong besides errors: lost or duplicate events, resyncs, cut holds,
+/// stale connections.
+fn any_fault(s: &Summary) -> bool {
+    s.lost_events > 0
+        || s.duplicate_events > 0
+        || s.resyncs > 0
+        || s.client_cuts > 0
+        || s.stale_retries > 0
+}
+
 /// Errors by kind and what was lost; quiet (one line) while nothing went wrong.
 fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
     ui.label(RichText::new("Faults").strong());
     let by_kind = monitor.stats().errors_by_kind();
-    let nothing = by_kind.is_empty()
-        && s.lost_events == 0
-        && s.duplicate_events == 0
-        && s.resyncs == 0
-        && s.client_cuts == 0
-        && s.stale_retries == 0;
-    if nothing {
+    if by_kind.is_empty() && !any_fault(s) {
         ui.label(RichText::new("none so far").weak().small());
         return;
     }
@@ -163,11 +167,11 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
 /// Session figures: restarts, control messages, replies, answers from a server not
 /// holding; nothing while there are none (a plain long poll against a holding server).
 fn sessions_ui(ui: &mut Ui, s: &Summary) {
-    if s.session_restarts == 0
+    let quiet = s.session_restarts == 0
         && s.control_messages == 0
         && s.not_holding_answers == 0
-        && s.restarts.is_empty()
-    {
+        && s.restarts.is_empty();
+    if quiet {
         return;
     }
     ui.label(RichText::new("Sessions").strong());
@@ -218,6 +222,12 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
                 "Long polls answered at once with nothing new, again: the poller paced itself",
             );
         });
+    last_restart_ui(ui, s);
+    ui.add_space(8.0);
+}
+
+/// The last session restart, in a line: which poller, when, why.
+fn last_restart_ui(ui: &mut Ui, s: &Summary) {
     if let Some(last) = s.restarts.last() {
         ui.label(
             RichText::new(format!(
@@ -232,7 +242,6 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
             .weak(),
         );
     }
-    ui.add_space(8.0);
 }
 
 fn pollers_ui(ui: &mut Ui, monitor: &Monitor, now: Instant) {
@@ -268,8 +277,13 @@ fn session_text(view: &PollerView) -> Option<String> {
     }
 }
 
-fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
-    let (state, color, held) = match &view.state {
+/// A poller's state in words, its colour, and how long it has been in it.
+fn poller_state(
+    view: &PollerView,
+    live: bool,
+    now: Instant,
+) -> (&'static str, egui::Color32, String) {
+    match &view.state {
         _ if !live => ("stopped", theme::IDLE, String::new()),
         PollerState::Idle => ("answered", theme::EVENTS, String::new()),
         PollerState::Holding { since } => (
@@ -292,7 +306,11 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             ),
         ),
         PollerState::Stopped => ("stopped", theme::IDLE, String::new()),
-    };
+    }
+}
+
+fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
+    let (state, color, held) = poller_state(view, live, now);
     let response = ui
         .vertical(|ui| {
             ui.horizontal(|ui| {
