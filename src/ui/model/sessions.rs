@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use crate::compare::{CompareOptions, Comparison, Running};
 use crate::demo_server::{DemoServer, DemoServerConfig, DemoServerError};
@@ -18,7 +18,7 @@ use crate::monitor::Monitor;
 use crate::poll::{Session, Waker};
 use crate::profile::Profile;
 use crate::ui::model::entry::EntryId;
-use crate::ui::model::threads::Threads;
+use crate::ui::model::threads::{Threads, ToUi, Workers};
 
 /// Events per second the embedded demo server publishes.
 pub const DEMO_RATE_PER_S: f64 = 5.0;
@@ -138,32 +138,18 @@ pub struct Started {
 }
 
 /// The starter threads and the channel their outcomes come back on.
+#[derive(Debug)]
 pub struct Starter {
-    tx: Sender<Started>,
-    rx: Receiver<Started>,
-    waker: Waker,
-    threads: Threads,
+    workers: Workers<Started>,
     next_ticket: u64,
-}
-
-impl std::fmt::Debug for Starter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Starter")
-            .field("threads", &self.threads)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Starter {
     /// No starts yet; each outcome rings `waker`.
     #[must_use]
     pub fn new(waker: Waker) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
         Self {
-            tx,
-            rx,
-            waker,
-            threads: Threads::new("a session starter"),
+            workers: Workers::new("a session starter", waker),
             next_ticket: 1,
         }
     }
@@ -176,7 +162,8 @@ impl Starter {
     }
 
     /// Run `start` for entry `id` under `ticket` on a thread named
-    /// `pollscope-{name}`. Never blocks.
+    /// `pollscope-{name}`. Never blocks. A closed channel (the app is gone) drops the
+    /// outcome on that thread: dropping a session stops it.
     ///
     /// # Errors
     /// When no thread can be started (then nothing was started).
@@ -187,33 +174,21 @@ impl Starter {
         ticket: u64,
         start: impl FnOnce() -> Outcome + Send + 'static,
     ) -> std::io::Result<()> {
-        let tx = self.tx.clone();
-        let waker = self.waker.clone();
-        self.threads.spawn(name, move || {
-            let outcome = start();
-            // A closed channel (the app is gone) drops the outcome here, off the UI
-            // thread: dropping a session stops it.
-            if tx
-                .send(Started {
-                    id,
-                    ticket,
-                    outcome,
-                })
-                .is_ok()
-            {
-                waker();
-            }
+        self.workers.spawn(name, move || Started {
+            id,
+            ticket,
+            outcome: start(),
         })
     }
 
     /// Outcomes waiting, without blocking.
     pub fn outcomes(&self) -> impl Iterator<Item = Started> + '_ {
-        self.rx.try_iter()
+        self.workers.results()
     }
 
     /// Wait for the starts under way until `end` (for exit).
     pub fn finish(&mut self, end: Instant) {
-        self.threads.finish(end);
+        self.workers.finish(end);
     }
 }
 
@@ -315,12 +290,9 @@ impl Sessions {
     /// Stop `running`'s variants and work out the result on a thread; the result comes
     /// over the channel returned (closed without one if no thread could start).
     pub fn finish_comparison(&mut self, running: Box<Running>) -> Receiver<Comparison> {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let waker = self.waker.clone();
+        let (to_ui, rx) = ToUi::bounded(1, self.waker.clone());
         self.stop("compare-finish", move || {
-            if tx.send(running.finish()).is_ok() {
-                waker();
-            }
+            to_ui.send(running.finish());
         });
         rx
     }

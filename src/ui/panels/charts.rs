@@ -15,8 +15,8 @@ use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
-use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
+use crate::ui::widgets::{format, plot};
 
 /// Charts per row when there is room for them.
 const MAX_COLUMNS: usize = 3;
@@ -180,17 +180,8 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
 /// A plot with time since connect on x (clock units), fixed (no drag or zoom),
 /// reaching down to 0.
 fn time_plot(id: &str, height: f32) -> Plot<'_> {
-    Plot::new(id)
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .include_y(0.0)
-        .set_margin_fraction(egui::vec2(0.0, 0.08))
+    plot::fixed_plot(id, height)
         .y_axis_min_width(28.0)
-        .show_grid([false, true])
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .formatter(|mark, _| format::axis_seconds(mark.value))
@@ -200,14 +191,7 @@ fn time_plot(id: &str, height: f32) -> Plot<'_> {
             time_grid_steps(input.base_step_size)
         }))
         .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
+            let (name, p) = plot::hovered(pos);
             Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
         })
 }
@@ -262,122 +246,142 @@ fn hold_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
     }
 }
 
-/// Events and errors per second.
-fn rate_chart(c: &ChartCache) -> Chart<'_> {
+/// One line of a chart: its name on hover, its series, its colour, filled below or not.
+struct Trace {
+    name: &'static str,
+    series: Series,
+    color: Color32,
+    filled: bool,
+}
+
+impl Trace {
+    const fn line(name: &'static str, series: Series, color: Color32) -> Self {
+        Self {
+            name,
+            series,
+            color,
+            filled: false,
+        }
+    }
+
+    const fn filled(name: &'static str, series: Series, color: Color32) -> Self {
+        Self {
+            filled: true,
+            ..Self::line(name, series, color)
+        }
+    }
+}
+
+/// A chart of `traces` drawn from `c` (it has data once the first trace has points).
+fn lines_chart<'a>(
+    (id, title): (&'static str, &'static str),
+    legend: &'static [(&'static str, Color32)],
+    figure: String,
+    c: &'a ChartCache,
+    traces: &'static [Trace],
+) -> Chart<'a> {
     Chart {
-        id: "rate",
-        has_data: !c.series(Series::EventsPerS).is_empty(),
-        series: &[("events", theme::EVENTS), ("errors", theme::ERROR)],
-        title: "Events/s",
-        figure: units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)),
+        id,
+        title,
+        figure,
+        series: legend,
         hint: None,
         y_top: None,
+        has_data: traces
+            .first()
+            .is_some_and(|t| !c.series(t.series).is_empty()),
         draw: Box::new(move |p| {
-            p.line(
-                line("events/s", c.series(Series::EventsPerS), theme::EVENTS)
-                    .fill(0.0)
-                    .fill_alpha(0.15),
-            );
-            p.line(line("errors/s", c.series(Series::ErrorsPerS), theme::ERROR));
+            for t in traces {
+                let l = line(t.name, c.series(t.series), t.color);
+                p.line(if t.filled {
+                    l.fill(0.0).fill_alpha(0.15)
+                } else {
+                    l
+                });
+            }
         }),
     }
 }
 
+/// Events and errors per second.
+fn rate_chart(c: &ChartCache) -> Chart<'_> {
+    const TRACES: &[Trace] = &[
+        Trace::filled("events/s", Series::EventsPerS, theme::EVENTS),
+        Trace::line("errors/s", Series::ErrorsPerS, theme::ERROR),
+    ];
+    let figure = units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0));
+    let legend = &[("events", theme::EVENTS), ("errors", theme::ERROR)];
+    lines_chart(("rate", "Events/s"), legend, figure, c, TRACES)
+}
+
 /// Event latency p50 and p99 (with a hint when no timestamp pointer is set).
 fn latency_chart<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[
+        // p50 and p99 are pushed together: either tells whether there is data.
+        Trace::line("p50", Series::LatencyP50, theme::LATENCY_P50),
+        Trace::line("p99", Series::LatencyP99, theme::LATENCY_P99),
+    ];
     let has_latency = monitor
         .source()
         .timestamp_pointer
         .as_deref()
         .is_some_and(|p| !p.is_empty());
+    let figure = format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99));
+    let legend = &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)];
     Chart {
-        id: "latency",
-        has_data: !c.series(Series::LatencyP99).is_empty(),
-        series: &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)],
-        title: "Latency (ms)",
-        figure: format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99)),
         hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
-        y_top: None,
-        draw: Box::new(move |p| {
-            p.line(line(
-                "p50",
-                c.series(Series::LatencyP50),
-                theme::LATENCY_P50,
-            ));
-            p.line(line(
-                "p99",
-                c.series(Series::LatencyP99),
-                theme::LATENCY_P99,
-            ));
-        }),
+        ..lines_chart(("latency", "Latency (ms)"), legend, figure, c, TRACES)
     }
 }
 
 /// New TCP connections vs polls over reused ones.
 fn connections_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
-    Chart {
-        id: "connections",
-        has_data: !c.series(Series::NewConnections).is_empty(),
-        series: &[("new", theme::NEW_CONN), ("reused", theme::REUSED)],
-        title: "Connections",
-        figure: format!(
-            "{} / {}",
-            units::count(summary.new_connections),
-            units::count(summary.reused_connections)
+    const TRACES: &[Trace] = &[
+        Trace::line(
+            "new TCP connections",
+            Series::NewConnections,
+            theme::NEW_CONN,
         ),
-        hint: None,
-        y_top: None,
-        draw: Box::new(move |p| {
-            p.line(line(
-                "new TCP connections",
-                c.series(Series::NewConnections),
-                theme::NEW_CONN,
-            ));
-            p.line(line(
-                "reused polls",
-                c.series(Series::ReusedPolls),
-                theme::REUSED,
-            ));
-        }),
-    }
+        Trace::line("reused polls", Series::ReusedPolls, theme::REUSED),
+    ];
+    let figure = format!(
+        "{} / {}",
+        units::count(summary.new_connections),
+        units::count(summary.reused_connections)
+    );
+    let legend = &[("new", theme::NEW_CONN), ("reused", theme::REUSED)];
+    lines_chart(("connections", "Connections"), legend, figure, c, TRACES)
 }
 
 /// The share of polls over reused connections.
 fn reuse_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[Trace::line(
+        "reuse ratio",
+        Series::ReuseRatio,
+        theme::REUSED,
+    )];
+    let figure = units::opt_percent(summary.reuse_ratio);
     Chart {
-        id: "reuse",
-        has_data: !c.series(Series::ReuseRatio).is_empty(),
-        series: &[("reuse", theme::REUSED)],
-        title: "Reuse (%)",
-        figure: units::opt_percent(summary.reuse_ratio),
-        hint: None,
         y_top: Some(100.0),
-        draw: Box::new(move |p| {
-            p.line(line(
-                "reuse ratio",
-                c.series(Series::ReuseRatio),
-                theme::REUSED,
-            ));
-        }),
+        ..lines_chart(
+            ("reuse", "Reuse (%)"),
+            &[("reuse", theme::REUSED)],
+            figure,
+            c,
+            TRACES,
+        )
     }
 }
 
 /// Bytes on the wire per second.
 fn wire_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
-    Chart {
-        id: "wire",
-        has_data: !c.series(Series::WireKibPerS).is_empty(),
-        series: &[("KiB/s", theme::WIRE)],
-        title: "Wire (KiB/s)",
-        figure: units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
-        hint: None,
-        y_top: None,
-        draw: Box::new(move |p| {
-            p.line(
-                line("KiB/s", c.series(Series::WireKibPerS), theme::WIRE)
-                    .fill(0.0)
-                    .fill_alpha(0.15),
-            );
-        }),
-    }
+    const TRACES: &[Trace] = &[Trace::filled("KiB/s", Series::WireKibPerS, theme::WIRE)];
+    let figure = units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out));
+    lines_chart(
+        ("wire", "Wire (KiB/s)"),
+        &[("KiB/s", theme::WIRE)],
+        figure,
+        c,
+        TRACES,
+    )
 }

@@ -8,7 +8,7 @@
 //! ([`Comparison::table`]). Returns what the user asked for (settings as typed too).
 
 use egui::{RichText, Ui};
-use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, LineStyle, MarkerShape, PlotPoint, PlotPoints, Points};
 
 use crate::compare::{Chart, CompareError, Comparison, Variant};
 use crate::present::{Align, units};
@@ -16,7 +16,7 @@ use crate::profile::Profile;
 use crate::ui::model::compare::{CompareSettings, CompareTab, PhaseView};
 use crate::ui::model::entry::{Entry, connect_issues};
 use crate::ui::view::compare_lanes::{CompareCharts, LaneSeries};
-use crate::ui::widgets::theme;
+use crate::ui::widgets::{plot, theme};
 
 /// Lowest and highest plot heights (the charts fill what room the window leaves).
 const CHART_HEIGHT: std::ops::RangeInclusive<f32> = 140.0..=360.0;
@@ -390,30 +390,14 @@ fn charts_ui(ui: &mut Ui, lanes: &[LaneSeries], span_s: f64) {
 
 fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Chart, span: f64, height: f32) {
     ui.label(RichText::new(metric.title()).strong());
-    Plot::new(("compare-chart", metric.title()))
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
+    plot::fixed_plot(("compare-chart", metric.title()), height)
         .include_x(0.0)
         .include_x(span)
-        .include_y(0.0)
         .include_y(1.0)
-        .set_margin_fraction(egui::vec2(0.0, 0.08))
         .y_axis_min_width(36.0)
-        .show_grid([false, true])
         .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value))
         .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
+            let (name, p) = plot::hovered(pos);
             Some(format!("{name}\n{:.0} s  {:.1}", p.x, p.y))
         })
         .show(ui, |plot| {

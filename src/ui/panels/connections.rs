@@ -93,6 +93,15 @@ fn figure_row_ui(ui: &mut Ui, key: &str, value: RichText, hint: &str) {
     ui.end_row();
 }
 
+/// A figure in monospace, in `flag`'s colour when it calls for attention.
+fn figure(text: String, flag: Option<egui::Color32>) -> RichText {
+    let text = RichText::new(text).monospace();
+    match flag {
+        Some(color) => text.color(color),
+        None => text,
+    }
+}
+
 /// Something went wrong besides errors: lost or duplicate events, resyncs, cut holds,
 /// stale connections.
 fn any_fault(s: &Summary) -> bool {
@@ -117,13 +126,8 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
-                let text = RichText::new(units::count(n)).monospace();
-                let text = if bad && n > 0 {
-                    text.color(theme::ERROR)
-                } else {
-                    text
-                };
-                figure_row_ui(ui, k, text, hint);
+                let flag = (bad && n > 0).then_some(theme::ERROR);
+                figure_row_ui(ui, k, figure(units::count(n), flag), hint);
             };
             for (kind, n) in by_kind {
                 kv(
@@ -181,13 +185,7 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
-                let text = RichText::new(v).monospace();
-                let text = if warn {
-                    text.color(theme::WARNING)
-                } else {
-                    text
-                };
-                figure_row_ui(ui, k, text, hint);
+                figure_row_ui(ui, k, figure(v, warn.then_some(theme::WARNING)), hint);
             };
             kv(
                 "Session restarts",

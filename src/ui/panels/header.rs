@@ -10,7 +10,7 @@ use crate::presets;
 use crate::ui::model::entry::{Entry, connect_issues};
 use crate::ui::model::notice::{Notice, NoticeLevel};
 use crate::ui::model::transfer::ExportKind;
-use crate::ui::panels::profiles::ProfileAction;
+use crate::ui::panels::profiles::{ProfileAction, connect_item_ui, manage_items_ui};
 use crate::ui::view::time_axis::ChartWindow;
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
@@ -160,21 +160,7 @@ fn export_items_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) 
 }
 
 fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
-    let id = entry.id;
-    let push = |actions: &mut Vec<HeaderAction>, a| actions.push(HeaderAction::Profile(a));
-    if entry.is_live() || entry.is_connecting() {
-        if ui.button("Disconnect  Ctrl+Enter").clicked() {
-            push(actions, ProfileAction::Disconnect(id));
-        }
-    } else if ui
-        .add_enabled(
-            connect_issues(&entry.profile).is_empty(),
-            egui::Button::new("Connect  Ctrl+Enter"),
-        )
-        .clicked()
-    {
-        push(actions, ProfileAction::Connect(id));
-    }
+    actions.extend(connect_item_ui(ui, entry, true).map(HeaderAction::Profile));
     if ui
         .button("Compare…  Ctrl+3")
         .on_hover_text("Keep-alive vs none vs short polling, side by side")
@@ -193,15 +179,7 @@ fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<
     ui.separator();
     export_items_ui(ui, entry, actions);
     ui.separator();
-    if ui.button("Duplicate  Ctrl+D").clicked() {
-        push(actions, ProfileAction::Duplicate(id));
-    }
-    if ui.button("Rename…  F2").clicked() {
-        push(actions, ProfileAction::Rename(id));
-    }
-    if ui.button("Delete…").clicked() {
-        push(actions, ProfileAction::Delete(id));
-    }
+    actions.extend(manage_items_ui(ui, entry.id, true).map(HeaderAction::Profile));
 }
 
 /// The notices, each with a dismiss button (and reload/overwrite when the file changed).
