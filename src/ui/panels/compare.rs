@@ -268,6 +268,26 @@ fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
 /// Markdown report show it, figures right-aligned.
 fn table_ui(ui: &mut Ui, c: &Comparison) {
     let table = c.table();
+    // Each figure column as wide as its widest cell, so right-aligned figures line up
+    // without the column taking the whole row.
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    let widths: Vec<f32> = (0..table.columns.len())
+        .map(|i| {
+            table
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(i))
+                .map(|cell| {
+                    let galley =
+                        ui.painter()
+                            .layout_no_wrap(cell.text.clone(), font.clone(), color);
+                    galley.size().x
+                })
+                .fold(0.0, f32::max)
+        })
+        .collect();
+    let height = ui.spacing().interact_size.y;
     egui::Grid::new("compare-table")
         .num_columns(table.columns.len() + 1)
         .striped(true)
@@ -286,12 +306,15 @@ fn table_ui(ui: &mut Ui, c: &Comparison) {
             for row in &table.rows {
                 ui.label(RichText::new(row.label).weak());
                 for (i, cell) in row.cells.iter().enumerate() {
-                    let text = RichText::new(&cell.text).monospace();
                     let layout = match table.column_align(i) {
                         Align::Right => egui::Layout::right_to_left(egui::Align::Center),
                         Align::Left => egui::Layout::left_to_right(egui::Align::Center),
                     };
-                    ui.with_layout(layout, |ui| ui.label(text));
+                    let width = widths.get(i).copied().unwrap_or(0.0);
+                    ui.allocate_ui_with_layout(egui::vec2(width, height), layout, |ui| {
+                        ui.set_width(width);
+                        ui.label(RichText::new(&cell.text).monospace());
+                    });
                 }
                 ui.end_row();
             }
