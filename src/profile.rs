@@ -112,6 +112,16 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or_else(|| base.to_owned())
 }
 
+/// A JSON pointer for `field` that does not start with `/` (empty means none).
+fn bad_pointer(field: &'static str, pointer: Option<&str>) -> Option<ProfileIssue> {
+    pointer
+        .filter(|p| !p.is_empty() && !p.starts_with('/'))
+        .map(|p| ProfileIssue::BadPointer {
+            field,
+            pointer: p.to_owned(),
+        })
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -386,6 +396,14 @@ impl Profile {
     #[must_use]
     pub fn validate(&self) -> Vec<ProfileIssue> {
         let mut issues = Vec::new();
+        self.request_issues(&mut issues);
+        self.answer_issues(&mut issues);
+        self.limit_issues(&mut issues);
+        issues
+    }
+
+    /// What stops the request itself: URL, method, headers, proxy.
+    fn request_issues(&self, issues: &mut Vec<ProfileIssue>) {
         if let Err(e) = self.parsed_url() {
             issues.push(e);
         }
@@ -393,27 +411,21 @@ impl Profile {
         {
             issues.push(ProfileIssue::BadMethod(self.method.clone()));
         }
-        for h in &self.headers {
-            if let Err(e) = h.validate() {
-                issues.push(e);
-            }
+        issues.extend(self.headers.iter().filter_map(|h| h.validate().err()));
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
         }
-        for (field, pointer) in [
-            ("events", &self.events_pointer),
-            ("sequence", &self.seq_pointer),
-            ("timestamp", &self.timestamp_pointer),
-            ("retry-after", &self.retry_after_pointer),
-        ] {
-            if let Some(p) = pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field,
-                    pointer: p.clone(),
-                });
-            }
-        }
+    }
+
+    /// What stops reading answers: the JSON pointers, the cursor rule and its resync.
+    fn answer_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        let pointers = [
+            ("events", self.events_pointer.as_deref()),
+            ("sequence", self.seq_pointer.as_deref()),
+            ("timestamp", self.timestamp_pointer.as_deref()),
+            ("retry-after", self.retry_after_pointer.as_deref()),
+        ];
+        issues.extend(pointers.into_iter().filter_map(|(f, p)| bad_pointer(f, p)));
         if let Err(why) = self.cursor.validate() {
             issues.push(ProfileIssue::BadCursorRule(why));
         }
@@ -426,35 +438,25 @@ impl Profile {
                     r.from_header
                 )));
             }
-            if let Some(p) = &r.body_pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field: "resync",
-                    pointer: p.clone(),
-                });
-            }
+            issues.extend(bad_pointer("resync", r.body_pointer.as_deref()));
         }
+    }
+
+    /// Numbers out of range: pollers, timeout, body limit, interval.
+    fn limit_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        let positive = |s: f64| s.is_finite() && s > 0.0;
         if self.pollers == 0 || self.pollers > MAX_POLLERS {
             issues.push(ProfileIssue::BadPollers(self.pollers));
         }
-        if self
-            .client_timeout_s
-            .is_some_and(|s| !s.is_finite() || s <= 0.0)
-        {
+        if self.client_timeout_s.is_some_and(|s| !positive(s)) {
             issues.push(ProfileIssue::BadClientTimeout);
         }
         if self.max_body_bytes == 0 {
             issues.push(ProfileIssue::BadMaxBody);
         }
-        if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
+        if self.interval_s.is_some_and(|s| !positive(s)) {
             issues.push(ProfileIssue::BadInterval);
         }
-        if let Err(e) = self.proxy.validate() {
-            issues.push(e.into());
-        }
-        issues
     }
 
     /// Advice that does not stop a connection.

@@ -206,18 +206,35 @@ fn preview(p: &Payload) -> String {
 /// The summary at the end of a human run, as text.
 pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> String {
     let on_off = if keep_alive { "on" } else { "off" };
-    let tally = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter()
-            .map(|(k, v)| format!("{k}×{}", count(*v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut lines = vec![
         String::new(),
         format!(
             "Summary: {}, {pollers} poller(s), keep-alive {on_off}",
             units::seconds(s.duration_s)
         ),
+    ];
+    lines.extend(traffic_lines(s));
+    lines.extend(timing_lines(s));
+    let tally = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}×{}", count(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if !s.statuses.is_empty() {
+        lines.push(format!("  statuses     {}", tally(&s.statuses)));
+    }
+    if !s.errors_by_kind.is_empty() {
+        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// Polls, events, connections and handshakes.
+fn traffic_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  polls        {} ({}): {} with events, {} empty (held until timeout), {} errors",
             count(s.polls),
@@ -245,6 +262,12 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             units::millis(s.tls_ms_total),
             units::millis(s.handshake_ms_saved)
         ),
+    ]
+}
+
+/// Hold times, latency, losses and bytes.
+fn timing_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  hold         p50 {}, p99 {} (with events p50 {}; empty p50 {})",
             opt_millis(s.hold_ms_p50),
@@ -268,16 +291,7 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             bytes(s.wire_bytes_out),
             bytes(s.body_bytes)
         ),
-    ];
-    if !s.statuses.is_empty() {
-        lines.push(format!("  statuses     {}", tally(&s.statuses)));
-    }
-    if !s.errors_by_kind.is_empty() {
-        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
-    }
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
+    ]
 }
 
 #[cfg(test)]

@@ -143,7 +143,6 @@ impl Session {
                 p.source
             );
         }
-        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let mut session = Self {
@@ -157,25 +156,35 @@ impl Session {
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let secrets = Arc::new(session.profile.secrets());
-        let wanted = session.profile.pollers as usize;
+        let first = worker::Worker {
+            poller: 0,
+            profile: Arc::clone(&session.profile),
+            agent: session.agent.clone(),
+            metrics: Arc::clone(&session.metrics),
+            tx,
+            waker,
+            stop: Arc::clone(&session.stop),
+            stop_signal: stop_rx,
+            secrets: Arc::new(session.profile.secrets()),
+            url,
+            proxy: route.map(Arc::new),
+        };
+        session.spawn_pollers(&first)?;
+        Ok(session)
+    }
+
+    /// Start the profile's pollers, each a copy of `first` with its own number. If the
+    /// system refuses a thread, those started are stopped again.
+    fn spawn_pollers(&mut self, first: &worker::Worker) -> Result<(), StartError> {
+        let wanted = self.profile.pollers as usize;
         for poller in 0..wanted {
             let worker = worker::Worker {
                 poller,
-                profile: Arc::clone(&session.profile),
-                agent: session.agent.clone(),
-                metrics: Arc::clone(&session.metrics),
-                tx: tx.clone(),
-                waker: Arc::clone(&waker),
-                stop: Arc::clone(&session.stop),
-                stop_signal: stop_rx.clone(),
-                secrets: Arc::clone(&secrets),
-                url: Arc::clone(&url),
-                proxy: route.clone(),
+                ..first.clone()
             };
-            if let Err(source) = session.spawn(worker) {
-                let started = session.threads.len();
-                session.stop();
+            if let Err(source) = self.spawn(worker) {
+                let started = self.threads.len();
+                self.stop();
                 return Err(StartError::Spawn {
                     started,
                     wanted,
@@ -186,9 +195,9 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&session.profile.url)
+            crate::redact::url(&self.profile.url)
         );
-        Ok(session)
+        Ok(())
     }
 
     /// Start one poller's named thread.

@@ -23,7 +23,9 @@ use crate::transport::{self, CallRecord, TransportMetrics};
 /// Longest error-body excerpt quoted in a message.
 const ERROR_BODY_EXCERPT: usize = 200;
 
-/// Everything one poller thread owns.
+/// Everything one poller thread owns (cloned from the first poller's, with its own
+/// number).
+#[derive(Clone)]
 pub(crate) struct Worker {
     pub poller: usize,
     pub profile: Arc<Profile>,
