@@ -52,8 +52,9 @@ pub struct DemoServerArgs {
     /// Most events in one answer.
     #[arg(long, default_value_t = 1000)]
     pub max_batch: usize,
-    /// Longest hold a client may ask for (also how long a blackholed request is kept).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
+    /// Longest hold a client may ask for (also how long a blackholed request is kept):
+    /// seconds, or 5m, 300s.
+    #[arg(long, value_parser = parse_duration, default_value = "300s")]
     pub max_hold: Duration,
     /// Inject a fault into /events answers: reset-mid-body, truncated-chunked, blackhole,
     /// slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, too-many-requests:SECONDS,
@@ -84,7 +85,7 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
     /// Print one JSON object with the summary at the end, nothing else on stdout.
     #[arg(long)]
@@ -102,11 +103,8 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub duration: Duration,
-    /// Short-polling interval, e.g. 5s, 500ms.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
-    pub interval: Duration,
     /// Print the comparison as one JSON object.
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -148,18 +146,19 @@ pub struct ProfileArgs {
     /// Cursor value for the first poll.
     #[arg(long)]
     pub initial_cursor: Option<String>,
-    /// Server hold in seconds.
-    #[arg(long)]
+    /// Server hold: seconds, or 30s, 1m.
+    #[arg(long, value_parser = parse_whole_seconds)]
     pub hold: Option<u32>,
     /// Query parameter that carries the hold (seconds), or "none".
     #[arg(long)]
     pub hold_param: Option<String>,
-    /// Client timeout per poll in seconds (default: hold + margin).
-    #[arg(long)]
-    pub timeout: Option<f64>,
-    /// Short polling: start a poll every this many seconds.
-    #[arg(long)]
-    pub interval_s: Option<f64>,
+    /// Client timeout per poll: seconds, or 45s, 1m (default: hold + margin).
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Short polling, one poll every INTERVAL: seconds, or 5s, 500ms. With `compare`,
+    /// the short-polling variants' interval (default 5 s).
+    #[arg(long, alias = "interval-s", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
     /// JSON pointer to the events array ("" = whole body is one event).
     #[arg(long)]
     pub events: Option<String>,
@@ -194,6 +193,30 @@ pub struct ProfileArgs {
     /// Connect directly, ignoring proxy settings and proxy environment variables.
     #[arg(long)]
     pub no_proxy: bool,
+}
+
+/// A duration as typed on the command line: a bare number is seconds (`5`, `2.5`),
+/// otherwise a number with units (`500ms`, `5s`, `1m30s`, `2h`). Every duration flag
+/// reads this way.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Ok(s) = t.parse::<f64>() {
+        return Duration::try_from_secs_f64(s).map_err(|_| {
+            format!("{text:?}: a duration must be a non-negative, finite number of seconds")
+        });
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("{text:?}: {e}; give seconds (5, 2.5) or a number with units (500ms, 5s, 1m30s)")
+    })
+}
+
+/// A whole number of seconds, as [`parse_duration`] reads it (`30`, `30s`, `1m`).
+fn parse_whole_seconds(text: &str) -> Result<u32, String> {
+    let d = parse_duration(text)?;
+    if d.subsec_nanos() != 0 {
+        return Err(format!("{text:?}: give whole seconds"));
+    }
+    u32::try_from(d.as_secs()).map_err(|_| format!("{text:?}: too long"))
 }
 
 /// Pointer flags: an empty string means "none".
@@ -344,11 +367,11 @@ impl ProfileArgs {
                 }
             };
         }
-        if self.timeout.is_some() {
-            p.client_timeout_s = self.timeout;
+        if let Some(t) = self.timeout {
+            p.client_timeout_s = Some(t.as_secs_f64());
         }
-        if self.interval_s.is_some() {
-            p.interval_s = self.interval_s;
+        if let Some(i) = self.interval {
+            p.interval_s = Some(i.as_secs_f64());
         }
     }
 
@@ -494,6 +517,67 @@ mod tests {
             .to_profile()
             .unwrap_err();
         assert!(e.to_string().contains("SOCKS"), "{e}");
+    }
+
+    #[test]
+    fn every_duration_flag_reads_a_bare_number_as_seconds() {
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration(" 2.5 "), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        for bad in ["-1", "soon", "", "NaN", "inf"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("seconds"), "{bad:?}: {e}");
+        }
+        let p = watch(&[
+            "watch",
+            "http://h/",
+            "--interval",
+            "5",
+            "--timeout",
+            "45s",
+            "--hold",
+            "1m",
+        ])
+        .to_profile()
+        .unwrap();
+        assert_eq!(p.interval_s, Some(5.0));
+        assert_eq!(p.client_timeout_s, Some(45.0));
+        assert_eq!(p.hold_s, 60);
+        // The old spelling still works.
+        let old = watch(&["watch", "http://h/", "--interval-s", "0.5"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(old.interval_s, Some(0.5));
+        assert!(parse(&["watch", "http://h/", "--hold", "1.5"]).is_err());
+        match parse(&[
+            "compare",
+            "http://h/",
+            "--interval",
+            "2",
+            "--duration",
+            "10",
+        ])
+        .unwrap()
+        .command
+        {
+            Some(Command::Compare(c)) => {
+                assert_eq!(c.target.interval, Some(Duration::from_secs(2)));
+                assert_eq!(c.duration, Duration::from_secs(10));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["watch", "http://h/", "--duration", "20"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Watch(w)) => assert_eq!(w.duration, Some(Duration::from_secs(20))),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["demo-server", "--max-hold", "60"]).unwrap().command {
+            Some(Command::DemoServer(d)) => assert_eq!(d.max_hold, Duration::from_secs(60)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -56,7 +56,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let profile = args.target.to_profile()?;
             let opts = pollscope::compare::CompareOptions {
                 duration: args.duration,
-                interval: args.interval,
+                interval: args
+                    .target
+                    .interval
+                    .unwrap_or(pollscope::compare::CompareOptions::default().interval),
                 ..pollscope::compare::CompareOptions::default()
             };
             let output = if args.json {

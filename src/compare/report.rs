@@ -18,54 +18,108 @@ fn times(a: f64, b: f64) -> Option<f64> {
     (b > 0.0 && a.is_finite()).then(|| a / b)
 }
 
-/// More or fewer requests than the baseline, in words.
+/// More or fewer requests than the baseline, in words, with both counts.
 fn requests_phrase(r: &VariantResult, base: &VariantResult) -> String {
+    let both = format!(
+        "{} instead of {}",
+        units::count(r.requests),
+        units::count(base.requests)
+    );
     match times(r.requests as f64, base.requests as f64) {
-        Some(x) if x >= 1.15 => format!("sent {} more requests", fmt_times(x)),
+        Some(x) if x >= 1.15 => format!("sent {} more requests ({both}", fmt_times(x)),
         Some(x) if x <= 1.0 / 1.15 && x > 0.0 => {
-            format!("sent {} fewer requests", fmt_times(1.0 / x))
+            format!("sent {} fewer requests ({both}", fmt_times(1.0 / x))
         }
-        Some(_) => "sent about as many requests".to_owned(),
-        None => format!("sent {} requests", r.requests),
+        Some(_) => format!("sent about as many requests ({both}"),
+        None => format!("sent {} requests (", units::count(r.requests)),
     }
 }
 
-fn delay_phrase(r: &VariantResult, base: &VariantResult) -> Option<String> {
-    let (a, b) = (r.delay_ms_mean?, base.delay_ms_mean?);
-    let d = a - b;
-    Some(if d.abs() < 1.0 {
-        "delivered events as fast".to_owned()
-    } else if d > 0.0 {
-        format!("delivered events {} later on average", fmt_ms(d))
+/// "one per request" or how many connections served how many requests.
+fn connections_phrase(r: &VariantResult) -> String {
+    let per = if r.new_connections >= r.requests && r.requests > 0 {
+        " (one per request)"
     } else {
-        format!("delivered events {} sooner on average", fmt_ms(-d))
+        ""
+    };
+    format!(
+        "{} for {} requests{per}",
+        connections_text(r.new_connections),
+        units::count(r.requests)
+    )
+}
+
+/// The delivery delay of `r` against the baseline's, as the table shows it (p50).
+fn delay_phrase(r: &VariantResult, base: &VariantResult) -> Option<String> {
+    let (a, b) = (r.delay_ms_p50?, base.delay_ms_p50?);
+    let shown = |ms| units::millis(ms);
+    Some(if shown(a) == shown(b) {
+        format!("delivered events as fast (delivery delay p50 {})", shown(a))
+    } else if a > b {
+        format!(
+            "delivered events later: delivery delay p50 {} instead of {}",
+            shown(a),
+            shown(b)
+        )
+    } else {
+        format!(
+            "delivered events sooner: delivery delay p50 {} instead of {}",
+            shown(a),
+            shown(b)
+        )
     })
 }
 
-/// A one-paragraph verdict, measured against long polling with keep-alive.
+/// Why a short-polling variant received fewer events than long polling, if it did.
+fn missing_events_phrase(r: &VariantResult, base: &VariantResult, every: &str) -> Option<String> {
+    let fewer = base.events.checked_sub(r.events).filter(|n| *n > 0)?;
+    let mut out = format!(
+        " It received {} fewer events ({} instead of {}): the events published after its last \
+         poll were still waiting on the server when the run ended (at most the last {every} \
+         of events)",
+        units::count(fewer),
+        units::count(r.events),
+        units::count(base.events)
+    );
+    let lost = r.summary.lost_events;
+    if lost > 0 {
+        let _ = write!(
+            out,
+            ", and {} were lost: the server no longer had them when the next poll came",
+            units::count(lost)
+        );
+    }
+    out.push('.');
+    Some(out)
+}
+
+/// A one-paragraph verdict, measured against long polling with keep-alive. Every figure
+/// is the one [`Comparison::table`] shows, in the same units.
 #[must_use]
 pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
     let Some(base) = find(results, Variant::LongKeepAlive) else {
         return "Long polling with keep-alive was not part of this comparison.".to_owned();
     };
     let mut out = format!(
-        "Long polling with keep-alive sent {} requests over {} TCP connection(s) and received {} events",
-        base.requests, base.new_connections, base.events
+        "Long polling with keep-alive sent {} requests over {} and received {} events",
+        units::count(base.requests),
+        connections_text(base.new_connections),
+        units::count(base.events)
     );
-    if let Some(d) = base.delay_ms_mean {
-        let _ = write!(out, ", {} after they were published on average", fmt_ms(d));
+    if let (Some(p50), Some(p99)) = (base.delay_ms_p50, base.delay_ms_p99) {
+        let _ = write!(
+            out,
+            " (delivery delay p50 {}, p99 {})",
+            fmt_ms(p50),
+            fmt_ms(p99)
+        );
     }
     out.push('.');
     if let Some(r) = find(results, Variant::LongNoKeepAlive) {
         let _ = write!(
             out,
-            " Without keep-alive, long polling opened {} connections ({} per request) and spent {} on handshakes instead of {}.",
-            r.new_connections,
-            if r.requests > 0 && r.new_connections >= r.requests {
-                "one"
-            } else {
-                "about one"
-            },
+            " Without keep-alive, long polling opened {} and spent {} on handshakes instead of {}.",
+            connections_phrase(r),
             fmt_ms(r.handshake_ms),
             fmt_ms(base.handshake_ms)
         );
@@ -78,25 +132,39 @@ pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
             requests_phrase(r, base)
         );
         if let Some(e) = r.empty_pct {
-            let _ = write!(out, " ({} of them empty)", units::percent(e / 100.0));
+            let _ = write!(out, "; {} of them empty", units::percent(e / 100.0));
         }
+        out.push(')');
         if let Some(d) = delay_phrase(r, base) {
-            let _ = write!(out, " and {d}");
+            let _ = write!(
+                out,
+                " and {d}, because an event waits on the server until the next poll"
+            );
         }
         out.push('.');
+        out.push_str(&missing_events_phrase(r, base, &every).unwrap_or_default());
     }
     if let Some(r) = find(results, Variant::ShortNoKeepAlive) {
         let _ = write!(
             out,
-            " Short polling without keep-alive also opened {} connections",
-            r.new_connections
+            " Short polling without keep-alive also opened {}",
+            connections_phrase(r)
         );
-        if let Some(x) = times(r.wire_bytes() as f64, base.wire_bytes() as f64) {
-            let _ = write!(out, " and moved {} the bytes of long polling", fmt_times(x));
-        }
+        let _ = write!(
+            out,
+            " and moved {} on the wire against {} for long polling",
+            units::bytes(r.wire_bytes()),
+            units::bytes(base.wire_bytes())
+        );
         out.push('.');
     }
     out
+}
+
+/// "1 new TCP connection" / "3 new TCP connections", as the table's row names them.
+fn connections_text(n: u64) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} new TCP connection{s}", units::count(n))
 }
 
 /// The charts of a comparison: the GUI draws them live, the export writes them as PNG.
@@ -234,38 +302,137 @@ mod tests {
         r.requests = requests;
         r.new_connections = conns;
         r.events = 50;
-        r.delay_ms_mean = delay;
+        // The mean differs from the median, as it does when a few events are late: the
+        // verdict must quote the median the table shows.
+        r.delay_ms_p50 = delay;
+        r.delay_ms_p99 = delay.map(|d| d * 3.0);
+        r.delay_ms_mean = delay.map(|d| d * 1.7);
         r.handshake_ms = conns as f64 * 0.2;
         r.empty_pct = Some(40.0);
         r.wire_bytes_in = requests * 300;
         r
     }
 
+    fn comparison(results: Vec<VariantResult>, interval_s: f64) -> Comparison {
+        let verdict = verdict(&results, Duration::from_secs_f64(interval_s));
+        Comparison {
+            url: "http://h/e".to_owned(),
+            duration_s: 10.0,
+            interval_s,
+            pollers: 1,
+            results,
+            held: Vec::new(),
+            timelines: Vec::new(),
+            verdict,
+        }
+    }
+
+    /// The table's text for `row` in `column`.
+    fn cell(c: &Comparison, row: &str, column: usize) -> String {
+        let t = c.table();
+        let r = t.rows.iter().find(|r| r.label == row).unwrap();
+        r.cells[column].text.clone()
+    }
+
     #[test]
     fn verdict_compares_against_long_keep_alive() {
-        let results = vec![
-            result(Variant::LongKeepAlive, 50, 1, Some(1.0)),
-            result(Variant::LongNoKeepAlive, 50, 50, Some(1.5)),
-            result(Variant::ShortKeepAlive, 600, 1, Some(2401.0)),
-            result(Variant::ShortNoKeepAlive, 600, 600, Some(2400.0)),
-        ];
-        let v = verdict(&results, Duration::from_secs(5));
+        let c = comparison(
+            vec![
+                result(Variant::LongKeepAlive, 50, 1, Some(1.0)),
+                result(Variant::LongNoKeepAlive, 50, 50, Some(1.5)),
+                result(Variant::ShortKeepAlive, 600, 1, Some(2401.0)),
+                result(Variant::ShortNoKeepAlive, 600, 600, Some(2400.0)),
+            ],
+            5.0,
+        );
+        let v = &c.verdict;
         assert!(
-            v.contains("sent 50 requests over 1 TCP connection(s)"),
+            v.starts_with(
+                "Long polling with keep-alive sent 50 requests over 1 new TCP connection and \
+                 received 50 events (delivery delay p50 1 ms, p99 3 ms)."
+            ),
             "{v}"
         );
-        assert!(v.contains("opened 50 connections (one per request)"), "{v}");
         assert!(
-            v.contains("Short polling every 5 s sent 12× more requests"),
+            v.contains("opened 50 new TCP connections for 50 requests (one per request)"),
             "{v}"
         );
-        assert!(v.contains("delivered events 2.4 s later on average"), "{v}");
-        assert!(v.contains("(40 % of them empty)"), "{v}");
+        assert!(
+            v.contains(
+                "Short polling every 5 s sent 12× more requests (600 instead of 50; 40 % of \
+                 them empty) and delivered events later: delivery delay p50 2.4 s instead of 1 ms"
+            ),
+            "{v}"
+        );
         assert!(
             v.contains("spent 10 ms on handshakes instead of 0.2 ms"),
             "{v}"
         );
-        assert!(v.contains("12× the bytes"), "{v}");
+        assert!(
+            v.contains("moved 176 KiB on the wire against 14.6 KiB for long polling"),
+            "{v}"
+        );
+        assert!(!v.contains("fewer events"), "as many events: {v}");
+    }
+
+    #[test]
+    fn every_figure_in_the_verdict_is_the_table_s() {
+        let c = comparison(
+            vec![
+                result(Variant::LongKeepAlive, 57, 3, Some(0.734)),
+                result(Variant::LongNoKeepAlive, 58, 59, Some(1.21)),
+                result(Variant::ShortKeepAlive, 7, 3, Some(987.6)),
+                result(Variant::ShortNoKeepAlive, 7, 7, Some(1012.0)),
+            ],
+            2.0,
+        );
+        for (row, columns) in [
+            ("requests sent", &[0, 1, 2][..]),
+            ("new TCP connections", &[0, 1, 3]),
+            ("events received", &[0]),
+            ("delivery delay p50", &[0, 2]),
+            ("delivery delay p99", &[0]),
+            ("handshake time", &[0, 1]),
+            ("empty responses", &[2]),
+            ("bytes on the wire", &[0, 3]),
+        ] {
+            for &i in columns {
+                let text = cell(&c, row, i);
+                assert!(
+                    c.verdict.contains(&text),
+                    "{row} of column {i} ({text}): {}",
+                    c.verdict
+                );
+            }
+        }
+        // The mean (1.7× the median here) is not what the table shows.
+        assert!(!c.verdict.contains("1.25 ms"), "{}", c.verdict);
+    }
+
+    #[test]
+    fn fewer_events_by_short_polling_are_explained() {
+        let mut short = result(Variant::ShortKeepAlive, 6, 1, Some(900.0));
+        short.events = 41;
+        let mut lossy = short.clone();
+        lossy.summary.lost_events = 3;
+        let c = comparison(
+            vec![result(Variant::LongKeepAlive, 50, 1, Some(1.0)), short],
+            2.0,
+        );
+        assert!(
+            c.verdict.contains(
+                "It received 9 fewer events (41 instead of 50): the events published after \
+                 its last poll were still waiting on the server when the run ended (at most \
+                 the last 2 s of events)."
+            ),
+            "{}",
+            c.verdict
+        );
+        let c = comparison(
+            vec![result(Variant::LongKeepAlive, 50, 1, Some(1.0)), lossy],
+            2.0,
+        );
+        assert!(c.verdict.contains("and 3 were lost"), "{}", c.verdict);
     }
 
     #[test]
@@ -275,7 +442,10 @@ mod tests {
             result(Variant::ShortKeepAlive, 60, 1, None),
         ];
         let v = verdict(&results, Duration::from_millis(500));
-        assert!(v.contains("every 500 ms sent 10× fewer requests"), "{v}");
+        assert!(
+            v.contains("every 500 ms sent 10× fewer requests (60 instead of 600"),
+            "{v}"
+        );
     }
 
     #[test]
