@@ -6,7 +6,10 @@
 
 pub mod answer;
 pub mod backoff;
+mod conversation;
 pub mod event;
+pub mod probe;
+mod request;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,8 +21,8 @@ use crossbeam_channel::{Receiver, Sender};
 use ureq::Agent;
 
 pub use event::{
-    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent, Resynced,
+    AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
+    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
@@ -156,33 +159,40 @@ impl Session {
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let first = worker::Worker {
-            poller: 0,
-            profile: Arc::clone(&session.profile),
-            agent: session.agent.clone(),
-            metrics: Arc::clone(&session.metrics),
-            tx,
-            waker,
-            stop: Arc::clone(&session.stop),
-            stop_signal: stop_rx,
-            secrets: Arc::new(session.profile.secrets()),
-            url,
-            proxy: route.map(Arc::new),
-        };
-        session.spawn_pollers(&first)?;
+        let (profile, agent, metrics, stop) = (
+            Arc::clone(&session.profile),
+            session.agent.clone(),
+            Arc::clone(&session.metrics),
+            Arc::clone(&session.stop),
+        );
+        let secrets = Arc::new(profile.secrets());
+        let route = route.map(Arc::new);
+        session.spawn_pollers(|poller| worker::Worker {
+            poller,
+            profile: Arc::clone(&profile),
+            agent: agent.clone(),
+            metrics: Arc::clone(&metrics),
+            tx: tx.clone(),
+            waker: Arc::clone(&waker),
+            stop: Arc::clone(&stop),
+            stop_signal: stop_rx.clone(),
+            secrets: Arc::clone(&secrets),
+            url: Arc::clone(&url),
+            proxy: route.clone(),
+            trace: None,
+        })?;
         Ok(session)
     }
 
-    /// Start the profile's pollers, each a copy of `first` with its own number. If the
-    /// system refuses a thread, those started are stopped again.
-    fn spawn_pollers(&mut self, first: &worker::Worker) -> Result<(), StartError> {
+    /// Start the profile's pollers, `worker(n)` for poller `n`. If the system refuses a
+    /// thread, those started are stopped again.
+    fn spawn_pollers(
+        &mut self,
+        worker: impl Fn(usize) -> worker::Worker,
+    ) -> Result<(), StartError> {
         let wanted = self.profile.pollers as usize;
         for poller in 0..wanted {
-            let worker = worker::Worker {
-                poller,
-                ..first.clone()
-            };
-            if let Err(source) = self.spawn(worker) {
+            if let Err(source) = self.spawn(worker(poller)) {
                 let started = self.threads.len();
                 self.stop();
                 return Err(StartError::Spawn {

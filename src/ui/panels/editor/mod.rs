@@ -6,6 +6,7 @@
 //! thread). Secret header values are masked unless the user asks to see them.
 
 mod cursor;
+mod session;
 
 use egui::{RichText, TextEdit, Ui};
 
@@ -26,6 +27,9 @@ pub struct EditorState {
     /// A `Name: value` line being typed, and why it was refused.
     pub header_line: String,
     pub header_line_error: Option<String>,
+    /// "Test once": the run in progress or done, and the profile it is for.
+    pub probe: Option<crate::poll::probe::ProbeRun>,
+    pub probe_for: Option<String>,
 }
 
 /// What the editor asks of the app besides the edits themselves.
@@ -59,6 +63,9 @@ pub fn editor_ui(ui: &mut Ui, profile: &mut Profile, state: &mut EditorState) ->
             section(ui, "Long poll", |ui| hold_ui(ui, profile, &issues));
             section(ui, "Cursor", |ui| cursor_rule_ui(ui, profile, &issues));
             section(ui, "Events", |ui| events_ui(ui, profile, &issues));
+            section(ui, "Session", |ui| {
+                session::session_ui(ui, profile, state, &issues);
+            });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
         });
     outcome
@@ -389,8 +396,20 @@ fn events_ui(ui: &mut Ui, p: &mut Profile, issues: &[ProfileIssue]) {
                 &mut p.events_pointer,
                 "/events (empty: the body is one event)",
                 id,
+            )
+            .on_hover_text(
+                "A JSON pointer to the events array. * stands for every key or item; /* \
+                 takes each item of a body that is an array. An answer without it has no \
+                 events.",
             );
         },
+    );
+    row(
+        ui,
+        "Decoder",
+        issues,
+        |_| false,
+        |ui, id| session::decoder_ui(ui, &mut p.decoder, "decoder", id),
     );
     row(
         ui,
