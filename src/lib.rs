@@ -25,7 +25,9 @@
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
+//! exit           the process exit codes (one table: main, --help, README)
 //! redact         masking secrets in URLs and messages
+//! terminal       server text made safe to print (control characters escaped)
 //! url_query      setting and dropping one query parameter of a URL
 //! ```
 //!
@@ -71,6 +73,7 @@ pub mod compare;
 pub mod curl_import;
 pub mod cursor;
 pub mod demo_server;
+pub mod exit;
 pub mod export;
 pub mod header;
 pub mod headless;
@@ -89,6 +92,7 @@ pub mod protocol;
 pub mod proxy;
 pub mod redact;
 pub mod stats;
+pub mod terminal;
 pub mod transport;
 #[allow(
     missing_docs,

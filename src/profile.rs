@@ -21,6 +21,12 @@ pub const DEFAULT_HOLD_S: u32 = 30;
 pub const PROXY_CUT_WARNING_S: u32 = 55;
 /// Upper bound on concurrent pollers for one profile.
 pub const MAX_POLLERS: u32 = 100_000;
+/// Longest hold, client timeout and short-polling interval a profile may ask for (one
+/// day): anything longer is a typo, and far longer values overflow the clock arithmetic
+/// of the timeouts.
+pub const MAX_WAIT_S: u32 = 86_400;
+/// Largest body limit a profile may set (1 GiB): a whole answer is kept in memory.
+pub const MAX_BODY_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
 
 pub use crate::header::{HeaderSpec, looks_secret};
 
@@ -262,18 +268,21 @@ pub enum ProfileIssue {
     /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
-    /// A client timeout that is not a positive number.
-    #[error("client timeout must be a positive number of seconds")]
+    /// A client timeout that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("client timeout must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadClientTimeout,
     /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
-    /// A body limit of 0.
-    #[error("maximum body size must be at least 1 byte")]
+    /// A body limit of 0 or above [`MAX_BODY_LIMIT_BYTES`].
+    #[error("maximum body size must be between 1 byte and {MAX_BODY_LIMIT_BYTES} bytes (1 GiB)")]
     BadMaxBody,
-    /// A short-poll interval that is not a positive number.
-    #[error("poll interval must be a positive number of seconds")]
+    /// A short-poll interval that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("poll interval must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadInterval,
+    /// A hold longer than [`MAX_WAIT_S`].
+    #[error("hold must be at most {MAX_WAIT_S} seconds (one day), not {0}")]
+    BadHold(u32),
     /// The profile's proxy setting cannot be used.
     #[error(transparent)]
     BadProxy(#[from] crate::proxy::ProxyError),
@@ -289,6 +298,11 @@ impl From<crate::header::HeaderProblem> for ProfileIssue {
             why: p.why,
         }
     }
+}
+
+/// Whether `s` is a usable number of seconds for a timeout or an interval.
+fn wait_in_range(s: f64) -> bool {
+    s.is_finite() && s > 0.0 && s <= f64::from(MAX_WAIT_S)
 }
 
 impl Profile {
@@ -316,21 +330,32 @@ impl Profile {
     /// The client's timeout for one poll: explicit, or the hold plus a margin
     /// (10 % of the hold, at least 5 s) so a server answering at the end of its hold
     /// is never cut off.
+    ///
+    /// Never panics: values out of range (which [`Profile::validate`] refuses) are
+    /// clamped to [`MAX_WAIT_S`] plus the margin.
     #[must_use]
     pub fn client_timeout(&self) -> Duration {
         if let Some(s) = self.client_timeout_s.filter(|s| s.is_finite() && *s > 0.0) {
-            return Duration::from_secs_f64(s);
+            return Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S)));
         }
-        let hold = f64::from(self.hold_s);
+        let hold = f64::from(self.hold_s.min(MAX_WAIT_S));
         Duration::from_secs_f64(hold + (hold * 0.1).max(5.0))
     }
 
-    /// The short-polling interval, if any.
+    /// Whether the client timeout was set (`--timeout`, the profile's field) rather
+    /// than derived from the hold.
+    #[must_use]
+    pub fn client_timeout_is_explicit(&self) -> bool {
+        self.client_timeout_s
+            .is_some_and(|s| s.is_finite() && s > 0.0)
+    }
+
+    /// The short-polling interval, if any (clamped like [`Profile::client_timeout`]).
     #[must_use]
     pub fn poll_interval(&self) -> Option<Duration> {
         self.interval_s
             .filter(|s| s.is_finite() && *s > 0.0)
-            .map(Duration::from_secs_f64)
+            .map(|s| Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S))))
     }
 
     /// Parse and check the URL.
@@ -433,19 +458,21 @@ impl Profile {
         }
     }
 
-    /// Numbers out of range: pollers, timeout, body limit, interval.
+    /// Numbers out of range: pollers, timeout, hold, body limit, interval.
     fn limit_issues(&self, issues: &mut Vec<ProfileIssue>) {
-        let positive = |s: f64| s.is_finite() && s > 0.0;
         if self.pollers == 0 || self.pollers > MAX_POLLERS {
             issues.push(ProfileIssue::BadPollers(self.pollers));
         }
-        if self.client_timeout_s.is_some_and(|s| !positive(s)) {
+        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
             issues.push(ProfileIssue::BadClientTimeout);
         }
-        if self.max_body_bytes == 0 {
+        if self.hold_s > MAX_WAIT_S {
+            issues.push(ProfileIssue::BadHold(self.hold_s));
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
             issues.push(ProfileIssue::BadMaxBody);
         }
-        if self.interval_s.is_some_and(|s| !positive(s)) {
+        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
             issues.push(ProfileIssue::BadInterval);
         }
     }
@@ -462,6 +489,13 @@ impl Profile {
         }
         if self.accept_invalid_certs {
             w.push("TLS certificates are not verified for this profile".to_owned());
+        }
+        if self.hold_s == 0 && self.poll_interval().is_none() {
+            w.push(
+                "hold of 0 s and no short-polling interval: each poll goes out as soon as \
+                 the last is answered (set an interval to short-poll)"
+                    .to_owned(),
+            );
         }
         w
     }
@@ -673,6 +707,17 @@ impl PollUrlTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_hold_without_an_interval_is_warned_about() {
+        let mut p = Profile {
+            hold_s: 0,
+            ..Profile::default()
+        };
+        assert!(p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+        p.interval_s = Some(5.0);
+        assert!(!p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+    }
 
     #[test]
     fn client_timeout_is_hold_plus_margin() {

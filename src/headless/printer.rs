@@ -10,6 +10,7 @@ use crate::poll::{
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
+use crate::terminal;
 
 /// Longest event preview on a poll line, in characters.
 const PREVIEW_CHARS: usize = 80;
@@ -53,14 +54,14 @@ impl Printer {
         }
         // A closed stdout (`| head`) must not kill the run: the summary matters less
         // than not panicking.
-        if writeln!(io::stdout().lock(), "{text}").is_err() {
+        if writeln!(io::stdout().lock(), "{}", terminal::block(text)).is_err() {
             self.human = false;
         }
     }
 
     /// A warning on stderr (any output mode: it is not part of the JSON).
     pub(super) fn warn(text: &str) {
-        eprintln!("warning: {text}");
+        eprintln!("warning: {}", terminal::line(text));
     }
 
     /// The start of a poll line: seconds since the start, and the poller.
@@ -130,7 +131,7 @@ impl Printer {
             format!("{what}{control}"),
             bytes(r.wire_in),
             conn,
-            r.cursor,
+            terminal::line(&r.cursor),
             preview
         );
         self.line(text.trim_end());
@@ -170,7 +171,7 @@ impl Printer {
         let text = format!(
             "{} ERR {} — retry in {}{}",
             self.head(f.at, f.poller),
-            f.message,
+            terminal::line(&f.message),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -183,8 +184,8 @@ impl Printer {
             "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
             r.poller,
             r.status,
-            r.from,
-            r.to,
+            terminal::line(&r.from),
+            terminal::line(&r.to),
             r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
         ));
     }
@@ -196,7 +197,8 @@ impl Printer {
         }
         let conn = connection.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
         self.line(&format!(
-            "          p{poller:<3} stale connection {conn} ({error}); retried on another"
+            "          p{poller:<3} stale connection {conn} ({}); retried on another",
+            terminal::line(error)
         ));
     }
 
@@ -236,17 +238,17 @@ impl Printer {
     }
 }
 
-/// A one-line preview of an event payload.
+/// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
         Payload::Json(v) => v.to_string(),
-        Payload::Text(t) => t.replace(['\n', '\r'], " "),
+        Payload::Text(t) => t.clone(),
     };
     let mut s: String = text.chars().take(PREVIEW_CHARS).collect();
-    if text.chars().count() > PREVIEW_CHARS {
+    if text.chars().nth(PREVIEW_CHARS).is_some() {
         s.push('…');
     }
-    s
+    terminal::line(&s).into_owned()
 }
 
 /// The summary at the end of a human run, as text.
@@ -410,7 +412,7 @@ mod tests {
 
     #[test]
     fn previews_are_one_line_and_cut() {
-        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a b c");
+        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a\\nb\\rc");
         let long = preview(&Payload::Text("x".repeat(100)));
         assert_eq!(long.chars().count(), PREVIEW_CHARS + 1);
         assert!(long.ends_with('…'));

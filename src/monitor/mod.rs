@@ -200,6 +200,16 @@ impl Monitor {
                 item.status = Some(r.status);
                 self.feed.push(item);
             }
+            PollEvent::PollerDied {
+                poller, message, ..
+            } => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Failure,
+                    *poller,
+                    message.clone(),
+                    false,
+                ));
+            }
             PollEvent::Session(e) => {
                 if let crate::poll::SessionChange::Lost {
                     reason,

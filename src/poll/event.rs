@@ -61,6 +61,16 @@ pub enum PollEvent {
         /// When it ended.
         at: Instant,
     },
+    /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
+    /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
+    PollerDied {
+        /// Which poller.
+        poller: usize,
+        /// When it ended.
+        at: Instant,
+        /// What the thread said as it ended (secret-free).
+        message: String,
+    },
 }
 
 impl PollEvent {
@@ -71,7 +81,8 @@ impl PollEvent {
             Self::PollStarted { poller, .. }
             | Self::Connected { poller, .. }
             | Self::StaleRetry { poller, .. }
-            | Self::Stopped { poller, .. } => *poller,
+            | Self::Stopped { poller, .. }
+            | Self::PollerDied { poller, .. } => *poller,
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,

@@ -125,6 +125,7 @@ struct Counts {
     clock_skewed_events: u64,
     resyncs: u64,
     client_cuts: u64,
+    pollers_died: u64,
     session_restarts: u64,
     control_messages: u64,
     replies: u64,
@@ -210,6 +211,16 @@ impl Stats {
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
+                }
+            }
+            PollEvent::PollerDied {
+                poller, message, ..
+            } => {
+                inc(&mut self.counts.pollers_died);
+                self.last_error = Some(message.clone());
+                if let Some(view) = poller_view(&mut self.pollers, *poller) {
+                    view.state = PollerState::Stopped;
+                    view.last_error = Some(message.clone());
                 }
             }
         }
@@ -459,6 +470,19 @@ impl Stats {
     #[must_use]
     pub fn duplicate_events(&self) -> u64 {
         self.counts.duplicate_events
+    }
+
+    /// Pollers whose thread ended unexpectedly.
+    #[must_use]
+    pub fn pollers_died(&self) -> u64 {
+        self.counts.pollers_died
+    }
+
+    /// Polls that were answered (not failures): answers, client-cut empty holds and
+    /// resyncs. A run where this stays 0 did not work.
+    #[must_use]
+    pub fn successful_polls(&self) -> u64 {
+        self.counts.polls.saturating_sub(self.counts.errors)
     }
 
     /// Events with a negative latency (server clock ahead).

@@ -65,6 +65,8 @@ pub struct Summary {
     pub resyncs: u64,
     /// Empty holds ended by the client's timeout (servers not told how long to hold).
     pub client_cuts: u64,
+    /// Pollers whose thread ended unexpectedly (a bug): the figures are incomplete.
+    pub pollers_died: u64,
     /// Seconds from the origin to the summary.
     pub duration_s: f64,
     /// `polls` / `duration_s`.
@@ -142,6 +144,7 @@ impl Stats {
             duplicate_events: c.duplicate_events,
             resyncs: c.resyncs,
             client_cuts: c.client_cuts,
+            pollers_died: c.pollers_died,
             duration_s,
             polls_per_s: per_s(c.polls),
             events_per_s: per_s(c.events),

@@ -602,6 +602,7 @@ fn summary_json_has_the_documented_keys() {
         "clock_skewed_events",
         "lost_events",
         "duplicate_events",
+        "pollers_died",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -619,7 +620,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 41, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 42, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);
