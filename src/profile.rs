@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
 use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
@@ -196,6 +197,10 @@ pub struct Profile {
     /// Bootstrap steps and session rules (empty for plain long polling).
     #[serde(skip_serializing_if = "SessionSpec::is_empty")]
     pub session: SessionSpec,
+    /// Alert rules, the quiet threshold and desktop notifications (left out of the
+    /// file while they are the defaults).
+    #[serde(skip_serializing_if = "AlertSettings::is_default")]
+    pub alerts: AlertSettings,
 }
 
 fn is_json(d: &Decoder) -> bool {
@@ -231,6 +236,7 @@ impl Default for Profile {
             variables: Vec::new(),
             decoder: Decoder::Json,
             session: SessionSpec::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
