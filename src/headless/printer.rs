@@ -306,9 +306,10 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             opt_millis(s.event_latency_ms_p99)
         ),
         format!(
-            "  lost events  {} ({} duplicates)",
+            "  lost events  {} ({} duplicates, {} sequence resets)",
             count(s.lost_events),
-            count(s.duplicate_events)
+            count(s.duplicate_events),
+            count(s.sequence_resets)
         ),
         format!(
             "  bytes        {} on the wire in, {} out, {} of bodies",

@@ -82,6 +82,8 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
+    /// Sequence resets already shown in the feed.
+    resets_shown: u64,
     secrets: Secrets,
     generation: u64,
 }
@@ -139,6 +141,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
+            resets_shown: 0,
             secrets: Secrets::default(),
             generation: 0,
         }
@@ -171,6 +174,17 @@ impl Monitor {
     pub fn ingest(&mut self, event: &PollEvent) {
         self.generation = self.generation.wrapping_add(1);
         self.stats.record(event);
+        if self.stats.sequence_resets() > self.resets_shown {
+            self.resets_shown = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    reset.poller,
+                    reset.describe(),
+                    false,
+                ));
+            }
+        }
         match event {
             PollEvent::Response(r) => self.ingest_response(r),
             PollEvent::Failed(f) => self.ingest_failure(f),
