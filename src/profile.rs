@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
 use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
@@ -186,6 +187,10 @@ pub struct Profile {
     /// Bootstrap steps and session rules (empty for plain long polling).
     #[serde(skip_serializing_if = "SessionSpec::is_empty")]
     pub session: SessionSpec,
+    /// Alert rules, the quiet threshold and desktop notifications (left out of the
+    /// file while they are the defaults).
+    #[serde(skip_serializing_if = "AlertSettings::is_default")]
+    pub alerts: AlertSettings,
 }
 
 fn is_json(d: &Decoder) -> bool {
@@ -221,6 +226,7 @@ impl Default for Profile {
             variables: Vec::new(),
             decoder: Decoder::Json,
             session: SessionSpec::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -477,6 +483,13 @@ impl Profile {
         if self.accept_invalid_certs {
             w.push("TLS certificates are not verified for this profile".to_owned());
         }
+        if self.hold_s == 0 && self.poll_interval().is_none() {
+            w.push(
+                "hold of 0 s and no short-polling interval: each poll goes out as soon as \
+                 the last is answered (set an interval to short-poll)"
+                    .to_owned(),
+            );
+        }
         w
     }
 
@@ -687,6 +700,17 @@ impl PollUrlTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_hold_without_an_interval_is_warned_about() {
+        let mut p = Profile {
+            hold_s: 0,
+            ..Profile::default()
+        };
+        assert!(p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+        p.interval_s = Some(5.0);
+        assert!(!p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+    }
 
     #[test]
     fn client_timeout_is_hold_plus_margin() {

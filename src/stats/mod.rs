@@ -45,6 +45,19 @@ impl Default for StatsConfig {
     }
 }
 
+/// Per-second rates over the last whole second (see [`Stats::recent_rates`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RecentRates {
+    /// Events received.
+    pub events_per_s: f64,
+    /// Polls completed.
+    pub polls_per_s: f64,
+    /// Polls failed.
+    pub errors_per_s: f64,
+    /// Bytes on the wire, both ways.
+    pub wire_bytes_per_s: f64,
+}
+
 /// One answered poll, for the hold-time scatter plot.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PollPoint {
@@ -526,6 +539,35 @@ impl Stats {
         self.seconds.settle();
     }
 
+    /// Extend the per-second series with empty buckets up to the last whole second
+    /// before `now`, so silence shows as zeros up to the present rather than the
+    /// series ending at the last answer. Returns whether anything was added (views
+    /// recompute then). Does nothing before the first event.
+    pub fn advance(&mut self, now: Instant) -> bool {
+        match self.second_of(now).checked_sub(1) {
+            Some(last_whole) => self.seconds.advance_to(last_whole),
+            None => false,
+        }
+    }
+
+    /// Rates over the last whole second before `now`: what a headline "per second"
+    /// figure shows. They fall to 0 after one silent second instead of holding the
+    /// last busy second's value.
+    #[must_use]
+    pub fn recent_rates(&self, now: Instant) -> RecentRates {
+        let Some(last_whole) = self.second_of(now).checked_sub(1) else {
+            return RecentRates::default();
+        };
+        self.seconds
+            .bucket(last_whole)
+            .map_or_else(RecentRates::default, |b| RecentRates {
+                events_per_s: f64::from(b.events),
+                polls_per_s: f64::from(b.polls),
+                errors_per_s: f64::from(b.errors),
+                wire_bytes_per_s: b.wire_bytes as f64,
+            })
+    }
+
     /// One bucket per second, oldest first, continuous, at most `history_seconds`.
     #[must_use]
     pub fn seconds(&self) -> &VecDeque<SecondBucket> {
@@ -588,7 +630,7 @@ fn poller_view(pollers: &mut Vec<PollerView>, index: usize) -> Option<&mut Polle
 
 /// How a sequence number relates to the poller's last one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Seq {
+pub(crate) enum Seq {
     InOrder,
     /// This many numbers were skipped.
     Gap(u64),
@@ -602,7 +644,7 @@ enum Seq {
 
 /// Compare `seq` with `last` and move `last` forward. The first number never counts as a
 /// gap: each poller has its own cursor and may join the stream anywhere.
-fn track_seq(last: &mut Option<i64>, seq: i64) -> Seq {
+pub(crate) fn track_seq(last: &mut Option<i64>, seq: i64) -> Seq {
     let Some(prev) = *last else {
         *last = Some(seq);
         return Seq::InOrder;

@@ -678,3 +678,42 @@ fn client_cut_is_an_empty_hold_without_a_status() {
     assert_eq!(sum.empty_polls, 1);
     assert!(sum.statuses.is_empty(), "{:?}", sum.statuses);
 }
+
+#[test]
+fn headline_rates_fall_to_zero_after_a_silent_second() {
+    let origin = Instant::now();
+    let mut s = stats(origin);
+    assert_eq!(s.recent_rates(origin + ms(500)), RecentRates::default());
+    for i in 0..4 {
+        let events = vec![event(None, None)];
+        s.record(&answer(response(origin, 0, ms(10_000 + i * 200), events)));
+    }
+    // During second 10 the last whole second is 9: nothing yet.
+    assert_eq!(s.recent_rates(origin + ms(10_900)).events_per_s, 0.0);
+    let busy = s.recent_rates(origin + ms(11_500));
+    assert!(close(busy.events_per_s, 4.0), "{busy:?}");
+    assert!(close(busy.polls_per_s, 4.0), "{busy:?}");
+    // Second 11 was silent: the figure says so, it does not hold 4/s.
+    assert_eq!(s.recent_rates(origin + ms(12_000)).events_per_s, 0.0);
+    assert_eq!(s.recent_rates(origin + ms(19_000)).events_per_s, 0.0);
+}
+
+#[test]
+fn advancing_extends_the_series_through_silence() {
+    let origin = Instant::now();
+    let mut s = stats(origin);
+    assert!(!s.advance(origin + ms(5_000)), "nothing to extend yet");
+    s.record(&answer(response(
+        origin,
+        0,
+        ms(2_500),
+        vec![event(None, Some(7.0))],
+    )));
+    assert!(s.advance(origin + ms(19_100)));
+    let seconds: Vec<u64> = s.seconds().iter().map(|b| b.second).collect();
+    assert_eq!(seconds, (2..=18).collect::<Vec<_>>());
+    let tail = s.seconds().back().copied().unwrap();
+    assert_eq!((tail.events, tail.polls, tail.latency_p50_ms), (0, 0, None));
+    assert!(!s.advance(origin + ms(19_900)), "same whole second");
+    assert_eq!(s.events(), 1, "advancing counts nothing");
+}

@@ -44,8 +44,8 @@ pub fn badge_color(badge: &Badge) -> Color32 {
         Badge::Idle => IDLE,
         Badge::Holding => HOLDING,
         Badge::Receiving => EVENTS,
-        Badge::BackingOff(_) => WARNING,
-        Badge::Error(_) => ERROR,
+        Badge::Quiet(_) | Badge::BackingOff(_) => WARNING,
+        Badge::Stalled(_) | Badge::Error(_) => ERROR,
     }
 }
 
