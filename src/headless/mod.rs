@@ -247,6 +247,8 @@ struct Run {
     fatal: Option<String>,
     /// Problems already warned about (each is said once).
     problems_seen: HashSet<String>,
+    /// Sequence resets already said.
+    resets_said: u64,
 }
 
 impl Run {
@@ -265,6 +267,7 @@ impl Run {
             answered: false,
             fatal: None,
             problems_seen: HashSet::new(),
+            resets_said: 0,
         }
     }
 
@@ -309,6 +312,12 @@ impl Run {
     /// Count, log and print one event.
     fn take(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.record(event)?;
+        if self.stats.sequence_resets() > self.resets_said {
+            self.resets_said = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                Printer::warn(&format!("p{}: {}", reset.poller, reset.describe()));
+            }
+        }
         match event {
             PollEvent::Response(r) => {
                 self.answered = true;

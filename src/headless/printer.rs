@@ -363,9 +363,10 @@ fn timing_lines(s: &Summary) -> [String; 4] {
             opt_millis(s.event_latency_ms_p99)
         ),
         format!(
-            "  lost events  {} ({} duplicates)",
+            "  lost events  {} ({} duplicates, {} sequence resets)",
             count(s.lost_events),
-            count(s.duplicate_events)
+            count(s.duplicate_events),
+            count(s.sequence_resets)
         ),
         format!(
             "  bytes        {} on the wire in, {} out, {} of bodies",
