@@ -243,7 +243,7 @@ impl Worker {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
                     {
-                        return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
+                        return Outcome::Lost(reason, Self::lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
                         return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
@@ -272,7 +272,7 @@ impl Worker {
         }
     }
 
-    fn lost_poll(&self, status: u16, facts: &CallFacts) -> LostPoll {
+    fn lost_poll(status: u16, facts: &CallFacts) -> LostPoll {
         LostPoll {
             status,
             hold: facts.sent.elapsed(),
@@ -489,7 +489,7 @@ impl Worker {
                 status: Some(raw.status),
                 message: self.mask_with(conv, failure),
                 elapsed: received - facts.sent,
-                backoff: signals.delay.unwrap_or_else(|| self.session_backoff(conv)),
+                backoff: signals.delay.unwrap_or_else(|| Self::session_backoff(conv)),
                 retry_after: signals.delay.is_some(),
                 attempt: 1,
                 stale_retries: facts.stale_retries,
@@ -547,7 +547,7 @@ impl Worker {
     }
 
     /// The wait after an answer that reported a failure (grows while it goes on).
-    fn session_backoff(&self, conv: &mut Conversation) -> Duration {
+    fn session_backoff(conv: &mut Conversation) -> Duration {
         conv.pacer = super::conversation::Pacer::default();
         conv.restart_delay().unwrap_or(Duration::from_millis(500))
     }
@@ -825,6 +825,11 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// An I/O error's inner error is rustls' own.
+fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    e.is::<rustls::Error>()
+}
+
 /// The kind of a transport error.
 #[must_use]
 pub fn classify(e: &ureq::Error) -> ErrorKind {
@@ -841,7 +846,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
-            _ if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => ErrorKind::Tls,
+            _ if io.get_ref().is_some_and(is_tls) => ErrorKind::Tls,
             // EMFILE (24) and ENFILE (23) on Linux and the BSDs.
             _ if matches!(io.raw_os_error(), Some(23 | 24)) => ErrorKind::FileLimit,
             // getaddrinfo failures carry no ErrorKind of their own.
