@@ -334,7 +334,7 @@ impl Run {
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
-                self.fatal = Some(f.message.clone());
+                self.fatal = Some(format!("{}{}", f.message, printer::hint(f.kind)));
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),

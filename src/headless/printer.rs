@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::poll::{
-    AnswerKind, Payload, PollFailure, PollResponse, Resynced, SessionChange, SessionEvent,
+    AnswerKind, ErrorKind, Payload, PollFailure, PollResponse, Resynced, SessionChange,
+    SessionEvent,
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
@@ -168,9 +169,10 @@ impl Printer {
             return;
         }
         let text = format!(
-            "{} ERR {} — retry in {}{}",
+            "{} ERR {}{} — retry in {}{}",
             self.head(f.at, f.poller),
             terminal::line(&f.message),
+            hint(f.kind),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -234,6 +236,17 @@ impl Printer {
             count(stats.stale_retries()),
             count(stats.lost_events()),
         ));
+    }
+}
+
+/// What to do about a failure of `kind`, in command-line terms (the engine's messages
+/// name no flag or setting).
+pub(super) fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Tls => {
+            ". Trust the server's CA with --cacert FILE, or (a test server only) --insecure"
+        }
+        _ => "",
     }
 }
 

@@ -405,8 +405,14 @@ impl Monitor {
         } else {
             ""
         };
+        let hint = if f.kind == ErrorKind::Tls {
+            ". Trust the server's CA with the profile's CA certificate file, or (a test \
+             server only) tick 'accept invalid certificates'"
+        } else {
+            ""
+        };
         let text = format!(
-            "{} [{}]; retrying in {:.1} s{retry}",
+            "{}{hint} [{}]; retrying in {:.1} s{retry}",
             f.message,
             f.kind.name(),
             f.backoff.as_secs_f64()

@@ -256,7 +256,7 @@ impl Worker {
                     }
                 }
                 Err(e) => {
-                    let kind = classify(&e);
+                    let kind = self.call_error_kind(&e, record.wire_in);
                     if self.is_stale(&record, kind, stale_retries) {
                         stale_retries += 1;
                         self.report_stale(&record, &e);
@@ -668,12 +668,31 @@ impl Worker {
     }
 
     fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        HEAD_READ.with(|h| h.set(false));
         let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
             Some(body) => self.agent.run(request.map(|()| body))?,
             None => self.agent.run(request)?,
         };
+        HEAD_READ.with(|h| h.set(true));
         read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// The kind of a failed call: ureq reports a response head that outgrew its buffer
+    /// as the peer closing (or, held open, a timeout); it is a head too large when the
+    /// head was never read but a whole buffer's worth arrived.
+    fn call_error_kind(&self, e: &ureq::Error, wire_in: u64) -> ErrorKind {
+        let kind = classify(e);
+        let head_buffer = transport::AgentSettings::sized_for(self.profile.pollers, 0).input_bytes;
+        if matches!(
+            kind,
+            ErrorKind::ConnectionLost | ErrorKind::Timeout | ErrorKind::Protocol
+        ) && !HEAD_READ.with(std::cell::Cell::get)
+            && wire_in >= head_buffer as u64
+        {
+            return ErrorKind::HeadTooLarge;
+        }
+        kind
     }
 
     /// Label the exchanges that follow (for "test once").
@@ -715,6 +734,10 @@ impl Worker {
                 "could not connect to {target} within {} s",
                 transport::CONNECT_TIMEOUT.as_secs()
             ),
+            ErrorKind::Timeout if profile.client_timeout_is_explicit() => format!(
+                "no complete answer within the client timeout of {:.1} s",
+                profile.client_timeout().as_secs_f64(),
+            ),
             ErrorKind::Timeout => format!(
                 "no complete answer within the client timeout of {:.1} s (hold {} s + margin)",
                 profile.client_timeout().as_secs_f64(),
@@ -724,10 +747,9 @@ impl Worker {
                 "answer body larger than this profile's limit of {} bytes; stopped reading",
                 profile.max_body_bytes
             ),
-            ErrorKind::Tls => format!(
-                "TLS with {target} failed: {e}. A self-signed test server needs \
-                 'accept invalid certificates' in the profile"
-            ),
+            // No advice here: the faces add theirs (a flag on the command line, a field
+            // in the editor).
+            ErrorKind::Tls => format!("TLS with {target} failed: {e}"),
             ErrorKind::FileLimit => format!(
                 "out of open files ({e}): the process's open-file limit ({}) is used up; \
                  raise it with `ulimit -n` or use fewer pollers",
@@ -736,10 +758,14 @@ impl Worker {
                     .map_or("unknown".to_owned(), |s| s.to_string())
             ),
             ErrorKind::ConnectionLost => format!("connection to {target} lost: {e}"),
-            ErrorKind::Protocol if matches!(e, ureq::Error::LargeResponseHeader(..)) => format!(
-                "{target} sent a response head larger than the {} KiB this client keeps per \
-                 connection ({e})",
+            ErrorKind::HeadTooLarge => format!(
+                "head too large: {target} sent a response head (status line and headers) \
+                 larger than the {} KiB this client keeps per connection",
                 transport::AgentSettings::sized_for(profile.pollers, 0).input_bytes / 1024
+            ),
+            ErrorKind::Protocol if matches!(e, ureq::Error::BodyStalled) => format!(
+                "{target} sent a body whose framing never ends (a chunk-size line or chunk \
+                 that does not fit the read buffer); not HTTP this client can read"
             ),
             ErrorKind::Protocol => format!("{target} sent something that is not HTTP: {e}"),
             _ => e.to_string(),
@@ -772,10 +798,7 @@ fn proxy_error(
             "no connection to {target} through proxy {p} within {} s (set by {from})",
             transport::CONNECT_TIMEOUT.as_secs()
         ),
-        (_, ErrorKind::Tls) => format!(
-            "TLS with {target} (through proxy {p}) failed: {e}. A self-signed test server \
-             needs 'accept invalid certificates' in the profile"
-        ),
+        (_, ErrorKind::Tls) => format!("TLS with {target} (through proxy {p}) failed: {e}"),
         (_, ErrorKind::ConnectionLost) => {
             format!("connection to {target} through proxy {p} lost: {e}")
         }
@@ -830,6 +853,12 @@ fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     e.is::<rustls::Error>()
 }
 
+thread_local! {
+    /// Whether the current call on this poller's thread got past the response head
+    /// (see `Worker::call_error_kind`).
+    static HEAD_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The kind of a transport error.
 #[must_use]
 pub fn classify(e: &ureq::Error) -> ErrorKind {
@@ -837,7 +866,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
     match e {
         E::HostNotFound => ErrorKind::HostNotFound,
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
-        E::Timeout(_) | E::BodyStalled => ErrorKind::Timeout,
+        E::Timeout(_) => ErrorKind::Timeout,
         E::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
@@ -857,7 +886,10 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
-        E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,
+        E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,
+        // BodyStalled: ureq's decoder could make no progress with a full buffer: framing
+        // that never ends (a 50 MB chunk-size line), not a slow server.
+        E::Protocol(_) | E::Decompress(..) | E::BodyStalled => ErrorKind::Protocol,
         E::BadUri(_) | E::Http(_) => ErrorKind::Request,
         _ => ErrorKind::Other,
     }

@@ -8,6 +8,7 @@
 
 mod content;
 mod files;
+mod messages;
 mod numbers;
 mod sequence;
 mod server;
