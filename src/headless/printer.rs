@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::poll::{
-    AnswerKind, ErrorKind, Payload, PollFailure, PollResponse, Resynced, SessionChange,
+    AnswerKind, ErrorKind, Payload, PollFailure, PollResponse, Redirected, Resynced, SessionChange,
     SessionEvent,
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
@@ -191,6 +191,19 @@ impl Printer {
         ));
     }
 
+    /// A redirect the poll followed.
+    pub(super) fn redirected(&mut self, r: &Redirected) {
+        if !self.admit(r.at) {
+            return;
+        }
+        let text = format!(
+            "{} {}",
+            self.head(r.at, r.poller),
+            terminal::line(&r.describe())
+        );
+        self.line(&text);
+    }
+
     /// A request re-sent because its kept-alive connection had gone stale.
     pub(super) fn stale(&mut self, poller: usize, connection: Option<u64>, error: &str) {
         if !self.admit(Instant::now()) {
@@ -276,6 +289,13 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
     lines.extend(traffic_lines(s));
     lines.extend(timing_lines(s));
     lines.extend(session_lines(s));
+    if s.redirects > 0 {
+        lines.push(format!(
+            "  redirects    {} followed ({} to another origin, without secrets)",
+            count(s.redirects),
+            count(s.cross_origin_redirects)
+        ));
+    }
     if !s.statuses.is_empty() {
         lines.push(format!("  statuses     {}", tally(&s.statuses)));
     }

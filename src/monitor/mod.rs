@@ -320,6 +320,14 @@ impl Monitor {
                         .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
                 }
             }
+            PollEvent::Redirected(r) => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    r.poller,
+                    r.describe(),
+                    false,
+                ));
+            }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}

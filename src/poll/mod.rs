@@ -9,6 +9,7 @@ pub mod backoff;
 mod conversation;
 pub mod event;
 pub mod probe;
+mod redirect;
 mod request;
 mod worker;
 
@@ -22,7 +23,7 @@ use ureq::Agent;
 
 pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
-    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
+    PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
@@ -209,7 +210,7 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&self.profile.url)
+            self.profile.shown_url()
         );
         Ok(())
     }

@@ -17,6 +17,7 @@ use super::conversation::{Bootstrap, Conversation};
 use super::event::{
     ConnectionUse, ErrorKind, LostPoll, PollEvent, PollFailure, PollResponse, Resynced,
 };
+use super::redirect;
 use super::request::{self, Outgoing};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
@@ -229,6 +230,7 @@ impl Worker {
             let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
             self.report_connections(&record);
+            self.report_redirects();
             if self.stopping() {
                 return Outcome::Stopped;
             }
@@ -280,6 +282,34 @@ impl Worker {
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
         }
+    }
+
+    /// Events with this profile's secrets masked in their text: a server that echoes the
+    /// request (URL, headers) in an event must not put the credentials in the feed or
+    /// the event log. Costs nothing for a profile without secrets.
+    fn masked_events(
+        &self,
+        conv: &Conversation,
+        mut events: Vec<super::event::ReceivedEvent>,
+    ) -> Vec<super::event::ReceivedEvent> {
+        let session = conv.secrets.borrow();
+        if self.secrets.is_empty() && session.is_empty() {
+            return events;
+        }
+        let mask = |text: &mut String| {
+            let once = self.secrets.mask(text);
+            let twice = session.mask(&once);
+            if twice != text.as_str() {
+                *text = twice.into_owned();
+            }
+        };
+        for e in &mut events {
+            match &mut e.payload {
+                super::event::Payload::Text(t) => mask(t),
+                super::event::Payload::Json(v) => mask_json(v, &mask),
+            }
+        }
+        events
     }
 
     /// The server's cursor is too long to follow: restart where the profile says (its
@@ -528,7 +558,7 @@ impl Worker {
             status: raw.status,
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
-            events: interp.events,
+            events: self.masked_events(conv, interp.events),
             cursor: self.mask_with(conv, &cursor.describe()),
             problem,
             control: interp.control,
@@ -667,7 +697,39 @@ impl Worker {
         result
     }
 
+    /// Send `outgoing` and read the answer, following redirects as the profile says
+    /// (each hop noted in `HOPS` for the poll to report, the host of the hop in flight
+    /// in `TARGET` for error messages).
     fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        HOPS.with(|h| h.borrow_mut().clear());
+        TARGET.with(|t| t.borrow_mut().take());
+        let mut chain = redirect::Chain::default();
+        let mut hop: Option<Outgoing<'_>> = None;
+        loop {
+            let current = hop.as_ref().unwrap_or(outgoing);
+            let raw = self.one_exchange(current)?;
+            let location = header(&raw.headers, "location");
+            let (true, Some(location)) = (redirect::is_redirect(raw.status), location) else {
+                return Ok(raw);
+            };
+            let (next, followed) = redirect::follow(
+                current,
+                raw.status,
+                location,
+                self.profile.redirects,
+                &mut chain,
+                &self.secrets,
+            )
+            .map_err(|refused| ureq::Error::Other(Box::new(refused)))?;
+            log::info!("poller {}: {}", self.poller, followed_line(&followed));
+            TARGET.with(|t| *t.borrow_mut() = host_port(&next.url));
+            HOPS.with(|h| h.borrow_mut().push(followed));
+            hop = Some(next);
+        }
+    }
+
+    /// One request and its whole answer, no redirect followed.
+    fn one_exchange(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
         HEAD_READ.with(|h| h.set(false));
         let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
@@ -676,6 +738,22 @@ impl Worker {
         };
         HEAD_READ.with(|h| h.set(true));
         read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// Report the redirects the last call followed, in order.
+    fn report_redirects(&self) {
+        let hops = HOPS.with(|h| std::mem::take(&mut *h.borrow_mut()));
+        for hop in hops {
+            self.send(PollEvent::Redirected(Box::new(super::event::Redirected {
+                poller: self.poller,
+                at: Instant::now(),
+                status: hop.status,
+                from: hop.from,
+                to: hop.to,
+                cross_origin: hop.cross_origin,
+                dropped: hop.dropped,
+            })));
+        }
     }
 
     /// The kind of a failed call: ureq reports a response head that outgrew its buffer
@@ -704,6 +782,10 @@ impl Worker {
 
     /// `host:port` of the server, for messages.
     fn target(&self) -> String {
+        // After a redirect, the host of the hop that failed.
+        if let Some(t) = TARGET.with(|t| t.borrow().clone()) {
+            return t;
+        }
         self.profile
             .parsed_url()
             .ok()
@@ -758,6 +840,10 @@ impl Worker {
                     .map_or("unknown".to_owned(), |s| s.to_string())
             ),
             ErrorKind::ConnectionLost => format!("connection to {target} lost: {e}"),
+            ErrorKind::Redirect | ErrorKind::InsecureRedirect => match e {
+                ureq::Error::Other(inner) => inner.to_string(),
+                other => other.to_string(),
+            },
             ErrorKind::HeadTooLarge => format!(
                 "head too large: {target} sent a response head (status line and headers) \
                  larger than the {} KiB this client keeps per connection",
@@ -853,7 +939,46 @@ fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     e.is::<rustls::Error>()
 }
 
+/// Apply `mask` to every string (not key) in `v`.
+fn mask_json(v: &mut serde_json::Value, mask: &dyn Fn(&mut String)) {
+    match v {
+        serde_json::Value::String(s) => mask(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| mask_json(i, mask)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| mask_json(i, mask)),
+        _ => {}
+    }
+}
+
+/// `host:port` of a URL, for messages.
+fn host_port(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(format!(
+        "{}:{}",
+        u.host_str()?,
+        u.port_or_known_default().unwrap_or(0)
+    ))
+}
+
+/// The log line for a hop.
+fn followed_line(hop: &redirect::Hop) -> String {
+    let mut text = format!(
+        "followed redirect {}: {} → {}",
+        hop.status, hop.from, hop.to
+    );
+    if !hop.dropped.is_empty() {
+        text.push_str(&format!(
+            " (another origin; not sent on: {})",
+            hop.dropped.join(", ")
+        ));
+    }
+    text
+}
+
 thread_local! {
+    /// The redirects the current call followed.
+    static HOPS: std::cell::RefCell<Vec<redirect::Hop>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `host:port` of the redirect hop in flight, when the call left the profile's URL.
+    static TARGET: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
     /// Whether the current call on this poller's thread got past the response head
     /// (see `Worker::call_error_kind`).
     static HEAD_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -884,6 +1009,9 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
+        E::Other(inner) if inner.is::<redirect::Refused>() => inner
+            .downcast_ref::<redirect::Refused>()
+            .map_or(ErrorKind::Redirect, |r| r.kind),
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,

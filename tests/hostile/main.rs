@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 mod content;
+mod credentials;
 mod files;
 mod messages;
 mod numbers;
