@@ -120,6 +120,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// Validate `profile` and start its pollers.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the session keeps clones"
+    )]
     pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
         let issues = profile.validate();
         if !issues.is_empty() {
