@@ -87,7 +87,7 @@ fn a_private_ca_is_trusted_through_cacert_the_profile_and_ssl_cert_file() {
     assert!(err.contains("holds no PEM certificate"), "{err}");
 }
 
-/// Before, `--insecure` and a profile's accept_invalid_certs printed nothing.
+/// Before, `--insecure` and a profile's `accept_invalid_certs` printed nothing.
 #[test]
 fn turning_verification_off_is_said_on_every_run() {
     let (_, server) = server_with_private_ca();
