@@ -31,6 +31,7 @@ use ureq::unversioned::transport::{
 };
 
 mod resolver;
+pub mod trust;
 mod tunnel;
 
 pub use resolver::{CachingResolver, DNS_CACHE_TTL};
@@ -218,6 +219,8 @@ pub struct AgentSettings {
     pub call_timeout: Option<Duration>,
     /// Which requests go through which forward proxy.
     pub proxy: ProxyPlan,
+    /// The CAs HTTPS trusts (see [`trust::roots`]); `None`: ureq's bundled roots.
+    pub roots: Option<trust::Roots>,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -266,6 +269,7 @@ impl Default for AgentSettings {
             output_bytes: 16 * 1024,
             call_timeout: None,
             proxy: ProxyPlan::direct(),
+            roots: None,
         }
     }
 }
@@ -312,6 +316,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .tls_config(
             TlsConfig::builder()
                 .disable_verification(settings.accept_invalid_certs)
+                .root_certs(settings.roots.map_or(ureq::tls::RootCerts::WebPki, |r| r.0))
                 .build(),
         )
         .build();
