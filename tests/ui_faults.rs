@@ -1,4 +1,4 @@
-//! Fault visibility through egui_kittest, no display. A profile whose server refuses
+//! Fault visibility through `egui_kittest`, no display. A profile whose server refuses
 //! connections shows its badge (the model's state, word for word) with the message and
 //! its kind, and the Connections panel counts its errors by kind; a profile that misses
 //! events (short polls against a demo server keeping only the last two) shows how many

@@ -19,7 +19,6 @@ use crossbeam_channel::RecvTimeoutError;
 use crate::exit::{Exit, Failure};
 use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
-use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
 use crate::terminal;
 use printer::Printer;
@@ -137,6 +136,7 @@ fn fatal_before_success(kind: ErrorKind) -> bool {
 pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchReport> {
     let interrupted = ctrl_c_flag();
     let target = Target::of(&profile);
+    warn_if_insecure(&profile);
     let event_log = open_event_log(opts.export.as_deref())?;
     let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let mut run = Run::new(session, opts, event_log);
@@ -161,6 +161,18 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         )),
     }
     Ok(report)
+}
+
+/// What every run without certificate checks says first (on stderr, whatever the output
+/// mode: it is not part of the JSON).
+pub const INSECURE_WARNING: &str = "TLS certificates are NOT verified for this run \
+     (--insecure, or the profile's accept_invalid_certs): anyone between you and the server \
+     can read and change the traffic, credentials included";
+
+fn warn_if_insecure(profile: &Profile) {
+    if profile.accept_invalid_certs {
+        Printer::warn(INSECURE_WARNING);
+    }
 }
 
 /// A flag Ctrl-C sets (the run then stops and prints its summary).
@@ -203,7 +215,7 @@ struct Target {
 impl Target {
     fn of(profile: &Profile) -> Self {
         Self {
-            url: redact::url(&profile.url),
+            url: profile.shown_url(),
             pollers: profile.pollers,
             keep_alive: profile.keep_alive,
         }
@@ -247,6 +259,8 @@ struct Run {
     fatal: Option<String>,
     /// Problems already warned about (each is said once).
     problems_seen: HashSet<String>,
+    /// Sequence resets already said.
+    resets_said: u64,
 }
 
 impl Run {
@@ -265,6 +279,7 @@ impl Run {
             answered: false,
             fatal: None,
             problems_seen: HashSet::new(),
+            resets_said: 0,
         }
     }
 
@@ -309,6 +324,12 @@ impl Run {
     /// Count, log and print one event.
     fn take(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.record(event)?;
+        if self.stats.sequence_resets() > self.resets_said {
+            self.resets_said = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                Printer::warn(&format!("p{}: {}", reset.poller, reset.describe()));
+            }
+        }
         match event {
             PollEvent::Response(r) => {
                 self.answered = true;
@@ -325,7 +346,7 @@ impl Run {
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
-                self.fatal = Some(f.message.clone());
+                self.fatal = Some(format!("{}{}", f.message, printer::hint(f.kind)));
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
@@ -337,6 +358,7 @@ impl Run {
                 error,
                 ..
             } => self.printer.stale(*poller, *connection, error),
+            PollEvent::Redirected(r) => self.printer.redirected(r),
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -431,6 +453,7 @@ pub fn compare(
     export: Option<&Path>,
 ) -> anyhow::Result<crate::compare::Comparison> {
     use crate::compare::{CompareError, Running};
+    warn_if_insecure(profile);
     let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker()).map_err(
         |e| match e {
             CompareError::Start { variant, source } => {
@@ -444,7 +467,7 @@ pub fn compare(
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        terminal::line(&redact::url(&profile.url)),
+        terminal::line(&profile.shown_url()),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {

@@ -109,6 +109,8 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
+    /// Sequence resets already shown in the feed.
+    resets_shown: u64,
     secrets: Secrets,
     generation: u64,
 }
@@ -133,6 +135,10 @@ impl Monitor {
     /// [`Monitor::start`], with `on_transition` called (on the alert pump's thread) for
     /// every alert that fires or resolves.
     #[must_use]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the pump keeps clones"
+    )]
     pub fn start_with(
         source: Profile,
         run: Profile,
@@ -210,6 +216,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
+            resets_shown: 0,
             secrets: Secrets::default(),
             generation: 0,
         }
@@ -245,6 +252,17 @@ impl Monitor {
     pub fn ingest(&mut self, event: &PollEvent) {
         self.generation = self.generation.wrapping_add(1);
         self.stats.record(event);
+        if self.stats.sequence_resets() > self.resets_shown {
+            self.resets_shown = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    reset.poller,
+                    reset.describe(),
+                    false,
+                ));
+            }
+        }
         if self.pump.is_none() {
             lock(&self.alerts).observe(event);
         }
@@ -301,6 +319,14 @@ impl Monitor {
                     self.feed
                         .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
                 }
+            }
+            PollEvent::Redirected(r) => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    r.poller,
+                    r.describe(),
+                    false,
+                ));
             }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
@@ -387,8 +413,14 @@ impl Monitor {
         } else {
             ""
         };
+        let hint = if f.kind == ErrorKind::Tls {
+            ". Trust the server's CA with the profile's CA certificate file, or (a test \
+             server only) tick 'accept invalid certificates'"
+        } else {
+            ""
+        };
         let text = format!(
-            "{} [{}]; retrying in {:.1} s{retry}",
+            "{}{hint} [{}]; retrying in {:.1} s{retry}",
             f.message,
             f.kind.name(),
             f.backoff.as_secs_f64()

@@ -31,6 +31,7 @@ use ureq::unversioned::transport::{
 };
 
 mod resolver;
+pub mod trust;
 mod tunnel;
 
 pub use resolver::{CachingResolver, DNS_CACHE_TTL};
@@ -218,6 +219,8 @@ pub struct AgentSettings {
     pub call_timeout: Option<Duration>,
     /// Which requests go through which forward proxy.
     pub proxy: ProxyPlan,
+    /// The CAs HTTPS trusts (see [`trust::roots`]); `None`: ureq's bundled roots.
+    pub roots: Option<trust::Roots>,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -252,8 +255,9 @@ impl AgentSettings {
 }
 
 /// Request-head room for what the cursor rule adds (a query parameter, `If-None-Match`,
-/// `If-Modified-Since`) and ureq's own headers.
-const CURSOR_ALLOWANCE: usize = 2048;
+/// `If-Modified-Since`: at most [`crate::cursor::MAX_CURSOR_BYTES`], longer cursors are
+/// not followed) and ureq's own headers.
+const CURSOR_ALLOWANCE: usize = crate::cursor::MAX_CURSOR_BYTES + 1024;
 
 impl Default for AgentSettings {
     fn default() -> Self {
@@ -265,6 +269,7 @@ impl Default for AgentSettings {
             output_bytes: 16 * 1024,
             call_timeout: None,
             proxy: ProxyPlan::direct(),
+            roots: None,
         }
     }
 }
@@ -297,9 +302,12 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
     let config = Config::builder()
         .proxy(pool_proxy)
         .http_status_as_error(false)
+        // The poller follows redirects itself, one hop at a time, to show and police
+        // each (see poll/redirect.rs).
+        .max_redirects(0)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
-        .max_idle_age(Duration::from_secs(60))
+        .max_idle_age(Duration::from_mins(1))
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_global(settings.call_timeout)
         .input_buffer_size(settings.input_bytes)
@@ -308,6 +316,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .tls_config(
             TlsConfig::builder()
                 .disable_verification(settings.accept_invalid_certs)
+                .root_certs(settings.roots.map_or(ureq::tls::RootCerts::WebPki, |r| r.0))
                 .build(),
         )
         .build();
@@ -436,6 +445,10 @@ impl MeasuringConnector {
 
     /// Count and register a new TCP connection (to the server, or to a proxy).
     #[inline(never)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "owning `tcp` is the point: dropping it on a refusal closes the socket"
+    )]
     fn counted(
         &self,
         tcp: Box<dyn Transport>,

@@ -275,7 +275,7 @@ impl Entries {
             return Err(RenameError::Taken(name.to_owned()));
         }
         let entry = self.get_mut(id).ok_or(RenameError::NoSuchProfile)?;
-        entry.profile.name = name.to_owned();
+        name.clone_into(&mut entry.profile.name);
         Ok(())
     }
 
@@ -292,7 +292,7 @@ impl Entries {
 pub fn connect_issues(profile: &Profile) -> Vec<ProfileIssue> {
     if profile.builtin_demo {
         let mut p = profile.clone();
-        p.url = DEMO_URL_PLACEHOLDER.to_owned();
+        DEMO_URL_PLACEHOLDER.clone_into(&mut p.url);
         return p.validate();
     }
     profile.validate()
