@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 #[path = "support/scripted.rs"]
-#[allow(dead_code, reason = "shared test support: each test binary uses part of it")]
+#[allow(
+    dead_code,
+    reason = "shared test support: each test binary uses part of it"
+)]
 mod scripted;
 
 use std::time::{Duration, Instant};

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 pub use event_log::EventLog;
 pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
 
-use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
+use crate::poll::{
+    ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, SessionOptions, Waker,
+};
 use crate::profile::{Profile, looks_secret};
 use crate::redact::Secrets;
 use crate::stats::{PollerState, Stats, StatsConfig};
@@ -103,7 +105,10 @@ impl Monitor {
         let secrets = run.secrets();
         let mut monitor = Self::detached(source);
         monitor.secrets = secrets;
-        match Session::start(run, waker) {
+        let options = SessionOptions {
+            capture_requests: true,
+        };
+        match Session::start_with(run, waker, options) {
             Ok(session) => {
                 monitor.stats = Stats::new(session.started(), StatsConfig::default());
                 monitor.metrics = Arc::clone(session.metrics());
@@ -242,6 +247,9 @@ impl Monitor {
             connection: r.connection,
             cursor: r.cursor.clone(),
             events: r.events.len(),
+            timing: r.timing,
+            request: r.request.clone(),
+            body: None,
         });
         for event in &r.events {
             let (text, is_json) = match &event.payload {
@@ -286,6 +294,22 @@ impl Monitor {
         );
         let mut item = FeedItem::new(FeedKind::Failure, f.poller, text, false);
         item.status = f.status;
+        item.response = Some(Arc::new(ResponseInfo {
+            status: f.status.unwrap_or(0),
+            headers: f
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.mask_header(k, v)))
+                .collect(),
+            body_bytes: f.body.as_ref().map_or(0, |b| b.len() as u64),
+            hold: f.elapsed,
+            connection: f.connection,
+            cursor: String::new(),
+            events: 0,
+            timing: f.timing,
+            request: f.request.clone(),
+            body: f.body.clone(),
+        }));
         self.feed.push(item);
     }
 

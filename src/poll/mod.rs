@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod backoff;
 pub mod event;
+pub mod timing;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,7 @@ pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
     ReceivedEvent, Resynced,
 };
+pub use timing::PollTiming;
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
@@ -58,6 +60,15 @@ fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> 
         return Ok(ProxyPlan::direct());
     }
     ProxyPlan::for_setting(&profile.proxy)
+}
+
+/// How a session reports, beyond what every session does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Put each request's head, as sent and with secrets masked, in its event
+    /// ([`PollResponse::request`], [`PollFailure::request`]): for an inspector. A copy
+    /// per poll, so off by default.
+    pub capture_requests: bool,
 }
 
 /// Why a session could not start.
@@ -114,6 +125,15 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Validate `profile` and start its pollers.
     pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
+        Self::start_with(profile, waker, SessionOptions::default())
+    }
+
+    /// [`Session::start`] with options.
+    pub fn start_with(
+        profile: Profile,
+        waker: Waker,
+        options: SessionOptions,
+    ) -> Result<Self, StartError> {
         let issues = profile.validate();
         if !issues.is_empty() {
             return Err(StartError::Invalid(issues));
@@ -133,6 +153,7 @@ impl Session {
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            capture_requests: options.capture_requests,
             proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });

@@ -13,7 +13,10 @@ use ureq::Agent;
 use super::Waker;
 use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
-use super::event::{ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
+use super::event::{
+    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, PollEvent, PollFailure, PollResponse, Resynced,
+};
+use super::timing::PollTiming;
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
 use crate::proxy::ProxyEndpoint;
@@ -57,6 +60,9 @@ struct CallFacts {
     wire_out: u64,
     /// Stale-connection retries this poll needed before this call.
     stale_retries: u32,
+    timing: PollTiming,
+    /// The request head as sent, secrets masked (when captured).
+    request: Option<String>,
 }
 
 impl CallFacts {
@@ -67,6 +73,8 @@ impl CallFacts {
             stale_retries: self.stale_retries,
             wire_in: self.wire_in,
             wire_out: self.wire_out,
+            timing: self.timing,
+            request: self.request.clone(),
             ..PollResponse::new(poller, self.sent, received)
         }
     }
@@ -159,6 +167,7 @@ impl Worker {
             transport::begin_call();
             let result = self.call(cursor);
             let record = transport::end_call();
+            let ended = Instant::now();
             self.report_connections(&record);
             if self.stopping() {
                 return Outcome::Stopped;
@@ -169,6 +178,8 @@ impl Worker {
                 wire_in: record.wire_in,
                 wire_out: record.wire_out,
                 stale_retries,
+                timing: PollTiming::of_call(&record, sent, ended),
+                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return match result {
                 Ok(raw) if is_answer(raw.status) => self.answer(raw, cursor, &facts),
@@ -255,7 +266,39 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: Vec::new(),
+            body: None,
         }
+    }
+
+    /// A request head for display: secret header values (by name, and the profile's
+    /// secret headers) and every profile secret masked; `\n` line ends.
+    fn mask_head(&self, head: &str) -> String {
+        let mut lines = head.trim_end().split("\r\n");
+        let mut out = lines.next().unwrap_or_default().to_owned();
+        for line in lines {
+            out.push('\n');
+            match line.split_once(':') {
+                Some((name, _)) if self.secret_header(name.trim()) => {
+                    out.push_str(name);
+                    out.push_str(": ");
+                    out.push_str(crate::redact::MASK);
+                }
+                _ => out.push_str(line),
+            }
+        }
+        self.mask(&out)
+    }
+
+    fn secret_header(&self, name: &str) -> bool {
+        crate::profile::looks_secret(name)
+            || self
+                .profile
+                .headers
+                .iter()
+                .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
     fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
@@ -386,6 +429,13 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: raw.headers.clone(),
+            body: (!raw.body.is_empty()).then(|| {
+                let kept = &raw.body[..raw.body.len().min(FAILURE_BODY_KEPT)];
+                self.mask(&String::from_utf8_lossy(kept))
+            }),
         }
     }
 
@@ -405,6 +455,7 @@ impl Worker {
             Some(body) => self.agent.run(request.map(|()| body))?,
             None => self.agent.run(request)?,
         };
+        transport::mark_head_received();
         read_answer(response, self.profile.max_body_bytes)
     }
 
