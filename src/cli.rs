@@ -8,8 +8,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cursor::CursorRule;
-use crate::profile::{HeaderSpec, HoldParam, Profile, ProfileIssue, TimeUnit};
+use crate::profile::{HeaderSpec, HoldParam, HoldUnit, Profile, ProfileIssue, TimeUnit};
 use crate::profile_store::{ProfileStore, StoreError, config_dir};
+use crate::protocol::{Decoder, Variable};
 use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
@@ -128,7 +129,7 @@ pub struct ProfileArgs {
     #[arg(long, conflicts_with = "preset")]
     pub profile: Option<String>,
     /// Start from a protocol preset: demo, nchan, etcd-v2, couchdb, consul, telegram,
-    /// generic-json, generic-etag.
+    /// socketio, sockjs, bayeux, signalr, generic-json, generic-etag.
     #[arg(long)]
     pub preset: Option<String>,
     /// Concurrent independent pollers, each with its own cursor, sharing one agent.
@@ -149,9 +150,20 @@ pub struct ProfileArgs {
     /// Server hold: seconds, or 30s, 1m.
     #[arg(long, value_parser = parse_whole_seconds)]
     pub hold: Option<u32>,
-    /// Query parameter that carries the hold (seconds), or "none".
+    /// Query parameter that carries the hold, or "none".
     #[arg(long)]
     pub hold_param: Option<String>,
+    /// Unit of the hold parameter: s (timeout=30), ms (timeout=30000) or suffix
+    /// (wait=30s).
+    #[arg(long, value_name = "s|ms|suffix")]
+    pub hold_unit: Option<String>,
+    /// Set a variable for `{{NAME}}` templates in the URL, headers, body and session
+    /// steps (repeatable). Names that look like credentials are kept secret.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Body decoder: json, json_lines, engineio, socketio, sockjs, signalr.
+    #[arg(long)]
+    pub decoder: Option<String>,
     /// Client timeout per poll: seconds, or 45s, 1m (default: hold + margin).
     #[arg(long, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
@@ -159,7 +171,9 @@ pub struct ProfileArgs {
     /// the short-polling variants' interval (default 5 s).
     #[arg(long, alias = "interval-s", value_parser = parse_duration)]
     pub interval: Option<Duration>,
-    /// JSON pointer to the events array ("" = whole body is one event).
+    /// JSON pointer to the events array; `*` matches every key or item
+    /// (/rooms/join/*/timeline/events), "/*" = each item of a body that is an array,
+    /// "" = the whole body is one event.
     #[arg(long)]
     pub events: Option<String>,
     /// JSON pointer to a per-event sequence number ("" = none).
@@ -254,6 +268,23 @@ pub enum ArgsError {
     /// `--ts-unit` is not s, ms or us.
     #[error("--ts-unit {0:?}: use s, ms or us")]
     BadTimeUnit(String),
+    /// `--hold-unit` is not s, ms or suffix.
+    #[error("--hold-unit {0:?}: use s, ms or suffix")]
+    BadHoldUnit(String),
+    /// `--hold-unit` for a profile whose server is not told how long to hold.
+    #[error("--hold-unit needs a hold parameter: add --hold-param NAME")]
+    HoldUnitWithoutParam,
+    /// `--var` without `=`.
+    #[error("--var {0:?}: use NAME=VALUE")]
+    BadVar(String),
+    /// `--decoder` names no decoder.
+    #[error("--decoder {given:?}: use one of {known}")]
+    BadDecoder {
+        /// The name given.
+        given: String,
+        /// The decoders there are.
+        known: String,
+    },
     /// `--proxy` (or the environment's proxy) cannot be used.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
@@ -274,7 +305,8 @@ impl ProfileArgs {
             p.url.clone_from(url);
         }
         self.apply_request(&mut p)?;
-        self.apply_polling(&mut p);
+        self.apply_polling(&mut p)?;
+        self.apply_protocol(&mut p)?;
         self.apply_shape(&mut p)?;
         self.apply_proxy(&mut p)?;
         let issues = p.validate();
@@ -326,7 +358,7 @@ impl ProfileArgs {
         }
         for h in &self.headers {
             p.headers
-                .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e]))?);
+                .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?);
         }
         if self.data.is_some() {
             p.body.clone_from(&self.data);
@@ -344,7 +376,7 @@ impl ProfileArgs {
     }
 
     /// Pollers, cursor, hold, timeout and interval.
-    fn apply_polling(&self, p: &mut Profile) {
+    fn apply_polling(&self, p: &mut Profile) -> Result<(), ArgsError> {
         if let Some(n) = self.pollers {
             p.pollers = n;
         }
@@ -357,14 +389,34 @@ impl ProfileArgs {
         if let Some(h) = self.hold {
             p.hold_s = h;
         }
+        let unit = match self.hold_unit.as_deref() {
+            None => None,
+            Some("s") => Some(HoldUnit::Seconds),
+            Some("ms") => Some(HoldUnit::Millis),
+            Some("suffix") => Some(HoldUnit::SecondsSuffix),
+            Some(other) => return Err(ArgsError::BadHoldUnit(other.to_owned())),
+        };
         if let Some(hp) = &self.hold_param {
             p.hold_param = if hp == "none" {
                 HoldParam::None
             } else {
                 HoldParam::Query {
                     name: hp.clone(),
-                    unit: crate::profile::HoldUnit::Seconds,
+                    unit: unit.unwrap_or(HoldUnit::Seconds),
                 }
+            };
+        } else if let Some(unit) = unit {
+            // The unit of the parameter the profile or preset already has.
+            p.hold_param = match &p.hold_param {
+                HoldParam::None => return Err(ArgsError::HoldUnitWithoutParam),
+                HoldParam::TimeoutSeconds => HoldParam::Query {
+                    name: "timeout".to_owned(),
+                    unit,
+                },
+                HoldParam::Query { name, .. } => HoldParam::Query {
+                    name: name.clone(),
+                    unit,
+                },
             };
         }
         if let Some(t) = self.timeout {
@@ -373,6 +425,34 @@ impl ProfileArgs {
         if let Some(i) = self.interval {
             p.interval_s = Some(i.as_secs_f64());
         }
+        Ok(())
+    }
+
+    /// `--var NAME=VALUE` and `--decoder`.
+    fn apply_protocol(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        for pair in &self.vars {
+            let Some((name, value)) = pair.split_once('=') else {
+                return Err(ArgsError::BadVar(pair.clone()));
+            };
+            let name = name.trim();
+            match p.variables.iter_mut().find(|v| v.name == name) {
+                Some(v) => {
+                    value.clone_into(&mut v.value);
+                    v.fresh = None;
+                }
+                None => p.variables.push(Variable {
+                    secret: crate::header::looks_secret(name),
+                    ..Variable::new(name, value)
+                }),
+            }
+        }
+        if let Some(d) = &self.decoder {
+            p.decoder = Decoder::by_name(d).ok_or_else(|| ArgsError::BadDecoder {
+                given: d.clone(),
+                known: Decoder::ALL.map(Decoder::name).join(", "),
+            })?;
+        }
+        Ok(())
     }
 
     /// `--proxy`, `--proxy-user` and `--no-proxy` over the profile's proxy setting.
@@ -430,6 +510,107 @@ mod tests {
             Some(Command::Watch(w)) => w.target,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Endpoints that take the hold in milliseconds (CouchDB, Matrix `/sync?timeout=`)
+    /// got `timeout=30` and were polled many times a second: the unit is a flag.
+    #[test]
+    fn hold_unit_sets_the_hold_parameter_unit() {
+        let p = watch(&[
+            "watch",
+            "http://h/sync",
+            "--hold-param",
+            "timeout",
+            "--hold-unit",
+            "ms",
+            "--hold",
+            "30",
+        ])
+        .to_profile()
+        .unwrap();
+        let url = p.poll_url(&crate::cursor::Cursor::default()).unwrap();
+        assert!(url.as_str().contains("timeout=30000"), "{url}");
+        // On the demo shape's own parameter, and on a preset's.
+        let p = watch(&["watch", "http://h/e", "--hold-unit", "ms"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            p.poll_url(&crate::cursor::Cursor::default())
+                .unwrap()
+                .as_str()
+                .contains("timeout=30000")
+        );
+        let p = watch(&[
+            "watch",
+            "http://h/v1/kv/k",
+            "--preset",
+            "consul",
+            "--hold-unit",
+            "s",
+        ])
+        .to_profile()
+        .unwrap();
+        assert!(
+            p.poll_url(&crate::cursor::Cursor::default())
+                .unwrap()
+                .as_str()
+                .ends_with("wait=30"),
+            "seconds, no suffix"
+        );
+        let e = watch(&["watch", "http://h/e", "--hold-unit", "min"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("use s, ms or suffix"), "{e}");
+        let e = watch(&["watch", "http://h/e", "--hold-param", "none"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(e.hold_param, HoldParam::None);
+        let e = watch(&[
+            "watch",
+            "http://h/sub",
+            "--preset",
+            "nchan",
+            "--hold-unit",
+            "ms",
+        ])
+        .to_profile()
+        .unwrap_err();
+        assert!(e.to_string().contains("needs a hold parameter"), "{e}");
+    }
+
+    #[test]
+    fn vars_and_decoder_flags() {
+        let p = watch(&[
+            "watch",
+            "http://h/x/{{room}}?token={{api_token}}",
+            "--var",
+            "room=lobby",
+            "--var",
+            "api_token=s3cr3t-value",
+            "--decoder",
+            "json_lines",
+            "--cursor",
+            "none",
+        ])
+        .to_profile()
+        .unwrap();
+        assert_eq!(p.decoder, Decoder::JsonLines);
+        assert_eq!(p.variables.len(), 2);
+        assert!(!p.variables[0].secret);
+        assert!(p.variables[1].secret, "a name with 'token' is a secret");
+        assert!(p.secrets().mask("x s3cr3t-value y").contains("•••"));
+        let e = watch(&["watch", "http://h/{{room}}"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("{{room}} is not a variable"), "{e}");
+        let e = watch(&["watch", "http://h/", "--var", "novalue"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("NAME=VALUE"), "{e}");
+        let e = watch(&["watch", "http://h/", "--decoder", "xml"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("engineio"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! ```text
 //! profile        Profile: URL, method, headers, hold, cursor rule, event shape, pollers
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
+//! header         one request header (name, value template, secret)
+//! protocol       a profile as a small protocol: variables, templates, bootstrap steps,
+//!                decoders (JSON, Engine.IO, SockJS, SignalR…), selectors, session rules
 //! curl_import    a curl command line → Profile, and back
 //! cursor         cursor rules: read the server's cursor, apply it to the next request
 //! proxy          forward proxies as curl picks them: profile, HTTP(S)_PROXY, NO_PROXY
@@ -69,6 +72,7 @@ pub mod curl_import;
 pub mod cursor;
 pub mod demo_server;
 pub mod export;
+pub mod header;
 pub mod headless;
 pub mod limits;
 #[allow(
@@ -81,6 +85,7 @@ pub mod present;
 pub mod presets;
 pub mod profile;
 pub mod profile_store;
+pub mod protocol;
 pub mod proxy;
 pub mod redact;
 pub mod stats;

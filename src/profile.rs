@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
@@ -21,80 +22,7 @@ pub const PROXY_CUT_WARNING_S: u32 = 55;
 /// Upper bound on concurrent pollers for one profile.
 pub const MAX_POLLERS: u32 = 100_000;
 
-/// One request header. Secret headers are masked in the UI and redacted in logs and exports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HeaderSpec {
-    /// Header name, as typed (trimmed).
-    pub name: String,
-    /// Header value, as typed (trimmed).
-    pub value: String,
-    /// Treat the value as a secret (auth tokens, API keys).
-    pub secret: bool,
-}
-
-impl HeaderSpec {
-    /// A header; names that usually carry credentials are marked secret automatically.
-    #[must_use]
-    pub fn new(name: &str, value: &str) -> Self {
-        Self {
-            name: name.trim().to_owned(),
-            value: value.trim().to_owned(),
-            secret: looks_secret(name),
-        }
-    }
-
-    /// Parse a `Name: value` line as typed on a command line or in the editor.
-    pub fn parse_line(line: &str) -> Result<Self, ProfileIssue> {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(ProfileIssue::BadHeader {
-                line: line.to_owned(),
-                why: "expected `Name: value`".to_owned(),
-            });
-        };
-        let header = Self::new(name, value);
-        header.validate()?;
-        Ok(header)
-    }
-
-    fn validate(&self) -> Result<(), ProfileIssue> {
-        if ureq::http::HeaderName::from_bytes(self.name.as_bytes()).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "not a valid header name".to_owned(),
-            });
-        }
-        if ureq::http::HeaderValue::from_str(&self.value).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "value has characters a header cannot carry".to_owned(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The value as it may be shown or logged: secrets become `•••`.
-    #[must_use]
-    pub fn display_value(&self) -> &str {
-        if self.secret {
-            crate::redact::MASK
-        } else {
-            &self.value
-        }
-    }
-}
-
-/// Header names that carry credentials by convention.
-#[must_use]
-pub fn looks_secret(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key"
-    ) || lower.contains("token")
-        || lower.contains("secret")
-        || lower.contains("password")
-}
+pub use crate::header::{HeaderSpec, looks_secret};
 
 /// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
 /// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
@@ -241,6 +169,21 @@ pub struct Profile {
     pub builtin_demo: bool,
     /// Forward proxy: the environment's (default), none, or the profile's own.
     pub proxy: crate::proxy::ProxySetting,
+    /// Variables that `{{name}}` templates in the URL, headers, body and session steps
+    /// use (a channel name, a session id a step reads, a fresh random id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
+    /// How an answer's body is cut into messages: JSON (the default), JSON lines,
+    /// Engine.IO, Socket.IO, SockJS or SignalR records.
+    #[serde(skip_serializing_if = "is_json")]
+    pub decoder: Decoder,
+    /// Bootstrap steps and session rules (empty for plain long polling).
+    #[serde(skip_serializing_if = "SessionSpec::is_empty")]
+    pub session: SessionSpec,
+}
+
+fn is_json(d: &Decoder) -> bool {
+    *d == Decoder::Json
 }
 
 impl Default for Profile {
@@ -269,6 +212,9 @@ impl Default for Profile {
             accept_invalid_certs: false,
             builtin_demo: false,
             proxy: crate::proxy::ProxySetting::System,
+            variables: Vec::new(),
+            decoder: Decoder::Json,
+            session: SessionSpec::default(),
         }
     }
 }
@@ -321,6 +267,18 @@ pub enum ProfileIssue {
     /// The profile's proxy setting cannot be used.
     #[error(transparent)]
     BadProxy(#[from] crate::proxy::ProxyError),
+    /// The session protocol part (variables, templates, steps, conditions) is wrong.
+    #[error("session protocol: {0}")]
+    BadProtocol(String),
+}
+
+impl From<crate::header::HeaderProblem> for ProfileIssue {
+    fn from(p: crate::header::HeaderProblem) -> Self {
+        Self::BadHeader {
+            line: p.line,
+            why: p.why,
+        }
+    }
 }
 
 impl Profile {
@@ -371,7 +329,15 @@ impl Profile {
             url: crate::redact::url(&self.url),
             why,
         };
-        let url = Url::parse(self.url.trim()).map_err(|e| bad(e.to_string()))?;
+        // Placeholders stand for values known only at run time: check the shape with a
+        // stand-in value.
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            |_| Some("0".into()),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
         match url.scheme() {
             "http" | "https" => {}
             other => return Err(bad(format!("scheme {other:?} is not http or https"))),
@@ -394,8 +360,8 @@ impl Profile {
             issues.push(ProfileIssue::BadMethod(self.method.clone()));
         }
         for h in &self.headers {
-            if let Err(e) = h.validate() {
-                issues.push(e);
+            if let Err(e) = h.check() {
+                issues.push(e.into());
             }
         }
         for (field, pointer) in [
@@ -454,6 +420,22 @@ impl Profile {
         if let Err(e) = self.proxy.validate() {
             issues.push(e.into());
         }
+        let parts = crate::protocol::check::Parts {
+            url: &self.url,
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            variables: &self.variables,
+            session: &self.session,
+            decoder: self.decoder,
+            cursor_param: self.cursor.param(),
+            cursor_reads_value: self.cursor.reads_value(),
+            cursor_reads_body: self.cursor.reads_body(),
+        };
+        issues.extend(
+            crate::protocol::check::issues(&parts)
+                .into_iter()
+                .map(ProfileIssue::BadProtocol),
+        );
         issues
     }
 
@@ -484,8 +466,44 @@ impl Profile {
         Ok(url)
     }
 
+    /// The URL for the next poll when the URL has `{{variables}}`: filled in from
+    /// `lookup` (values percent-encoded unless the placeholder says `raw`), then the hold
+    /// and cursor parameters set as [`Profile::poll_url`] sets them.
+    pub fn poll_url_with<'v>(
+        &self,
+        cursor: &Cursor,
+        lookup: impl Fn(&str) -> Option<std::borrow::Cow<'v, str>>,
+    ) -> Result<Url, ProfileIssue> {
+        let bad = |why: String| ProfileIssue::BadUrl {
+            url: crate::redact::url(&self.url),
+            why,
+        };
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            lookup,
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let mut url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
+        if let Some((name, value)) = self.hold_param.query(self.hold_s) {
+            crate::url_query::set_param(&mut url, &name, &value);
+        }
+        self.cursor.apply_to_url(cursor, &mut url);
+        Ok(url)
+    }
+
     /// [`Profile::poll_url`] parsed once, for a worker that builds it on every poll.
     pub fn poll_url_template(&self) -> Result<PollUrlTemplate, ProfileIssue> {
+        if crate::protocol::template::has_placeholders(&self.url) {
+            // Filled in per poll; check the shape now.
+            self.parsed_url()?;
+            return Ok(PollUrlTemplate {
+                first: String::new(),
+                base: String::new(),
+                param: None,
+                dynamic: true,
+            });
+        }
         let first = self.poll_url(&Cursor::default())?;
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
@@ -496,6 +514,7 @@ impl Profile {
             first: first.into(),
             base: base.into(),
             param,
+            dynamic: false,
         })
     }
 
@@ -551,6 +570,21 @@ impl Profile {
             }
         }
         out.extend(self.proxy.secret_values());
+        out.extend(
+            self.variables
+                .iter()
+                .filter(|v| v.secret && !v.value.is_empty())
+                .map(|v| v.value.clone()),
+        );
+        for (_, request) in self.session.requests() {
+            out.extend(
+                request
+                    .headers
+                    .iter()
+                    .filter(|h| h.secret && !h.value.is_empty())
+                    .map(|h| h.value.clone()),
+            );
+        }
         out
     }
 
@@ -587,9 +621,18 @@ pub struct PollUrlTemplate {
     /// The same without the cursor parameter.
     base: String,
     param: Option<String>,
+    /// The URL has `{{variables}}`: built per poll with [`Profile::poll_url_with`].
+    dynamic: bool,
 }
 
 impl PollUrlTemplate {
+    /// Whether the URL has variables and is built per poll by
+    /// [`Profile::poll_url_with`] instead of [`PollUrlTemplate::url`].
+    #[must_use]
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+
     /// The URL for a poll with `cursor`: the same as [`Profile::poll_url`] gives.
     #[must_use]
     pub fn url(&self, cursor: &Cursor) -> String {

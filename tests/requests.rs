@@ -76,3 +76,91 @@ fn a_request_without_a_body_sends_no_body_headers() {
         assert_eq!(r.body, br#"{"q":1}"#);
     }
 }
+
+/// The hand-built session profile of docs/protocols.md ("A session profile by hand"),
+/// taken from the document itself, against a server that answers as it describes:
+/// login, polls with the session header and the cursor in the path, a `401` when the
+/// session expires, a new login, and no event lost or repeated across it.
+#[test]
+fn the_worked_example_in_the_protocol_docs_runs() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/protocols.md")).unwrap();
+    let section = &doc[doc.find("### A session profile by hand").unwrap()..];
+    let start = section.find("```json\n").unwrap() + "```json\n".len();
+    let json = &section[start..start + section[start..].find("```").unwrap()];
+
+    let logins = std::sync::Arc::new(AtomicU64::new(0));
+    let polls_in_session = std::sync::Arc::new(Mutex::new(0u32));
+    let server = {
+        let logins = std::sync::Arc::clone(&logins);
+        let polls = std::sync::Arc::clone(&polls_in_session);
+        Scripted::start(move |r| {
+            if r.method == "POST" && r.path() == "/api/login" {
+                let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                assert_eq!(v["user"], "alice");
+                let n = logins.fetch_add(1, Ordering::Relaxed) + 1;
+                *polls.lock().unwrap() = 0;
+                return Response::json(&format!(r#"{{"session":"sess-{n}-k3J9x"}}"#));
+            }
+            let current = format!("sess-{}-k3J9x", logins.load(Ordering::Relaxed));
+            if r.header("x-session") != Some(current.as_str()) {
+                return Response::new(401, "application/json", r#"{"error":"session expired"}"#);
+            }
+            let mut polls = polls.lock().unwrap();
+            *polls += 1;
+            // Each session expires after three polls; events 1..=9, three an answer.
+            if *polls > 3 {
+                return Response::new(401, "application/json", r#"{"error":"session expired"}"#);
+            }
+            let after: u64 = r
+                .path()
+                .trim_start_matches("/api/events/")
+                .trim_start_matches('e')
+                .parse()
+                .unwrap_or(0);
+            if after >= 9 {
+                std::thread::sleep(Duration::from_millis(200));
+                return Response::json(&format!(r#"{{"next":"e{after}","items":[]}}"#));
+            }
+            let items: Vec<String> = (after + 1..=after + 3)
+                .map(|s| format!(r#"{{"seq":{s}}}"#))
+                .collect();
+            Response::json(&format!(
+                r#"{{"next":"e{}","items":[{}]}}"#,
+                after + 3,
+                items.join(",")
+            ))
+        })
+    };
+    let mut profile: pollscope::profile::Profile =
+        serde_json::from_str(&json.replace("HOST", &server.addr.to_string())).unwrap();
+    profile.variables[0].value = "alice".to_owned(); // --var user=alice
+    assert_eq!(profile.validate(), Vec::new());
+    let mut session = Session::start(profile, no_waker()).unwrap();
+    let mut stats =
+        pollscope::stats::Stats::new(session.started(), pollscope::stats::StatsConfig::default());
+    let mut seqs = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline && (seqs.len() < 9 || stats.session_restarts() < 2) {
+        if let Ok(e) = session.events().recv_timeout(Duration::from_millis(20)) {
+            stats.record(&e);
+            if let PollEvent::Response(r) = &e {
+                seqs.extend(r.events.iter().filter_map(|e| e.seq));
+            }
+        }
+    }
+    session.stop();
+    assert_eq!(seqs, (1..=9).collect::<Vec<i64>>());
+    assert!(
+        stats.session_restarts() >= 2,
+        "restarts {}",
+        stats.session_restarts()
+    );
+    assert!(logins.load(Ordering::Relaxed) >= 2, "one login per session");
+    let paths: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert!(paths.contains(&"/api/events/0".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/api/events/e3".to_owned()), "{paths:?}");
+}

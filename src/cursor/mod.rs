@@ -183,37 +183,45 @@ impl CursorRule {
                 ))
             }
         };
+        // An empty query parameter is fine: the value is then only the `{{cursor}}`
+        // variable, placed by a template (the profile checks one uses it).
         match self {
             Self::None | Self::Validators => Ok(()),
-            Self::BodyPointer {
-                pointer: p, param, ..
-            } => {
-                pointer(p)?;
-                need("query parameter", param)
-            }
-            Self::Header { header, param } => {
+            Self::BodyPointer { pointer: p, .. } => pointer(p),
+            Self::Header { header, .. } => {
                 need("header", header)?;
                 if ureq::http::HeaderName::from_bytes(header.trim().as_bytes()).is_err() {
                     return Err(format!("{header:?} is not a valid header name"));
                 }
-                need("query parameter", param)
+                Ok(())
             }
-            Self::MaxField { field, param, .. } => {
-                pointer(field)?;
-                need("query parameter", param)
-            }
+            Self::MaxField { field, .. } => pointer(field),
         }
     }
 
-    /// The query parameter this rule writes, if any.
+    /// The query parameter this rule writes, if any (none when it is left empty: the
+    /// value is then only the `{{cursor}}` variable).
     #[must_use]
     pub fn param(&self) -> Option<&str> {
         match self {
             Self::BodyPointer { param, .. }
             | Self::Header { param, .. }
-            | Self::MaxField { param, .. } => Some(param),
+            | Self::MaxField { param, .. } => Some(param.as_str()).filter(|p| !p.trim().is_empty()),
             Self::None | Self::Validators => None,
         }
+    }
+
+    /// Whether this rule produces a `cursor` value (every rule but none and validators,
+    /// whose values are `etag` and `last_modified`).
+    #[must_use]
+    pub fn reads_value(&self) -> bool {
+        !matches!(self, Self::None | Self::Validators)
+    }
+
+    /// Whether this rule reads a pointer in the whole JSON body.
+    #[must_use]
+    pub fn reads_body(&self) -> bool {
+        matches!(self, Self::BodyPointer { .. })
     }
 
     /// Whether this rule reads the answer as JSON (a pointer into the body, or a field of
@@ -663,16 +671,17 @@ mod tests {
             .validate()
             .is_err()
         );
-        assert!(
-            CursorRule::MaxField {
-                field: "/id".to_owned(),
-                plus: 1,
-                param: String::new()
-            }
-            .validate()
-            .is_err()
-        );
+        // No query parameter: the value is only the {{cursor}} variable.
+        let template_only = CursorRule::MaxField {
+            field: "/id".to_owned(),
+            plus: 1,
+            param: String::new(),
+        };
+        assert!(template_only.validate().is_ok());
+        assert_eq!(template_only.param(), None);
+        assert!(template_only.reads_value());
         assert!(CursorRule::Validators.validate().is_ok());
+        assert!(!CursorRule::Validators.reads_value());
     }
 
     #[test]

@@ -266,6 +266,11 @@ impl Run {
                 {
                     Printer::warn(&format!("p{}: {p}", r.poller));
                 }
+                if let Some(n) = &r.not_holding
+                    && n.streak == 1
+                {
+                    Printer::warn(&format!("p{}: {}", r.poller, n.describe()));
+                }
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
@@ -273,6 +278,7 @@ impl Run {
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
+            PollEvent::Session(e) => self.printer.session(e),
             PollEvent::StaleRetry {
                 poller,
                 connection,

@@ -5,7 +5,9 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::poll::{AnswerKind, Payload, PollFailure, PollResponse, Resynced};
+use crate::poll::{
+    AnswerKind, Payload, PollFailure, PollResponse, Resynced, SessionChange, SessionEvent,
+};
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
 
@@ -113,18 +115,48 @@ impl Printer {
             .last()
             .map(|e| preview(&e.payload))
             .unwrap_or_default();
+        let control = if r.control.is_empty() {
+            String::new()
+        } else if r.replies > 0 {
+            format!(" +{} control ({} replied)", r.control.len(), r.replies)
+        } else {
+            format!(" +{} control", r.control.len())
+        };
         let text = format!(
             "{} {} held {:>8}  {:<12} {:>8}  {:<24} cursor {}  {}",
             self.head(r.received, r.poller),
             r.status,
             units::duration(r.hold),
-            what,
+            format!("{what}{control}"),
             bytes(r.wire_in),
             conn,
             r.cursor,
             preview
         );
         self.line(text.trim_end());
+    }
+
+    /// A session established or lost (lost ones always print: they are rare and matter).
+    pub(super) fn session(&mut self, e: &SessionEvent) {
+        match &e.change {
+            SessionChange::Bootstrapping => {}
+            SessionChange::Established { number, .. } if *number > 1 => {
+                self.line(&format!(
+                    "{} session {number} established (bootstrap steps done again)",
+                    self.head(e.at, e.poller)
+                ));
+            }
+            SessionChange::Established { .. } => {}
+            SessionChange::Lost {
+                reason,
+                events_in_session,
+                ..
+            } => self.line(&format!(
+                "{} SESSION RESTART: {reason} ({} events in the ended session)",
+                self.head(e.at, e.poller),
+                count(*events_in_session)
+            )),
+        }
     }
 
     /// A failed poll.
@@ -174,8 +206,22 @@ impl Printer {
             return;
         }
         self.last_progress = Instant::now();
+        let mut sessions = String::new();
+        if stats.session_restarts() > 0 || stats.control_messages() > 0 {
+            sessions = format!(
+                " | session restarts {} control {}",
+                count(stats.session_restarts()),
+                count(stats.control_messages())
+            );
+        }
+        if stats.not_holding_answers() > 0 {
+            sessions.push_str(&format!(
+                " | not holding {}",
+                count(stats.not_holding_answers())
+            ));
+        }
         self.line(&format!(
-            "[{:.0}s] polls {} events {} empty {} errors {} | TCP connects {} reused polls {} ({}) stale retries {} lost {}",
+            "[{:.0}s] polls {} events {} empty {} errors {} | TCP connects {} reused polls {} ({}) stale retries {} lost {}{sessions}",
             self.origin.elapsed().as_secs_f64(),
             count(stats.polls()),
             count(stats.events()),
@@ -269,6 +315,31 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             bytes(s.body_bytes)
         ),
     ];
+    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
+        lines.push(format!(
+            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
+            count(s.session_restarts),
+            count(s.control_messages),
+            tally(&s.control_by_kind),
+            count(s.replies_sent)
+        ));
+        for r in &s.restarts {
+            lines.push(format!(
+                "               at {} p{}: {} ({} events before, {} after)",
+                units::seconds(r.t_s),
+                r.poller,
+                r.reason,
+                count(r.events_before),
+                count(r.events_after)
+            ));
+        }
+    }
+    if s.not_holding_answers > 0 {
+        lines.push(format!(
+            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
+            count(s.not_holding_answers)
+        ));
+    }
     if !s.statuses.is_empty() {
         lines.push(format!("  statuses     {}", tally(&s.statuses)));
     }

@@ -205,6 +205,21 @@ impl Monitor {
                 item.status = Some(r.status);
                 self.feed.push(item);
             }
+            PollEvent::Session(e) => {
+                if let crate::poll::SessionChange::Lost {
+                    reason,
+                    events_in_session,
+                    ..
+                } = &e.change
+                {
+                    let text = format!(
+                        "session restarted: {reason} ({events_in_session} events in the ended \
+                         session); bootstrapping again"
+                    );
+                    self.feed
+                        .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
+                }
+            }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -222,6 +237,13 @@ impl Monitor {
             );
             self.feed
                 .push(FeedItem::new(FeedKind::Cut, r.poller, text, false));
+        }
+        if let Some(n) = &r.not_holding
+            && n.streak == 1
+        {
+            let mut item = FeedItem::new(FeedKind::Warning, r.poller, n.describe(), false);
+            item.status = Some(r.status);
+            self.feed.push(item);
         }
         if let Some(problem) = &r.problem
             && self.problems_seen.len() < 100

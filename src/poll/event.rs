@@ -52,6 +52,9 @@ pub enum PollEvent {
     /// The server refused the cursor as too old; the poller jumped to the server's
     /// current position (events in between are lost) and polls on at once.
     Resynced(Box<Resynced>),
+    /// The poller's session changed: bootstrap steps running, a session established,
+    /// or the session lost (the server ended it; the poller bootstraps again).
+    Session(Box<SessionEvent>),
     /// The poller has ended; it sends nothing after this.
     Stopped {
         /// Which poller.
@@ -73,6 +76,7 @@ impl PollEvent {
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,
+            Self::Session(s) => s.poller,
         }
     }
 }
@@ -173,6 +177,106 @@ pub struct PollResponse {
     pub timing: PollTiming,
     /// The request head as sent (secrets masked), when the session captures requests.
     pub request: Option<String>,
+    /// Control messages in the answer (pings, heartbeats, meta replies), by label:
+    /// never events.
+    pub control: Vec<String>,
+    /// Replies sent for them (Engine.IO ping → pong).
+    pub replies: u32,
+    /// The answer came back far sooner than the hold with nothing new, again: the
+    /// poller waits before the next poll (short polling is exempt).
+    pub not_holding: Option<NotHolding>,
+}
+
+/// A long-poll answer that came back at once without progress, and the pause the poller
+/// takes before the next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotHolding {
+    /// How long the server held the poll.
+    pub answered_in: Duration,
+    /// How long it was asked to hold (the profile's hold).
+    pub asked: Duration,
+    /// The wait before the next poll (grows towards the hold while this goes on).
+    pub pause: Duration,
+    /// Such answers in a row, this one included (1 when it starts).
+    pub streak: u32,
+}
+
+impl NotHolding {
+    /// "server is not holding: answered in 2 ms, asked for 30 s; next poll in 0.4 s".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!(
+            "server is not holding: answered in {}, asked for {}; next poll in {}",
+            short_duration(self.answered_in),
+            short_duration(self.asked),
+            short_duration(self.pause)
+        )
+    }
+}
+
+/// `2 ms`, `0.4 s`, `30 s`.
+fn short_duration(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{:.0} s", ms / 1000.0)
+    }
+}
+
+/// A change in one poller's session (profiles with bootstrap steps).
+#[derive(Clone, Debug)]
+pub struct SessionEvent {
+    /// Which poller.
+    pub poller: usize,
+    /// When it happened.
+    pub at: Instant,
+    /// What happened.
+    pub change: SessionChange,
+}
+
+/// What happened to a poller's session.
+#[derive(Clone, Debug)]
+pub enum SessionChange {
+    /// The bootstrap steps are running (the first time, or after the session was lost).
+    Bootstrapping,
+    /// The bootstrap steps succeeded: the poller polls in session `number` (1 for the
+    /// first; 2 after the first restart, …).
+    Established {
+        /// 1 for the first session, then one more per restart.
+        number: u32,
+        /// The variables now set, `name = value`, secrets masked.
+        variables: Vec<(String, String)>,
+    },
+    /// The server ended the session (an answer or a message said so); the poller
+    /// bootstraps again. A session restart.
+    Lost {
+        /// Why, in the server's words where it gave any (secrets masked).
+        reason: String,
+        /// Events this session delivered before it ended.
+        events_in_session: u64,
+        /// The poll whose answer said so, when that answer is reported only here (an
+        /// error status such as Socket.IO's `400 Session ID unknown`); `None` when the
+        /// answer was reported as a [`PollResponse`] just before.
+        poll: Option<LostPoll>,
+    },
+}
+
+/// The poll that found a session gone, for counting it.
+#[derive(Clone, Copy, Debug)]
+pub struct LostPoll {
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// How long it was out.
+    pub hold: Duration,
+    /// The connection it came over.
+    pub connection: ConnectionUse,
+    /// Bytes read from the wire for it.
+    pub wire_in: u64,
+    /// Bytes written to the wire for it.
+    pub wire_out: u64,
 }
 
 impl PollResponse {
@@ -201,6 +305,9 @@ impl PollResponse {
             problem: None,
             timing: PollTiming::default(),
             request: None,
+            control: Vec::new(),
+            replies: 0,
+            not_holding: None,
         }
     }
 
@@ -239,6 +346,9 @@ pub enum ErrorKind {
     /// The forward proxy failed: refused or timed out, wanted credentials, refused a
     /// tunnel, or could not reach the server.
     Proxy,
+    /// The session protocol failed: a bootstrap step's answer lacked what it should
+    /// set, or an answer reported a failure (Bayeux `successful: false`).
+    Session,
     /// Anything else the transport reported.
     Other,
 }
@@ -260,6 +370,7 @@ impl ErrorKind {
             Self::Request => "request",
             Self::FileLimit => "open_file_limit",
             Self::Proxy => "proxy",
+            Self::Session => "session",
             Self::Other => "other",
         }
     }

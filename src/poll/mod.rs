@@ -6,7 +6,9 @@
 
 pub mod answer;
 pub mod backoff;
+mod conversation;
 pub mod event;
+mod request;
 pub mod timing;
 mod worker;
 
@@ -19,8 +21,8 @@ use crossbeam_channel::{Receiver, Sender};
 use ureq::Agent;
 
 pub use event::{
-    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent, Resynced,
+    AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
+    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
 };
 pub use timing::PollTiming;
 pub use worker::classify;

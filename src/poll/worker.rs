@@ -13,9 +13,12 @@ use ureq::Agent;
 use super::Waker;
 use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
+use super::conversation::{Bootstrap, Conversation};
 use super::event::{
-    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, PollEvent, PollFailure, PollResponse, Resynced,
+    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, PollEvent, PollFailure, PollResponse,
+    Resynced,
 };
+use super::request::{self, Outgoing};
 use super::timing::PollTiming;
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
@@ -46,23 +49,24 @@ pub(crate) struct Worker {
 }
 
 /// An HTTP answer as read off the wire.
-struct RawAnswer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 /// How one call went out and came back, for the event that reports it.
-struct CallFacts {
-    sent: Instant,
-    connection: ConnectionUse,
-    wire_in: u64,
-    wire_out: u64,
+pub(crate) struct CallFacts {
+    pub sent: Instant,
+    pub connection: ConnectionUse,
+    pub wire_in: u64,
+    pub wire_out: u64,
     /// Stale-connection retries this poll needed before this call.
-    stale_retries: u32,
-    timing: PollTiming,
+    pub stale_retries: u32,
+    /// Where the call's time went.
+    pub timing: PollTiming,
     /// The request head as sent, secrets masked (when captured).
-    request: Option<String>,
+    pub request: Option<String>,
 }
 
 impl CallFacts {
@@ -81,32 +85,62 @@ impl CallFacts {
 }
 
 enum Outcome {
-    Answer(Box<PollResponse>, bool),
+    Answer(Box<PollResponse>, Next),
     Failed(Box<PollFailure>),
     Resynced(Box<Resynced>),
+    /// An answer (an error status, or a 204 that means "closed") said the session is
+    /// gone.
+    Lost(String, LostPoll),
     Stopped,
+}
+
+/// What an answer means for the next poll.
+#[derive(Default)]
+struct Next {
+    /// The cursor could not move past these events: polling again at once would fetch
+    /// them again, as fast as the server answers.
+    stuck: bool,
+    /// A message said the session is gone.
+    lost: Option<String>,
+    /// Wait this long first (advised by the server, or pacing a server not holding).
+    pause: Option<Duration>,
 }
 
 impl Worker {
     /// The thread body.
     pub fn run(self) {
         let mut cursor = Cursor::starting_at(self.profile.initial_cursor.as_deref());
+        let mut conv = Conversation::new(&self.profile, self.poller);
         let mut backoff = Backoff::default();
         let interval = self.profile.poll_interval();
         while !self.stopping() {
-            let started = Instant::now();
-            let delay = match self.poll_once(&mut cursor, &mut backoff) {
-                Outcome::Answer(response, stuck) => {
-                    self.send(PollEvent::Response(response));
-                    if stuck {
-                        // The cursor could not move past these events: polling again at
-                        // once would fetch them again, as fast as the server answers.
-                        Some(backoff.next_delay())
-                    } else {
-                        backoff.reset();
-                        // Short polling: one request per interval, whatever it took.
-                        interval.map(|i| (started + i).saturating_duration_since(Instant::now()))
+            if conv.needs_bootstrap() {
+                let delay = match self.bootstrap(&mut conv, &cursor) {
+                    Bootstrap::Done => None,
+                    Bootstrap::Failed(failure) => {
+                        let delay = failure.backoff;
+                        self.send(PollEvent::Failed(failure));
+                        Some(delay)
                     }
+                    Bootstrap::Stopped => break,
+                };
+                if let Some(d) = delay {
+                    if self.sleep(d) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let started = Instant::now();
+            let delay = match self.poll_once(&mut cursor, &mut backoff, &mut conv) {
+                Outcome::Answer(response, next) => {
+                    self.send(PollEvent::Response(response));
+                    self.after_answer(&mut conv, &mut backoff, next)
+                        .or_else(|| {
+                            // Short polling: one request per interval, whatever it took.
+                            interval
+                                .map(|i| (started + i).saturating_duration_since(Instant::now()))
+                        })
                 }
                 Outcome::Failed(failure) => {
                     let delay = failure.backoff;
@@ -117,6 +151,10 @@ impl Worker {
                     self.send(PollEvent::Resynced(resynced));
                     backoff.reset();
                     None
+                }
+                Outcome::Lost(reason, poll) => {
+                    self.session_lost(&mut conv, &reason, Some(poll));
+                    conv.restart_delay()
                 }
                 Outcome::Stopped => break,
             };
@@ -132,11 +170,30 @@ impl Worker {
         });
     }
 
-    fn stopping(&self) -> bool {
+    /// The wait before the next poll that an answer calls for (and the session or
+    /// failure events it implies); `None` for "at once".
+    fn after_answer(
+        &self,
+        conv: &mut Conversation,
+        backoff: &mut Backoff,
+        next: Next,
+    ) -> Option<Duration> {
+        if let Some(reason) = next.lost {
+            self.session_lost(conv, &reason, None);
+            return conv.restart_delay();
+        }
+        if next.stuck {
+            return Some(backoff.next_delay());
+        }
+        backoff.reset();
+        next.pause
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn send(&self, event: PollEvent) {
+    pub(crate) fn send(&self, event: PollEvent) {
         // A closed channel means nobody is watching any more: the session is ending.
         if self.tx.send(event).is_ok() {
             (self.waker)();
@@ -156,16 +213,26 @@ impl Worker {
     }
 
     /// One poll, including stale-connection retries.
-    fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
+    fn poll_once(
+        &self,
+        cursor: &mut Cursor,
+        backoff: &mut Backoff,
+        conv: &mut Conversation,
+    ) -> Outcome {
         self.send(PollEvent::PollStarted {
             poller: self.poller,
             at: Instant::now(),
         });
+        conv.sync_cursor(cursor);
+        let outgoing = match request::poll(&self.profile, &self.url, cursor, &conv.vars) {
+            Ok(o) => o,
+            Err(e) => return Outcome::Failed(Box::new(self.request_failure(conv, &e, backoff))),
+        };
         let mut stale_retries = 0;
         loop {
             let sent = Instant::now();
             transport::begin_call();
-            let result = self.call(cursor);
+            let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
             let ended = Instant::now();
             self.report_connections(&record);
@@ -182,11 +249,21 @@ impl Worker {
                 request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return match result {
-                Ok(raw) if is_answer(raw.status) => self.answer(raw, cursor, &facts),
-                Ok(raw) => match self.resync(&raw, cursor, &facts) {
-                    Some(resynced) => Outcome::Resynced(Box::new(resynced)),
-                    None => Outcome::Failed(Box::new(self.status_failure(&raw, &facts, backoff))),
-                },
+                Ok(raw) => {
+                    if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
+                    {
+                        return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
+                    }
+                    if is_answer(raw.status) {
+                        return self.answer(raw, cursor, &facts, conv, &outgoing.url);
+                    }
+                    match self.resync(&raw, cursor, &facts) {
+                        Some(resynced) => Outcome::Resynced(Box::new(resynced)),
+                        None => {
+                            Outcome::Failed(Box::new(self.status_failure(&raw, &facts, backoff)))
+                        }
+                    }
+                }
                 Err(e) => {
                     let kind = classify(&e);
                     if self.is_stale(&record, kind, stale_retries) {
@@ -204,9 +281,35 @@ impl Worker {
         }
     }
 
+    fn lost_poll(&self, status: u16, facts: &CallFacts) -> LostPoll {
+        LostPoll {
+            status,
+            hold: facts.sent.elapsed(),
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+        }
+    }
+
+    /// The poll request could not be built (a variable left a bad URL).
+    fn request_failure(
+        &self,
+        conv: &Conversation,
+        why: &str,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let now = Instant::now();
+        PollFailure {
+            message: self.mask_with(conv, &format!("the poll request cannot be built: {why}")),
+            backoff: backoff.next_delay(),
+            attempt: backoff.failures(),
+            ..PollFailure::new(self.poller, now, ErrorKind::Request, String::new())
+        }
+    }
+
     /// Connections the call opened. Reported when the call returns (the connector
     /// cannot reach the channel), dated when each was made.
-    fn report_connections(&self, record: &CallRecord) {
+    pub(crate) fn report_connections(&self, record: &CallRecord) {
         for conn in &record.opened {
             self.send(PollEvent::Connected {
                 poller: self.poller,
@@ -228,7 +331,20 @@ impl Worker {
     }
 
     fn report_stale(&self, record: &CallRecord, e: &ureq::Error) {
-        let error = self.mask(&e.to_string());
+        self.report_stale_masked(record, self.mask(&e.to_string()));
+    }
+
+    /// [`Worker::report_stale`] for a session request, masking the session's secrets too.
+    pub(crate) fn report_stale_with(
+        &self,
+        record: &CallRecord,
+        e: &ureq::Error,
+        conv: &Conversation,
+    ) {
+        self.report_stale_masked(record, self.mask_with(conv, &e.to_string()));
+    }
+
+    fn report_stale_masked(&self, record: &CallRecord, error: String) {
         log::debug!(
             "poller {}: stale connection {:?}: {error}; retrying",
             self.poller,
@@ -275,7 +391,7 @@ impl Worker {
 
     /// A request head for display: secret header values (by name, and the profile's
     /// secret headers) and every profile secret masked; `\n` line ends.
-    fn mask_head(&self, head: &str) -> String {
+    pub(crate) fn mask_head(&self, head: &str) -> String {
         let mut lines = head.trim_end().split("\r\n");
         let mut out = lines.next().unwrap_or_default().to_owned();
         for line in lines {
@@ -301,7 +417,7 @@ impl Worker {
                 .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
-    fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
+    pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
         let facts = record.connection.and_then(|id| {
             let requests = self.metrics.count_request(id);
             self.metrics.connection(id).map(|f| (requests, f))
@@ -314,7 +430,14 @@ impl Worker {
         }
     }
 
-    fn answer(&self, raw: RawAnswer, cursor: &mut Cursor, facts: &CallFacts) -> Outcome {
+    fn answer(
+        &self,
+        raw: RawAnswer,
+        cursor: &mut Cursor,
+        facts: &CallFacts,
+        conv: &mut Conversation,
+        poll_url: &str,
+    ) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
         let interp = interpret(
@@ -325,19 +448,93 @@ impl Worker {
             &raw.body,
             received_wall,
         );
+        let moved = interp.cursor != *cursor;
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;
+        let signals = interp.signals;
+        let set_vars = conv.apply(&signals.extracted);
+        let (replies, reply_problem) = if signals.replies.is_empty() {
+            (0, None)
+        } else {
+            self.send_replies(conv, &signals.replies, poll_url)
+        };
+        let mut problems: Vec<String> = interp.problem.into_iter().collect();
+        problems.extend(reply_problem);
+        if let Some(failure) = &signals.failure
+            && interp.events.is_empty()
+        {
+            return Outcome::Failed(Box::new(PollFailure {
+                poller: self.poller,
+                at: received,
+                kind: ErrorKind::Session,
+                status: Some(raw.status),
+                message: self.mask_with(conv, failure),
+                elapsed: received - facts.sent,
+                backoff: signals.delay.unwrap_or_else(|| self.session_backoff(conv)),
+                retry_after: signals.delay.is_some(),
+                attempt: 1,
+                stale_retries: facts.stale_retries,
+                connection: facts.connection,
+                wire_in: facts.wire_in,
+                wire_out: facts.wire_out,
+                timing: facts.timing,
+                request: facts.request.clone(),
+                headers: raw.headers.clone(),
+                body: None,
+            }));
+        }
+        problems.extend(signals.failure.clone());
+        conv.events_in_session = conv
+            .events_in_session
+            .saturating_add(interp.events.len() as u64);
+        let progress = !interp.events.is_empty() || moved || set_vars || replies > 0;
+        let hold = received - facts.sent;
+        let not_holding = if self.profile.poll_interval().is_some() {
+            None
+        } else {
+            conv.pacer.after(
+                hold,
+                Duration::from_secs(u64::from(self.profile.hold_s)),
+                progress,
+            )
+        };
+        if let Some(n) = &not_holding
+            && n.streak == 1
+        {
+            log::warn!("poller {}: {}", self.poller, n.describe());
+        }
+        let pause = match (signals.delay, not_holding.map(|n| n.pause)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let problem = (!problems.is_empty()).then(|| self.mask_with(conv, &problems.join("; ")));
         let response = PollResponse {
             received_wall,
             status: raw.status,
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
             events: interp.events,
-            cursor: self.mask(&cursor.describe()),
-            problem: interp.problem.map(|p| self.mask(&p)),
+            cursor: self.mask_with(conv, &cursor.describe()),
+            problem,
+            control: interp.control,
+            replies,
+            not_holding,
             ..facts.response(self.poller, received)
         };
-        Outcome::Answer(Box::new(response), interp.cursor_stuck)
+        Outcome::Answer(
+            Box::new(response),
+            Next {
+                stuck: interp.cursor_stuck,
+                lost: signals.restart,
+                pause,
+            },
+        )
+    }
+
+    /// The wait after an answer that reported a failure (grows while it goes on).
+    fn session_backoff(&self, conv: &mut Conversation) -> Duration {
+        conv.pacer = super::conversation::Pacer::default();
+        conv.restart_delay().unwrap_or(Duration::from_millis(500))
     }
 
     /// The client's timeout ended an empty hold (the server holds until news).
@@ -348,7 +545,7 @@ impl Worker {
             cursor: self.mask(&cursor.describe()),
             ..facts.response(self.poller, Instant::now())
         };
-        Outcome::Answer(Box::new(response), false)
+        Outcome::Answer(Box::new(response), Next::default())
     }
 
     /// A refusal that the profile's resync rule recognises: jump to the server's
@@ -449,40 +646,16 @@ impl Worker {
     }
 
     /// Send one request and read the whole answer (up to the body limit).
-    fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
-        let (request, body) = self.request(cursor)?;
+    /// Send one request and read the whole answer (up to the body limit). The client
+    /// timeout is the agent's (see `AgentSettings::call_timeout`).
+    pub(crate) fn call_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
             Some(body) => self.agent.run(request.map(|()| body))?,
             None => self.agent.run(request)?,
         };
         transport::mark_head_received();
         read_answer(response, self.profile.max_body_bytes)
-    }
-
-    /// The next poll's request, and its body when it has one (see [`request_body`]). The
-    /// client timeout is the agent's (see `AgentSettings::call_timeout`).
-    fn request(
-        &self,
-        cursor: &Cursor,
-    ) -> Result<(ureq::http::Request<()>, Option<Vec<u8>>), ureq::Error> {
-        let profile = &*self.profile;
-        let url = self.url.url(cursor);
-        let mut builder = ureq::http::Request::builder()
-            .method(profile.method.as_str())
-            .uri(url.as_str());
-        for h in &profile.headers {
-            builder = builder.header(h.name.as_str(), h.value.as_str());
-        }
-        for (name, value) in profile.cursor.request_headers(cursor) {
-            builder = builder.header(name, value);
-        }
-        if !profile.keep_alive {
-            builder = builder.header("Connection", "close");
-        }
-        Ok((
-            builder.body(())?,
-            request_body(&profile.method, profile.body.as_deref()),
-        ))
     }
 
     /// `host:port` of the server, for messages.
@@ -501,7 +674,7 @@ impl Worker {
     }
 
     /// A clear, secret-free message for a transport error.
-    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
+    pub(crate) fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
         if let Some(proxy) = &self.proxy {
             let (message, kind) = proxy_error(e, kind, proxy, &self.target());
             return (self.mask(&message), kind);
@@ -547,18 +720,6 @@ impl Worker {
             _ => e.to_string(),
         };
         (self.mask(&message), kind)
-    }
-}
-
-/// The body to send, if any. RFC 9110 §8.6: a request without content carries no
-/// Content-Length (Pushpin answers a GET with `Content-Length: 0` by closing the
-/// connection), but a POST, PUT or PATCH without a body says `Content-Length: 0`, as
-/// user agents normally do.
-fn request_body(method: &str, body: Option<&str>) -> Option<Vec<u8>> {
-    match body {
-        Some(b) => Some(b.as_bytes().to_vec()),
-        None if matches!(method, "POST" | "PUT" | "PATCH") => Some(Vec::new()),
-        None => None,
     }
 }
 

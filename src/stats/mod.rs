@@ -8,6 +8,7 @@
 
 mod hist;
 mod series;
+mod session;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ use crate::transport::NewConnection;
 use hist::Hist;
 pub use series::SecondBucket;
 use series::SecondSeries;
+pub use session::{MAX_RESTARTS_KEPT, Restart, SessionState};
 pub use summary::Summary;
 
 /// How much history [`Stats`] keeps.
@@ -76,6 +78,12 @@ pub struct PollerView {
     pub last_seq: Option<i64>,
     /// The message of its last failure.
     pub last_error: Option<String>,
+    /// Its session (profiles with bootstrap steps).
+    pub session: SessionState,
+    /// Sessions the server ended under this poller.
+    pub restarts: u64,
+    /// Events its current session has delivered.
+    pub events_in_session: u64,
 }
 
 /// A poller's state, as its events tell it.
@@ -117,6 +125,10 @@ struct Counts {
     clock_skewed_events: u64,
     resyncs: u64,
     client_cuts: u64,
+    session_restarts: u64,
+    control_messages: u64,
+    replies: u64,
+    not_holding_answers: u64,
     body_bytes: u64,
     wire_in: u64,
     wire_out: u64,
@@ -143,6 +155,8 @@ pub struct Stats {
     errors_by_kind: BTreeMap<ErrorKind, u64>,
     statuses: BTreeMap<u16, u64>,
     last_error: Option<String>,
+    control_by_kind: BTreeMap<String, u64>,
+    restarts: VecDeque<Restart>,
 }
 
 impl Stats {
@@ -167,6 +181,8 @@ impl Stats {
             errors_by_kind: BTreeMap::new(),
             statuses: BTreeMap::new(),
             last_error: None,
+            control_by_kind: BTreeMap::new(),
+            restarts: VecDeque::new(),
         }
     }
 
@@ -190,6 +206,7 @@ impl Stats {
             }
             PollEvent::Failed(failure) => self.record_failure(failure),
             PollEvent::Resynced(r) => self.record_resync(r),
+            PollEvent::Session(s) => self.record_session(s),
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
@@ -243,6 +260,7 @@ impl Stats {
         }
 
         self.record_hold(r.hold, empty);
+        self.record_response_session(r);
         for ms in r.events.iter().filter_map(|e| e.latency_ms) {
             if ms.is_nan() {
                 continue;

@@ -81,6 +81,20 @@ pub struct Summary {
     pub statuses: BTreeMap<String, u64>,
     /// Count per error kind ([`crate::poll::event::ErrorKind::name`]).
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Sessions the server ended and a poller bootstrapped again.
+    pub session_restarts: u64,
+    /// Control messages (pings, heartbeats, meta replies): never events.
+    pub control_messages: u64,
+    /// Control messages by kind (`ping`, `heartbeat`, `/meta/connect`…).
+    pub control_by_kind: BTreeMap<String, u64>,
+    /// Replies sent for control messages (Engine.IO pongs).
+    pub replies_sent: u64,
+    /// Long-poll answers from a server that answered at once without progress, again;
+    /// the poller paced itself after each.
+    pub not_holding_answers: u64,
+    /// Each session restart with the events before and after it (the newest
+    /// [`super::MAX_RESTARTS_KEPT`]).
+    pub restarts: Vec<super::Restart>,
 }
 
 impl Stats {
@@ -144,6 +158,12 @@ impl Stats {
                 .iter()
                 .map(|(kind, n)| (kind.name().to_owned(), *n))
                 .collect(),
+            session_restarts: c.session_restarts,
+            control_messages: c.control_messages,
+            control_by_kind: self.control_by_kind.clone(),
+            replies_sent: c.replies,
+            not_holding_answers: c.not_holding_answers,
+            restarts: self.restarts.iter().cloned().collect(),
         }
     }
 

@@ -598,10 +598,16 @@ fn summary_json_has_the_documented_keys() {
         "wire_bytes_out",
         "statuses",
         "errors_by_kind",
+        "session_restarts",
+        "control_messages",
+        "control_by_kind",
+        "replies_sent",
+        "not_holding_answers",
+        "restarts",
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 35, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 41, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);

@@ -76,6 +76,14 @@ impl NodeServer {
         self.proc = Some(start_logged(&mut command, &log, self.port));
     }
 
+    /// Kill the process and start it again on the same port: every session it held is
+    /// gone, as after a crash or a deploy.
+    pub fn restart(&mut self) {
+        drop(self.proc.take());
+        self.restarts += 1;
+        self.launch();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
@@ -118,6 +126,39 @@ impl NodeServer {
             .collect::<Vec<_>>()
             .join("--- restarted ---\n")
     }
+}
+
+/// Socket.IO 4 (npm `socket.io`), polling transport only, with the given ping timings.
+pub fn socketio(ping_interval_ms: u32, ping_timeout_ms: u32) -> Option<NodeServer> {
+    NodeServer::start(
+        "Socket.IO (tests/servers/socketio/node_modules)",
+        "socketio",
+        "server.js",
+        Some("socket.io"),
+        &[ping_interval_ms.to_string(), ping_timeout_ms.to_string()],
+    )
+}
+
+/// SockJS (npm `sockjs`) under `/sockjs`, with the given heartbeat and disconnect delay.
+pub fn sockjs(heartbeat_ms: u32, disconnect_delay_ms: u32) -> Option<NodeServer> {
+    NodeServer::start(
+        "SockJS (tests/servers/sockjs/node_modules)",
+        "sockjs",
+        "server.js",
+        Some("sockjs"),
+        &[heartbeat_ms.to_string(), disconnect_delay_ms.to_string()],
+    )
+}
+
+/// Faye (npm `faye`, Bayeux 1.0) at `/faye`, holding a connect up to `timeout_s`.
+pub fn faye(timeout_s: u32) -> Option<NodeServer> {
+    NodeServer::start(
+        "Faye (tests/servers/faye/node_modules)",
+        "faye",
+        "server.js",
+        Some("faye"),
+        &[timeout_s.to_string()],
+    )
 }
 
 /// Pushpin (Debian `pushpin`) in front of `tests/servers/pushpin/origin.js`.

@@ -1,6 +1,10 @@
 //! Presets: profiles for the long-poll protocols people run, each explained in a line.
+//! The session protocols (Socket.IO, SockJS, Bayeux, SignalR) are in [`sessions`]: built
+//! from the profile model's steps, variables, decoders and conditions like any other.
 //!
 //! Pure data; no I/O. `docs/protocols.md` explains each one at length.
+
+mod sessions;
 
 use crate::cursor::{CursorOptions, CursorRule, ResyncRule};
 use crate::profile::{HoldParam, HoldUnit, Profile, TimeUnit};
@@ -16,20 +20,25 @@ pub struct Preset {
     pub summary: &'static str,
     /// Example URL with placeholders in capitals.
     pub url_template: &'static str,
-    build: fn() -> Profile,
+    /// The profile for an endpoint URL (the session presets derive their poll and step
+    /// URLs from it; the others poll it as it is).
+    build: fn(&str) -> Profile,
 }
 
 impl Preset {
     /// A new profile from this preset, polling `url` (or the template when empty).
     #[must_use]
     pub fn profile(&self, url: &str) -> Profile {
-        let mut p = (self.build)();
-        p.name = self.name.to_owned();
-        p.url = if url.trim().is_empty() {
-            self.url_template.to_owned()
+        let endpoint = if url.trim().is_empty() {
+            self.url_template
         } else {
-            url.trim().to_owned()
+            url.trim()
         };
+        let mut p = (self.build)(endpoint);
+        p.name = self.name.to_owned();
+        if p.url.is_empty() {
+            endpoint.clone_into(&mut p.url);
+        }
         p
     }
 }
@@ -46,55 +55,83 @@ pub fn by_id(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
 }
 
-static PRESETS: [Preset; 8] = [
+static PRESETS: [Preset; 12] = [
     Preset {
         id: "demo",
         name: "Pollscope demo server",
         summary: "GET /events?cursor=N&timeout=S; cursor /cursor; events /events with seq and ts_us",
         url_template: "http://127.0.0.1:8787/events",
-        build: || Profile::for_demo("", ""),
+        build: |_| Profile::for_demo("", ""),
     },
     Preset {
         id: "nchan",
         name: "Nchan (nginx)",
         summary: "Last-Modified + Etag -> If-Modified-Since + If-None-Match; 304/408 keep the cursor",
         url_template: "http://HOST/sub/CHANNEL",
-        build: nchan,
+        build: |_| nchan(),
     },
     Preset {
         id: "etcd-v2",
         name: "etcd v2 watch",
         summary: "?wait=true&waitIndex=N, N = node.modifiedIndex + 1; outdated index -> resume at X-Etcd-Index + 1",
         url_template: "http://127.0.0.1:2379/v2/keys/KEY?wait=true",
-        build: etcd_v2,
+        build: |_| etcd_v2(),
     },
     Preset {
         id: "couchdb",
         name: "CouchDB _changes",
         summary: "feed=longpoll&since=S&timeout=ms; cursor last_seq; events in results; starts at now",
         url_template: "http://127.0.0.1:5984/DB/_changes?feed=longpoll",
-        build: couchdb,
+        build: |_| couchdb(),
     },
     Preset {
         id: "consul",
         name: "Consul blocking query",
         summary: "?index=N&wait=30s; cursor X-Consul-Index; same index = nothing new; backwards -> 0",
         url_template: "http://127.0.0.1:8500/v1/kv/KEY",
-        build: consul,
+        build: |_| consul(),
     },
     Preset {
         id: "telegram",
         name: "Telegram getUpdates",
         summary: "offset = max(update_id) + 1, timeout in seconds; the bot token in the URL is secret",
         url_template: "https://api.telegram.org/botTOKEN/getUpdates",
-        build: telegram,
+        build: |_| telegram(),
+    },
+    Preset {
+        id: "socketio",
+        name: "Socket.IO 4 (HTTP long-polling)",
+        summary: "Engine.IO v4 polling: open -> sid, namespace connect, 42[...] events, ping -> pong; re-open after 'Session ID unknown'",
+        url_template: "http://HOST/socket.io/",
+        build: sessions::socketio,
+    },
+    Preset {
+        id: "sockjs",
+        name: "SockJS xhr-polling",
+        summary: "POST /PREFIX/{server}/{session}/xhr: o, h, a[...], c[...]; a new session when the server closes or forgets it",
+        url_template: "http://HOST/PREFIX",
+        build: sessions::sockjs,
+    },
+    Preset {
+        id: "bayeux",
+        name: "Bayeux (Faye, CometD)",
+        summary: "handshake -> clientId, subscribe {{channel}}, /meta/connect loop; advice reconnect=handshake re-handshakes",
+        url_template: "http://HOST/faye",
+        build: sessions::bayeux,
+    },
+    Preset {
+        id: "signalr",
+        name: "ASP.NET Core SignalR (long polling)",
+        summary: "negotiate -> connectionToken, JSON handshake record, GET ?id=: 0x1e records; 404/204/close -> negotiate again",
+        url_template: "http://HOST/HUB",
+        build: sessions::signalr,
     },
     Preset {
         id: "generic-json",
         name: "Generic JSON",
         summary: "The whole JSON body is one event; no cursor: every poll is the same request",
         url_template: "https://HOST/PATH",
-        build: || Profile {
+        build: |_| Profile {
             hold_param: HoldParam::None,
             ..Profile::default()
         },
@@ -104,7 +141,7 @@ static PRESETS: [Preset; 8] = [
         name: "Generic ETag",
         summary: "ETag -> If-None-Match and Last-Modified -> If-Modified-Since; 304 means nothing new",
         url_template: "https://HOST/PATH",
-        build: || Profile {
+        build: |_| Profile {
             hold_param: HoldParam::None,
             cursor: CursorRule::Validators,
             ..Profile::default()
@@ -229,6 +266,10 @@ mod tests {
             "couchdb",
             "consul",
             "telegram",
+            "socketio",
+            "sockjs",
+            "bayeux",
+            "signalr",
             "generic-json",
             "generic-etag",
         ] {
