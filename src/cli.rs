@@ -8,10 +8,23 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cursor::CursorRule;
-use crate::profile::{HeaderSpec, HoldParam, HoldUnit, Profile, ProfileIssue, TimeUnit};
+use crate::profile::{
+    HeaderSpec, HoldParam, HoldUnit, MAX_WAIT_S, Profile, ProfileIssue, TimeUnit,
+};
 use crate::profile_store::{ProfileStore, StoreError, config_dir};
 use crate::protocol::{Decoder, Variable};
 use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
+
+/// Longest `--duration` a run accepts (ten years; leave it out to run until Ctrl-C).
+pub const MAX_RUN: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// The `clap` command with the exit-code table in its help: what `main` parses with
+/// (and what man pages and completions should be made from).
+#[must_use]
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().after_help(crate::exit::Exit::help_table())
+}
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
@@ -55,7 +68,7 @@ pub struct DemoServerArgs {
     pub max_batch: usize,
     /// Longest hold a client may ask for (also how long a blackholed request is kept):
     /// seconds, or 5m, 300s.
-    #[arg(long, value_parser = parse_duration, default_value = "300s")]
+    #[arg(long, value_parser = parse_wait, default_value = "300s")]
     pub max_hold: Duration,
     /// Inject a fault into /events answers: reset-mid-body, truncated-chunked, blackhole,
     /// slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, too-many-requests:SECONDS,
@@ -86,7 +99,7 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_run_duration)]
     pub duration: Option<Duration>,
     /// Print one JSON object with the summary at the end, nothing else on stdout.
     #[arg(long)]
@@ -104,7 +117,7 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = parse_run_duration, default_value = "30s")]
     pub duration: Duration,
     /// Print the comparison as one JSON object.
     #[arg(long, conflicts_with = "markdown")]
@@ -165,11 +178,11 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub decoder: Option<String>,
     /// Client timeout per poll: seconds, or 45s, 1m (default: hold + margin).
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_wait)]
     pub timeout: Option<Duration>,
     /// Short polling, one poll every INTERVAL: seconds, or 5s, 500ms. With `compare`,
     /// the short-polling variants' interval (default 5 s).
-    #[arg(long, alias = "interval-s", value_parser = parse_duration)]
+    #[arg(long, alias = "interval-s", value_parser = parse_wait)]
     pub interval: Option<Duration>,
     /// JSON pointer to the events array; `*` matches every key or item
     /// (/rooms/join/*/timeline/events), "/*" = each item of a body that is an array,
@@ -222,6 +235,37 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(t).map_err(|e| {
         format!("{text:?}: {e}; give seconds (5, 2.5) or a number with units (500ms, 5s, 1m30s)")
     })
+}
+
+/// A `--duration`: as [`parse_duration`] reads it, more than 0 and at most [`MAX_RUN`]
+/// (`500000000000y` overflowed the clock and panicked).
+pub fn parse_run_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!("{text:?}: a run must last more than 0 s"));
+    }
+    if d > MAX_RUN {
+        return Err(format!(
+            "{text:?} is longer than the longest run ({}); leave --duration out to run \
+             until Ctrl-C",
+            humantime::format_duration(MAX_RUN)
+        ));
+    }
+    Ok(d)
+}
+
+/// A timeout, an interval or a hold: as [`parse_duration`] reads it, more than 0 and at
+/// most [`MAX_WAIT_S`] (one day; `1e19` panicked the pollers).
+pub fn parse_wait(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    let max = Duration::from_secs(u64::from(MAX_WAIT_S));
+    if d.is_zero() || d > max {
+        return Err(format!(
+            "{text:?}: must be more than 0 and at most {} (one day)",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
 }
 
 /// A whole number of seconds, as [`parse_duration`] reads it (`30`, `30s`, `1m`).

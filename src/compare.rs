@@ -129,6 +129,13 @@ pub enum CompareError {
         /// Requests per second each short-poll variant would send.
         per_s: f64,
     },
+    /// The interval or the run length is out of range.
+    #[error(
+        "short-polling interval must be more than 0 and at most {} s, and the run at most {} s",
+        crate::profile::MAX_WAIT_S,
+        crate::cli::MAX_RUN.as_secs()
+    )]
+    OutOfRange,
     /// A variant's session did not start.
     #[error("{variant}: {source}")]
     Start {
@@ -142,6 +149,13 @@ pub enum CompareError {
 impl CompareOptions {
     /// Refuse variants that would hit a server hard unless `confirmed`.
     pub fn check(&self, base: &Profile, confirmed: bool) -> Result<(), CompareError> {
+        let max_wait = Duration::from_secs(u64::from(crate::profile::MAX_WAIT_S));
+        if self.interval.is_zero()
+            || self.interval > max_wait
+            || self.duration > crate::cli::MAX_RUN
+        {
+            return Err(CompareError::OutOfRange);
+        }
         let short = self.variants.iter().any(|v| v.is_short());
         if short && self.interval < AGGRESSIVE_INTERVAL && !confirmed {
             return Err(CompareError::Aggressive {

@@ -120,7 +120,8 @@ pub fn write_stats_files(dir: &Path, stats: &Stats, summary: &Summary) -> io::Re
 }
 
 /// Profiles as a JSON document in the profiles-file format. Without `include_secrets`,
-/// secret header values are emptied and secrets in URLs masked.
+/// secret header values (the poll's and the session steps') and secret variables are
+/// emptied and secrets in URLs masked.
 #[must_use]
 pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
     let profiles: Vec<Profile> = profiles
@@ -131,8 +132,28 @@ pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
                 for h in p.headers.iter_mut().filter(|h| h.secret) {
                     h.value.clear();
                 }
-                p.url = redact::url(&p.url);
+                // A URL with {{variables}} is kept as written (parsing it would encode
+                // the braces); the profile's secret values are masked in it.
+                p.url = if crate::protocol::template::has_placeholders(&p.url) {
+                    p.secrets().mask(&p.url).into_owned()
+                } else {
+                    redact::url(&p.url)
+                };
                 p.proxy = p.proxy.without_secrets();
+                for v in p.variables.iter_mut().filter(|v| v.secret) {
+                    v.value.clear();
+                }
+                let session = &mut p.session;
+                let requests = session
+                    .bootstrap
+                    .iter_mut()
+                    .map(|s| &mut s.request)
+                    .chain(session.replies.iter_mut().map(|r| &mut r.request));
+                for r in requests {
+                    for h in r.headers.iter_mut().filter(|h| h.secret) {
+                        h.value.clear();
+                    }
+                }
             }
             p
         })
@@ -150,6 +171,37 @@ pub fn import_profiles(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreE
 mod tests {
     use super::*;
     use crate::profile::HeaderSpec;
+
+    #[test]
+    fn session_secrets_are_left_out_and_templates_kept() {
+        let mut p = crate::presets::by_id("bayeux")
+            .unwrap()
+            .profile("http://127.0.0.1:1/faye");
+        p.variables.push(crate::protocol::Variable {
+            secret: true,
+            ..crate::protocol::Variable::new("api_key", "k3y-s3cr3t-value")
+        });
+        p.session.bootstrap[0]
+            .request
+            .headers
+            .push(HeaderSpec::new("Authorization", "Bearer st3p-t0ken-value"));
+        let mut sockjs = crate::presets::by_id("sockjs")
+            .unwrap()
+            .profile("http://127.0.0.1:1/echo");
+        sockjs.name = "s".to_owned();
+        let json = profiles_json(&[p, sockjs.clone()], false);
+        assert!(!json.contains("k3y-s3cr3t-value"), "{json}");
+        assert!(!json.contains("st3p-t0ken-value"), "{json}");
+        let back = import_profiles(Path::new("x"), json.as_bytes()).unwrap();
+        assert_eq!(back[1].url, sockjs.url, "templates survive export");
+        assert_eq!(back[0].session.bootstrap.len(), 2);
+        assert!(json_with_secrets_keeps(&back));
+    }
+
+    fn json_with_secrets_keeps(back: &[Profile]) -> bool {
+        let json = profiles_json(back, true);
+        json.contains("{{clientId|json}}")
+    }
 
     #[test]
     fn exported_profiles_leave_secrets_out_and_reimport() {

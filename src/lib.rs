@@ -23,9 +23,12 @@
 //! present        wording and units the faces share: number formats, tables of figures
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
+//! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
+//! exit           the process exit codes (one table: main, --help, README)
 //! redact         masking secrets in URLs and messages
+//! terminal       server text made safe to print (control characters escaped)
 //! url_query      setting and dropping one query parameter of a URL
 //! ```
 //!
@@ -66,11 +69,13 @@
 
 #![deny(missing_docs)]
 
+pub mod alert;
 pub mod cli;
 pub mod compare;
 pub mod curl_import;
 pub mod cursor;
 pub mod demo_server;
+pub mod exit;
 pub mod export;
 pub mod header;
 pub mod headless;
@@ -89,6 +94,7 @@ pub mod protocol;
 pub mod proxy;
 pub mod redact;
 pub mod stats;
+pub mod terminal;
 pub mod transport;
 #[allow(
     missing_docs,

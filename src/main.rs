@@ -2,43 +2,73 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use pollscope::cli::{Cli, Command, DemoServerArgs};
 use pollscope::demo_server::{self, DemoServerConfig};
+use pollscope::exit::{Exit, Failure};
 use pollscope::headless::{self, Output, WatchOptions};
 use pollscope::profile_store::{ProfileStore, config_dir};
+use pollscope::terminal;
 
 fn main() -> ExitCode {
     init_logging();
     // Every held poll (and, for the demo server, every held request) is an open file.
     pollscope::limits::raise_open_file_limit();
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&pollscope::cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("pollscope: {e:#}");
-            ExitCode::from(2)
+            eprintln!("pollscope: {}", terminal::block(&format!("{e:#}")));
+            pollscope::exit::of(&e).into()
         }
     }
 }
 
+/// A bad command line or profile: nothing was polled.
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    Failure::new(Exit::Usage, e).into()
+}
+
+/// Say why a run that ended is not a success, and give its code.
+fn ended(exit: Exit, verdict: Option<String>) -> Exit {
+    if let Some(v) = verdict {
+        eprintln!("pollscope: {}", terminal::line(&v));
+    }
+    exit
+}
+
 /// `RUST_LOG` picks the level (default: warnings). The HTTP stack's own logs are capped
 /// at warnings whatever `RUST_LOG` says: at debug level they print request URLs and
-/// headers, which may carry tokens.
+/// headers, which may carry tokens. Log lines quote server text, so their control
+/// characters are escaped like everything else printed.
 fn init_logging() {
+    use std::io::Write as _;
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format(|buf, record| {
+            let ts = buf.timestamp();
+            writeln!(
+                buf,
+                "[{ts} {} {}] {}",
+                record.level(),
+                record.target(),
+                terminal::block(&record.args().to_string())
+            )
+        })
         .filter_module("ureq", log::LevelFilter::Warn)
         .filter_module("ureq_proto", log::LevelFilter::Warn)
         .filter_module("rustls", log::LevelFilter::Warn)
         .init();
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        None | Some(Command::Gui) => gui(),
-        Some(Command::DemoServer(args)) => demo(&args),
+        None | Some(Command::Gui) => gui().map(|()| Exit::Ok),
+        Some(Command::DemoServer(args)) => demo(&args).map(|()| Exit::Ok),
         Some(Command::Watch(args)) => {
-            let profile = args.target.to_profile()?;
+            let profile = args.target.to_profile().map_err(usage)?;
             let opts = WatchOptions {
                 duration: args.duration,
                 output: if args.json {
@@ -49,11 +79,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 export: args.export.clone(),
                 ..WatchOptions::default()
             };
-            headless::watch(profile, &opts)?;
-            Ok(())
+            let report = headless::watch(profile, &opts)?;
+            Ok(ended(report.exit, report.verdict))
         }
         Some(Command::Compare(args)) => {
-            let profile = args.target.to_profile()?;
+            let profile = args.target.to_profile().map_err(usage)?;
             let opts = pollscope::compare::CompareOptions {
                 duration: args.duration,
                 interval: args
@@ -69,24 +99,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless::CompareOutput::Table
             };
-            headless::compare(&profile, &opts, args.yes, output, args.export.as_deref())?;
-            Ok(())
+            let comparison =
+                headless::compare(&profile, &opts, args.yes, output, args.export.as_deref())?;
+            let (exit, verdict) = headless::compare_outcome(&comparison);
+            Ok(ended(exit, verdict))
         }
         Some(Command::Profiles) => {
-            let store = ProfileStore::open(&config_dir()?)?;
+            let store = config_dir()
+                .and_then(|dir| ProfileStore::open(&dir))
+                .map_err(|e| Failure::new(Exit::Usage, e))?;
             if store.profiles.is_empty() {
-                println!("no profiles in {}", store.path().display());
+                println!(
+                    "no profiles in {}",
+                    terminal::line(&store.path().display().to_string())
+                );
             }
             for p in &store.profiles {
                 println!(
                     "{:<24} {} ({} poller(s), keep-alive {})",
-                    p.name,
-                    pollscope::redact::url(&p.url),
+                    terminal::line(&p.name),
+                    terminal::line(&pollscope::redact::url(&p.url)),
                     p.pollers,
                     if p.keep_alive { "on" } else { "off" }
                 );
             }
-            Ok(())
+            Ok(Exit::Ok)
         }
     }
 }
@@ -108,8 +145,10 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
         worker_threads: args.threads,
         ..DemoServerConfig::default()
     };
-    demo_server::run_forever(config)?;
-    Ok(())
+    demo_server::run_forever(config).map_err(|e| match e {
+        demo_server::DemoServerError::Config(_) => Failure::new(Exit::Usage, e).into(),
+        other => anyhow::Error::from(other),
+    })
 }
 
 /// The desktop app: profiles from the config dir, the embedded demo on the first run.

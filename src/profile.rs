@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
 use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
@@ -21,6 +22,12 @@ pub const DEFAULT_HOLD_S: u32 = 30;
 pub const PROXY_CUT_WARNING_S: u32 = 55;
 /// Upper bound on concurrent pollers for one profile.
 pub const MAX_POLLERS: u32 = 100_000;
+/// Longest hold, client timeout and short-polling interval a profile may ask for (one
+/// day): anything longer is a typo, and far longer values overflow the clock arithmetic
+/// of the timeouts.
+pub const MAX_WAIT_S: u32 = 86_400;
+/// Largest body limit a profile may set (1 GiB): a whole answer is kept in memory.
+pub const MAX_BODY_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
 
 pub use crate::header::{HeaderSpec, looks_secret};
 
@@ -38,6 +45,16 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .map(|n| format!("{base} ({n})"))
         .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_owned())
+}
+
+/// A JSON pointer for `field` that does not start with `/` (empty means none).
+fn bad_pointer(field: &'static str, pointer: Option<&str>) -> Option<ProfileIssue> {
+    pointer
+        .filter(|p| !p.is_empty() && !p.starts_with('/'))
+        .map(|p| ProfileIssue::BadPointer {
+            field,
+            pointer: p.to_owned(),
+        })
 }
 
 /// How the server is told how long to hold a request.
@@ -180,6 +197,10 @@ pub struct Profile {
     /// Bootstrap steps and session rules (empty for plain long polling).
     #[serde(skip_serializing_if = "SessionSpec::is_empty")]
     pub session: SessionSpec,
+    /// Alert rules, the quiet threshold and desktop notifications (left out of the
+    /// file while they are the defaults).
+    #[serde(skip_serializing_if = "AlertSettings::is_default")]
+    pub alerts: AlertSettings,
 }
 
 fn is_json(d: &Decoder) -> bool {
@@ -215,6 +236,7 @@ impl Default for Profile {
             variables: Vec::new(),
             decoder: Decoder::Json,
             session: SessionSpec::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -252,18 +274,21 @@ pub enum ProfileIssue {
     /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
-    /// A client timeout that is not a positive number.
-    #[error("client timeout must be a positive number of seconds")]
+    /// A client timeout that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("client timeout must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadClientTimeout,
     /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
-    /// A body limit of 0.
-    #[error("maximum body size must be at least 1 byte")]
+    /// A body limit of 0 or above [`MAX_BODY_LIMIT_BYTES`].
+    #[error("maximum body size must be between 1 byte and {MAX_BODY_LIMIT_BYTES} bytes (1 GiB)")]
     BadMaxBody,
-    /// A short-poll interval that is not a positive number.
-    #[error("poll interval must be a positive number of seconds")]
+    /// A short-poll interval that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("poll interval must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadInterval,
+    /// A hold longer than [`MAX_WAIT_S`].
+    #[error("hold must be at most {MAX_WAIT_S} seconds (one day), not {0}")]
+    BadHold(u32),
     /// The profile's proxy setting cannot be used.
     #[error(transparent)]
     BadProxy(#[from] crate::proxy::ProxyError),
@@ -279,6 +304,11 @@ impl From<crate::header::HeaderProblem> for ProfileIssue {
             why: p.why,
         }
     }
+}
+
+/// Whether `s` is a usable number of seconds for a timeout or an interval.
+fn wait_in_range(s: f64) -> bool {
+    s.is_finite() && s > 0.0 && s <= f64::from(MAX_WAIT_S)
 }
 
 impl Profile {
@@ -306,21 +336,32 @@ impl Profile {
     /// The client's timeout for one poll: explicit, or the hold plus a margin
     /// (10 % of the hold, at least 5 s) so a server answering at the end of its hold
     /// is never cut off.
+    ///
+    /// Never panics: values out of range (which [`Profile::validate`] refuses) are
+    /// clamped to [`MAX_WAIT_S`] plus the margin.
     #[must_use]
     pub fn client_timeout(&self) -> Duration {
         if let Some(s) = self.client_timeout_s.filter(|s| s.is_finite() && *s > 0.0) {
-            return Duration::from_secs_f64(s);
+            return Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S)));
         }
-        let hold = f64::from(self.hold_s);
+        let hold = f64::from(self.hold_s.min(MAX_WAIT_S));
         Duration::from_secs_f64(hold + (hold * 0.1).max(5.0))
     }
 
-    /// The short-polling interval, if any.
+    /// Whether the client timeout was set (`--timeout`, the profile's field) rather
+    /// than derived from the hold.
+    #[must_use]
+    pub fn client_timeout_is_explicit(&self) -> bool {
+        self.client_timeout_s
+            .is_some_and(|s| s.is_finite() && s > 0.0)
+    }
+
+    /// The short-polling interval, if any (clamped like [`Profile::client_timeout`]).
     #[must_use]
     pub fn poll_interval(&self) -> Option<Duration> {
         self.interval_s
             .filter(|s| s.is_finite() && *s > 0.0)
-            .map(Duration::from_secs_f64)
+            .map(|s| Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S))))
     }
 
     /// Parse and check the URL.
@@ -352,74 +393,15 @@ impl Profile {
     #[must_use]
     pub fn validate(&self) -> Vec<ProfileIssue> {
         let mut issues = Vec::new();
-        if let Err(e) = self.parsed_url() {
-            issues.push(e);
-        }
-        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
-        {
-            issues.push(ProfileIssue::BadMethod(self.method.clone()));
-        }
-        for h in &self.headers {
-            if let Err(e) = h.check() {
-                issues.push(e.into());
-            }
-        }
-        for (field, pointer) in [
-            ("events", &self.events_pointer),
-            ("sequence", &self.seq_pointer),
-            ("timestamp", &self.timestamp_pointer),
-            ("retry-after", &self.retry_after_pointer),
-        ] {
-            if let Some(p) = pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field,
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if let Err(why) = self.cursor.validate() {
-            issues.push(ProfileIssue::BadCursorRule(why));
-        }
-        if let Some(r) = &self.cursor_options.resync {
-            if r.from_header.trim().is_empty()
-                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
-            {
-                issues.push(ProfileIssue::BadCursorRule(format!(
-                    "resync header {:?} is not a valid header name",
-                    r.from_header
-                )));
-            }
-            if let Some(p) = &r.body_pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field: "resync",
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if self.pollers == 0 || self.pollers > MAX_POLLERS {
-            issues.push(ProfileIssue::BadPollers(self.pollers));
-        }
-        if self
-            .client_timeout_s
-            .is_some_and(|s| !s.is_finite() || s <= 0.0)
-        {
-            issues.push(ProfileIssue::BadClientTimeout);
-        }
-        if self.max_body_bytes == 0 {
-            issues.push(ProfileIssue::BadMaxBody);
-        }
-        if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
-            issues.push(ProfileIssue::BadInterval);
-        }
-        if let Err(e) = self.proxy.validate() {
-            issues.push(e.into());
-        }
+        self.request_issues(&mut issues);
+        self.answer_issues(&mut issues);
+        self.limit_issues(&mut issues);
+        self.protocol_issues(&mut issues);
+        issues
+    }
+
+    /// What the protocol model (variables, session steps, decoder) says is wrong.
+    fn protocol_issues(&self, issues: &mut Vec<ProfileIssue>) {
         let parts = crate::protocol::check::Parts {
             url: &self.url,
             headers: &self.headers,
@@ -436,7 +418,69 @@ impl Profile {
                 .into_iter()
                 .map(ProfileIssue::BadProtocol),
         );
-        issues
+    }
+
+    /// What stops the request itself: URL, method, headers, proxy.
+    fn request_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if let Err(e) = self.parsed_url() {
+            issues.push(e);
+        }
+        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
+        {
+            issues.push(ProfileIssue::BadMethod(self.method.clone()));
+        }
+        issues.extend(
+            self.headers
+                .iter()
+                .filter_map(|h| h.check().err().map(Into::into)),
+        );
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
+    }
+
+    /// What stops reading answers: the JSON pointers, the cursor rule and its resync.
+    fn answer_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        let pointers = [
+            ("events", self.events_pointer.as_deref()),
+            ("sequence", self.seq_pointer.as_deref()),
+            ("timestamp", self.timestamp_pointer.as_deref()),
+            ("retry-after", self.retry_after_pointer.as_deref()),
+        ];
+        issues.extend(pointers.into_iter().filter_map(|(f, p)| bad_pointer(f, p)));
+        if let Err(why) = self.cursor.validate() {
+            issues.push(ProfileIssue::BadCursorRule(why));
+        }
+        if let Some(r) = &self.cursor_options.resync {
+            if r.from_header.trim().is_empty()
+                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
+            {
+                issues.push(ProfileIssue::BadCursorRule(format!(
+                    "resync header {:?} is not a valid header name",
+                    r.from_header
+                )));
+            }
+            issues.extend(bad_pointer("resync", r.body_pointer.as_deref()));
+        }
+    }
+
+    /// Numbers out of range: pollers, timeout, hold, body limit, interval.
+    fn limit_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if self.pollers == 0 || self.pollers > MAX_POLLERS {
+            issues.push(ProfileIssue::BadPollers(self.pollers));
+        }
+        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadClientTimeout);
+        }
+        if self.hold_s > MAX_WAIT_S {
+            issues.push(ProfileIssue::BadHold(self.hold_s));
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
+            issues.push(ProfileIssue::BadMaxBody);
+        }
+        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadInterval);
+        }
     }
 
     /// Advice that does not stop a connection.
@@ -451,6 +495,13 @@ impl Profile {
         }
         if self.accept_invalid_certs {
             w.push("TLS certificates are not verified for this profile".to_owned());
+        }
+        if self.hold_s == 0 && self.poll_interval().is_none() {
+            w.push(
+                "hold of 0 s and no short-polling interval: each poll goes out as soon as \
+                 the last is answered (set an interval to short-poll)"
+                    .to_owned(),
+            );
         }
         w
     }
@@ -662,6 +713,17 @@ impl PollUrlTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_hold_without_an_interval_is_warned_about() {
+        let mut p = Profile {
+            hold_s: 0,
+            ..Profile::default()
+        };
+        assert!(p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+        p.interval_s = Some(5.0);
+        assert!(!p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+    }
 
     #[test]
     fn client_timeout_is_hold_plus_margin() {

@@ -32,6 +32,11 @@ fn secret_segment(seg: &str) -> bool {
 /// error message cannot leak a token either.
 #[must_use]
 pub fn url(text: &str) -> String {
+    // A URL template keeps its `{{variables}}` as written: parsing would percent-encode
+    // the braces.
+    if text.contains("{{") {
+        return piecewise(&mask_userinfo_password(text));
+    }
     match url::Url::parse(text.trim()) {
         Ok(mut u) => {
             if u.password().is_some() {
@@ -66,27 +71,54 @@ pub fn url(text: &str) -> String {
             }
             u.to_string().replace("%E2%80%A2%E2%80%A2%E2%80%A2", MASK)
         }
-        Err(_) => text
-            .split('/')
-            .map(|s| {
-                if secret_segment(s) {
-                    format!("bot{MASK}")
-                } else {
-                    s.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/")
-            .split('&')
-            .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if secret_param(k.rsplit('?').next().unwrap_or(k)) => {
-                    format!("{k}={MASK}")
-                }
-                _ => kv.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("&"),
+        Err(_) => piecewise(text),
     }
+}
+
+/// `scheme://user:password@host…` with the password masked (text as it is otherwise).
+fn mask_userinfo_password(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let authority_end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    let authority = &text[start..authority_end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, _)) if userinfo.contains(':') => {
+            let colon = start + userinfo.find(':').unwrap_or(0);
+            format!(
+                "{}:{MASK}{}",
+                &text[..colon],
+                &text[start + userinfo.len()..]
+            )
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// Token path segments and secret query values masked in text that is not parsed as a
+/// URL (malformed, or a template).
+fn piecewise(text: &str) -> String {
+    text.split('/')
+        .map(|s| {
+            if secret_segment(s) {
+                format!("bot{MASK}")
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if secret_param(k.rsplit('?').next().unwrap_or(k)) => {
+                format!("{k}={MASK}")
+            }
+            _ => kv.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// The secret values of one profile, to mask wherever text may quote them (error
@@ -168,6 +200,18 @@ impl std::fmt::Debug for Secrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_templates_keep_their_braces_and_lose_their_secrets() {
+        assert_eq!(
+            url("http://h/socket.io/?EIO=4&transport=polling&sid={{sid}}"),
+            "http://h/socket.io/?EIO=4&transport=polling&sid={{sid}}"
+        );
+        assert_eq!(
+            url("https://u:pw1234@h/x/{{room}}?token=abc123&n={{n}}"),
+            format!("https://u:{MASK}@h/x/{{{{room}}}}?token={MASK}&n={{{{n}}}}")
+        );
+    }
 
     #[test]
     fn telegram_token_is_masked() {

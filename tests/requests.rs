@@ -164,3 +164,74 @@ fn the_worked_example_in_the_protocol_docs_runs() {
     assert!(paths.contains(&"/api/events/0".to_owned()), "{paths:?}");
     assert!(paths.contains(&"/api/events/e3".to_owned()), "{paths:?}");
 }
+
+/// "Test once" runs the bootstrap and one poll and keeps every request and answer, with
+/// the session's secrets masked.
+#[test]
+fn test_once_shows_each_request_and_answer_with_secrets_masked() {
+    let server = Scripted::start(|r| {
+        if r.path() == "/login" {
+            return Response::json(r#"{"session":"s3cr3t-session-id"}"#);
+        }
+        if r.header("x-session") != Some("s3cr3t-session-id") {
+            return Response::new(401, "application/json", r#"{"error":"no session"}"#);
+        }
+        Response::json(r#"{"items":[{"seq":1},{"seq":2}],"next":"2","echo":"s3cr3t-session-id"}"#)
+    });
+    let profile: pollscope::profile::Profile = serde_json::from_value(serde_json::json!({
+        "name": "t",
+        "url": server.url("/events/{{cursor}}"),
+        "headers": [{"name": "X-Session", "value": "{{session}}"}],
+        "hold_param": {"kind": "none"},
+        "cursor": {"kind": "body_pointer", "pointer": "/next", "param": ""},
+        "initial_cursor": "0",
+        "events_pointer": "/items",
+        "session": {"bootstrap": [{
+            "name": "login", "method": "POST", "url": "/login", "body": "{}",
+            "extract": [{"var": "session", "pointer": "/session", "secret": true}]
+        }]}
+    }))
+    .unwrap();
+    let probe = pollscope::poll::probe::test_once(profile, Duration::from_secs(5));
+    assert!(probe.ok, "{}", probe.outcome);
+    assert_eq!(probe.events, 2, "{}", probe.outcome);
+    let labels: Vec<&str> = probe.exchanges.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, vec!["step 1 (login)", "poll"]);
+    assert_eq!(probe.exchanges[0].status, Some(200));
+    assert!(
+        probe.exchanges[1].request_line.starts_with("GET http://"),
+        "{:?}",
+        probe.exchanges[1]
+    );
+    assert!(probe.exchanges[1].request_line.ends_with("/events/0"));
+    let shown = format!("{probe:?}");
+    assert!(!shown.contains("s3cr3t-session-id"), "{shown}");
+    assert!(shown.contains("•••"));
+    assert!(probe.outcome.contains("2 event(s)"), "{}", probe.outcome);
+    // The server saw the real value, of course.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.header("x-session") == Some("s3cr3t-session-id"))
+    );
+    // A failing step says which one and why.
+    let bad = Scripted::start(|_| Response::new(500, "text/plain", "down"));
+    let mut p2: pollscope::profile::Profile = serde_json::from_value(serde_json::json!({
+        "url": bad.url("/events"),
+        "session": {"bootstrap": [{"name": "login", "method": "POST", "url": "/login",
+            "extract": [{"var": "session", "pointer": "/session"}]}]}
+    }))
+    .unwrap();
+    p2.events_pointer = None;
+    let probe = pollscope::poll::probe::test_once(p2, Duration::from_secs(5));
+    assert!(!probe.ok);
+    assert!(
+        probe
+            .outcome
+            .contains("bootstrap step 1 (login) failed: HTTP 500"),
+        "{}",
+        probe.outcome
+    );
+    assert_eq!(probe.exchanges.len(), 1);
+}

@@ -505,3 +505,36 @@ fn pushpin_one_poller_gets_every_message_once_in_order_over_one_connection() {
 fn pushpin_three_pollers_get_every_message_once_in_order_over_one_connection_each() {
     pushpin_case(3);
 }
+
+/// "Test once" against the real Socket.IO server: open, connect, one poll (the connect
+/// acknowledgement), every request and answer shown with the sid masked.
+#[test]
+fn socketio_test_once_shows_the_handshake() {
+    let Some(server) = socketio() else { return };
+    let probe =
+        pollscope::poll::probe::test_once(socketio_profile(&server), Duration::from_secs(5));
+    assert!(probe.ok, "{}", probe.outcome);
+    let labels: Vec<&str> = probe.exchanges.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(
+        labels[..3],
+        ["step 1 (open)", "step 2 (connect)", "poll"],
+        "{labels:?}"
+    );
+    assert!(
+        probe.exchanges[0]
+            .response_body
+            .starts_with("0{\"sid\":\"•••\""),
+        "{:?}",
+        probe.exchanges[0]
+    );
+    assert!(
+        probe.exchanges[2].request_line.contains("sid=•••"),
+        "{}",
+        probe.exchanges[2].request_line
+    );
+    assert!(
+        probe.control.contains(&"connect".to_owned()),
+        "{:?}",
+        probe.control
+    );
+}

@@ -13,13 +13,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use crossbeam_channel::RecvTimeoutError;
 
-use crate::poll::{ErrorKind, PollEvent, Session};
+use crate::exit::{Exit, Failure};
+use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
 use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
+use crate::terminal;
 use printer::Printer;
 
 /// How a watch run prints.
@@ -65,6 +67,51 @@ pub struct WatchReport {
     pub summary: Summary,
     /// Connections the transport opened (must equal `summary.new_connections`).
     pub tcp_connects: u64,
+    /// How the run went, for the exit code.
+    pub exit: Exit,
+    /// Why `exit` is not [`Exit::Ok`], in a sentence.
+    pub verdict: Option<String>,
+}
+
+/// How a run that ended went: a poller died, nothing succeeded, or fine.
+#[must_use]
+pub fn outcome(summary: &Summary, last_error: Option<&str>) -> (Exit, Option<String>) {
+    if summary.pollers_died > 0 {
+        return (
+            Exit::PollerDied,
+            Some(format!(
+                "{} poller(s) ended unexpectedly; the figures are incomplete ({})",
+                summary.pollers_died,
+                last_error.unwrap_or("no message")
+            )),
+        );
+    }
+    if summary.polls > 0 && summary.polls <= summary.errors {
+        let kinds: Vec<String> = summary
+            .errors_by_kind
+            .iter()
+            .map(|(k, v)| format!("{k}×{v}"))
+            .collect();
+        return (
+            Exit::NoSuccess,
+            Some(format!(
+                "no poll succeeded: {} poll(s), all failed ({}){}",
+                summary.polls,
+                kinds.join(" "),
+                last_error.map_or_else(String::new, |e| format!("; last: {e}"))
+            )),
+        );
+    }
+    (Exit::Ok, None)
+}
+
+/// The exit code for a session that could not start.
+fn start_failure(e: StartError) -> Failure {
+    let exit = match e {
+        StartError::Spawn { .. } => Exit::Error,
+        _ => Exit::Usage,
+    };
+    Failure::new(exit, e)
 }
 
 /// How long the headless loop lets events gather once one has arrived.
@@ -91,7 +138,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let interrupted = ctrl_c_flag();
     let target = Target::of(&profile);
     let event_log = open_event_log(opts.export.as_deref())?;
-    let session = Session::start(profile, crate::poll::no_waker())?;
+    let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let mut run = Run::new(session, opts, event_log);
     if opts.output == Output::Human {
         run.printer.line(&target.announcement(opts.duration));
@@ -101,11 +148,12 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let end = Instant::now();
     run.stop()?;
     if let Some(message) = run.fatal.take() {
-        bail!("cannot reach {}: {message}", target.url);
+        let message = format!("cannot reach {}: {message}", target.url);
+        return Err(Failure::new(Exit::Unreachable, message).into());
     }
     let report = run.report(end, opts.export.as_deref())?;
     match opts.output {
-        Output::Json => print_out(&target.summary_json(&report.summary)?),
+        Output::Json => print_out(&target.summary_json(&report)?),
         Output::Human => print_out(&printer::summary_text(
             &report.summary,
             target.pollers,
@@ -136,9 +184,11 @@ fn open_event_log(dir: Option<&Path>) -> anyhow::Result<Option<io::BufWriter<Fil
     Ok(Some(io::BufWriter::new(file)))
 }
 
-/// Write `text` to stdout; a closed stdout (`| head`) is not an error worth failing for.
+/// Write `text` to stdout, control characters but newlines escaped; a closed stdout
+/// (`| head`) is not an error worth failing for.
 fn print_out(text: &str) {
-    if let Err(e) = writeln!(io::stdout().lock(), "{}", text.trim_end_matches('\n')) {
+    let text = terminal::block(text.trim_end_matches('\n'));
+    if let Err(e) = writeln!(io::stdout().lock(), "{text}") {
         log::debug!("stdout closed: {e}");
     }
 }
@@ -173,12 +223,13 @@ impl Target {
     }
 
     /// The `--json` output: the summary's keys plus what was watched.
-    fn summary_json(&self, summary: &Summary) -> anyhow::Result<String> {
-        let mut v = serde_json::to_value(summary).context("summary to JSON")?;
+    fn summary_json(&self, report: &WatchReport) -> anyhow::Result<String> {
+        let mut v = serde_json::to_value(&report.summary).context("summary to JSON")?;
         if let Some(obj) = v.as_object_mut() {
             obj.insert("url".to_owned(), self.url.clone().into());
             obj.insert("pollers".to_owned(), self.pollers.into());
             obj.insert("keep_alive".to_owned(), self.keep_alive.into());
+            obj.insert("exit_code".to_owned(), report.exit.code().into());
         }
         Ok(v.to_string())
     }
@@ -196,6 +247,8 @@ struct Run {
     fatal: Option<String>,
     /// Problems already warned about (each is said once).
     problems_seen: HashSet<String>,
+    /// Sequence resets already said.
+    resets_said: u64,
 }
 
 impl Run {
@@ -214,6 +267,7 @@ impl Run {
             answered: false,
             fatal: None,
             problems_seen: HashSet::new(),
+            resets_said: 0,
         }
     }
 
@@ -258,6 +312,12 @@ impl Run {
     /// Count, log and print one event.
     fn take(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.record(event)?;
+        if self.stats.sequence_resets() > self.resets_said {
+            self.resets_said = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                Printer::warn(&format!("p{}: {}", reset.poller, reset.describe()));
+            }
+        }
         match event {
             PollEvent::Response(r) => {
                 self.answered = true;
@@ -278,6 +338,7 @@ impl Run {
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
+            PollEvent::PollerDied { message, .. } => Printer::warn(message),
             PollEvent::Session(e) => self.printer.session(e),
             PollEvent::StaleRetry {
                 poller,
@@ -323,11 +384,40 @@ impl Run {
             crate::export::write_stats_files(dir, &self.stats, &summary)
                 .with_context(|| format!("cannot write statistics into {}", dir.display()))?;
         }
+        let (exit, verdict) = outcome(&summary, self.stats.last_error());
         Ok(WatchReport {
             tcp_connects: self.session.metrics().tcp_connects(),
             summary,
+            exit,
+            verdict,
         })
     }
+}
+
+/// How a comparison went, for the exit code: a poller died in a variant, or no variant
+/// had a single successful poll.
+#[must_use]
+pub fn compare_outcome(c: &crate::compare::Comparison) -> (Exit, Option<String>) {
+    let died: u64 = c.results.iter().map(|r| r.summary.pollers_died).sum();
+    if died > 0 {
+        return (
+            Exit::PollerDied,
+            Some(format!(
+                "{died} poller(s) ended unexpectedly; the comparison is incomplete"
+            )),
+        );
+    }
+    let polls: u64 = c.results.iter().map(|r| r.summary.polls).sum();
+    let succeeded = c.results.iter().any(|r| r.summary.polls > r.summary.errors);
+    if polls > 0 && !succeeded {
+        return (
+            Exit::NoSuccess,
+            Some(format!(
+                "no poll succeeded in any variant ({polls} poll(s), all failed)"
+            )),
+        );
+    }
+    (Exit::Ok, None)
 }
 
 /// How a comparison prints.
@@ -349,13 +439,21 @@ pub fn compare(
     output: CompareOutput,
     export: Option<&Path>,
 ) -> anyhow::Result<crate::compare::Comparison> {
-    use crate::compare::Running;
-    let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker())?;
+    use crate::compare::{CompareError, Running};
+    let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker()).map_err(
+        |e| match e {
+            CompareError::Start { variant, source } => {
+                let f = start_failure(source);
+                Failure::new(f.exit, format!("{variant}: {f}"))
+            }
+            other => Failure::new(Exit::Usage, other),
+        },
+    )?;
     let mut last = Instant::now();
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        redact::url(&profile.url),
+        terminal::line(&redact::url(&profile.url)),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {

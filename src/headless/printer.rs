@@ -10,6 +10,7 @@ use crate::poll::{
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
+use crate::terminal;
 
 /// Longest event preview on a poll line, in characters.
 const PREVIEW_CHARS: usize = 80;
@@ -53,14 +54,14 @@ impl Printer {
         }
         // A closed stdout (`| head`) must not kill the run: the summary matters less
         // than not panicking.
-        if writeln!(io::stdout().lock(), "{text}").is_err() {
+        if writeln!(io::stdout().lock(), "{}", terminal::block(text)).is_err() {
             self.human = false;
         }
     }
 
     /// A warning on stderr (any output mode: it is not part of the JSON).
     pub(super) fn warn(text: &str) {
-        eprintln!("warning: {text}");
+        eprintln!("warning: {}", terminal::line(text));
     }
 
     /// The start of a poll line: seconds since the start, and the poller.
@@ -130,7 +131,7 @@ impl Printer {
             format!("{what}{control}"),
             bytes(r.wire_in),
             conn,
-            r.cursor,
+            terminal::line(&r.cursor),
             preview
         );
         self.line(text.trim_end());
@@ -170,7 +171,7 @@ impl Printer {
         let text = format!(
             "{} ERR {} — retry in {}{}",
             self.head(f.at, f.poller),
-            f.message,
+            terminal::line(&f.message),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -183,8 +184,8 @@ impl Printer {
             "          p{:<3} HTTP {}: cursor {} refused as too old; resumed at {} ({} events lost)",
             r.poller,
             r.status,
-            r.from,
-            r.to,
+            terminal::line(&r.from),
+            terminal::line(&r.to),
             r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
         ));
     }
@@ -196,7 +197,8 @@ impl Printer {
         }
         let conn = connection.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
         self.line(&format!(
-            "          p{poller:<3} stale connection {conn} ({error}); retried on another"
+            "          p{poller:<3} stale connection {conn} ({}); retried on another",
+            terminal::line(error)
         ));
     }
 
@@ -236,34 +238,85 @@ impl Printer {
     }
 }
 
-/// A one-line preview of an event payload.
+/// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
         Payload::Json(v) => v.to_string(),
-        Payload::Text(t) => t.replace(['\n', '\r'], " "),
+        Payload::Text(t) => t.clone(),
     };
     let mut s: String = text.chars().take(PREVIEW_CHARS).collect();
-    if text.chars().count() > PREVIEW_CHARS {
+    if text.chars().nth(PREVIEW_CHARS).is_some() {
         s.push('…');
     }
-    s
+    terminal::line(&s).into_owned()
 }
 
 /// The summary at the end of a human run, as text.
 pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> String {
     let on_off = if keep_alive { "on" } else { "off" };
-    let tally = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter()
-            .map(|(k, v)| format!("{k}×{}", count(*v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut lines = vec![
         String::new(),
         format!(
             "Summary: {}, {pollers} poller(s), keep-alive {on_off}",
             units::seconds(s.duration_s)
         ),
+    ];
+    lines.extend(traffic_lines(s));
+    lines.extend(timing_lines(s));
+    lines.extend(session_lines(s));
+    if !s.statuses.is_empty() {
+        lines.push(format!("  statuses     {}", tally(&s.statuses)));
+    }
+    if !s.errors_by_kind.is_empty() {
+        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// `200×1,234 503×2`.
+fn tally(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}×{}", count(*v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Session restarts, control messages and pacing, when there were any.
+fn session_lines(s: &Summary) -> Vec<String> {
+    let mut lines = Vec::new();
+    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
+        lines.push(format!(
+            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
+            count(s.session_restarts),
+            count(s.control_messages),
+            tally(&s.control_by_kind),
+            count(s.replies_sent)
+        ));
+        for r in &s.restarts {
+            lines.push(format!(
+                "               at {} p{}: {} ({} events before, {} after)",
+                units::seconds(r.t_s),
+                r.poller,
+                r.reason,
+                count(r.events_before),
+                count(r.events_after)
+            ));
+        }
+    }
+    if s.not_holding_answers > 0 {
+        lines.push(format!(
+            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
+            count(s.not_holding_answers)
+        ));
+    }
+    lines
+}
+
+/// Polls, events, connections and handshakes.
+fn traffic_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  polls        {} ({}): {} with events, {} empty (held until timeout), {} errors",
             count(s.polls),
@@ -291,6 +344,12 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             units::millis(s.tls_ms_total),
             units::millis(s.handshake_ms_saved)
         ),
+    ]
+}
+
+/// Hold times, latency, losses and bytes.
+fn timing_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  hold         p50 {}, p99 {} (with events p50 {}; empty p50 {})",
             opt_millis(s.hold_ms_p50),
@@ -304,9 +363,10 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             opt_millis(s.event_latency_ms_p99)
         ),
         format!(
-            "  lost events  {} ({} duplicates)",
+            "  lost events  {} ({} duplicates, {} sequence resets)",
             count(s.lost_events),
-            count(s.duplicate_events)
+            count(s.duplicate_events),
+            count(s.sequence_resets)
         ),
         format!(
             "  bytes        {} on the wire in, {} out, {} of bodies",
@@ -314,41 +374,7 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             bytes(s.wire_bytes_out),
             bytes(s.body_bytes)
         ),
-    ];
-    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
-        lines.push(format!(
-            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
-            count(s.session_restarts),
-            count(s.control_messages),
-            tally(&s.control_by_kind),
-            count(s.replies_sent)
-        ));
-        for r in &s.restarts {
-            lines.push(format!(
-                "               at {} p{}: {} ({} events before, {} after)",
-                units::seconds(r.t_s),
-                r.poller,
-                r.reason,
-                count(r.events_before),
-                count(r.events_after)
-            ));
-        }
-    }
-    if s.not_holding_answers > 0 {
-        lines.push(format!(
-            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
-            count(s.not_holding_answers)
-        ));
-    }
-    if !s.statuses.is_empty() {
-        lines.push(format!("  statuses     {}", tally(&s.statuses)));
-    }
-    if !s.errors_by_kind.is_empty() {
-        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
-    }
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
+    ]
 }
 
 #[cfg(test)]
@@ -387,7 +413,7 @@ mod tests {
 
     #[test]
     fn previews_are_one_line_and_cut() {
-        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a b c");
+        assert_eq!(preview(&Payload::Text("a\nb\rc".to_owned())), "a\\nb\\rc");
         let long = preview(&Payload::Text("x".repeat(100)));
         assert_eq!(long.chars().count(), PREVIEW_CHARS + 1);
         assert!(long.ends_with('…'));

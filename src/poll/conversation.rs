@@ -157,6 +157,7 @@ impl Worker {
         conv.sync_cursor(cursor);
         for (i, step) in profile.session.bootstrap.iter().enumerate() {
             let label = step_label(i, &step.name);
+            self.trace_label(&label);
             let sent = Instant::now();
             let outgoing = request::base_url(profile, cursor, &conv.vars)
                 .and_then(|base| request::other(&step.request, &base, &conv.vars));
@@ -300,6 +301,7 @@ impl Worker {
             let Some(reply) = self.profile.session.replies.get(i) else {
                 continue;
             };
+            self.trace_label(&format!("reply {}", i + 1));
             let outcome =
                 request::other(&reply.request, poll_url, &conv.vars).map_err(|e| e.to_string());
             let outcome = outcome.and_then(|o| match self.exchange(&o, conv) {

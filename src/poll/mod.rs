@@ -8,6 +8,7 @@ pub mod answer;
 pub mod backoff;
 mod conversation;
 pub mod event;
+pub mod probe;
 mod request;
 pub mod timing;
 mod worker;
@@ -166,7 +167,6 @@ impl Session {
                 p.source
             );
         }
-        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let mut session = Self {
@@ -180,25 +180,42 @@ impl Session {
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let secrets = Arc::new(session.profile.secrets());
-        let wanted = session.profile.pollers as usize;
+        let (profile, agent, metrics, stop) = (
+            Arc::clone(&session.profile),
+            session.agent.clone(),
+            Arc::clone(&session.metrics),
+            Arc::clone(&session.stop),
+        );
+        let secrets = Arc::new(profile.secrets());
+        let route = route.map(Arc::new);
+        session.spawn_pollers(|poller| worker::Worker {
+            poller,
+            profile: Arc::clone(&profile),
+            agent: agent.clone(),
+            metrics: Arc::clone(&metrics),
+            tx: tx.clone(),
+            waker: Arc::clone(&waker),
+            stop: Arc::clone(&stop),
+            stop_signal: stop_rx.clone(),
+            secrets: Arc::clone(&secrets),
+            url: Arc::clone(&url),
+            proxy: route.clone(),
+            trace: None,
+        })?;
+        Ok(session)
+    }
+
+    /// Start the profile's pollers, `worker(n)` for poller `n`. If the system refuses a
+    /// thread, those started are stopped again.
+    fn spawn_pollers(
+        &mut self,
+        worker: impl Fn(usize) -> worker::Worker,
+    ) -> Result<(), StartError> {
+        let wanted = self.profile.pollers as usize;
         for poller in 0..wanted {
-            let worker = worker::Worker {
-                poller,
-                profile: Arc::clone(&session.profile),
-                agent: session.agent.clone(),
-                metrics: Arc::clone(&session.metrics),
-                tx: tx.clone(),
-                waker: Arc::clone(&waker),
-                stop: Arc::clone(&session.stop),
-                stop_signal: stop_rx.clone(),
-                secrets: Arc::clone(&secrets),
-                url: Arc::clone(&url),
-                proxy: route.clone(),
-            };
-            if let Err(source) = session.spawn(worker) {
-                let started = session.threads.len();
-                session.stop();
+            if let Err(source) = self.spawn(worker(poller)) {
+                let started = self.threads.len();
+                self.stop();
                 return Err(StartError::Spawn {
                     started,
                     wanted,
@@ -209,17 +226,23 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&session.profile.url)
+            crate::redact::url(&self.profile.url)
         );
-        Ok(session)
+        Ok(())
     }
 
     /// Start one poller's named thread.
     fn spawn(&mut self, worker: worker::Worker) -> std::io::Result<()> {
+        let (poller, tx, waker, secrets) = (
+            worker.poller,
+            worker.tx.clone(),
+            Arc::clone(&worker.waker),
+            Arc::clone(&worker.secrets),
+        );
         let handle = std::thread::Builder::new()
-            .name(format!("pollscope-poller-{}", worker.poller))
+            .name(format!("pollscope-poller-{poller}"))
             .stack_size(POLLER_STACK_BYTES)
-            .spawn(move || worker.run())?;
+            .spawn(move || guarded(poller, &tx, &waker, &secrets, move || worker.run()))?;
         self.threads.push(handle);
         Ok(())
     }
@@ -297,8 +320,77 @@ impl Session {
     }
 }
 
+/// Run a poller's `body`; if it panics, report [`PollEvent::PollerDied`] so the watcher
+/// knows the poller is gone (a panic is a bug, but it must not pass unnoticed: a run
+/// that lost its pollers would otherwise print an empty summary and "succeed").
+fn guarded(
+    poller: usize,
+    tx: &Sender<PollEvent>,
+    waker: &Waker,
+    secrets: &crate::redact::Secrets,
+    body: impl FnOnce(),
+) {
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) else {
+        return;
+    };
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    let message = format!(
+        "poller {poller} ended unexpectedly: {}",
+        secrets.mask(&what)
+    );
+    log::error!("{message}");
+    if tx
+        .send(PollEvent::PollerDied {
+            poller,
+            at: Instant::now(),
+            message,
+        })
+        .is_ok()
+    {
+        waker();
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_poller_is_reported_with_its_message_masked() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&woken);
+        let waker: Waker = Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let secrets = crate::redact::Secrets::new(["hunter2-token"]);
+        // The default hook would print the panic; this one is expected.
+        let body = || std::panic::resume_unwind(Box::new("bad value hunter2-token".to_owned()));
+        guarded(7, &tx, &waker, &secrets, body);
+        match rx.try_recv() {
+            Ok(PollEvent::PollerDied {
+                poller, message, ..
+            }) => {
+                assert_eq!(poller, 7);
+                assert!(message.contains("ended unexpectedly"), "{message}");
+                assert!(message.contains("bad value"), "{message}");
+                assert!(!message.contains("hunter2"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(woken.load(Ordering::Relaxed), 1);
+        // A body that returns reports nothing.
+        guarded(8, &tx, &waker, &secrets, || {});
+        assert!(rx.try_recv().is_err());
     }
 }

@@ -46,6 +46,8 @@ pub(crate) struct Worker {
     pub url: Arc<PollUrlTemplate>,
     /// The forward proxy the polls go through, if any.
     pub proxy: Option<Arc<ProxyEndpoint>>,
+    /// Every request and answer kept, for "test once" (`None` for pollers).
+    pub trace: Option<std::cell::RefCell<super::probe::Trace>>,
 }
 
 /// An HTTP answer as read off the wire.
@@ -84,7 +86,7 @@ impl CallFacts {
     }
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Answer(Box<PollResponse>, Next),
     Failed(Box<PollFailure>),
     Resynced(Box<Resynced>),
@@ -96,14 +98,14 @@ enum Outcome {
 
 /// What an answer means for the next poll.
 #[derive(Default)]
-struct Next {
+pub(crate) struct Next {
     /// The cursor could not move past these events: polling again at once would fetch
     /// them again, as fast as the server answers.
-    stuck: bool,
+    pub stuck: bool,
     /// A message said the session is gone.
-    lost: Option<String>,
+    pub lost: Option<String>,
     /// Wait this long first (advised by the server, or pacing a server not holding).
-    pause: Option<Duration>,
+    pub pause: Option<Duration>,
 }
 
 impl Worker {
@@ -213,7 +215,7 @@ impl Worker {
     }
 
     /// One poll, including stale-connection retries.
-    fn poll_once(
+    pub(crate) fn poll_once(
         &self,
         cursor: &mut Cursor,
         backoff: &mut Backoff,
@@ -255,7 +257,7 @@ impl Worker {
                         return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
-                        return self.answer(raw, cursor, &facts, conv, &outgoing.url);
+                        return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
                     }
                     match self.resync(&raw, cursor, &facts) {
                         Some(resynced) => Outcome::Resynced(Box::new(resynced)),
@@ -288,6 +290,55 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+        }
+    }
+
+    /// The server's cursor is too long to follow: restart where the profile says (its
+    /// reset value or initial cursor), or keep the old cursor, and count a failure of
+    /// its own kind. The answer's events are not shown: the restarted (or kept) cursor
+    /// fetches them again.
+    fn cursor_too_long(
+        &self,
+        len: usize,
+        cursor: &mut Cursor,
+        status: u16,
+        facts: &CallFacts,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let restart = self
+            .profile
+            .cursor_options
+            .restart_value(self.profile.initial_cursor.as_deref());
+        let action = match restart {
+            Some(v) => {
+                *cursor = Cursor::starting_at(Some(v));
+                format!("restarting from {v}")
+            }
+            None => format!("keeping cursor {}", cursor.describe()),
+        };
+        let now = Instant::now();
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind: ErrorKind::CursorTooLong,
+            status: Some(status),
+            message: format!(
+                "the server sent a cursor of {len} bytes, more than the {} this client \
+                 follows (longer ones make every later request too long); {action}",
+                crate::cursor::MAX_CURSOR_BYTES
+            ),
+            elapsed: now - facts.sent,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: facts.stale_retries,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: Vec::new(),
+            body: None,
         }
     }
 
@@ -437,6 +488,7 @@ impl Worker {
         facts: &CallFacts,
         conv: &mut Conversation,
         poll_url: &str,
+        backoff: &mut Backoff,
     ) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
@@ -448,6 +500,11 @@ impl Worker {
             &raw.body,
             received_wall,
         );
+        if let Some(len) = interp.cursor_too_long {
+            let mut failure = self.cursor_too_long(len, cursor, raw.status, facts, backoff);
+            failure.message = self.mask_with(conv, &failure.message);
+            return Outcome::Failed(Box::new(failure));
+        }
         let moved = interp.cursor != *cursor;
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;
@@ -649,6 +706,17 @@ impl Worker {
     /// Send one request and read the whole answer (up to the body limit). The client
     /// timeout is the agent's (see `AgentSettings::call_timeout`).
     pub(crate) fn call_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        let sent = Instant::now();
+        let result = self.send_outgoing(outgoing);
+        if let Some(trace) = &self.trace {
+            trace
+                .borrow_mut()
+                .push(super::probe::exchange(outgoing, &result, sent.elapsed()));
+        }
+        result
+    }
+
+    fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
         let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
             Some(body) => self.agent.run(request.map(|()| body))?,
@@ -656,6 +724,13 @@ impl Worker {
         };
         transport::mark_head_received();
         read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// Label the exchanges that follow (for "test once").
+    pub(crate) fn trace_label(&self, label: &str) {
+        if let Some(t) = &self.trace {
+            label.clone_into(&mut t.borrow_mut().label);
+        }
     }
 
     /// `host:port` of the server, for messages.

@@ -193,7 +193,10 @@ impl Vars {
     pub fn shown(&self) -> Vec<(String, String)> {
         self.values
             .iter()
-            .filter(|(n, _)| n.as_str() != "poller")
+            .filter(|(n, v)| {
+                n.as_str() != "poller"
+                    && !(v.is_empty() && matches!(n.as_str(), "cursor" | "etag" | "last_modified"))
+            })
             .map(|(n, v)| {
                 let v = if self.secret.contains(n) && !v.is_empty() {
                     crate::redact::MASK.to_owned()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 
 use crate::monitor::Monitor;
-use crate::stats::{PollerState, PollerView, Summary};
+use crate::stats::{PollerState, PollerView, SessionState, Summary};
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
@@ -22,6 +22,7 @@ pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: In
     ui.add_space(8.0);
     faults_ui(ui, monitor, summary);
     ui.add_space(8.0);
+    sessions_ui(ui, summary);
     ui.label(RichText::new("Pollers").strong());
     ui.separator();
     pollers_ui(ui, monitor, now);
@@ -154,6 +155,82 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         });
 }
 
+/// Session figures: restarts, control messages, replies, answers from a server not
+/// holding; nothing while there are none (a plain long poll against a holding server).
+fn sessions_ui(ui: &mut Ui, s: &Summary) {
+    if s.session_restarts == 0
+        && s.control_messages == 0
+        && s.not_holding_answers == 0
+        && s.restarts.is_empty()
+    {
+        return;
+    }
+    ui.label(RichText::new("Sessions").strong());
+    egui::Grid::new("connection-sessions")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
+                ui.label(k).on_hover_text(hint);
+                let text = RichText::new(v).monospace();
+                ui.label(if warn {
+                    text.color(theme::WARNING)
+                } else {
+                    text
+                });
+                ui.end_row();
+            };
+            kv(
+                "Session restarts",
+                format::count(s.session_restarts),
+                s.session_restarts > 0,
+                "Sessions the server ended; each time the poller ran its bootstrap steps again",
+            );
+            let kinds: Vec<String> = s
+                .control_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {}", format::count(*n)))
+                .collect();
+            kv(
+                "Control messages",
+                format::count(s.control_messages),
+                false,
+                &format!(
+                    "Pings, heartbeats, meta replies (never events): {}",
+                    kinds.join(", ")
+                ),
+            );
+            kv(
+                "Replies sent",
+                format::count(s.replies_sent),
+                false,
+                "Answers to control messages that need one (Engine.IO pong)",
+            );
+            kv(
+                "Not holding",
+                format::count(s.not_holding_answers),
+                s.not_holding_answers > 0,
+                "Long polls answered at once with nothing new, again: the poller paced itself",
+            );
+        });
+    if let Some(last) = s.restarts.last() {
+        ui.label(
+            RichText::new(format!(
+                "last restart: p{} at {:.0} s: {} ({} events before, {} after)",
+                last.poller,
+                last.t_s,
+                last.reason,
+                format::count(last.events_before),
+                format::count(last.events_after)
+            ))
+            .small()
+            .weak(),
+        );
+    }
+    ui.add_space(8.0);
+}
+
 fn pollers_ui(ui: &mut Ui, monitor: &Monitor, now: Instant) {
     let pollers = monitor.stats().pollers();
     if pollers.is_empty() {
@@ -171,6 +248,20 @@ fn pollers_ui(ui: &mut Ui, monitor: &Monitor, now: Instant) {
                 }
             }
         });
+}
+
+/// "bootstrapping", "in session 3 (2 restarts)", or nothing for a plain long poll.
+fn session_text(view: &PollerView) -> Option<String> {
+    let restarts = match view.restarts {
+        0 => String::new(),
+        1 => " (1 restart)".to_owned(),
+        n => format!(" ({} restarts)", format::count(n)),
+    };
+    match view.session {
+        SessionState::None => None,
+        SessionState::Bootstrapping => Some(format!("bootstrapping{restarts}")),
+        SessionState::InSession { number } => Some(format!("in session {number}{restarts}")),
+    }
 }
 
 fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
@@ -205,6 +296,9 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
                 theme::dot_ui(ui, color);
                 ui.label(RichText::new(state).color(color));
                 ui.label(RichText::new(held).monospace().weak());
+                if let Some(session) = session_text(view) {
+                    ui.label(RichText::new(session).small());
+                }
             });
             let conn = match (view.connection, view.connection_opened) {
                 (Some(id), Some(opened)) => format!(
