@@ -238,6 +238,7 @@ impl Alerts {
             }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
+            | PollEvent::Redirected(_)
             | PollEvent::StaleRetry { .. }
             | PollEvent::Stopped { .. }
             | PollEvent::PollerDied { .. } => {}

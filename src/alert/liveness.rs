@@ -141,7 +141,9 @@ impl Liveness {
                     self.answered(index, s.at);
                 }
             }
-            PollEvent::Connected { .. } | PollEvent::StaleRetry { .. } => {}
+            PollEvent::Connected { .. }
+            | PollEvent::StaleRetry { .. }
+            | PollEvent::Redirected(_) => {}
         }
     }
 

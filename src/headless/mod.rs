@@ -19,7 +19,6 @@ use crossbeam_channel::RecvTimeoutError;
 use crate::exit::{Exit, Failure};
 use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
-use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
 use crate::terminal;
 use printer::Printer;
@@ -203,7 +202,7 @@ struct Target {
 impl Target {
     fn of(profile: &Profile) -> Self {
         Self {
-            url: redact::url(&profile.url),
+            url: profile.shown_url(),
             pollers: profile.pollers,
             keep_alive: profile.keep_alive,
         }
@@ -334,7 +333,7 @@ impl Run {
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
-                self.fatal = Some(f.message.clone());
+                self.fatal = Some(format!("{}{}", f.message, printer::hint(f.kind)));
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
@@ -346,6 +345,7 @@ impl Run {
                 error,
                 ..
             } => self.printer.stale(*poller, *connection, error),
+            PollEvent::Redirected(r) => self.printer.redirected(r),
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -453,7 +453,7 @@ pub fn compare(
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        terminal::line(&redact::url(&profile.url)),
+        terminal::line(&profile.shown_url()),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {

@@ -322,6 +322,14 @@ impl Monitor {
                         .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
                 }
             }
+            PollEvent::Redirected(r) => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    r.poller,
+                    r.describe(),
+                    false,
+                ));
+            }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -410,8 +418,14 @@ impl Monitor {
         } else {
             ""
         };
+        let hint = if f.kind == ErrorKind::Tls {
+            ". Trust the server's CA with the profile's CA certificate file, or (a test \
+             server only) tick 'accept invalid certificates'"
+        } else {
+            ""
+        };
         let text = format!(
-            "{} [{}]; retrying in {:.1} s{retry}",
+            "{}{hint} [{}]; retrying in {:.1} s{retry}",
             f.message,
             f.kind.name(),
             f.backoff.as_secs_f64()

@@ -9,6 +9,7 @@ pub mod backoff;
 mod conversation;
 pub mod event;
 pub mod probe;
+mod redirect;
 mod request;
 pub mod timing;
 mod worker;
@@ -23,7 +24,7 @@ use ureq::Agent;
 
 pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
-    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
+    PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
 pub use timing::PollTiming;
 pub use worker::classify;
@@ -226,7 +227,7 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&self.profile.url)
+            self.profile.shown_url()
         );
         Ok(())
     }

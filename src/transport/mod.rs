@@ -329,6 +329,9 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
     let config = Config::builder()
         .proxy(pool_proxy)
         .http_status_as_error(false)
+        // The poller follows redirects itself, one hop at a time, to show and police
+        // each (see poll/redirect.rs).
+        .max_redirects(0)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
         .max_idle_age(Duration::from_secs(60))
