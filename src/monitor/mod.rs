@@ -137,6 +137,10 @@ impl Monitor {
     /// [`Monitor::start`], with `on_transition` called (on the alert pump's thread) for
     /// every alert that fires or resolves.
     #[must_use]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the pump keeps clones"
+    )]
     pub fn start_with(
         source: Profile,
         run: Profile,

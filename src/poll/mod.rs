@@ -133,6 +133,10 @@ impl Session {
     }
 
     /// [`Session::start`] with options.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the session keeps clones"
+    )]
     pub fn start_with(
         profile: Profile,
         waker: Waker,

@@ -256,7 +256,7 @@ impl Worker {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
                     {
-                        return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
+                        return Outcome::Lost(reason, Self::lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
                         return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
@@ -285,7 +285,7 @@ impl Worker {
         }
     }
 
-    fn lost_poll(&self, status: u16, facts: &CallFacts) -> LostPoll {
+    fn lost_poll(status: u16, facts: &CallFacts) -> LostPoll {
         LostPoll {
             status,
             hold: facts.sent.elapsed(),
@@ -557,7 +557,7 @@ impl Worker {
                 status: Some(raw.status),
                 message: self.mask_with(conv, failure),
                 elapsed: received - facts.sent,
-                backoff: signals.delay.unwrap_or_else(|| self.session_backoff(conv)),
+                backoff: signals.delay.unwrap_or_else(|| Self::session_backoff(conv)),
                 retry_after: signals.delay.is_some(),
                 attempt: 1,
                 stale_retries: facts.stale_retries,
@@ -619,7 +619,7 @@ impl Worker {
     }
 
     /// The wait after an answer that reported a failure (grows while it goes on).
-    fn session_backoff(&self, conv: &mut Conversation) -> Duration {
+    fn session_backoff(conv: &mut Conversation) -> Duration {
         conv.pacer = super::conversation::Pacer::default();
         conv.restart_delay().unwrap_or(Duration::from_millis(500))
     }
@@ -984,6 +984,11 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// An I/O error's inner error is rustls' own.
+fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    e.is::<rustls::Error>()
+}
+
 /// Apply `mask` to every string (not key) in `v`.
 fn mask_json(v: &mut serde_json::Value, mask: &dyn Fn(&mut String)) {
     match v {
@@ -1037,9 +1042,6 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::HostNotFound => ErrorKind::HostNotFound,
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
         E::Timeout(_) => ErrorKind::Timeout,
-        // ureq's decoder could make no progress with a full buffer: framing that never
-        // ends (a 50 MB chunk-size line), not a slow server.
-        E::BodyStalled => ErrorKind::Protocol,
         E::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
@@ -1048,7 +1050,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
-            _ if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => ErrorKind::Tls,
+            _ if io.get_ref().is_some_and(is_tls) => ErrorKind::Tls,
             // EMFILE (24) and ENFILE (23) on Linux and the BSDs.
             _ if matches!(io.raw_os_error(), Some(23 | 24)) => ErrorKind::FileLimit,
             // getaddrinfo failures carry no ErrorKind of their own.
@@ -1063,7 +1065,9 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,
-        E::Protocol(_) | E::Decompress(..) => ErrorKind::Protocol,
+        // BodyStalled: ureq's decoder could make no progress with a full buffer: framing
+        // that never ends (a 50 MB chunk-size line), not a slow server.
+        E::Protocol(_) | E::Decompress(..) | E::BodyStalled => ErrorKind::Protocol,
         E::BadUri(_) | E::Http(_) => ErrorKind::Request,
         _ => ErrorKind::Other,
     }

@@ -1,4 +1,8 @@
 //! Unit tests for [`Stats`], over hand-built events.
+#![expect(
+    clippy::float_cmp,
+    reason = "the figures compared are exact: sums and ratios of small whole numbers"
+)]
 
 use std::time::{Duration, Instant, SystemTime};
 
