@@ -100,6 +100,9 @@ pub enum StartError {
     #[error(transparent)]
     /// The proxy setting (the profile's, or an environment variable) is not usable.
     Proxy(#[from] crate::proxy::ProxyError),
+    /// The trusted CAs cannot be read (the profile's CA file).
+    #[error(transparent)]
+    Trust(#[from] transport::trust::TrustError),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -156,8 +159,15 @@ impl Session {
             .parsed_url()
             .ok()
             .and_then(|u| proxy.route_url(&u).cloned());
+        // The system's store is read only for HTTPS (or an explicit CA file).
+        let roots = if profile.ca_file.is_some() || profile.url.trim_start().starts_with("https:") {
+            Some(transport::trust::roots(profile.ca_file.as_deref())?)
+        } else {
+            None
+        };
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
+            roots,
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),

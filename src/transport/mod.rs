@@ -31,6 +31,7 @@ use ureq::unversioned::transport::{
 };
 
 mod resolver;
+pub mod trust;
 mod tunnel;
 
 pub use resolver::{CachingResolver, DNS_CACHE_TTL};
@@ -248,6 +249,8 @@ pub struct AgentSettings {
     pub capture_requests: bool,
     /// Which requests go through which forward proxy.
     pub proxy: ProxyPlan,
+    /// The CAs HTTPS trusts (see [`trust::roots`]); `None`: ureq's bundled roots.
+    pub roots: Option<trust::Roots>,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -297,6 +300,7 @@ impl Default for AgentSettings {
             call_timeout: None,
             capture_requests: false,
             proxy: ProxyPlan::direct(),
+            roots: None,
         }
     }
 }
@@ -343,6 +347,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .tls_config(
             TlsConfig::builder()
                 .disable_verification(settings.accept_invalid_certs)
+                .root_certs(settings.roots.map_or(ureq::tls::RootCerts::WebPki, |r| r.0))
                 .build(),
         )
         .build();
