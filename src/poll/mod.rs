@@ -11,6 +11,7 @@ pub mod event;
 pub mod probe;
 mod redirect;
 mod request;
+pub mod timing;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +26,7 @@ pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
     PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
+pub use timing::PollTiming;
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
@@ -62,6 +64,15 @@ fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> 
         return Ok(ProxyPlan::direct());
     }
     ProxyPlan::for_setting(&profile.proxy)
+}
+
+/// How a session reports, beyond what every session does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Put each request's head, as sent and with secrets masked, in its event
+    /// ([`PollResponse::request`], [`PollFailure::request`]): for an inspector. A copy
+    /// per poll, so off by default.
+    pub capture_requests: bool,
 }
 
 /// Why a session could not start.
@@ -120,11 +131,20 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// Validate `profile` and start its pollers.
+    pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
+        Self::start_with(profile, waker, SessionOptions::default())
+    }
+
+    /// [`Session::start`] with options.
     #[expect(
         clippy::needless_pass_by_value,
         reason = "public API: callers hand the waker over; the session keeps clones"
     )]
-    pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
+    pub fn start_with(
+        profile: Profile,
+        waker: Waker,
+        options: SessionOptions,
+    ) -> Result<Self, StartError> {
         let issues = profile.validate();
         if !issues.is_empty() {
             return Err(StartError::Invalid(issues));
@@ -151,6 +171,7 @@ impl Session {
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            capture_requests: options.capture_requests,
             proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
