@@ -376,6 +376,37 @@ class Report:
             self.targets.append(["4 open files", "a clear message, never a wall of EMFILE",
                                  f"{r['emfile_lines']:,} EMFILE lines in 4 s", verdict(r["emfile_lines"] <= 3)])
 
+    def bigbody(self):
+        rows = self.rows("bigbody")
+        if not rows:
+            return
+        self.out("## 7. Memory per answer (issue 14)")
+        self.out()
+        self.out("Peak RSS (VmHWM) of `watch --json --hold 1 --duration 3` against one 4 MiB answer of tiny "
+                 "events, served again on every poll, and against a one-event answer (the baseline, same "
+                 "run). Each answer keeps at most 10,000 events and counts the rest (`truncated_values`). "
+                 "\"extra / body\" is (peak − baseline) ÷ the body's size: memory per answer in bodies.")
+        self.out()
+        body = {}
+        for r in rows:
+            body[r["path"]] = r["body_bytes"]
+        table = []
+        for path, label in (("/tiny", '580,000 × `{"":0}`'), ("/zeros", "2 M × `0`")):
+            for pollers in (1, 4):
+                peak = self.m("bigbody", "rss_peak_kib", path=path, pollers=pollers)
+                base = self.m("bigbody", "rss_peak_kib", path="/small", pollers=pollers)
+                if peak is None or base is None:
+                    continue
+                extra = (peak - base) * 1024 / (body[path] * pollers)
+                table.append([f"{label}, {pollers} poller(s)", fmt(base / 1024, 0) + " MiB",
+                              fmt(peak / 1024, 0) + " MiB", f"{extra:.1f}",
+                              fmt(self.m("bigbody", "kept", path=path, pollers=pollers)),
+                              fmt(self.m("bigbody", "truncated", path=path, pollers=pollers))])
+                self.targets.append([f"7 memory, {label}, {pollers} poller(s)", "≤ 6 bodies per answer",
+                                     f"{extra:.1f} bodies", verdict(extra <= 6)])
+        self.table(["answer", "baseline peak", "peak", "extra / body", "events kept", "values counted, not kept"],
+                   table)
+
     def latency(self):
         self.out("## 5. Event latency at 1,000 events/s")
         self.out()
@@ -663,6 +694,7 @@ class Report:
         self.held()
         self.latency()
         self.ui()
+        self.bigbody()
         self.commands()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]

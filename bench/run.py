@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import HERE, client_cmd, pin_server, run_client, run_cmd_as_client  # noqa: E402
+from bigbody import case_bigbody  # noqa: E402
 from held import case_fd_limit, case_held  # noqa: E402
 from procs import REGISTRY, Child, DemoServer, last_json_line, log  # noqa: E402
 from ui import case_ui  # noqa: E402
@@ -269,7 +270,7 @@ def main():
     p.add_argument("--runs", type=int, default=0)
     p.add_argument("--held", type=int, default=0, help="pollers in case 4 (default 10,000; quick 2,000)")
     p.add_argument("--held-clients", default="pollscope,node-axios")
-    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui")
+    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui,bigbody")
     args = p.parse_args()
 
     def on_signal(sig, _frame):
@@ -290,6 +291,7 @@ def main():
         "held": case_held,
         "fdlimit": case_fd_limit,
         "ui": case_ui,
+        "bigbody": case_bigbody,
     }
     try:
         for name in args.only.split(","):

@@ -6,7 +6,7 @@
 #   scripts/bench.sh            full suite (3–5 runs per figure, ≈ 16–18 min)
 #   scripts/bench.sh --quick    one short run of everything (≈ 3 min), for development
 #
-# Options: --runs N, --only CASES (comma list of throughput,tls,latency,held,fdlimit,ui),
+# Options: --runs N, --only CASES (comma list of throughput,tls,latency,held,fdlimit,ui,bigbody),
 #          --out FILE (default BENCHMARKS.md), --keep (keep the work dir with raw results),
 #          --no-build (use the existing target/release/pollscope; development only;
 #          case 6 still asks cargo for its frame benchmark, which builds it if stale).

@@ -589,6 +589,7 @@ impl Worker {
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
             events: self.masked_events(conv, interp.events),
+            truncated: interp.truncated,
             cursor: self.mask_with(conv, &cursor.describe()),
             problem,
             control: interp.control,
@@ -704,7 +705,7 @@ impl Worker {
     /// A delay the server advised in its error body (`retry_after_pointer`).
     fn advised_delay(&self, body: &[u8]) -> Option<Duration> {
         let pointer = self.profile.retry_after_pointer.as_deref()?;
-        let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let json = crate::protocol::bounded::value(body)?;
         let secs = json.pointer(pointer).and_then(crate::cursor::as_i64)?;
         let secs = u64::try_from(secs).ok()?;
         Some(Duration::from_secs(secs).min(super::backoff::MAX_RETRY_AFTER))

@@ -9,6 +9,7 @@
 mod content;
 mod credentials;
 mod files;
+mod memory;
 mod messages;
 mod numbers;
 mod sequence;
