@@ -29,7 +29,7 @@ fn a_refused_connection_is_visible_everywhere() {
     h.get_by_role_and_label(Role::Button, "Connect").click();
     h.run_ok();
     wait_until(&mut h, "two failed polls", |h| {
-        h.state().workspace().entries[0]
+        h.state().workspace().entries()[0]
             .monitor
             .as_ref()
             .is_some_and(|m| m.stats().errors() >= 2)

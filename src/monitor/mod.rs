@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 pub use event_log::EventLog;
-pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
+pub use feed::{Feed, FeedItem, FeedKind, ResponseInfo};
 
 use crate::alert::pump::{TransitionHook, lock};
 use crate::alert::{Alerts, Condition, Pump, PumpHooks};
