@@ -47,6 +47,16 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or_else(|| base.to_owned())
 }
 
+/// A JSON pointer for `field` that does not start with `/` (empty means none).
+fn bad_pointer(field: &'static str, pointer: Option<&str>) -> Option<ProfileIssue> {
+    pointer
+        .filter(|p| !p.is_empty() && !p.starts_with('/'))
+        .map(|p| ProfileIssue::BadPointer {
+            field,
+            pointer: p.to_owned(),
+        })
+}
+
 /// How the server is told how long to hold a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -383,74 +393,15 @@ impl Profile {
     #[must_use]
     pub fn validate(&self) -> Vec<ProfileIssue> {
         let mut issues = Vec::new();
-        if let Err(e) = self.parsed_url() {
-            issues.push(e);
-        }
-        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
-        {
-            issues.push(ProfileIssue::BadMethod(self.method.clone()));
-        }
-        for h in &self.headers {
-            if let Err(e) = h.check() {
-                issues.push(e.into());
-            }
-        }
-        for (field, pointer) in [
-            ("events", &self.events_pointer),
-            ("sequence", &self.seq_pointer),
-            ("timestamp", &self.timestamp_pointer),
-            ("retry-after", &self.retry_after_pointer),
-        ] {
-            if let Some(p) = pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field,
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if let Err(why) = self.cursor.validate() {
-            issues.push(ProfileIssue::BadCursorRule(why));
-        }
-        if let Some(r) = &self.cursor_options.resync {
-            if r.from_header.trim().is_empty()
-                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
-            {
-                issues.push(ProfileIssue::BadCursorRule(format!(
-                    "resync header {:?} is not a valid header name",
-                    r.from_header
-                )));
-            }
-            if let Some(p) = &r.body_pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field: "resync",
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if self.pollers == 0 || self.pollers > MAX_POLLERS {
-            issues.push(ProfileIssue::BadPollers(self.pollers));
-        }
-        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
-            issues.push(ProfileIssue::BadClientTimeout);
-        }
-        if self.hold_s > MAX_WAIT_S {
-            issues.push(ProfileIssue::BadHold(self.hold_s));
-        }
-        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
-            issues.push(ProfileIssue::BadMaxBody);
-        }
-        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
-            issues.push(ProfileIssue::BadInterval);
-        }
-        if let Err(e) = self.proxy.validate() {
-            issues.push(e.into());
-        }
+        self.request_issues(&mut issues);
+        self.answer_issues(&mut issues);
+        self.limit_issues(&mut issues);
+        self.protocol_issues(&mut issues);
+        issues
+    }
+
+    /// What the protocol model (variables, session steps, decoder) says is wrong.
+    fn protocol_issues(&self, issues: &mut Vec<ProfileIssue>) {
         let parts = crate::protocol::check::Parts {
             url: &self.url,
             headers: &self.headers,
@@ -467,7 +418,69 @@ impl Profile {
                 .into_iter()
                 .map(ProfileIssue::BadProtocol),
         );
-        issues
+    }
+
+    /// What stops the request itself: URL, method, headers, proxy.
+    fn request_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if let Err(e) = self.parsed_url() {
+            issues.push(e);
+        }
+        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
+        {
+            issues.push(ProfileIssue::BadMethod(self.method.clone()));
+        }
+        issues.extend(
+            self.headers
+                .iter()
+                .filter_map(|h| h.check().err().map(Into::into)),
+        );
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
+    }
+
+    /// What stops reading answers: the JSON pointers, the cursor rule and its resync.
+    fn answer_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        let pointers = [
+            ("events", self.events_pointer.as_deref()),
+            ("sequence", self.seq_pointer.as_deref()),
+            ("timestamp", self.timestamp_pointer.as_deref()),
+            ("retry-after", self.retry_after_pointer.as_deref()),
+        ];
+        issues.extend(pointers.into_iter().filter_map(|(f, p)| bad_pointer(f, p)));
+        if let Err(why) = self.cursor.validate() {
+            issues.push(ProfileIssue::BadCursorRule(why));
+        }
+        if let Some(r) = &self.cursor_options.resync {
+            if r.from_header.trim().is_empty()
+                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
+            {
+                issues.push(ProfileIssue::BadCursorRule(format!(
+                    "resync header {:?} is not a valid header name",
+                    r.from_header
+                )));
+            }
+            issues.extend(bad_pointer("resync", r.body_pointer.as_deref()));
+        }
+    }
+
+    /// Numbers out of range: pollers, timeout, hold, body limit, interval.
+    fn limit_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if self.pollers == 0 || self.pollers > MAX_POLLERS {
+            issues.push(ProfileIssue::BadPollers(self.pollers));
+        }
+        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadClientTimeout);
+        }
+        if self.hold_s > MAX_WAIT_S {
+            issues.push(ProfileIssue::BadHold(self.hold_s));
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
+            issues.push(ProfileIssue::BadMaxBody);
+        }
+        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadInterval);
+        }
     }
 
     /// Advice that does not stop a connection.

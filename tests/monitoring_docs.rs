@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use pollscope::alert::{Alerts, Liveness};
 use pollscope::metrics::Metrics;
-use pollscope::poll::{ConnectionUse, ErrorKind, PollEvent, PollFailure};
+use pollscope::poll::{
+    ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse, ReceivedEvent,
+};
 
 fn read(path: &str) -> String {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -22,7 +24,7 @@ fn read(path: &str) -> String {
 fn served() -> (BTreeSet<String>, BTreeSet<String>) {
     let metrics = Metrics::new();
     // Families print nothing until they have a series: a profile creates most; an
-    // error (per kind) and an alert rule (per rule) create the rest.
+    // event, an error (per kind) and an alert rule (per rule) create the rest.
     let mut p = metrics.profile("p", Arc::default());
     let t0 = Instant::now();
     p.observe(&PollEvent::Failed(Box::new(PollFailure {
@@ -39,6 +41,14 @@ fn served() -> (BTreeSet<String>, BTreeSet<String>) {
         connection: ConnectionUse::default(),
         wire_in: 0,
         wire_out: 0,
+    })));
+    p.observe(&PollEvent::Response(Box::new(PollResponse {
+        events: vec![ReceivedEvent {
+            payload: Payload::Text("x".to_owned()),
+            seq: Some(1),
+            latency_ms: Some(1.0),
+        }],
+        ..PollResponse::new(0, t0, t0)
     })));
     let rules = vec!["conns>0".parse().unwrap()];
     let mut alerts = Alerts::new("p", &rules, Liveness::new(t0, Duration::from_secs(1), None));

@@ -283,6 +283,8 @@ struct Run {
     fatal: Option<String>,
     /// Problems already warned about (each is said once).
     problems_seen: HashSet<String>,
+    /// Sequence resets already said.
+    resets_said: u64,
     /// Alert rules and metrics.
     alerting: Alerting,
     /// Serves the metrics while the run lasts.
@@ -311,6 +313,7 @@ impl Run {
             answered: false,
             fatal: None,
             problems_seen: HashSet::new(),
+            resets_said: 0,
             alerting,
             _metrics_server: metrics_server,
         }
@@ -361,6 +364,12 @@ impl Run {
     /// Count, log and print one event.
     fn take(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.record(event)?;
+        if self.stats.sequence_resets() > self.resets_said {
+            self.resets_said = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                Printer::warn(&format!("p{}: {}", reset.poller, reset.describe()));
+            }
+        }
         match event {
             PollEvent::Response(r) => {
                 self.answered = true;

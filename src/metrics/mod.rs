@@ -358,7 +358,8 @@ pub struct ProfileMetrics {
     open_connections: Gauge,
     quiet: Gauge,
     stalled: Gauge,
-    last_event: Gauge<f64, std::sync::atomic::AtomicU64>,
+    /// Created with the first event: before it there is no "last event" to age.
+    last_event: Option<Gauge<f64, std::sync::atomic::AtomicU64>>,
     hold_events: Histogram,
     hold_empty: Histogram,
     latency: Histogram,
@@ -408,7 +409,7 @@ impl ProfileMetrics {
             open_connections: f.open_connections.get_or_create_owned(&l),
             quiet: f.quiet.get_or_create_owned(&l),
             stalled: f.stalled.get_or_create_owned(&l),
-            last_event: f.last_event.get_or_create_owned(&l),
+            last_event: None,
             hold_events: f.hold.get_or_create_owned(&answer("events")),
             hold_empty: f.hold.get_or_create_owned(&answer("empty")),
             latency: f.latency.get_or_create_owned(&l),
@@ -499,7 +500,15 @@ impl ProfileMetrics {
             self.hold_empty.observe(hold);
         } else {
             self.hold_events.observe(hold);
-            self.last_event.set(unix_seconds(r.received_wall));
+            let families = &self.families;
+            let name = &self.name;
+            self.last_event
+                .get_or_insert_with(|| {
+                    families.last_event.get_or_create_owned(&ProfileLabel {
+                        profile: name.clone(),
+                    })
+                })
+                .set(unix_seconds(r.received_wall));
         }
         for ms in r.events.iter().filter_map(|e| e.latency_ms) {
             if ms.is_finite() {
@@ -514,7 +523,8 @@ impl ProfileMetrics {
             if let Some(last) = self.seqs.get_mut(r.poller) {
                 for seq in r.events.iter().filter_map(|e| e.seq) {
                     match track_seq(last, seq) {
-                        Seq::InOrder => {}
+                        // A restarted numbering is neither lost nor duplicate.
+                        Seq::InOrder | Seq::Reset => {}
                         Seq::Gap(n) => {
                             self.lost.inc_by(n);
                         }

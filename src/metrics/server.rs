@@ -2,7 +2,7 @@
 //! on a named thread) answering `GET /metrics` with the exposition.
 //!
 //! Built to face whatever reaches the port: at most [`MAX_CONNECTIONS`] at once (more
-//! are closed at once), a request head must arrive within [`HEAD_TIMEOUT`], a whole
+//! wait in the accept queue), a request head must arrive within [`HEAD_TIMEOUT`], a whole
 //! connection lives at most [`CONNECTION_LIMIT`], and anything that is not a well-formed
 //! request gets an error answer or a closed socket — never a stalled agent.
 
@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use super::{CONTENT_TYPE, Metrics};
 
-/// Connections served at once; more are closed on accept.
+/// Connections served at once; more wait to be accepted.
 pub const MAX_CONNECTIONS: usize = 64;
 /// A request head must arrive this fast.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -143,6 +143,11 @@ impl Drop for MetricsServer {
 async fn accept_loop(listener: TcpListener, metrics: Arc<Metrics>) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
+        // A free slot first: while all are taken, new connections wait in the kernel's
+        // accept queue (to be served as slots free up) instead of being refused.
+        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(err) => {
@@ -151,10 +156,6 @@ async fn accept_loop(listener: TcpListener, metrics: Arc<Metrics>) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
-        };
-        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
-            log::debug!("metrics: {peer}: too many connections; closed");
-            continue;
         };
         let metrics = Arc::clone(&metrics);
         tokio::spawn(async move {

@@ -109,6 +109,8 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
+    /// Sequence resets already shown in the feed.
+    resets_shown: u64,
     secrets: Secrets,
     generation: u64,
 }
@@ -210,6 +212,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
+            resets_shown: 0,
             secrets: Secrets::default(),
             generation: 0,
         }
@@ -245,6 +248,17 @@ impl Monitor {
     pub fn ingest(&mut self, event: &PollEvent) {
         self.generation = self.generation.wrapping_add(1);
         self.stats.record(event);
+        if self.stats.sequence_resets() > self.resets_shown {
+            self.resets_shown = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    reset.poller,
+                    reset.describe(),
+                    false,
+                ));
+            }
+        }
         if self.pump.is_none() {
             lock(&self.alerts).observe(event);
         }

@@ -353,6 +353,16 @@ pub enum ErrorKind {
     /// The session protocol failed: a bootstrap step's answer lacked what it should
     /// set, or an answer reported a failure (Bayeux `successful: false`).
     Session,
+    /// The server's cursor was longer than [`crate::cursor::MAX_CURSOR_BYTES`]: not
+    /// followed (every later request would have been refused as too long).
+    CursorTooLong,
+    /// The answer's head (status line and headers) did not fit the client's buffer.
+    HeadTooLarge,
+    /// A redirect the profile does not follow (its policy, a loop, too many hops).
+    Redirect,
+    /// A redirect from `https` to plain `http`: refused, it would send the request (and
+    /// its credentials) in clear text.
+    InsecureRedirect,
     /// Anything else the transport reported.
     Other,
 }
@@ -375,6 +385,10 @@ impl ErrorKind {
             Self::FileLimit => "open_file_limit",
             Self::Proxy => "proxy",
             Self::Session => "session",
+            Self::CursorTooLong => "cursor_too_long",
+            Self::HeadTooLarge => "head_too_large",
+            Self::Redirect => "redirect",
+            Self::InsecureRedirect => "insecure_redirect",
             Self::Other => "other",
         }
     }

@@ -246,7 +246,7 @@ impl Worker {
                         return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
-                        return self.answer(raw, cursor, &facts, conv, &outgoing.url);
+                        return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
                     }
                     match self.resync(&raw, cursor, &facts) {
                         Some(resynced) => Outcome::Resynced(Box::new(resynced)),
@@ -276,6 +276,51 @@ impl Worker {
         LostPoll {
             status,
             hold: facts.sent.elapsed(),
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+        }
+    }
+
+    /// The server's cursor is too long to follow: restart where the profile says (its
+    /// reset value or initial cursor), or keep the old cursor, and count a failure of
+    /// its own kind. The answer's events are not shown: the restarted (or kept) cursor
+    /// fetches them again.
+    fn cursor_too_long(
+        &self,
+        len: usize,
+        cursor: &mut Cursor,
+        status: u16,
+        facts: &CallFacts,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let restart = self
+            .profile
+            .cursor_options
+            .restart_value(self.profile.initial_cursor.as_deref());
+        let action = match restart {
+            Some(v) => {
+                *cursor = Cursor::starting_at(Some(v));
+                format!("restarting from {v}")
+            }
+            None => format!("keeping cursor {}", cursor.describe()),
+        };
+        let now = Instant::now();
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind: ErrorKind::CursorTooLong,
+            status: Some(status),
+            message: format!(
+                "the server sent a cursor of {len} bytes, more than the {} this client \
+                 follows (longer ones make every later request too long); {action}",
+                crate::cursor::MAX_CURSOR_BYTES
+            ),
+            elapsed: now - facts.sent,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: facts.stale_retries,
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
@@ -405,6 +450,7 @@ impl Worker {
         facts: &CallFacts,
         conv: &mut Conversation,
         poll_url: &str,
+        backoff: &mut Backoff,
     ) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
@@ -416,6 +462,11 @@ impl Worker {
             &raw.body,
             received_wall,
         );
+        if let Some(len) = interp.cursor_too_long {
+            let mut failure = self.cursor_too_long(len, cursor, raw.status, facts, backoff);
+            failure.message = self.mask_with(conv, &failure.message);
+            return Outcome::Failed(Box::new(failure));
+        }
         let moved = interp.cursor != *cursor;
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;

@@ -326,16 +326,17 @@ fn sequence_gaps_and_duplicates_per_poller() {
 }
 
 #[test]
-fn extreme_sequence_numbers_saturate() {
-    assert_eq!(
-        track_seq(&mut Some(i64::MIN), i64::MAX),
-        Seq::Gap(u64::MAX - 1)
-    );
-    let mut last = None;
-    assert_eq!(track_seq(&mut last, i64::MAX), Seq::InOrder);
+fn extreme_sequence_numbers_are_resets_not_billions_lost() {
+    assert_eq!(track_seq(&mut Some(i64::MIN), i64::MAX), Seq::Reset);
+    let mut last = Some(7);
+    assert_eq!(track_seq(&mut last, i64::MAX), Seq::Reset, "7 → i64::MAX");
     assert_eq!(track_seq(&mut last, i64::MAX), Seq::Duplicate);
-    assert_eq!(track_seq(&mut last, i64::MIN), Seq::Duplicate);
-    assert_eq!(last, Some(i64::MAX));
+    assert_eq!(track_seq(&mut last, 8), Seq::Reset, "back to 8: a restart");
+    assert_eq!(track_seq(&mut last, 9), Seq::InOrder, "then in order again");
+    // Within the bounds: gaps and duplicates as before.
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000), Seq::Gap(999_999));
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000 - 10_000), Seq::Duplicate);
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000 - 10_001), Seq::Reset);
 }
 
 #[test]
@@ -603,6 +604,7 @@ fn summary_json_has_the_documented_keys() {
         "lost_events",
         "duplicate_events",
         "pollers_died",
+        "sequence_resets",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -620,7 +622,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 42, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 43, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);

@@ -252,8 +252,9 @@ impl AgentSettings {
 }
 
 /// Request-head room for what the cursor rule adds (a query parameter, `If-None-Match`,
-/// `If-Modified-Since`) and ureq's own headers.
-const CURSOR_ALLOWANCE: usize = 2048;
+/// `If-Modified-Since`: at most [`crate::cursor::MAX_CURSOR_BYTES`], longer cursors are
+/// not followed) and ureq's own headers.
+const CURSOR_ALLOWANCE: usize = crate::cursor::MAX_CURSOR_BYTES + 1024;
 
 impl Default for AgentSettings {
     fn default() -> Self {

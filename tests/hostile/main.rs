@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 mod content;
+mod files;
 mod numbers;
+mod sequence;
 mod server;
 
 use std::path::Path;
