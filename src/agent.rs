@@ -27,7 +27,7 @@ const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// First pause before a session whose pollers all ended is started again; it doubles
 /// up to [`RESTART_MAX`].
 const RESTART_FIRST: Duration = Duration::from_secs(5);
-const RESTART_MAX: Duration = Duration::from_secs(300);
+const RESTART_MAX: Duration = Duration::from_mins(5);
 
 /// How an agent runs.
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ pub struct AgentOptions {
     pub duration: Option<Duration>,
     /// How alert transitions are printed.
     pub output: TransitionOutput,
-    /// Serve OpenMetrics here.
+    /// Serve the `OpenMetrics` exposition here.
     pub metrics: Option<SocketAddr>,
 }
 
@@ -339,21 +339,15 @@ pub fn load_profiles(
     names: &[String],
     file: Option<&std::path::Path>,
 ) -> anyhow::Result<Vec<Profile>> {
-    let (all, from) = match file {
-        Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            (
-                crate::profile_store::parse(path, &bytes)?,
-                path.display().to_string(),
-            )
-        }
-        None => {
-            let store =
-                crate::profile_store::ProfileStore::open(&crate::profile_store::config_dir()?)?;
-            let from = store.path().display().to_string();
-            (store.profiles, from)
-        }
+    let (all, from) = if let Some(path) = file {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let all = crate::profile_store::parse(path, &bytes)?;
+        (all, path.display().to_string())
+    } else {
+        let store = crate::profile_store::ProfileStore::open(&crate::profile_store::config_dir()?)?;
+        let from = store.path().display().to_string();
+        (store.profiles, from)
     };
     let mut chosen = Vec::new();
     if names.is_empty() {

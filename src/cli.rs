@@ -16,7 +16,7 @@ use crate::protocol::{Decoder, Variable};
 use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
 
 /// Longest `--duration` a run accepts (ten years; leave it out to run until Ctrl-C).
-pub const MAX_RUN: Duration = Duration::from_secs(10 * 365 * 86_400);
+pub const MAX_RUN: Duration = Duration::from_hours(10 * 365 * 24);
 
 /// The `clap` command with the exit-code table in its help: what `main` parses with
 /// (and what man pages and completions should be made from).
@@ -129,7 +129,7 @@ pub struct AlertArgs {
     /// from its event rate, at least 10 s).
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
     pub quiet_after: Option<Duration>,
-    /// Serve OpenMetrics for Prometheus at http://ADDR/metrics, e.g. 127.0.0.1:9187.
+    /// Serve metrics for Prometheus on ADDR (path /metrics), e.g. 127.0.0.1:9187.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
 }
@@ -190,6 +190,10 @@ pub struct CompareArgs {
 
 /// Which endpoint to poll and how: a URL, a saved profile or a preset, and overrides.
 #[derive(Debug, Args)]
+#[expect(
+    clippy::doc_markdown,
+    reason = "clap prints these doc comments as --help, where backticks would show"
+)]
 pub struct ProfileArgs {
     /// URL to poll (not needed with --profile).
     pub url: Option<String>,
@@ -206,9 +210,26 @@ pub struct ProfileArgs {
     /// Open a new connection for every poll.
     #[arg(long)]
     pub no_keep_alive: bool,
-    /// Request header `Name: value` (repeatable). Authorization-like headers are secret.
+    /// Request header `Name: value` (repeatable). Headers whose name holds auth, key,
+    /// token, secret, pass, session, cookie, … are secret.
     #[arg(long = "header", short = 'H')]
     pub headers: Vec<String>,
+    /// A request header whose value is secret whatever its name (repeatable): masked
+    /// everywhere it is shown, never sent to another origin.
+    #[arg(long = "secret-header", value_name = "NAME: VALUE")]
+    pub secret_headers: Vec<String>,
+    /// A query parameter of the URL whose value is secret whatever its name
+    /// (repeatable).
+    #[arg(long = "secret-query", value_name = "NAME")]
+    pub secret_queries: Vec<String>,
+    /// Which redirects to follow: never, same-origin (the default) or any. Secrets never
+    /// go to another origin; https → http is always refused.
+    #[arg(long, value_name = "POLICY")]
+    pub redirects: Option<crate::profile::RedirectPolicy>,
+    /// Trust the CA certificates in this PEM file too (besides the system's; the
+    /// SSL_CERT_FILE and SSL_CERT_DIR variables are honoured).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// Cursor rule: none | body:/ptr=param | header:Name=param | validators | max:/field+1=param.
     #[arg(long)]
     pub cursor: Option<CursorRule>,
@@ -229,6 +250,9 @@ pub struct ProfileArgs {
     /// steps (repeatable). Names that look like credentials are kept secret.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Set a variable whose value is secret whatever its name (repeatable).
+    #[arg(long = "secret-var", value_name = "NAME=VALUE")]
+    pub secret_vars: Vec<String>,
     /// Body decoder: json, json_lines, engineio, socketio, sockjs, signalr.
     #[arg(long)]
     pub decoder: Option<String>,
@@ -459,6 +483,23 @@ impl ProfileArgs {
             p.headers
                 .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?);
         }
+        for h in &self.secret_headers {
+            let mut header =
+                HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?;
+            header.secret = true;
+            p.headers.push(header);
+        }
+        for name in &self.secret_queries {
+            if !p.secret_params.contains(name) {
+                p.secret_params.push(name.clone());
+            }
+        }
+        if let Some(r) = self.redirects {
+            p.redirects = r;
+        }
+        if self.cacert.is_some() {
+            p.ca_file.clone_from(&self.cacert);
+        }
         if self.data.is_some() {
             p.body.clone_from(&self.data);
         }
@@ -529,7 +570,8 @@ impl ProfileArgs {
 
     /// `--var NAME=VALUE` and `--decoder`.
     fn apply_protocol(&self, p: &mut Profile) -> Result<(), ArgsError> {
-        for pair in &self.vars {
+        let marked = self.secret_vars.iter().map(|v| (v, true));
+        for (pair, secret) in self.vars.iter().map(|v| (v, false)).chain(marked) {
             let Some((name, value)) = pair.split_once('=') else {
                 return Err(ArgsError::BadVar(pair.clone()));
             };
@@ -538,9 +580,10 @@ impl ProfileArgs {
                 Some(v) => {
                     value.clone_into(&mut v.value);
                     v.fresh = None;
+                    v.secret |= secret;
                 }
                 None => p.variables.push(Variable {
-                    secret: crate::header::looks_secret(name),
+                    secret: secret || crate::header::looks_secret(name),
                     ..Variable::new(name, value)
                 }),
             }
@@ -855,7 +898,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse(&["demo-server", "--max-hold", "60"]).unwrap().command {
-            Some(Command::DemoServer(d)) => assert_eq!(d.max_hold, Duration::from_secs(60)),
+            Some(Command::DemoServer(d)) => assert_eq!(d.max_hold, Duration::from_mins(1)),
             other => panic!("{other:?}"),
         }
     }

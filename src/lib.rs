@@ -84,10 +84,6 @@ pub mod header;
 pub mod headless;
 pub mod limits;
 pub mod metrics;
-#[allow(
-    missing_docs,
-    reason = "feed.rs's FeedView moves to the UI in ui-rooms' restructure; documented after"
-)]
 pub mod monitor;
 pub mod poll;
 pub mod present;

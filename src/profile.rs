@@ -41,7 +41,7 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_owned();
     }
-    (2..)
+    (2..=usize::MAX)
         .map(|n| format!("{base} ({n})"))
         .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_owned())
@@ -201,8 +201,76 @@ pub struct Profile {
     /// file while they are the defaults).
     #[serde(skip_serializing_if = "AlertSettings::is_default")]
     pub alerts: AlertSettings,
+    /// Query parameters whose values are secret beyond the default rule
+    /// ([`crate::redact::secret_name`]): masked wherever they are shown and dropped
+    /// when a redirect leaves the origin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_params: Vec<String>,
+    /// Which redirects polls follow (never, within the origin, any); secrets never
+    /// leave the origin, and https → http is refused whatever this says.
+    #[serde(skip_serializing_if = "RedirectPolicy::is_default")]
+    pub redirects: RedirectPolicy,
+    /// A PEM file of CA certificates trusted for this profile's server, besides the
+    /// system's (`SSL_CERT_FILE`, `SSL_CERT_DIR` or the OS store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
+/// Which redirects a poll follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectPolicy {
+    /// None: a redirect is an error that says where it pointed.
+    Never,
+    /// Within the same origin (scheme, host and port) only.
+    #[default]
+    SameOrigin,
+    /// Any, up to [`MAX_REDIRECTS`] hops; secret headers and query values are dropped
+    /// at the first hop to another origin.
+    Any,
+}
+
+/// Most redirect hops one poll follows.
+pub const MAX_REDIRECTS: usize = 10;
+
+impl RedirectPolicy {
+    /// Every policy, in menu order.
+    pub const ALL: [Self; 3] = [Self::Never, Self::SameOrigin, Self::Any];
+
+    /// The name as typed (`--redirects`) and saved.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::SameOrigin => "same-origin",
+            Self::Any => "any",
+        }
+    }
+
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's skip_serializing_if"
+    )]
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl std::str::FromStr for RedirectPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == s.trim())
+            .ok_or_else(|| format!("{s:?}: use never, same-origin or any"))
+    }
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
 fn is_json(d: &Decoder) -> bool {
     *d == Decoder::Json
 }
@@ -237,6 +305,9 @@ impl Default for Profile {
             decoder: Decoder::Json,
             session: SessionSpec::default(),
             alerts: AlertSettings::default(),
+            secret_params: Vec::new(),
+            redirects: RedirectPolicy::default(),
+            ca_file: None,
         }
     }
 }
@@ -586,7 +657,35 @@ impl Profile {
     /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
     pub fn secrets(&self) -> Secrets {
-        Secrets::new(self.secret_values())
+        let mut secrets = Secrets::new(self.secret_values());
+        for name in &self.secret_params {
+            secrets.add_name(name);
+        }
+        // Masked by position too, so a secret shorter than Secrets::MIN_LEN is hidden
+        // where its name shows it (`pwd=ab`, `X-Auth: x9`).
+        for h in &self.headers {
+            if h.secret || secrets.is_secret_name(&h.name) {
+                secrets.add_field(&h.name, &h.value);
+            }
+        }
+        if let Ok(u) = Url::parse(self.url.trim()) {
+            for (k, v) in u.query_pairs() {
+                if secrets.is_secret_name(&k) {
+                    secrets.add_field(&k, &v);
+                }
+            }
+        }
+        for v in self.variables.iter().filter(|v| v.secret) {
+            secrets.add_field(&v.name, &v.value);
+        }
+        secrets
+    }
+
+    /// The URL as it may be shown, logged or exported: password, secret query values
+    /// (by the default rule and the profile's marks) and token segments masked.
+    #[must_use]
+    pub fn shown_url(&self) -> String {
+        self.secrets().url(&self.url)
     }
 
     fn secret_values(&self) -> Vec<String> {

@@ -1,4 +1,4 @@
-//! The OpenMetrics endpoint over real loopback sockets: concurrent scrapes, junk and
+//! The `OpenMetrics` endpoint over real loopback sockets: concurrent scrapes, junk and
 //! hostile requests; and the `agent` and `watch --alert/--metrics` commands run as a
 //! user would, against the demo server.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]

@@ -1,5 +1,5 @@
 //! A real Prometheus (Debian's `prometheus`) scrapes `pollscope agent` while the demo
-//! server publishes at a known rate: PromQL through Prometheus's HTTP API returns that
+//! server publishes at a known rate: `PromQL` through Prometheus's HTTP API returns that
 //! rate (within 10 %) and the connection counters; the alerting rules of
 //! docs/monitoring/ load and evaluate; and when the server goes silent, Prometheus sees
 //! the agent's quiet alert (the time it took is printed for the closing note).
@@ -26,6 +26,8 @@ const RULES: &str = concat!(
 );
 /// Events per second the test publishes.
 const RATE: f64 = 20.0;
+/// The publisher stops after this many events (ten minutes), whatever the test does.
+const MOST_EVENTS: u32 = 12_000;
 
 /// A child process, killed on drop.
 struct Proc(Child);
@@ -73,8 +75,7 @@ impl Publisher {
             .spawn(move || {
                 let t0 = Instant::now();
                 let mut last = t0;
-                // Bounded: ten minutes at most.
-                for n in 0..(RATE * 600.0) as u32 {
+                for n in 0..MOST_EVENTS {
                     if flag.load(Ordering::Relaxed) {
                         break;
                     }
@@ -166,7 +167,7 @@ fn start_prometheus(dir: &Path, target: SocketAddr) -> (Proc, String) {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let proc = Proc(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while Instant::now() < deadline {
         if ureq::get(&format!("{base}/-/ready")).call().is_ok() {
             return (proc, base);
@@ -221,12 +222,8 @@ fn until_some(base: &str, promql: &str, limit: Duration) -> Option<Instant> {
     None
 }
 
-#[test]
-fn prometheus_scrapes_the_agent_and_sees_rates_counters_and_alerts() {
-    if !prometheus_installed() {
-        return;
-    }
-    // The example configuration of the docs (and the rules file it loads) is valid.
+/// `promtool` accepts the example configuration of the docs (and the rules it loads).
+fn check_example_config() {
     let check = Command::new("promtool")
         .args(["check", "config"])
         .arg(concat!(
@@ -240,6 +237,104 @@ fn prometheus_scrapes_the_agent_and_sees_rates_counters_and_alerts() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
+}
+
+/// The event rate and the connection counters, as `PromQL` sees them.
+fn check_rate_and_connections(base: &str) {
+    let rate = one(
+        base,
+        r#"rate(pollscope_events_total{profile="fleet-a"}[15s])"#,
+    );
+    eprintln!("PromQL rate(pollscope_events_total[15s]) = {rate:.3}/s; published {RATE}/s");
+    assert!((rate - RATE).abs() <= RATE * 0.10, "{rate} vs {RATE}");
+    let answers = one(
+        base,
+        r#"rate(pollscope_answers_total{profile="fleet-a"}[15s])"#,
+    );
+    let reused = one(
+        base,
+        r#"rate(pollscope_reused_polls_total{profile="fleet-a"}[15s])"#,
+    );
+    let new = one(
+        base,
+        r#"pollscope_new_connections_total{profile="fleet-a"}"#,
+    );
+    let open = one(base, r#"pollscope_open_connections{profile="fleet-a"}"#);
+    eprintln!("answers {answers:.2}/s, reused {reused:.2}/s, new connections {new}, open {open}");
+    assert!(
+        (new - 1.0).abs() < f64::EPSILON && (open - 1.0).abs() < f64::EPSILON,
+        "one poller, one kept-alive connection: {new} new, {open} open"
+    );
+    assert!(
+        answers > 0.0 && (reused - answers).abs() < 1e-9,
+        "every answer reused it"
+    );
+}
+
+/// The alerting rules of the docs load, every one evaluates without error, and none
+/// fires while events flow.
+fn check_rules(base: &str) {
+    let rules = get_json(ureq::get(&format!("{base}/api/v1/rules")).call());
+    let all: Vec<&serde_json::Value> = rules["data"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+        .collect();
+    assert_eq!(all.len(), 11, "{rules}");
+    for r in &all {
+        assert_eq!(r["health"], "ok", "{r}");
+    }
+    let alerts = query(base, "ALERTS");
+    assert!(
+        alerts.is_empty(),
+        "nothing fires while events flow: {alerts:?}"
+    );
+}
+
+/// After the last event at `silent_from`: the agent's quiet>2s fires, Prometheus scrapes
+/// it, the rules file's alert fires; later the learned quiet state (the badge's) too.
+fn check_silence(base: &str, silent_from: Instant) {
+    let seen = until_some(
+        base,
+        r#"pollscope_alert_firing{profile="fleet-a",rule="quiet>2s"} == 1"#,
+        Duration::from_secs(30),
+    )
+    .expect("prometheus sees the quiet alert");
+    let alert = until_some(
+        base,
+        r#"ALERTS{alertname="PollscopeAlertFiring",alertstate="firing",rule="quiet>2s"}"#,
+        Duration::from_secs(30),
+    )
+    .expect("the rules file's alert fires");
+    eprintln!(
+        "silence → Prometheus sees pollscope_alert_firing: {:.2} s; → ALERTS firing: {:.2} s \
+         (quiet>2s, scrape and evaluation every 1 s)",
+        seen.duration_since(silent_from).as_secs_f64(),
+        alert.duration_since(silent_from).as_secs_f64()
+    );
+    assert!(seen.duration_since(silent_from) >= Duration::from_secs(2));
+    // 20 events/s learn the 10 s floor.
+    let quiet = until_some(
+        base,
+        r#"pollscope_quiet{profile="fleet-a"} == 1"#,
+        Duration::from_secs(40),
+    )
+    .expect("the learned quiet state reaches Prometheus");
+    let after = quiet.duration_since(silent_from);
+    eprintln!(
+        "silence → Prometheus sees pollscope_quiet (learned, 10 s floor): {:.2} s",
+        after.as_secs_f64()
+    );
+    assert!(after >= Duration::from_secs(10), "{after:?}");
+}
+
+#[test]
+fn prometheus_scrapes_the_agent_and_sees_rates_counters_and_alerts() {
+    if !prometheus_installed() {
+        return;
+    }
+    check_example_config();
     let dir = tempfile::tempdir().unwrap();
     let server = Arc::new(DemoServer::start(DemoServerConfig::default()).unwrap());
     let mut profile = Profile::for_demo("fleet-a", &server.events_url());
@@ -254,94 +349,11 @@ fn prometheus_scrapes_the_agent_and_sees_rates_counters_and_alerts() {
     let publisher = Publisher::start(&server);
     let (_agent, metrics) = start_agent(&profiles);
     let (_prometheus, base) = start_prometheus(dir.path(), metrics);
-    let first = until_some(
-        &base,
-        r#"up{job="pollscope"} == 1"#,
-        Duration::from_secs(60),
-    )
-    .expect("prometheus scrapes the agent");
-    // 20 s of samples at a 1 s scrape interval; the rate over the last 15 s of them.
+    let first = until_some(&base, r#"up{job="pollscope"} == 1"#, Duration::from_mins(1))
+        .expect("prometheus scrapes the agent");
+    // 20 s of samples at a 1 s scrape interval; rates over the last 15 s of them.
     std::thread::sleep(Duration::from_secs(20).saturating_sub(first.elapsed()));
-    let rate = one(
-        &base,
-        r#"rate(pollscope_events_total{profile="fleet-a"}[15s])"#,
-    );
-    eprintln!("PromQL rate(pollscope_events_total[15s]) = {rate:.3}/s; published {RATE}/s");
-    assert!((rate - RATE).abs() <= RATE * 0.10, "{rate} vs {RATE}");
-    let answers = one(
-        &base,
-        r#"rate(pollscope_answers_total{profile="fleet-a"}[15s])"#,
-    );
-    let reused = one(
-        &base,
-        r#"rate(pollscope_reused_polls_total{profile="fleet-a"}[15s])"#,
-    );
-    let new = one(
-        &base,
-        r#"pollscope_new_connections_total{profile="fleet-a"}"#,
-    );
-    let open = one(&base, r#"pollscope_open_connections{profile="fleet-a"}"#);
-    eprintln!("answers {answers:.2}/s, reused {reused:.2}/s, new connections {new}, open {open}");
-    assert_eq!(
-        (new, open),
-        (1.0, 1.0),
-        "one poller, one kept-alive connection"
-    );
-    assert!(
-        answers > 0.0 && (reused - answers).abs() < 1e-9,
-        "every answer reused it"
-    );
-    // The alerting rules of the docs load, and every one evaluates without error.
-    let rules = get_json(ureq::get(&format!("{base}/api/v1/rules")).call());
-    let all: Vec<&serde_json::Value> = rules["data"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["rules"].as_array().unwrap())
-        .collect();
-    assert_eq!(all.len(), 11, "{rules}");
-    for r in &all {
-        assert_eq!(r["health"], "ok", "{r}");
-    }
-    let alerts = query(&base, "ALERTS");
-    assert!(
-        alerts.is_empty(),
-        "nothing fires while events flow: {alerts:?}"
-    );
-
-    // Silence: the agent's quiet>2s fires, Prometheus scrapes it, its rule fires.
-    let silent_from = publisher.stop();
-    let seen = until_some(
-        &base,
-        r#"pollscope_alert_firing{profile="fleet-a",rule="quiet>2s"} == 1"#,
-        Duration::from_secs(30),
-    )
-    .expect("prometheus sees the quiet alert");
-    let alert = until_some(
-        &base,
-        r#"ALERTS{alertname="PollscopeAlertFiring",alertstate="firing",rule="quiet>2s"}"#,
-        Duration::from_secs(30),
-    )
-    .expect("the rules file's alert fires");
-    eprintln!(
-        "silence → Prometheus sees pollscope_alert_firing: {:.2} s; → ALERTS firing: {:.2} s \
-         (quiet>2s, scrape and evaluation every 1 s)",
-        seen.duration_since(silent_from).as_secs_f64(),
-        alert.duration_since(silent_from).as_secs_f64()
-    );
-    assert!(seen.duration_since(silent_from) >= Duration::from_secs(2));
-    // The learned quiet state (the badge's) comes after the learned threshold: 20/s
-    // gives a 10 s floor.
-    let quiet = until_some(
-        &base,
-        r#"pollscope_quiet{profile="fleet-a"} == 1"#,
-        Duration::from_secs(40),
-    )
-    .expect("the learned quiet state reaches Prometheus");
-    let after = quiet.duration_since(silent_from);
-    eprintln!(
-        "silence → Prometheus sees pollscope_quiet (learned, 10 s floor): {:.2} s",
-        after.as_secs_f64()
-    );
-    assert!(after >= Duration::from_secs(10), "{after:?}");
+    check_rate_and_connections(&base);
+    check_rules(&base);
+    check_silence(&base, publisher.stop());
 }

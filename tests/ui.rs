@@ -1,4 +1,4 @@
-//! The desktop app driven through its accessibility tree with egui_kittest, no display
+//! The desktop app driven through its accessibility tree with `egui_kittest`, no display
 //! needed: create a profile, see validation, connect to a real demo server on loopback,
 //! watch events and connection counters arrive, disconnect, delete.
 //!

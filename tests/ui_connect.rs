@@ -1,4 +1,4 @@
-//! Connecting never blocks the UI thread, driven through egui_kittest, no display: the
+//! Connecting never blocks the UI thread, driven through `egui_kittest`, no display: the
 //! session starts on a starter thread while the window shows "connecting…", and its
 //! pollers reach a real demo server on loopback while no frame is drawn at all. A
 //! disconnect, delete, second connect or reconnect while connecting leaves exactly the

@@ -1,4 +1,4 @@
-//! Fault visibility through egui_kittest, no display: a profile whose server refuses
+//! Fault visibility through `egui_kittest`, no display: a profile whose server refuses
 //! connections shows a stalled badge with the message and its kind, red feed
 //! rows naming the error kind, and the Connections panel counts the errors by kind.
 

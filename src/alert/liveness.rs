@@ -15,7 +15,7 @@ use crate::profile::MAX_POLLERS;
 /// normal for almost any stream.
 pub const QUIET_FLOOR: Duration = Duration::from_secs(10);
 /// …nor above this.
-pub const QUIET_CEILING: Duration = Duration::from_secs(24 * 3600);
+pub const QUIET_CEILING: Duration = Duration::from_hours(24);
 /// The learned threshold is this many typical gaps: for events arriving at random
 /// (Poisson) at the learned rate, a silence that long happens with probability
 /// e^-10 ≈ 0.005 %.
@@ -141,7 +141,9 @@ impl Liveness {
                     self.answered(index, s.at);
                 }
             }
-            PollEvent::Connected { .. } | PollEvent::StaleRetry { .. } => {}
+            PollEvent::Connected { .. }
+            | PollEvent::StaleRetry { .. }
+            | PollEvent::Redirected(_) => {}
         }
     }
 
@@ -441,7 +443,7 @@ mod tests {
         }
         assert_eq!(
             l.quiet_threshold(),
-            Some(Threshold::Learned(Duration::from_secs(600)))
+            Some(Threshold::Learned(Duration::from_mins(10)))
         );
         // Empty answers are not events.
         l.observe(&answer(0, t0 + ms(900_000), 0));
@@ -533,6 +535,6 @@ mod tests {
     fn whole_seconds_read_well() {
         assert_eq!(whole(ms(42_900)), "42 s");
         assert_eq!(whole(ms(185_000)), "3 min 5 s");
-        assert_eq!(whole(Duration::from_secs(7260)), "2 h 1 min");
+        assert_eq!(whole(Duration::from_mins(2 * 60 + 1)), "2 h 1 min");
     }
 }

@@ -1,6 +1,6 @@
 //! Alerts and metrics of a headless run: rules evaluated as events arrive and as time
 //! passes, transitions printed (a line, or a JSON line with `--json`), and the
-//! OpenMetrics endpoint when asked for. Shared by `watch` and the agent.
+//! `OpenMetrics` endpoint when asked for. Shared by `watch` and the agent.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;

@@ -21,7 +21,6 @@ use crate::exit::{Exit, Failure};
 use crate::metrics::{Metrics, MetricsServer};
 use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
-use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
 use crate::terminal;
 use alerting::{Alerting, TransitionOutput};
@@ -49,7 +48,7 @@ pub struct WatchOptions {
     pub progress_every: Duration,
     /// Write events.jsonl (as events arrive), stats.csv and summary.json here.
     pub export: Option<std::path::PathBuf>,
-    /// Serve OpenMetrics here while the run lasts.
+    /// Serve the metrics (`OpenMetrics`) here while the run lasts.
     pub metrics: Option<std::net::SocketAddr>,
 }
 
@@ -149,11 +148,10 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         (Some(addr), Some(registry)) => Some(alerting::serve_metrics(addr, registry)?),
         _ => None,
     };
-    let name = profile.name.clone();
-    let session =
-        Session::start(profile.clone(), crate::poll::no_waker()).map_err(start_failure)?;
+    let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
+    let name = session.profile().name.clone();
     let alerting = Alerting::new(
-        &profile,
+        session.profile(),
         session.started(),
         Arc::clone(session.metrics()),
         registry.map(|r| r.profile(&name, Arc::clone(session.metrics()))),
@@ -239,7 +237,7 @@ struct Target {
 impl Target {
     fn of(profile: &Profile) -> Self {
         Self {
-            url: redact::url(&profile.url),
+            url: profile.shown_url(),
             pollers: profile.pollers,
             keep_alive: profile.keep_alive,
         }
@@ -386,7 +384,7 @@ impl Run {
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
-                self.fatal = Some(f.message.clone());
+                self.fatal = Some(format!("{}{}", f.message, printer::hint(f.kind)));
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
@@ -398,6 +396,7 @@ impl Run {
                 error,
                 ..
             } => self.printer.stale(*poller, *connection, error),
+            PollEvent::Redirected(r) => self.printer.redirected(r),
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -513,7 +512,7 @@ pub fn compare(
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        terminal::line(&redact::url(&profile.url)),
+        terminal::line(&profile.shown_url()),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::poll::{
-    AnswerKind, Payload, PollFailure, PollResponse, Resynced, SessionChange, SessionEvent,
+    AnswerKind, ErrorKind, Payload, PollFailure, PollResponse, Redirected, Resynced, SessionChange,
+    SessionEvent,
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
@@ -140,14 +141,13 @@ impl Printer {
     /// A session established or lost (lost ones always print: they are rare and matter).
     pub(super) fn session(&mut self, e: &SessionEvent) {
         match &e.change {
-            SessionChange::Bootstrapping => {}
             SessionChange::Established { number, .. } if *number > 1 => {
                 self.line(&format!(
                     "{} session {number} established (bootstrap steps done again)",
                     self.head(e.at, e.poller)
                 ));
             }
-            SessionChange::Established { .. } => {}
+            SessionChange::Bootstrapping | SessionChange::Established { .. } => {}
             SessionChange::Lost {
                 reason,
                 events_in_session,
@@ -169,9 +169,10 @@ impl Printer {
             return;
         }
         let text = format!(
-            "{} ERR {} — retry in {}{}",
+            "{} ERR {}{} — retry in {}{}",
             self.head(f.at, f.poller),
             terminal::line(&f.message),
+            hint(f.kind),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -188,6 +189,19 @@ impl Printer {
             terminal::line(&r.to),
             r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
         ));
+    }
+
+    /// A redirect the poll followed.
+    pub(super) fn redirected(&mut self, r: &Redirected) {
+        if !self.admit(r.at) {
+            return;
+        }
+        let text = format!(
+            "{} {}",
+            self.head(r.at, r.poller),
+            terminal::line(&r.describe())
+        );
+        self.line(&text);
     }
 
     /// A request re-sent because its kept-alive connection had gone stale.
@@ -238,6 +252,17 @@ impl Printer {
     }
 }
 
+/// What to do about a failure of `kind`, in command-line terms (the engine's messages
+/// name no flag or setting).
+pub(super) fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Tls => {
+            ". Trust the server's CA with --cacert FILE, or (a test server only) --insecure"
+        }
+        _ => "",
+    }
+}
+
 /// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
@@ -264,6 +289,13 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
     lines.extend(traffic_lines(s));
     lines.extend(timing_lines(s));
     lines.extend(session_lines(s));
+    if s.redirects > 0 {
+        lines.push(format!(
+            "  redirects    {} followed ({} to another origin, without secrets)",
+            count(s.redirects),
+            count(s.cross_origin_redirects)
+        ));
+    }
     if !s.statuses.is_empty() {
         lines.push(format!("  statuses     {}", tally(&s.statuses)));
     }

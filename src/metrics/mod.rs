@@ -1,4 +1,4 @@
-//! OpenMetrics / Prometheus exposition: one [`Metrics`] registry per process with
+//! `OpenMetrics` / Prometheus exposition: one [`Metrics`] registry per process with
 //! counters, gauges and histograms labelled by profile, fed per event by a
 //! [`ProfileMetrics`] handle, and served by [`server::MetricsServer`].
 //!
@@ -322,7 +322,7 @@ impl Metrics {
         ProfileMetrics::new(&self.families, name, transport)
     }
 
-    /// The exposition text (OpenMetrics, ending in `# EOF`).
+    /// The exposition text (`OpenMetrics`, ending in `# EOF`).
     #[must_use]
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(16 * 1024);
@@ -474,7 +474,9 @@ impl ProfileMetrics {
                     }
                 }
             }
+            // A hop on the way to the answer, which is counted when it comes.
             PollEvent::PollStarted { .. }
+            | PollEvent::Redirected(_)
             | PollEvent::Stopped { .. }
             | PollEvent::PollerDied { .. } => {}
         }

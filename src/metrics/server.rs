@@ -30,7 +30,7 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// A request head must arrive this fast.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// No connection lives longer (a scraper reconnects).
-pub const CONNECTION_LIMIT: Duration = Duration::from_secs(120);
+pub const CONNECTION_LIMIT: Duration = Duration::from_mins(2);
 /// How long stopping may wait for the server thread.
 const STOP_DEADLINE: Duration = Duration::from_secs(2);
 

@@ -1,4 +1,8 @@
 //! The exposition from hand-built events: every family, per-profile labels, escaping.
+#![expect(
+    clippy::float_cmp,
+    reason = "the samples compared are exact: counts and bucket bounds as printed"
+)]
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -54,11 +54,15 @@ impl FeedKind {
 /// The answer an event came in, shared by all its events.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResponseInfo {
+    /// HTTP status.
     pub status: u16,
     /// Response headers; values of secret-looking headers are masked.
     pub headers: Vec<(String, String)>,
+    /// Body size in bytes.
     pub body_bytes: u64,
+    /// How long the server held the poll.
     pub hold: Duration,
+    /// The connection it came over.
     pub connection: ConnectionUse,
     /// The cursor the next poll sends.
     pub cursor: String,
@@ -71,13 +75,19 @@ pub struct ResponseInfo {
 pub struct FeedItem {
     /// Increasing, contiguous within a feed.
     pub id: u64,
+    /// When it arrived, by the wall clock.
     pub received: SystemTime,
+    /// Which poller it came from.
     pub poller: usize,
+    /// An event, or a message about the polls.
     pub kind: FeedKind,
+    /// The answer's HTTP status, when there was an answer.
     pub status: Option<u16>,
     /// Payload size in bytes (as compact text), before any cut.
     pub size: u64,
+    /// The event's sequence number, when the profile reads one.
     pub seq: Option<i64>,
+    /// Receive time minus the server's timestamp, when the profile reads one.
     pub latency_ms: Option<f64>,
     /// The payload as one line of compact JSON, the raw text, or the message.
     pub text: String,
@@ -85,6 +95,7 @@ pub struct FeedItem {
     pub truncated: bool,
     /// `text` is JSON.
     pub is_json: bool,
+    /// The answer an event came in (events only).
     pub response: Option<Arc<ResponseInfo>>,
     pretty: OnceCell<String>,
 }

@@ -135,6 +135,10 @@ impl Monitor {
     /// [`Monitor::start`], with `on_transition` called (on the alert pump's thread) for
     /// every alert that fires or resolves.
     #[must_use]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the pump keeps clones"
+    )]
     pub fn start_with(
         source: Profile,
         run: Profile,
@@ -316,6 +320,14 @@ impl Monitor {
                         .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
                 }
             }
+            PollEvent::Redirected(r) => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    r.poller,
+                    r.describe(),
+                    false,
+                ));
+            }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -401,8 +413,14 @@ impl Monitor {
         } else {
             ""
         };
+        let hint = if f.kind == ErrorKind::Tls {
+            ". Trust the server's CA with the profile's CA certificate file, or (a test \
+             server only) tick 'accept invalid certificates'"
+        } else {
+            ""
+        };
         let text = format!(
-            "{} [{}]; retrying in {:.1} s{retry}",
+            "{}{hint} [{}]; retrying in {:.1} s{retry}",
             f.message,
             f.kind.name(),
             f.backoff.as_secs_f64()

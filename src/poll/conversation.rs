@@ -142,6 +142,10 @@ pub(crate) enum Bootstrap {
 
 impl Worker {
     /// Run the bootstrap steps in order; each answer may set variables.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the steps in order, each failure returned where it happens"
+    )]
     pub(crate) fn bootstrap(&self, conv: &mut Conversation, cursor: &Cursor) -> Bootstrap {
         let profile = &*self.profile;
         self.send(PollEvent::Session(Box::new(SessionEvent {
@@ -166,9 +170,8 @@ impl Worker {
                     return self.step_failed(conv, &label, &e, ErrorKind::Request, sent, None);
                 }
             };
-            let (result, facts) = match self.exchange(&outgoing, conv) {
-                Some(r) => r,
-                None => return Bootstrap::Stopped,
+            let Some((result, facts)) = self.exchange(&outgoing, conv) else {
+                return Bootstrap::Stopped;
             };
             let raw = match result {
                 Ok(raw) if (200..300).contains(&raw.status) => raw,
@@ -298,7 +301,7 @@ impl Worker {
             };
             self.trace_label(&format!("reply {}", i + 1));
             let outcome =
-                request::other(&reply.request, poll_url, &conv.vars).map_err(|e| e.to_string());
+                request::other(&reply.request, poll_url, &conv.vars).map_err(|e| e.clone());
             let outcome = outcome.and_then(|o| match self.exchange(&o, conv) {
                 Some((Ok(raw), _)) if (200..300).contains(&raw.status) => Ok(()),
                 Some((Ok(raw), _)) => Err(format!("HTTP {}{}", raw.status, excerpt(&raw.body))),

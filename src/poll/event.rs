@@ -61,6 +61,9 @@ pub enum PollEvent {
         /// When it ended.
         at: Instant,
     },
+    /// A poll was redirected and the redirect followed (refused ones are failures of
+    /// kind [`ErrorKind::Redirect`] or [`ErrorKind::InsecureRedirect`]).
+    Redirected(Box<Redirected>),
     /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
     /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
     PollerDied {
@@ -86,6 +89,7 @@ impl PollEvent {
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,
+            Self::Redirected(r) => r.poller,
             Self::Session(s) => s.poller,
         }
     }
@@ -319,6 +323,41 @@ impl PollResponse {
     #[must_use]
     pub fn kind(&self) -> AnswerKind {
         AnswerKind::of(&self.events)
+    }
+}
+
+/// One redirect hop a poll followed.
+#[derive(Clone, Debug)]
+pub struct Redirected {
+    /// Which poller.
+    pub poller: usize,
+    /// When the redirect answer was read.
+    pub at: Instant,
+    /// The redirect's status (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// Where the request went and where it was sent on to (secrets masked).
+    pub from: String,
+    /// See `from`.
+    pub to: String,
+    /// The hop went to another origin (scheme, host or port).
+    pub cross_origin: bool,
+    /// Headers and query parameters not sent on because they are secret.
+    pub dropped: Vec<String>,
+}
+
+impl Redirected {
+    /// One line saying what happened.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut text = format!("redirect {}: {} → {}", self.status, self.from, self.to);
+        if self.cross_origin {
+            text.push_str(" (another origin");
+            if !self.dropped.is_empty() {
+                text.push_str(&format!("; not sent on: {}", self.dropped.join(", ")));
+            }
+            text.push(')');
+        }
+        text
     }
 }
 

@@ -9,6 +9,7 @@ pub mod backoff;
 mod conversation;
 pub mod event;
 pub mod probe;
+mod redirect;
 mod request;
 mod worker;
 
@@ -22,7 +23,7 @@ use ureq::Agent;
 
 pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
-    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
+    PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
@@ -116,6 +117,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// Validate `profile` and start its pollers.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the session keeps clones"
+    )]
     pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
         let issues = profile.validate();
         if !issues.is_empty() {
@@ -205,7 +210,7 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&self.profile.url)
+            self.profile.shown_url()
         );
         Ok(())
     }

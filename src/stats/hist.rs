@@ -49,7 +49,13 @@ impl Hist {
             return;
         }
         // `as` saturates for floats: negative → 0, too large or +∞ → u64::MAX.
-        self.record_us((ms * 1000.0) as u64);
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the saturation is wanted"
+        )]
+        let us = (ms * 1000.0) as u64;
+        self.record_us(us);
     }
 
     /// The value at `quantile` (0..=1) in milliseconds, or `None` when nothing was recorded.

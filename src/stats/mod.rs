@@ -141,6 +141,8 @@ struct Counts {
     client_cuts: u64,
     pollers_died: u64,
     sequence_resets: u64,
+    redirects: u64,
+    cross_origin_redirects: u64,
     session_restarts: u64,
     control_messages: u64,
     replies: u64,
@@ -229,6 +231,12 @@ impl Stats {
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
+                }
+            }
+            PollEvent::Redirected(r) => {
+                inc(&mut self.counts.redirects);
+                if r.cross_origin {
+                    inc(&mut self.counts.cross_origin_redirects);
                 }
             }
             PollEvent::PollerDied {

@@ -298,9 +298,12 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
     let config = Config::builder()
         .proxy(pool_proxy)
         .http_status_as_error(false)
+        // The poller follows redirects itself, one hop at a time, to show and police
+        // each (see poll/redirect.rs).
+        .max_redirects(0)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
-        .max_idle_age(Duration::from_secs(60))
+        .max_idle_age(Duration::from_mins(1))
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_global(settings.call_timeout)
         .input_buffer_size(settings.input_bytes)
@@ -437,6 +440,10 @@ impl MeasuringConnector {
 
     /// Count and register a new TCP connection (to the server, or to a proxy).
     #[inline(never)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "owning `tcp` is the point: dropping it on a refusal closes the socket"
+    )]
     fn counted(
         &self,
         tcp: Box<dyn Transport>,

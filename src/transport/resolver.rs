@@ -25,7 +25,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 /// How long a looked-up name is kept (curl's `CURLOPT_DNS_CACHE_TIMEOUT` default).
-pub const DNS_CACHE_TTL: Duration = Duration::from_secs(60);
+pub const DNS_CACHE_TTL: Duration = Duration::from_mins(1);
 
 type Slot = Arc<Mutex<Option<(Instant, ResolvedSocketAddrs)>>>;
 

@@ -162,7 +162,7 @@ impl Entry {
 pub fn connect_issues(profile: &Profile) -> Vec<ProfileIssue> {
     if profile.builtin_demo {
         let mut p = profile.clone();
-        p.url = DEMO_URL_PLACEHOLDER.to_owned();
+        DEMO_URL_PLACEHOLDER.clone_into(&mut p.url);
         return p.validate();
     }
     profile.validate()

@@ -222,7 +222,7 @@ impl Workspace {
             return Err(RenameError::Taken(name.to_owned()));
         }
         let entry = self.get_mut(id).ok_or(RenameError::NoSuchProfile)?;
-        entry.profile.name = name.to_owned();
+        name.clone_into(&mut entry.profile.name);
         self.profiles_changed();
         Ok(())
     }

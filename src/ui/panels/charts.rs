@@ -1,4 +1,4 @@
-//! The live charts of the selected profile (egui_plot, time on x, seconds since the
+//! The live charts of the selected profile (`egui_plot`, time on x, seconds since the
 //! session started): hold time per poll, events per second, event latency, connections
 //! opened vs reused, the reuse ratio, and bytes on the wire.
 //!
@@ -110,7 +110,7 @@ pub fn charts_ui(
     }
 }
 
-fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
+fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(chart.title).small().strong());
         if chart.series.len() > 1 {
@@ -167,8 +167,8 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
         if let Some(hint) = hint {
             let b = plot_ui.plot_bounds();
             let centre = egui_plot::PlotPoint::new(
-                (range.0 + range.1) / 2.0,
-                (b.min()[1] + b.max()[1]) / 2.0,
+                f64::midpoint(range.0, range.1),
+                f64::midpoint(b.min()[1], b.max()[1]),
             );
             plot_ui.text(egui_plot::Text::new(
                 "hint",

@@ -282,9 +282,7 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             format!(
                 "retry in {}",
                 // Rounded up: a countdown says "1 s" until the retry, never "0 s" before it.
-                format::whole_seconds(Duration::from_secs(
-                    until.saturating_duration_since(now).as_secs_f64().ceil() as u64
-                ))
+                format::whole_seconds(ceil_seconds(until.saturating_duration_since(now)))
             ),
         ),
         PollerState::Stopped => ("stopped", theme::IDLE, String::new()),
@@ -325,4 +323,9 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
         hover.push_str(&format!("\nlast error: {e}"));
     }
     response.on_hover_text(hover);
+}
+
+/// `d` rounded up to whole seconds.
+fn ceil_seconds(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
 }

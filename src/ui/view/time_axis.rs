@@ -87,6 +87,10 @@ pub fn time_grid_steps(min_step: f64) -> [f64; 3] {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "the ranges are whole seconds, exactly representable"
+)]
 mod tests {
     use super::*;
 

@@ -307,19 +307,16 @@ fn hold_ui(ui: &mut Ui, p: &mut Profile, issues: &[ProfileIssue]) {
             if ui.checkbox(&mut custom, "custom").changed() {
                 p.client_timeout_s = custom.then(|| p.client_timeout().as_secs_f64());
             }
-            match &mut p.client_timeout_s {
-                Some(s) => {
-                    ui.add(
-                        egui::DragValue::new(s)
-                            .range(0.1..=86_400.0)
-                            .speed(0.5)
-                            .suffix(" s"),
-                    );
-                }
-                None => {
-                    let auto = p.client_timeout().as_secs_f64();
-                    ui.label(RichText::new(format!("hold + margin = {auto:.0} s")).weak());
-                }
+            if let Some(s) = &mut p.client_timeout_s {
+                ui.add(
+                    egui::DragValue::new(s)
+                        .range(0.1..=86_400.0)
+                        .speed(0.5)
+                        .suffix(" s"),
+                );
+            } else {
+                let auto = p.client_timeout().as_secs_f64();
+                ui.label(RichText::new(format!("hold + margin = {auto:.0} s")).weak());
             }
         },
     );
