@@ -246,6 +246,13 @@ pub fn run(
                 format!("{}: {e}", terminal::line(&w.profile.name)),
             )
         })?;
+        if w.profile.accept_invalid_certs {
+            eprintln!(
+                "warning: {}: {}",
+                terminal::line(&w.profile.name),
+                crate::headless::INSECURE_WARNING
+            );
+        }
         eprintln!(
             "watching {} ({}; {} rule(s))",
             terminal::line(&w.profile.name),

@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use pollscope::alert::{Alerts, Liveness};
 use pollscope::metrics::Metrics;
-use pollscope::poll::{
-    ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse, ReceivedEvent,
-};
+use pollscope::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, ReceivedEvent};
 
 fn read(path: &str) -> String {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -27,21 +25,12 @@ fn served() -> (BTreeSet<String>, BTreeSet<String>) {
     // event, an error (per kind) and an alert rule (per rule) create the rest.
     let mut p = metrics.profile("p", Arc::default());
     let t0 = Instant::now();
-    p.observe(&PollEvent::Failed(Box::new(PollFailure {
-        poller: 0,
-        at: t0,
-        kind: ErrorKind::Timeout,
-        status: None,
-        message: "timed out".to_owned(),
-        elapsed: Duration::ZERO,
-        backoff: Duration::ZERO,
-        retry_after: false,
-        attempt: 1,
-        stale_retries: 0,
-        connection: ConnectionUse::default(),
-        wire_in: 0,
-        wire_out: 0,
-    })));
+    p.observe(&PollEvent::Failed(Box::new(PollFailure::new(
+        0,
+        t0,
+        ErrorKind::Timeout,
+        "timed out".to_owned(),
+    ))));
     p.observe(&PollEvent::Response(Box::new(PollResponse {
         events: vec![ReceivedEvent {
             payload: Payload::Text("x".to_owned()),

@@ -364,7 +364,6 @@ fn rate_text(per_s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poll::ConnectionUse;
     use crate::poll::{Payload, PollFailure, PollResponse, ReceivedEvent};
 
     const TIMEOUT: Duration = Duration::from_secs(35);
@@ -389,19 +388,10 @@ mod tests {
 
     fn failure(poller: usize, at: Instant, kind: ErrorKind) -> PollEvent {
         PollEvent::Failed(Box::new(PollFailure {
-            poller,
-            at,
-            kind,
             status: Some(503),
-            message: "HTTP 503 Service Unavailable".to_owned(),
             elapsed: ms(1),
             backoff: ms(500),
-            retry_after: false,
-            attempt: 1,
-            stale_retries: 0,
-            connection: ConnectionUse::default(),
-            wire_in: 0,
-            wire_out: 0,
+            ..PollFailure::new(poller, at, kind, "HTTP 503 Service Unavailable".to_owned())
         }))
     }
 

@@ -179,13 +179,7 @@ impl HistWindow {
         if ms.is_nan() {
             return;
         }
-        // `as` saturates: negative → 0, huge or +∞ → u64::MAX (then clamped).
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "the saturation is wanted"
-        )]
-        let us = ((ms * 1000.0) as u64).clamp(1, HIGHEST_US);
+        let us = crate::stats::micros(ms).clamp(1, HIGHEST_US);
         let index = self.grid.index(at);
         match self.slots.back().map(|(last, _)| *last) {
             Some(last) if last >= index => {

@@ -374,7 +374,7 @@ fn prepare(
         })?),
         None => None,
     };
-    let tls = match config.tls {
+    let tls = match &config.tls {
         Some(mode) => Some(tls::setup(mode).map_err(|err| DemoServerError::Tls(err.to_string()))?),
         None => None,
     };

@@ -39,19 +39,8 @@ fn answer(poller: usize, seqs: &[i64], reused: bool, hold_ms: u64) -> PollEvent 
 
 fn failure(kind: ErrorKind) -> PollEvent {
     PollEvent::Failed(Box::new(PollFailure {
-        poller: 0,
-        at: Instant::now(),
-        kind,
-        status: None,
-        message: "nope".to_owned(),
-        elapsed: Duration::ZERO,
-        backoff: Duration::ZERO,
-        retry_after: false,
-        attempt: 1,
-        stale_retries: 0,
-        connection: ConnectionUse::default(),
-        wire_in: 0,
         wire_out: 7,
+        ..PollFailure::new(0, Instant::now(), kind, "nope".to_owned())
     }))
 }
 

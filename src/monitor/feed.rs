@@ -51,10 +51,11 @@ impl FeedKind {
     }
 }
 
-/// The answer an event came in, shared by all its events.
+/// The poll an item came from: the answer an event came in (shared by all its
+/// events), or the failed poll a failure reports. What the inspector shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResponseInfo {
-    /// HTTP status.
+    /// HTTP status; 0 when no answer came.
     pub status: u16,
     /// Response headers; values of secret-looking headers are masked.
     pub headers: Vec<(String, String)>,
@@ -68,6 +69,12 @@ pub struct ResponseInfo {
     pub cursor: String,
     /// Events in the answer.
     pub events: usize,
+    /// Where the poll's time went.
+    pub timing: crate::poll::PollTiming,
+    /// The request head as sent, secrets masked (when the session captured it).
+    pub request: Option<String>,
+    /// An error answer's body as text (start of it; secrets masked).
+    pub body: Option<String>,
 }
 
 /// One row of the feed.

@@ -13,6 +13,7 @@ use super::event::{
     ErrorKind, LostPoll, NotHolding, PollEvent, PollFailure, SessionChange, SessionEvent,
 };
 use super::request::{self, Outgoing};
+use super::timing::PollTiming;
 use super::worker::{CallFacts, RawAnswer, Worker, classify};
 use crate::cursor::Cursor;
 use crate::profile::Profile;
@@ -282,6 +283,10 @@ impl Worker {
             connection: facts.as_ref().map(|f| f.connection).unwrap_or_default(),
             wire_in: facts.as_ref().map_or(0, |f| f.wire_in),
             wire_out: facts.as_ref().map_or(0, |f| f.wire_out),
+            timing: facts.as_ref().map(|f| f.timing).unwrap_or_default(),
+            request: facts.as_ref().and_then(|f| f.request.clone()),
+            headers: Vec::new(),
+            body: None,
         }))
     }
 
@@ -337,6 +342,7 @@ impl Worker {
             transport::begin_call();
             let result = self.call_outgoing(outgoing);
             let record = transport::end_call();
+            let ended = Instant::now();
             self.report_connections(&record);
             if self.stopping() {
                 return None;
@@ -357,6 +363,8 @@ impl Worker {
                 wire_in: record.wire_in,
                 wire_out: record.wire_out,
                 stale_retries,
+                timing: PollTiming::of_call(&record, sent, ended),
+                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return Some((result, facts));
         }

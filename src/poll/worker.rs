@@ -15,10 +15,12 @@ use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
 use super::conversation::{Bootstrap, Conversation};
 use super::event::{
-    ConnectionUse, ErrorKind, LostPoll, PollEvent, PollFailure, PollResponse, Resynced,
+    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, PollEvent, PollFailure, PollResponse,
+    Resynced,
 };
 use super::redirect;
 use super::request::{self, Outgoing};
+use super::timing::PollTiming;
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
 use crate::proxy::ProxyEndpoint;
@@ -64,6 +66,10 @@ pub(crate) struct CallFacts {
     pub wire_out: u64,
     /// Stale-connection retries this poll needed before this call.
     pub stale_retries: u32,
+    /// Where the call's time went.
+    pub timing: PollTiming,
+    /// The request head as sent, secrets masked (when captured).
+    pub request: Option<String>,
 }
 
 impl CallFacts {
@@ -74,6 +80,8 @@ impl CallFacts {
             stale_retries: self.stale_retries,
             wire_in: self.wire_in,
             wire_out: self.wire_out,
+            timing: self.timing,
+            request: self.request.clone(),
             ..PollResponse::new(poller, self.sent, received)
         }
     }
@@ -229,6 +237,7 @@ impl Worker {
             transport::begin_call();
             let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
+            let ended = Instant::now();
             self.report_connections(&record);
             self.report_redirects();
             if self.stopping() {
@@ -240,6 +249,8 @@ impl Worker {
                 wire_in: record.wire_in,
                 wire_out: record.wire_out,
                 stale_retries,
+                timing: PollTiming::of_call(&record, sent, ended),
+                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return match result {
                 Ok(raw) => {
@@ -354,6 +365,10 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: Vec::new(),
+            body: None,
         }
     }
 
@@ -366,19 +381,10 @@ impl Worker {
     ) -> PollFailure {
         let now = Instant::now();
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind: ErrorKind::Request,
-            status: None,
             message: self.mask_with(conv, &format!("the poll request cannot be built: {why}")),
-            elapsed: Duration::ZERO,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: 0,
-            connection: ConnectionUse::default(),
-            wire_in: 0,
-            wire_out: 0,
+            ..PollFailure::new(self.poller, now, ErrorKind::Request, String::new())
         }
     }
 
@@ -457,7 +463,39 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: Vec::new(),
+            body: None,
         }
+    }
+
+    /// A request head for display: secret header values (by name, and the profile's
+    /// secret headers) and every profile secret masked; `\n` line ends.
+    pub(crate) fn mask_head(&self, head: &str) -> String {
+        let mut lines = head.trim_end().split("\r\n");
+        let mut out = lines.next().unwrap_or_default().to_owned();
+        for line in lines {
+            out.push('\n');
+            match line.split_once(':') {
+                Some((name, _)) if self.secret_header(name.trim()) => {
+                    out.push_str(name);
+                    out.push_str(": ");
+                    out.push_str(crate::redact::MASK);
+                }
+                _ => out.push_str(line),
+            }
+        }
+        self.mask(&out)
+    }
+
+    fn secret_header(&self, name: &str) -> bool {
+        crate::profile::looks_secret(name)
+            || self
+                .profile
+                .headers
+                .iter()
+                .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
     pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
@@ -526,6 +564,10 @@ impl Worker {
                 connection: facts.connection,
                 wire_in: facts.wire_in,
                 wire_out: facts.wire_out,
+                timing: facts.timing,
+                request: facts.request.clone(),
+                headers: raw.headers.clone(),
+                body: None,
             }));
         }
         problems.extend(signals.failure.clone());
@@ -671,6 +713,13 @@ impl Worker {
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
+            timing: facts.timing,
+            request: facts.request.clone(),
+            headers: raw.headers.clone(),
+            body: (!raw.body.is_empty()).then(|| {
+                let kept = &raw.body[..raw.body.len().min(FAILURE_BODY_KEPT)];
+                self.mask(&String::from_utf8_lossy(kept))
+            }),
         }
     }
 
@@ -737,6 +786,7 @@ impl Worker {
             None => self.agent.run(request)?,
         };
         HEAD_READ.with(|h| h.set(true));
+        transport::mark_head_received();
         read_answer(response, self.profile.max_body_bytes)
     }
 

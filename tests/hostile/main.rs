@@ -13,6 +13,7 @@ mod messages;
 mod numbers;
 mod sequence;
 mod server;
+mod tls;
 
 use std::path::Path;
 use std::process::{Command, Output};
