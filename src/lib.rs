@@ -92,9 +92,5 @@ pub mod redact;
 pub mod stats;
 pub mod terminal;
 pub mod transport;
-#[allow(
-    missing_docs,
-    reason = "the desktop face: ui-rooms documents it in its restructure"
-)]
 pub mod ui;
 pub mod url_query;

@@ -260,3 +260,25 @@ fn a_token_in_the_url_is_masked_until_asked_for() {
         "shown once asked for, so it can be edited"
     );
 }
+
+#[test]
+fn the_request_body_field_is_found_by_its_label() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path());
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "New").click();
+    h.run_ok();
+    assert!(
+        h.query_by_role_and_label(Role::MultilineTextInput, "Body")
+            .is_none(),
+        "no body field until asked for"
+    );
+    h.get_by_label("Send a request body").click();
+    h.run_ok();
+    // The field is labelled "Body" for screen readers, so it is found by that name.
+    h.get_by_role_and_label(Role::MultilineTextInput, "Body")
+        .set_text_value_accesskit("{\"since\": 0}");
+    h.run_ok();
+    let profile = &h.state().workspace().entries()[0].profile;
+    assert_eq!(profile.body.as_deref(), Some("{\"since\": 0}"));
+}

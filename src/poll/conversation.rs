@@ -263,30 +263,26 @@ impl Worker {
         answered: Option<(u16, CallFacts)>,
     ) -> Bootstrap {
         let now = Instant::now();
+        // Reported as a Failed event (shown by every face), so not logged as well.
         let message = self.mask_with(conv, &format!("bootstrap {label} failed: {why}"));
-        log::warn!("poller {}: {message}", self.poller);
-        let (status, facts) = match answered {
-            Some((status, facts)) => ((status > 0).then_some(status), Some(facts)),
-            None => (None, None),
+        let (status, failure) = match answered {
+            Some((status, facts)) => (
+                (status > 0).then_some(status),
+                facts.failure(self.poller, now, kind, message),
+            ),
+            None => (
+                None,
+                PollFailure {
+                    elapsed: now.saturating_duration_since(sent),
+                    ..PollFailure::new(self.poller, now, kind, message)
+                },
+            ),
         };
         Bootstrap::Failed(Box::new(PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
             status,
-            message,
-            elapsed: now - sent,
             backoff: conv.restart_backoff.next_delay(),
-            retry_after: false,
             attempt: conv.restart_backoff.failures(),
-            stale_retries: facts.as_ref().map_or(0, |f| f.stale_retries),
-            connection: facts.as_ref().map(|f| f.connection).unwrap_or_default(),
-            wire_in: facts.as_ref().map_or(0, |f| f.wire_in),
-            wire_out: facts.as_ref().map_or(0, |f| f.wire_out),
-            timing: facts.as_ref().map(|f| f.timing).unwrap_or_default(),
-            request: facts.as_ref().and_then(|f| f.request.clone()),
-            headers: Vec::new(),
-            body: None,
+            ..failure
         }))
     }
 

@@ -85,6 +85,27 @@ impl CallFacts {
             ..PollResponse::new(poller, self.sent, received)
         }
     }
+
+    /// A failure of `kind` seen at `at`, with these facts filled in (the wait and the
+    /// attempt are the caller's to set).
+    pub(crate) fn failure(
+        &self,
+        poller: usize,
+        at: Instant,
+        kind: ErrorKind,
+        message: String,
+    ) -> PollFailure {
+        PollFailure {
+            elapsed: at.saturating_duration_since(self.sent),
+            stale_retries: self.stale_retries,
+            connection: self.connection,
+            wire_in: self.wire_in,
+            wire_out: self.wire_out,
+            timing: self.timing,
+            request: self.request.clone(),
+            ..PollFailure::new(poller, at, kind, message)
+        }
+    }
 }
 
 pub(crate) enum Outcome {
@@ -346,29 +367,22 @@ impl Worker {
             }
             None => format!("keeping cursor {}", cursor.describe()),
         };
-        let now = Instant::now();
+        let message = format!(
+            "the server sent a cursor of {len} bytes, more than the {} this client \
+             follows (longer ones make every later request too long); {action}",
+            crate::cursor::MAX_CURSOR_BYTES
+        );
+        let failure = facts.failure(
+            self.poller,
+            Instant::now(),
+            ErrorKind::CursorTooLong,
+            message,
+        );
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind: ErrorKind::CursorTooLong,
             status: Some(status),
-            message: format!(
-                "the server sent a cursor of {len} bytes, more than the {} this client \
-                 follows (longer ones make every later request too long); {action}",
-                crate::cursor::MAX_CURSOR_BYTES
-            ),
-            elapsed: now - facts.sent,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
-            timing: facts.timing,
-            request: facts.request.clone(),
-            headers: Vec::new(),
-            body: None,
+            ..failure
         }
     }
 
@@ -447,26 +461,11 @@ impl Worker {
         facts: &CallFacts,
         backoff: &mut Backoff,
     ) -> PollFailure {
-        let now = Instant::now();
         let (message, kind) = self.describe_error(e, kind);
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
-            status: None,
-            message,
-            elapsed: now - facts.sent,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
-            timing: facts.timing,
-            request: facts.request.clone(),
-            headers: Vec::new(),
-            body: None,
+            ..facts.failure(self.poller, Instant::now(), kind, message)
         }
     }
 
@@ -550,24 +549,13 @@ impl Worker {
         if let Some(failure) = &signals.failure
             && interp.events.is_empty()
         {
+            let message = self.mask_with(conv, failure);
             return Outcome::Failed(Box::new(PollFailure {
-                poller: self.poller,
-                at: received,
-                kind: ErrorKind::Session,
                 status: Some(raw.status),
-                message: self.mask_with(conv, failure),
-                elapsed: received - facts.sent,
                 backoff: signals.delay.unwrap_or_else(|| Self::session_backoff(conv)),
                 retry_after: signals.delay.is_some(),
-                attempt: 1,
-                stale_retries: facts.stale_retries,
-                connection: facts.connection,
-                wire_in: facts.wire_in,
-                wire_out: facts.wire_out,
-                timing: facts.timing,
-                request: facts.request.clone(),
                 headers: raw.headers.clone(),
-                body: None,
+                ..facts.failure(self.poller, received, ErrorKind::Session, message)
             }));
         }
         problems.extend(signals.failure.clone());
@@ -700,26 +688,16 @@ impl Worker {
             message.push_str(&format!(" (server asked to retry after {} s)", d.as_secs()));
         }
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
             status: Some(raw.status),
-            message: self.mask(&message),
-            elapsed: now - facts.sent,
             backoff: retry_after.unwrap_or(jittered),
             retry_after: retry_after.is_some(),
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
-            timing: facts.timing,
-            request: facts.request.clone(),
             headers: raw.headers.clone(),
             body: (!raw.body.is_empty()).then(|| {
                 let kept = &raw.body[..raw.body.len().min(FAILURE_BODY_KEPT)];
                 self.mask(&String::from_utf8_lossy(kept))
             }),
+            ..facts.failure(self.poller, now, kind, self.mask(&message))
         }
     }
 

@@ -8,10 +8,14 @@ use serde::{Deserialize, Serialize};
 /// The time span the charts show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChartWindow {
+    /// The last minute.
     OneMinute,
+    /// The last 5 minutes.
     #[default]
     FiveMinutes,
+    /// The last 15 minutes.
     FifteenMinutes,
+    /// The last hour.
     OneHour,
     /// Everything kept.
     All,
