@@ -21,9 +21,11 @@
 //! compare        variants of one profile side by side, verdict, report
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
 //! present        wording and units the faces share: number formats, tables of figures
+//! agent          several profiles watched unattended: alerts printed, metrics served
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
+//! metrics        OpenMetrics exposition per profile, and its HTTP endpoint
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! exit           the process exit codes (one table: main, --help, README)
@@ -69,6 +71,7 @@
 
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod alert;
 pub mod cli;
 pub mod compare;
@@ -80,6 +83,7 @@ pub mod export;
 pub mod header;
 pub mod headless;
 pub mod limits;
+pub mod metrics;
 pub mod monitor;
 pub mod poll;
 pub mod present;
