@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import HERE, client_cmd, pin_server, run_client, run_cmd_as_client  # noqa: E402
 from held import case_fd_limit, case_held  # noqa: E402
 from procs import REGISTRY, Child, DemoServer, last_json_line, log  # noqa: E402
-from ui import case_ui  # noqa: E402
+from ui import case_ui, case_ui_cpu  # noqa: E402
 
 CLIENTS = ["pollscope", "node-axios", "python-requests", "curl-loop", "wrk"]
 
@@ -290,6 +290,7 @@ def main():
         "held": case_held,
         "fdlimit": case_fd_limit,
         "ui": case_ui,
+        "ui-cpu": case_ui_cpu,
     }
     try:
         for name in args.only.split(","):
