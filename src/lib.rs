@@ -96,5 +96,6 @@ pub mod redact;
 pub mod stats;
 pub mod terminal;
 pub mod transport;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod url_query;

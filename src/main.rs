@@ -180,7 +180,17 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
 }
 
 /// The desktop app: profiles from the config dir, the embedded demo on the first run.
+#[cfg(feature = "gui")]
 fn gui() -> anyhow::Result<()> {
     let dir = config_dir()?;
     pollscope::ui::run(dir).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// A headless build (`--no-default-features`) has no window to open.
+#[cfg(not(feature = "gui"))]
+fn gui() -> anyhow::Result<()> {
+    Err(usage(
+        "this pollscope was built without the desktop face (--no-default-features); \
+         use `pollscope watch`, `agent`, `compare` or `demo-server` (see --help)",
+    ))
 }
