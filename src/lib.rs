@@ -29,10 +29,14 @@
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! exit           the process exit codes (one table: main, --help, README)
+//! limits         the open-file limit: raised at start, checked before pollers spawn
 //! redact         masking secrets in URLs and messages
 //! terminal       server text made safe to print (control characters escaped)
 //! url_query      setting and dropping one query parameter of a URL
 //! ```
+//!
+//! `docs/architecture.md` is a newcomer's map: the threads, the GUI's rooms, where each
+//! kind of change goes, and which tests cover what.
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
 //! watcher through a plain `Fn()` callback.
