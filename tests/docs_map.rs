@@ -10,7 +10,10 @@ fn named_paths(text: &str) -> Vec<&str> {
         .skip(1)
         .step_by(2)
         .filter(|w| !w.contains(char::is_whitespace) && !w.contains("::"))
-        .filter(|w| w.contains('/') || w.ends_with(".rs") || w.ends_with(".sh"))
+        .filter(|w| {
+            let ext = Path::new(w).extension().and_then(|e| e.to_str());
+            w.contains('/') || matches!(ext, Some("rs" | "sh"))
+        })
         .filter(|w| !w.contains('…') && !w.starts_with('-'))
         .collect()
 }
