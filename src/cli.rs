@@ -32,6 +32,10 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// List the saved profiles.
     Profiles,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::cli_docs::CompletionsArgs),
+    /// Write the man pages (pollscope.1, pollscope-watch.1, …) into a directory.
+    ManPages(crate::cli_docs::ManPagesArgs),
 }
 
 #[derive(Debug, Args)]

@@ -20,13 +20,17 @@
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
+//! cli_docs       man pages and shell completions generated from the CLI definition
+//! app_log        logging: stderr, and the desktop app's log file in the state dir
 //! redact         masking secrets in URLs and messages
 //! ```
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
 //! watcher through a plain `Fn()` callback.
 
+pub mod app_log;
 pub mod cli;
+pub mod cli_docs;
 pub mod compare;
 pub mod curl_import;
 pub mod cursor;

@@ -3,16 +3,21 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use pollscope::app_log;
 use pollscope::cli::{Cli, Command, DemoServerArgs};
 use pollscope::demo_server::{self, DemoServerConfig};
 use pollscope::headless::{self, Output, WatchOptions};
 use pollscope::profile_store::{ProfileStore, config_dir};
 
 fn main() -> ExitCode {
-    init_logging();
+    let cli = Cli::parse();
+    let face = match cli.command {
+        None | Some(Command::Gui) => app_log::Face::Desktop,
+        Some(_) => app_log::Face::Terminal,
+    };
+    app_log::init(face);
     // Every held poll (and, for the demo server, every held request) is an open file.
     pollscope::limits::raise_open_file_limit();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -20,17 +25,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// `RUST_LOG` picks the level (default: warnings). The HTTP stack's own logs are capped
-/// at warnings whatever `RUST_LOG` says: at debug level they print request URLs and
-/// headers, which may carry tokens.
-fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .filter_module("ureq", log::LevelFilter::Warn)
-        .filter_module("ureq_proto", log::LevelFilter::Warn)
-        .filter_module("rustls", log::LevelFilter::Warn)
-        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -82,6 +76,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     p.pollers,
                     if p.keep_alive { "on" } else { "off" }
                 );
+            }
+            Ok(())
+        }
+        Some(Command::Completions(args)) => {
+            pollscope::cli_docs::write_completions(args.shell, &mut std::io::stdout().lock())?;
+            Ok(())
+        }
+        Some(Command::ManPages(args)) => {
+            for path in pollscope::cli_docs::write_man_pages(&args.dir)? {
+                println!("{}", path.display());
             }
             Ok(())
         }
