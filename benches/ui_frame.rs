@@ -14,15 +14,22 @@
 //! whole history); the first frame after switching the charts to "all" with everything
 //! else warm (the full decimation alone); frames with nothing new (the cached series);
 //! and frames while `--per-frame` new answers arrive before each one (1,000 events/s
-//! drawn 20 times a second: the incremental path). The last line is one JSON object.
+//! drawn 20 times a second: the incremental path).
 //!
-//! usage: ui_frame [--points N] [--frames N] [--per-frame N] [--ppp F]
+//! Then, on a second app, a builtin-demo profile with `--connect-pollers` pollers
+//! (1,000) is connected the way a user does it (Ctrl+Enter in a frame's input) and
+//! frames are drawn at 60 Hz until it is connected and 2 s beyond: the frame with the
+//! key press, the longest frame, and how many frames took over 16 ms (wall and CPU),
+//! and how long until the profile was live. `--connect-pollers 0` skips this phase.
+//! The last line is one JSON object.
+//!
+//! usage: ui_frame [--points N] [--frames N] [--per-frame N] [--ppp F] [--connect-pollers N]
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use egui::{Pos2, RawInput, Rect, Vec2};
 use pollscope::monitor::Monitor;
-use pollscope::poll::{AnswerKind, ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
+use pollscope::poll::{ConnectionUse, Payload, PollEvent, PollResponse, ReceivedEvent};
 use pollscope::profile::Profile;
 use pollscope::profile_store::ProfileStore;
 use pollscope::stats::StatsConfig;
@@ -34,6 +41,7 @@ struct Args {
     frames: usize,
     per_frame: u64,
     ppp: f32,
+    connect_pollers: u32,
 }
 
 fn parse_args() -> Args {
@@ -42,6 +50,7 @@ fn parse_args() -> Args {
         frames: 100,
         per_frame: 50,
         ppp: 1.0,
+        connect_pollers: 1000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -51,6 +60,9 @@ fn parse_args() -> Args {
             "--frames" => args.frames = value().parse().unwrap_or(args.frames),
             "--per-frame" => args.per_frame = value().parse().unwrap_or(args.per_frame),
             "--ppp" => args.ppp = value().parse().unwrap_or(args.ppp),
+            "--connect-pollers" => {
+                args.connect_pollers = value().parse().unwrap_or(args.connect_pollers);
+            }
             // `cargo bench` passes --bench; anything else is ignored too.
             _ => {}
         }
@@ -84,32 +96,24 @@ fn answer(at: Instant, n: u64, with_event: bool) -> PollEvent {
         Vec::new()
     };
     PollEvent::Response(Box::new(PollResponse {
-        poller: usize::from(!with_event),
-        sent: at.checked_sub(hold).unwrap_or(at),
-        received: at,
-        received_wall: SystemTime::now(),
         hold,
-        status: 200,
-        cut_by_client: false,
-        kind: if with_event {
-            AnswerKind::Events
-        } else {
-            AnswerKind::Empty
-        },
         connection: ConnectionUse {
             id: Some(1 + u64::from(!with_event)),
             reused: n > 0,
             requests: n + 1,
             age: Duration::from_secs(n),
         },
-        stale_retries: 0,
         body_bytes: 80,
         wire_in: 300,
         wire_out: 120,
         headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         events,
         cursor: n.to_string(),
-        problem: None,
+        ..PollResponse::new(
+            usize::from(!with_event),
+            at.checked_sub(hold).unwrap_or(at),
+            at,
+        )
     }))
 }
 
@@ -120,17 +124,19 @@ struct Frames {
     started: Instant,
     size: Vec2,
     ppp: f32,
+    /// Input for the next frame (a key press).
+    events: Vec<egui::Event>,
 }
 
-/// One frame's cost.
-#[derive(Clone, Copy)]
 /// Frames until the charts were complete.
+#[derive(Clone, Copy)]
 struct Fill {
     frames: usize,
     cpu: Duration,
     longest: Duration,
 }
 
+/// One frame's cost.
 struct Cost {
     cpu: Duration,
     wall: Duration,
@@ -143,6 +149,7 @@ impl Frames {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
             time: Some(self.started.elapsed().as_secs_f64()),
             predicted_dt: 1.0 / 60.0,
+            events: std::mem::take(&mut self.events),
             ..RawInput::default()
         };
         let wall = Instant::now();
@@ -231,6 +238,107 @@ fn phase(name: &str, costs: &[Cost]) -> serde_json::Value {
     })
 }
 
+/// Longest the connect phase waits for the profile to be live.
+const CONNECT_WAIT: Duration = Duration::from_secs(60);
+/// Frames drawn after the profile is live (its pollers' first answers arrive).
+const AFTER_CONNECT: Duration = Duration::from_secs(2);
+/// The frame period the phase draws at.
+const FRAME_PERIOD: Duration = Duration::from_micros(16_667);
+/// The frame budget at 60 Hz.
+const BUDGET_MS: f64 = 16.0;
+
+/// A fresh app with one builtin-demo profile of `pollers` pollers, connected with
+/// Ctrl+Enter; frames at 60 Hz until it is live and [`AFTER_CONNECT`] beyond.
+fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("a temporary config dir");
+    let mut profile = Profile::for_demo("Thousand", "http://127.0.0.1:9/events");
+    profile.builtin_demo = true;
+    profile.pollers = pollers;
+    let mut store = ProfileStore::open(dir.path()).expect("open the store");
+    store.profiles = vec![profile];
+    store.save().expect("save the store");
+    let mut setup = AppSetup::load(dir.path().to_path_buf());
+    setup.first_run_demo = false;
+    setup.restore = false;
+    let ctx = egui::Context::default();
+    ctx.set_pixels_per_point(ppp);
+    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
+    let app = PollscopeApp::new(&cc, setup);
+    let mut f = Frames {
+        ctx,
+        app,
+        frame: eframe::Frame::_new_kittest(),
+        started: Instant::now(),
+        size: Vec2::new(1280.0, 800.0) / ppp,
+        ppp,
+        events: Vec::new(),
+    };
+    for _ in 0..5 {
+        f.run();
+    }
+    let ctrl = egui::Modifiers {
+        ctrl: true,
+        command: true,
+        ..egui::Modifiers::default()
+    };
+    f.events = vec![egui::Event::Key {
+        key: egui::Key::Enter,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: ctrl,
+    }];
+    let pressed = Instant::now();
+    let mut costs = Vec::new();
+    let mut live_after = None;
+    let mut next = Instant::now();
+    while pressed.elapsed() < CONNECT_WAIT {
+        costs.push(f.run());
+        let live = f.app.workspace().entries[0].is_live();
+        if live && live_after.is_none() {
+            live_after = Some(pressed.elapsed());
+        }
+        if live_after.is_some_and(|t| pressed.elapsed() >= t + AFTER_CONNECT) {
+            break;
+        }
+        next += FRAME_PERIOD;
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    let running = f.app.workspace().entries[0]
+        .monitor
+        .as_ref()
+        .and_then(|m| m.session())
+        .map_or(0, pollscope::poll::Session::running_pollers);
+    eframe::App::on_exit(&mut f.app, None);
+    let press = costs
+        .first()
+        .map_or((0.0, 0.0), |c| (ms(c.cpu), ms(c.wall)));
+    let over =
+        |pick: fn(&Cost) -> Duration| costs.iter().filter(|c| ms(pick(c)) > BUDGET_MS).count();
+    let max = |pick: fn(&Cost) -> Duration| costs.iter().map(|c| ms(pick(c))).fold(0.0, f64::max);
+    let summary = phase("connecting", &costs);
+    eprintln!(
+        "connect {pollers} pollers: key-press frame CPU {:.1} ms, wall {:.1} ms; longest frame CPU {:.1} ms, \
+         wall {:.1} ms; {} of {} frames over {BUDGET_MS} ms wall ({} by CPU); live after {}; {running} pollers running",
+        press.0,
+        press.1,
+        max(|c| c.cpu),
+        max(|c| c.wall),
+        over(|c| c.wall),
+        costs.len(),
+        over(|c| c.cpu),
+        live_after.map_or_else(|| "never".to_owned(), |t| format!("{:.0} ms", ms(t))),
+    );
+    serde_json::json!({
+        "pollers": pollers, "frames": costs.len(),
+        "press_frame_cpu_ms": press.0, "press_frame_wall_ms": press.1,
+        "max_cpu_ms": max(|c| c.cpu), "max_wall_ms": max(|c| c.wall),
+        "over_16ms_wall": over(|c| c.wall), "over_16ms_cpu": over(|c| c.cpu),
+        "live_after_ms": live_after.map(ms), "running_pollers": running,
+        "frames_summary": summary,
+    })
+}
+
 fn main() {
     let args = parse_args();
     let dir = tempfile::tempdir().expect("a temporary config dir");
@@ -282,6 +390,7 @@ fn main() {
         started: Instant::now(),
         size: Vec2::new(1280.0, 800.0) / args.ppp,
         ppp: args.ppp,
+        events: Vec::new(),
     };
 
     // 1. The very first frame: everything cold; then the frames until the charts have
@@ -350,6 +459,8 @@ fn main() {
 
     let idle_j = phase("no new data", &idle);
     let live_j = phase("new data", &live);
+    let connect_j =
+        (args.connect_pollers > 0).then(|| connect_phase(args.connect_pollers, args.ppp));
     #[expect(clippy::cast_precision_loss, reason = "a small count")]
     let ingest_per_frame_ms = ms(ingest) / args.frames.max(1) as f64;
     let out = serde_json::json!({
@@ -365,6 +476,7 @@ fn main() {
         "all_fill_longest_ms": ms(switch_fill.longest),
         "idle": idle_j, "live": live_j,
         "per_frame_events": args.per_frame, "ingest_per_frame_ms": ingest_per_frame_ms,
+        "connect": connect_j,
     });
     println!("{out}");
 }

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # Installs the real long-poll servers the interop tests start on loopback:
-# nginx with the Nchan module, etcd (v2 API), and PouchDB Server (CouchDB's HTTP API,
-# from the npm registry into tests/servers/pouchdb/node_modules); and nftables for the
-# kernel-level fault test (tests/netfaults.rs). Debian/Ubuntu.
-# The packages must not start system services (nginx would take port 80), so a
-# policy-rc.d that refuses service starts is in place during the install.
+# nginx with the Nchan module, etcd (v2 API), Pushpin (GRIP proxy; it brings condure and
+# zurl), the squid forward proxy (tests/proxy.rs) and nftables for the kernel-level fault
+# test (tests/netfaults.rs), from Debian; and from the npm registry, pinned by the
+# package-lock.json in each folder of tests/servers: PouchDB Server (CouchDB's HTTP API),
+# Socket.IO 4, SockJS and Faye (Bayeux). Debian/Ubuntu.
+# The packages must not start system services (nginx would take port 80, squid 3128,
+# Pushpin 7999), so a policy-rc.d that refuses service starts is in place during the install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pouchdb_packages() {
-    if [ ! -d tests/servers/pouchdb/node_modules/express-pouchdb ]; then
-        (cd tests/servers/pouchdb && npm ci --no-audit --no-fund --loglevel=error)
-    fi
-    echo "PouchDB Server packages: $(node --version) in tests/servers/pouchdb"
+npm_packages() {
+    for dir in tests/servers/*/; do
+        [ -f "$dir/package-lock.json" ] || continue
+        # Again only when the lock file changed since the last install.
+        if [ ! -f "$dir/node_modules/.package-lock.json" ] \
+            || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+            (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        fi
+    done
+    echo "npm servers ($(node --version)): $(ls -d tests/servers/*/node_modules | tr '\n' ' ')"
 }
 if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
-    && command -v etcd >/dev/null && command -v nft >/dev/null \
+    && command -v etcd >/dev/null && command -v nft >/dev/null && [ -x /usr/sbin/squid ] \
+    && command -v pushpin >/dev/null && command -v condure >/dev/null && command -v zurl >/dev/null \
     && command -v node >/dev/null && command -v npm >/dev/null; then
-    pouchdb_packages
+    npm_packages
     exit 0
 fi
 SUDO=""
@@ -29,12 +37,13 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server nftables iproute2 >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server \
+    squid pushpin condure zurl nftables iproute2 >/dev/null
 # Node.js only when the machine has none (it may have a newer one than Debian's).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 # Packages may still have started services on some systems; the tests use their own ports.
-echo "installed: $(/usr/sbin/nginx -v 2>&1), $(etcd --version | head -1)"
-pouchdb_packages
+echo "installed: $(/usr/sbin/nginx -v 2>&1), $(etcd --version | head -1), $(/usr/sbin/squid -v | head -1), $(pushpin --version)"
+npm_packages

@@ -8,12 +8,15 @@
 //! Each start moves the previous file to [`OLD_LOG_FILE`]; a file stops growing at
 //! [`FILE_CAP_BYTES`]. The HTTP stack is capped at warnings on both sinks whatever
 //! `RUST_LOG` says: at debug level it prints request URLs and headers, which may carry
-//! tokens. Depends on nothing in the crate but the config-dir variable's name.
+//! tokens. Log lines quote server text, so their control characters are escaped
+//! ([`crate::terminal::block`]) like everything else printed. Depends on nothing in the
+//! crate but that and the config-dir variable's name.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use env_logger::fmt::TimestampPrecision;
 use log::LevelFilter;
 
 use crate::profile_store::CONFIG_DIR_ENV;
@@ -33,7 +36,9 @@ const CAPPED_MODULES: [&str; 3] = ["ureq", "ureq_proto", "rustls"];
 /// Which face runs: the desktop app gets the log file too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Face {
+    /// A subcommand in a terminal: stderr only.
     Terminal,
+    /// The desktop app: stderr and the log file.
     Desktop,
 }
 
@@ -96,6 +101,23 @@ pub fn init(face: Face) -> Option<PathBuf> {
     }
 }
 
+/// `[time LEVEL target] message`, the message's control characters escaped.
+fn escaped_format(builder: &mut env_logger::Builder, precision: TimestampPrecision) {
+    builder.format(move |buf, record| {
+        let ts = match precision {
+            TimestampPrecision::Millis => buf.timestamp_millis(),
+            _ => buf.timestamp(),
+        };
+        writeln!(
+            buf,
+            "[{ts} {} {}] {}",
+            record.level(),
+            record.target(),
+            crate::terminal::block(&record.args().to_string())
+        )
+    });
+}
+
 fn cap_http_stack(builder: &mut env_logger::Builder) {
     for module in CAPPED_MODULES {
         builder.filter_module(module, LevelFilter::Warn);
@@ -105,9 +127,9 @@ fn cap_http_stack(builder: &mut env_logger::Builder) {
 fn file_logger(writer: CappedFile) -> env_logger::Logger {
     let mut b = env_logger::Builder::new();
     b.parse_filters(FILE_FILTER)
-        .format_timestamp_millis()
         .write_style(env_logger::WriteStyle::Never)
         .target(env_logger::Target::Pipe(Box::new(writer)));
+    escaped_format(&mut b, TimestampPrecision::Millis);
     cap_http_stack(&mut b);
     b.build()
 }
@@ -265,7 +287,17 @@ mod tests {
         record("ureq::unversioned", log::Level::Info, "GET /?token=secret");
         record("eframe", log::Level::Warn, "a warning");
         record("eframe", log::Level::Info, "an info");
+        record(
+            "pollscope::poll",
+            log::Level::Warn,
+            "server said \u{1b}[2Jboo",
+        );
         let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            !text.contains('\u{1b}'),
+            "an escape reached the file: {text:?}"
+        );
+        assert!(text.contains("boo"), "{text}");
         assert!(text.contains("Demo: first 10 events received"), "{text}");
         assert!(text.contains("a warning"), "{text}");
         for absent in ["per-poll detail", "token=secret", "an info"] {

@@ -8,18 +8,35 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cursor::CursorRule;
-use crate::profile::{HeaderSpec, HoldParam, Profile, TimeUnit};
-use crate::profile_store::{ProfileStore, config_dir};
+use crate::profile::{
+    HeaderSpec, HoldParam, HoldUnit, MAX_WAIT_S, Profile, ProfileIssue, TimeUnit,
+};
+use crate::profile_store::{ProfileStore, StoreError, config_dir};
+use crate::protocol::{Decoder, Variable};
+use crate::proxy::{ManualProxy, ProxyError, ProxySetting};
+
+/// Longest `--duration` a run accepts (ten years; leave it out to run until Ctrl-C).
+pub const MAX_RUN: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// The `clap` command with the exit-code table in its help: what `main` parses with
+/// (and what man pages and completions should be made from).
+#[must_use]
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().after_help(crate::exit::Exit::help_table())
+}
 
 /// Pollscope: watch HTTP long-poll endpoints — live events, hold times, and measured
 /// connection reuse.
 #[derive(Debug, Parser)]
 #[command(name = "pollscope", version, about, long_about = None)]
 pub struct Cli {
+    /// What to run; none opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the desktop app (the default).
@@ -38,6 +55,7 @@ pub enum Command {
     ManPages(crate::cli_docs::ManPagesArgs),
 }
 
+/// `pollscope demo-server` flags.
 #[derive(Debug, Args)]
 pub struct DemoServerArgs {
     /// Address to listen on.
@@ -52,8 +70,9 @@ pub struct DemoServerArgs {
     /// Most events in one answer.
     #[arg(long, default_value_t = 1000)]
     pub max_batch: usize,
-    /// Longest hold a client may ask for (also how long a blackholed request is kept).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "300s")]
+    /// Longest hold a client may ask for (also how long a blackholed request is kept):
+    /// seconds, or 5m, 300s.
+    #[arg(long, value_parser = parse_wait, default_value = "300s")]
     pub max_hold: Duration,
     /// Inject a fault into /events answers: reset-mid-body, truncated-chunked, blackhole,
     /// slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, too-many-requests:SECONDS,
@@ -77,12 +96,14 @@ pub struct DemoServerArgs {
     pub threads: usize,
 }
 
+/// `pollscope watch` flags.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run, e.g. 20s, 5m (default: until Ctrl-C).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = parse_run_duration)]
     pub duration: Option<Duration>,
     /// Print one JSON object with the summary at the end, nothing else on stdout.
     #[arg(long)]
@@ -93,16 +114,15 @@ pub struct WatchArgs {
     pub export: Option<std::path::PathBuf>,
 }
 
+/// `pollscope compare` flags.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// What to poll.
     #[command(flatten)]
     pub target: ProfileArgs,
     /// How long to run all variants.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = parse_run_duration, default_value = "30s")]
     pub duration: Duration,
-    /// Short-polling interval, e.g. 5s, 500ms.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "5s")]
-    pub interval: Duration,
     /// Print the comparison as one JSON object.
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -126,7 +146,7 @@ pub struct ProfileArgs {
     #[arg(long, conflicts_with = "preset")]
     pub profile: Option<String>,
     /// Start from a protocol preset: demo, nchan, etcd-v2, couchdb, consul, telegram,
-    /// generic-json, generic-etag.
+    /// socketio, sockjs, bayeux, signalr, generic-json, generic-etag.
     #[arg(long)]
     pub preset: Option<String>,
     /// Concurrent independent pollers, each with its own cursor, sharing one agent.
@@ -144,19 +164,33 @@ pub struct ProfileArgs {
     /// Cursor value for the first poll.
     #[arg(long)]
     pub initial_cursor: Option<String>,
-    /// Server hold in seconds.
-    #[arg(long)]
+    /// Server hold: seconds, or 30s, 1m.
+    #[arg(long, value_parser = parse_whole_seconds)]
     pub hold: Option<u32>,
-    /// Query parameter that carries the hold (seconds), or "none".
+    /// Query parameter that carries the hold, or "none".
     #[arg(long)]
     pub hold_param: Option<String>,
-    /// Client timeout per poll in seconds (default: hold + margin).
+    /// Unit of the hold parameter: s (timeout=30), ms (timeout=30000) or suffix
+    /// (wait=30s).
+    #[arg(long, value_name = "s|ms|suffix")]
+    pub hold_unit: Option<String>,
+    /// Set a variable for `{{NAME}}` templates in the URL, headers, body and session
+    /// steps (repeatable). Names that look like credentials are kept secret.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Body decoder: json, json_lines, engineio, socketio, sockjs, signalr.
     #[arg(long)]
-    pub timeout: Option<f64>,
-    /// Short polling: start a poll every this many seconds.
-    #[arg(long)]
-    pub interval_s: Option<f64>,
-    /// JSON pointer to the events array ("" = whole body is one event).
+    pub decoder: Option<String>,
+    /// Client timeout per poll: seconds, or 45s, 1m (default: hold + margin).
+    #[arg(long, value_parser = parse_wait)]
+    pub timeout: Option<Duration>,
+    /// Short polling, one poll every INTERVAL: seconds, or 5s, 500ms. With `compare`,
+    /// the short-polling variants' interval (default 5 s).
+    #[arg(long, alias = "interval-s", value_parser = parse_wait)]
+    pub interval: Option<Duration>,
+    /// JSON pointer to the events array; `*` matches every key or item
+    /// (/rooms/join/*/timeline/events), "/*" = each item of a body that is an array,
+    /// "" = the whole body is one event.
     #[arg(long)]
     pub events: Option<String>,
     /// JSON pointer to a per-event sequence number ("" = none).
@@ -180,6 +214,71 @@ pub struct ProfileArgs {
     /// Accept invalid TLS certificates (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
+    /// Go through this HTTP proxy: http://[user:password@]host:port. Without it the
+    /// profile's proxy setting, or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, apply.
+    #[arg(long, short = 'x', value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// The proxy's user name and password, USER:PASSWORD (kept secret).
+    #[arg(long, short = 'U', value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+    /// Connect directly, ignoring proxy settings and proxy environment variables.
+    #[arg(long)]
+    pub no_proxy: bool,
+}
+
+/// A duration as typed on the command line: a bare number is seconds (`5`, `2.5`),
+/// otherwise a number with units (`500ms`, `5s`, `1m30s`, `2h`). Every duration flag
+/// reads this way.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Ok(s) = t.parse::<f64>() {
+        return Duration::try_from_secs_f64(s).map_err(|_| {
+            format!("{text:?}: a duration must be a non-negative, finite number of seconds")
+        });
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("{text:?}: {e}; give seconds (5, 2.5) or a number with units (500ms, 5s, 1m30s)")
+    })
+}
+
+/// A `--duration`: as [`parse_duration`] reads it, more than 0 and at most [`MAX_RUN`]
+/// (`500000000000y` overflowed the clock and panicked).
+pub fn parse_run_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!("{text:?}: a run must last more than 0 s"));
+    }
+    if d > MAX_RUN {
+        return Err(format!(
+            "{text:?} is longer than the longest run ({}); leave --duration out to run \
+             until Ctrl-C",
+            humantime::format_duration(MAX_RUN)
+        ));
+    }
+    Ok(d)
+}
+
+/// A timeout, an interval or a hold: as [`parse_duration`] reads it, more than 0 and at
+/// most [`MAX_WAIT_S`] (one day; `1e19` panicked the pollers).
+pub fn parse_wait(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    let max = Duration::from_secs(u64::from(MAX_WAIT_S));
+    if d.is_zero() || d > max {
+        return Err(format!(
+            "{text:?}: must be more than 0 and at most {} (one day)",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
+/// A whole number of seconds, as [`parse_duration`] reads it (`30`, `30s`, `1m`).
+fn parse_whole_seconds(text: &str) -> Result<u32, String> {
+    let d = parse_duration(text)?;
+    if d.subsec_nanos() != 0 {
+        return Err(format!("{text:?}: give whole seconds"));
+    }
+    u32::try_from(d.as_secs()).map_err(|_| format!("{text:?}: too long"))
 }
 
 /// Pointer flags: an empty string means "none".
@@ -187,51 +286,147 @@ fn pointer(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
+/// Why the flags do not describe a usable profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// The saved profiles cannot be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `--profile NAME` names no saved profile.
+    #[error("no profile named {name:?} in {path} (have: {have})")]
+    NoSuchProfile {
+        /// The name asked for.
+        name: String,
+        /// The profiles file.
+        path: String,
+        /// The names there are.
+        have: String,
+    },
+    /// `--preset ID` names no preset.
+    #[error("no preset {id:?}; presets: {presets}")]
+    NoSuchPreset {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        presets: String,
+    },
+    /// Neither a URL nor `--profile`.
+    #[error("give a URL or --profile NAME")]
+    NoTarget,
+    /// `--ts-unit` is not s, ms or us.
+    #[error("--ts-unit {0:?}: use s, ms or us")]
+    BadTimeUnit(String),
+    /// `--hold-unit` is not s, ms or suffix.
+    #[error("--hold-unit {0:?}: use s, ms or suffix")]
+    BadHoldUnit(String),
+    /// `--hold-unit` for a profile whose server is not told how long to hold.
+    #[error("--hold-unit needs a hold parameter: add --hold-param NAME")]
+    HoldUnitWithoutParam,
+    /// `--var` without `=`.
+    #[error("--var {0:?}: use NAME=VALUE")]
+    BadVar(String),
+    /// `--decoder` names no decoder.
+    #[error("--decoder {given:?}: use one of {known}")]
+    BadDecoder {
+        /// The name given.
+        given: String,
+        /// The decoders there are.
+        known: String,
+    },
+    /// `--proxy` (or the environment's proxy) cannot be used.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+    /// `--proxy-user` without a proxy to give it to.
+    #[error("--proxy-user needs --proxy URL (or a saved profile with its own proxy)")]
+    ProxyUserWithoutProxy,
+    /// One or more problems with the resulting profile (a bad header, URL, …).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ProfileIssue>),
+}
+
 impl ProfileArgs {
     /// The profile these flags describe. A bare URL gets the demo server's shape
     /// (events at `/events`, cursor `/cursor` → `cursor`, `seq`, `ts_us`).
-    pub fn to_profile(&self) -> anyhow::Result<Profile> {
-        let mut p = match (&self.profile, &self.url) {
-            (Some(name), _) => {
-                let dir = config_dir()?;
-                let store = ProfileStore::open(&dir)?;
-                let Some(found) = store.get(name) else {
-                    let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
-                    anyhow::bail!(
-                        "no profile named {name:?} in {} (have: {})",
-                        store.path().display(),
-                        if names.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            names.join(", ")
-                        }
-                    );
-                };
-                found.clone()
-            }
-            (None, Some(url)) => match &self.preset {
-                Some(id) => {
-                    let Some(preset) = crate::presets::by_id(id) else {
-                        let ids: Vec<&str> = crate::presets::all().iter().map(|p| p.id).collect();
-                        anyhow::bail!("no preset {id:?}; presets: {}", ids.join(", "));
-                    };
-                    preset.profile(url)
-                }
-                None => Profile::for_demo("watch", url),
-            },
-            (None, None) => anyhow::bail!("give a URL or --profile NAME"),
-        };
+    pub fn to_profile(&self) -> Result<Profile, ArgsError> {
+        let mut p = self.base_profile()?;
         if let (Some(_), Some(url)) = (&self.profile, &self.url) {
             p.url.clone_from(url);
         }
-        if let Some(n) = self.pollers {
-            p.pollers = n;
+        self.apply_request(&mut p)?;
+        self.apply_polling(&mut p)?;
+        self.apply_protocol(&mut p)?;
+        self.apply_shape(&mut p)?;
+        self.apply_proxy(&mut p)?;
+        let issues = p.validate();
+        if !issues.is_empty() {
+            return Err(ArgsError::Invalid(issues));
+        }
+        Ok(p)
+    }
+
+    /// The saved profile, the preset for the URL, or the demo shape for the URL.
+    fn base_profile(&self) -> Result<Profile, ArgsError> {
+        match (&self.profile, &self.url) {
+            (Some(name), _) => {
+                let store = ProfileStore::open(&config_dir()?)?;
+                store.get(name).cloned().ok_or_else(|| {
+                    let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
+                    ArgsError::NoSuchProfile {
+                        name: name.clone(),
+                        path: store.path().display().to_string(),
+                        have: if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        },
+                    }
+                })
+            }
+            (None, Some(url)) => match &self.preset {
+                Some(id) => crate::presets::by_id(id)
+                    .map(|preset| preset.profile(url))
+                    .ok_or_else(|| ArgsError::NoSuchPreset {
+                        id: id.clone(),
+                        presets: crate::presets::all()
+                            .iter()
+                            .map(|p| p.id)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }),
+                None => Ok(Profile::for_demo("watch", url)),
+            },
+            (None, None) => Err(ArgsError::NoTarget),
+        }
+    }
+
+    /// Method, headers, body, keep-alive, TLS and size limits.
+    fn apply_request(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if let Some(m) = &self.method {
+            p.method = m.to_ascii_uppercase();
+        }
+        for h in &self.headers {
+            p.headers
+                .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?);
+        }
+        if self.data.is_some() {
+            p.body.clone_from(&self.data);
         }
         if self.no_keep_alive {
             p.keep_alive = false;
         }
-        for h in &self.headers {
-            p.headers.push(HeaderSpec::parse_line(h)?);
+        if self.insecure {
+            p.accept_invalid_certs = true;
+        }
+        if let Some(m) = self.max_body {
+            p.max_body_bytes = m;
+        }
+        Ok(())
+    }
+
+    /// Pollers, cursor, hold, timeout and interval.
+    fn apply_polling(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if let Some(n) = self.pollers {
+            p.pollers = n;
         }
         if let Some(c) = &self.cursor {
             p.cursor = c.clone();
@@ -242,22 +437,93 @@ impl ProfileArgs {
         if let Some(h) = self.hold {
             p.hold_s = h;
         }
+        let unit = match self.hold_unit.as_deref() {
+            None => None,
+            Some("s") => Some(HoldUnit::Seconds),
+            Some("ms") => Some(HoldUnit::Millis),
+            Some("suffix") => Some(HoldUnit::SecondsSuffix),
+            Some(other) => return Err(ArgsError::BadHoldUnit(other.to_owned())),
+        };
         if let Some(hp) = &self.hold_param {
             p.hold_param = if hp == "none" {
                 HoldParam::None
             } else {
                 HoldParam::Query {
                     name: hp.clone(),
-                    unit: crate::profile::HoldUnit::Seconds,
+                    unit: unit.unwrap_or(HoldUnit::Seconds),
                 }
             };
+        } else if let Some(unit) = unit {
+            // The unit of the parameter the profile or preset already has.
+            p.hold_param = match &p.hold_param {
+                HoldParam::None => return Err(ArgsError::HoldUnitWithoutParam),
+                HoldParam::TimeoutSeconds => HoldParam::Query {
+                    name: "timeout".to_owned(),
+                    unit,
+                },
+                HoldParam::Query { name, .. } => HoldParam::Query {
+                    name: name.clone(),
+                    unit,
+                },
+            };
         }
-        if self.timeout.is_some() {
-            p.client_timeout_s = self.timeout;
+        if let Some(t) = self.timeout {
+            p.client_timeout_s = Some(t.as_secs_f64());
         }
-        if self.interval_s.is_some() {
-            p.interval_s = self.interval_s;
+        if let Some(i) = self.interval {
+            p.interval_s = Some(i.as_secs_f64());
         }
+        Ok(())
+    }
+
+    /// `--var NAME=VALUE` and `--decoder`.
+    fn apply_protocol(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        for pair in &self.vars {
+            let Some((name, value)) = pair.split_once('=') else {
+                return Err(ArgsError::BadVar(pair.clone()));
+            };
+            let name = name.trim();
+            match p.variables.iter_mut().find(|v| v.name == name) {
+                Some(v) => {
+                    value.clone_into(&mut v.value);
+                    v.fresh = None;
+                }
+                None => p.variables.push(Variable {
+                    secret: crate::header::looks_secret(name),
+                    ..Variable::new(name, value)
+                }),
+            }
+        }
+        if let Some(d) = &self.decoder {
+            p.decoder = Decoder::by_name(d).ok_or_else(|| ArgsError::BadDecoder {
+                given: d.clone(),
+                known: Decoder::ALL.map(Decoder::name).join(", "),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// `--proxy`, `--proxy-user` and `--no-proxy` over the profile's proxy setting.
+    fn apply_proxy(&self, p: &mut Profile) -> Result<(), ArgsError> {
+        if self.no_proxy {
+            p.proxy = ProxySetting::Direct;
+        }
+        if let Some(url) = &self.proxy {
+            p.proxy = ProxySetting::Manual(ManualProxy::from_url(url)?);
+        }
+        if let Some(pair) = &self.proxy_user {
+            let ProxySetting::Manual(m) = &mut p.proxy else {
+                return Err(ArgsError::ProxyUserWithoutProxy);
+            };
+            let (user, password) = pair.split_once(':').unwrap_or((pair, ""));
+            user.clone_into(&mut m.username);
+            password.clone_into(&mut m.password);
+        }
+        Ok(())
+    }
+
+    /// Where the events, sequence numbers and timestamps are in an answer.
+    fn apply_shape(&self, p: &mut Profile) -> Result<(), ArgsError> {
         if let Some(e) = &self.events {
             p.events_pointer = pointer(e);
         }
@@ -272,27 +538,10 @@ impl ProfileArgs {
                 "s" => TimeUnit::Seconds,
                 "ms" => TimeUnit::Millis,
                 "us" | "µs" => TimeUnit::Micros,
-                other => anyhow::bail!("--ts-unit {other:?}: use s, ms or us"),
+                other => return Err(ArgsError::BadTimeUnit(other.to_owned())),
             };
         }
-        if let Some(m) = &self.method {
-            p.method = m.to_ascii_uppercase();
-        }
-        if self.data.is_some() {
-            p.body.clone_from(&self.data);
-        }
-        if let Some(m) = self.max_body {
-            p.max_body_bytes = m;
-        }
-        if self.insecure {
-            p.accept_invalid_certs = true;
-        }
-        let issues = p.validate();
-        if !issues.is_empty() {
-            let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
-            anyhow::bail!("{}", text.join("\n"));
-        }
-        Ok(p)
+        Ok(())
     }
 }
 
@@ -309,6 +558,107 @@ mod tests {
             Some(Command::Watch(w)) => w.target,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Endpoints that take the hold in milliseconds (CouchDB, Matrix `/sync?timeout=`)
+    /// got `timeout=30` and were polled many times a second: the unit is a flag.
+    #[test]
+    fn hold_unit_sets_the_hold_parameter_unit() {
+        let p = watch(&[
+            "watch",
+            "http://h/sync",
+            "--hold-param",
+            "timeout",
+            "--hold-unit",
+            "ms",
+            "--hold",
+            "30",
+        ])
+        .to_profile()
+        .unwrap();
+        let url = p.poll_url(&crate::cursor::Cursor::default()).unwrap();
+        assert!(url.as_str().contains("timeout=30000"), "{url}");
+        // On the demo shape's own parameter, and on a preset's.
+        let p = watch(&["watch", "http://h/e", "--hold-unit", "ms"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            p.poll_url(&crate::cursor::Cursor::default())
+                .unwrap()
+                .as_str()
+                .contains("timeout=30000")
+        );
+        let p = watch(&[
+            "watch",
+            "http://h/v1/kv/k",
+            "--preset",
+            "consul",
+            "--hold-unit",
+            "s",
+        ])
+        .to_profile()
+        .unwrap();
+        assert!(
+            p.poll_url(&crate::cursor::Cursor::default())
+                .unwrap()
+                .as_str()
+                .ends_with("wait=30"),
+            "seconds, no suffix"
+        );
+        let e = watch(&["watch", "http://h/e", "--hold-unit", "min"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("use s, ms or suffix"), "{e}");
+        let e = watch(&["watch", "http://h/e", "--hold-param", "none"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(e.hold_param, HoldParam::None);
+        let e = watch(&[
+            "watch",
+            "http://h/sub",
+            "--preset",
+            "nchan",
+            "--hold-unit",
+            "ms",
+        ])
+        .to_profile()
+        .unwrap_err();
+        assert!(e.to_string().contains("needs a hold parameter"), "{e}");
+    }
+
+    #[test]
+    fn vars_and_decoder_flags() {
+        let p = watch(&[
+            "watch",
+            "http://h/x/{{room}}?token={{api_token}}",
+            "--var",
+            "room=lobby",
+            "--var",
+            "api_token=s3cr3t-value",
+            "--decoder",
+            "json_lines",
+            "--cursor",
+            "none",
+        ])
+        .to_profile()
+        .unwrap();
+        assert_eq!(p.decoder, Decoder::JsonLines);
+        assert_eq!(p.variables.len(), 2);
+        assert!(!p.variables[0].secret);
+        assert!(p.variables[1].secret, "a name with 'token' is a secret");
+        assert!(p.secrets().mask("x s3cr3t-value y").contains("•••"));
+        let e = watch(&["watch", "http://h/{{room}}"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("{{room}} is not a variable"), "{e}");
+        let e = watch(&["watch", "http://h/", "--var", "novalue"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("NAME=VALUE"), "{e}");
+        let e = watch(&["watch", "http://h/", "--decoder", "xml"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("engineio"), "{e}");
     }
 
     #[test]
@@ -360,6 +710,103 @@ mod tests {
             .to_profile()
             .unwrap_err();
         assert!(e.to_string().contains("etcd-v2"), "{e}");
+    }
+
+    #[test]
+    fn proxy_flags() {
+        let p = watch(&["watch", "http://h/", "-x", "http://al:pw0rd@127.0.0.1:3128"])
+            .to_profile()
+            .unwrap();
+        let ProxySetting::Manual(m) = &p.proxy else {
+            panic!("{:?}", p.proxy)
+        };
+        assert_eq!(
+            (m.url.as_str(), m.username.as_str()),
+            ("127.0.0.1:3128", "al")
+        );
+        assert!(!p.secrets().mask("sent pw0rd").contains("pw0rd"));
+        let p = watch(&["watch", "http://h/", "--proxy", "p:1", "-U", "bob:s3cret:x"])
+            .to_profile()
+            .unwrap();
+        assert!(
+            matches!(&p.proxy, ProxySetting::Manual(m) if m.username == "bob" && m.password == "s3cret:x"),
+            "{:?}",
+            p.proxy
+        );
+        let p = watch(&["watch", "http://h/", "--no-proxy"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(p.proxy, ProxySetting::Direct);
+        assert!(parse(&["watch", "http://h/", "--no-proxy", "--proxy", "p:1"]).is_err());
+        let e = watch(&["watch", "http://h/", "-U", "a:b"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("--proxy"), "{e}");
+        let e = watch(&["watch", "http://h/", "--proxy", "socks5://p:1"])
+            .to_profile()
+            .unwrap_err();
+        assert!(e.to_string().contains("SOCKS"), "{e}");
+    }
+
+    #[test]
+    fn every_duration_flag_reads_a_bare_number_as_seconds() {
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration(" 2.5 "), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        for bad in ["-1", "soon", "", "NaN", "inf"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("seconds"), "{bad:?}: {e}");
+        }
+        let p = watch(&[
+            "watch",
+            "http://h/",
+            "--interval",
+            "5",
+            "--timeout",
+            "45s",
+            "--hold",
+            "1m",
+        ])
+        .to_profile()
+        .unwrap();
+        assert_eq!(p.interval_s, Some(5.0));
+        assert_eq!(p.client_timeout_s, Some(45.0));
+        assert_eq!(p.hold_s, 60);
+        // The old spelling still works.
+        let old = watch(&["watch", "http://h/", "--interval-s", "0.5"])
+            .to_profile()
+            .unwrap();
+        assert_eq!(old.interval_s, Some(0.5));
+        assert!(parse(&["watch", "http://h/", "--hold", "1.5"]).is_err());
+        match parse(&[
+            "compare",
+            "http://h/",
+            "--interval",
+            "2",
+            "--duration",
+            "10",
+        ])
+        .unwrap()
+        .command
+        {
+            Some(Command::Compare(c)) => {
+                assert_eq!(c.target.interval, Some(Duration::from_secs(2)));
+                assert_eq!(c.duration, Duration::from_secs(10));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["watch", "http://h/", "--duration", "20"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Watch(w)) => assert_eq!(w.duration, Some(Duration::from_secs(20))),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["demo-server", "--max-hold", "60"]).unwrap().command {
+            Some(Command::DemoServer(d)) => assert_eq!(d.max_hold, Duration::from_secs(60)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

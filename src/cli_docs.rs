@@ -76,7 +76,7 @@ What is logged on standard error, e.g. \fBpollscope=info\fR (default: warnings).
 /// # Errors
 /// When `out` cannot be written to.
 pub fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
-    let mut cmd = crate::cli::Cli::command();
+    let mut cmd = crate::cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
     out.write_all(&buf)?;
@@ -86,7 +86,9 @@ pub fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
 /// One man page: its file name (`pollscope-watch.1`) and roff text.
 #[derive(Debug)]
 pub struct ManPage {
+    /// `pollscope.1`, `pollscope-watch.1`, …
     pub file_name: String,
+    /// The page, in roff (what `man` reads).
     pub roff: Vec<u8>,
 }
 
@@ -96,6 +98,8 @@ pub struct ManPage {
 /// # Errors
 /// Only if rendering into memory fails (it does not in practice).
 pub fn man_pages() -> io::Result<Vec<ManPage>> {
+    // Cli::command(), not cli::command(): the exit codes get a section of their own
+    // rather than `--help`'s epilogue.
     let mut cmd = crate::cli::Cli::command()
         .long_about(DESCRIPTION)
         .disable_help_subcommand(true);
@@ -123,6 +127,7 @@ pub fn man_pages() -> io::Result<Vec<ManPage>> {
         .source(SOURCE);
     let mut roff = Vec::new();
     man.render(&mut roff)?;
+    roff.extend_from_slice(exit_status_section().as_bytes());
     roff.extend_from_slice(TOP_PAGE_TAIL.as_bytes());
     roff.extend_from_slice(format!(".SH SEE ALSO\n{}\n", see_also.join(", ")).as_bytes());
     pages.insert(
@@ -133,6 +138,30 @@ pub fn man_pages() -> io::Result<Vec<ManPage>> {
         },
     );
     Ok(pages)
+}
+
+/// EXIT STATUS, from the one table of exit codes (`--help` shows it as its epilogue;
+/// the man page gets it as a section of its own).
+fn exit_status_section() -> String {
+    let mut out = String::from(".SH \"EXIT STATUS\"\n");
+    for e in crate::exit::Exit::ALL {
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            e.code(),
+            roff_text(e.meaning())
+        ));
+    }
+    out
+}
+
+/// Text for a roff line: backslashes and hyphens escaped, never read as a request.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }
 
 /// Write [`man_pages`] into `dir` (created if missing); returns the files written.
@@ -202,6 +231,7 @@ mod tests {
             "pollscope\\-watch(1)",
             ".SH FILES",
             "profiles.json",
+            ".SH \"EXIT STATUS\"",
             ".SH ENVIRONMENT",
             "POLLSCOPE_CONFIG_DIR",
             ".SH SEE ALSO",
@@ -210,6 +240,22 @@ mod tests {
             assert!(top.contains(needle), "pollscope.1 lacks {needle:?}");
         }
         assert!(top.contains(env!("CARGO_PKG_VERSION")));
+        for e in crate::exit::Exit::ALL {
+            let entry = format!(".TP\n\\fB{}\\fR\n{}\n", e.code(), roff_text(e.meaning()));
+            assert!(
+                top.contains(&entry),
+                "pollscope.1 lacks exit code {}",
+                e.code()
+            );
+        }
+    }
+
+    #[test]
+    fn roff_text_is_never_a_request_and_keeps_hyphens() {
+        assert_eq!(roff_text("a-b"), "a\\-b");
+        assert_eq!(roff_text(".SH x"), "\\&.SH x");
+        assert_eq!(roff_text("'quoted"), "\\&'quoted");
+        assert_eq!(roff_text("C:\\x"), "C:\\ex");
     }
 
     #[test]

@@ -22,13 +22,18 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(250);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Variant {
+    /// Long polling as the profile says, connections kept alive.
     LongKeepAlive,
+    /// Long polling, a new connection for every poll.
     LongNoKeepAlive,
+    /// A poll every interval with a hold of 0, connections kept alive.
     ShortKeepAlive,
+    /// A poll every interval, a new connection for each.
     ShortNoKeepAlive,
 }
 
 impl Variant {
+    /// Every variant, in the order tables show them.
     pub const ALL: [Self; 4] = [
         Self::LongKeepAlive,
         Self::LongNoKeepAlive,
@@ -47,11 +52,24 @@ impl Variant {
         }
     }
 
+    /// The variant's colour in every chart (GUI and PNG), as RGB.
+    #[must_use]
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            Self::LongKeepAlive => [31, 119, 180],
+            Self::LongNoKeepAlive => [255, 127, 14],
+            Self::ShortKeepAlive => [44, 160, 44],
+            Self::ShortNoKeepAlive => [214, 39, 40],
+        }
+    }
+
+    /// Short polling (a poll every interval).
     #[must_use]
     pub fn is_short(self) -> bool {
         matches!(self, Self::ShortKeepAlive | Self::ShortNoKeepAlive)
     }
 
+    /// Connections are kept alive between polls.
     #[must_use]
     pub fn keep_alive(self) -> bool {
         matches!(self, Self::LongKeepAlive | Self::ShortKeepAlive)
@@ -77,9 +95,11 @@ impl Variant {
 /// What to compare and for how long.
 #[derive(Clone, Debug)]
 pub struct CompareOptions {
+    /// How long every variant runs.
     pub duration: Duration,
     /// Short-polling interval.
     pub interval: Duration,
+    /// The variants to run, side by side.
     pub variants: Vec<Variant>,
 }
 
@@ -96,18 +116,32 @@ impl Default for CompareOptions {
 /// Why a comparison cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    /// Short polling this often needs an explicit confirmation.
     #[error(
         "short polling every {interval:?} with {pollers} poller(s) sends about {per_s:.0} \
          requests/s per short-poll variant; confirm to run it anyway"
     )]
     Aggressive {
+        /// The short-poll interval asked for.
         interval: Duration,
+        /// Pollers per variant.
         pollers: u32,
+        /// Requests per second each short-poll variant would send.
         per_s: f64,
     },
+    /// The interval or the run length is out of range.
+    #[error(
+        "short-polling interval must be more than 0 and at most {} s, and the run at most {} s",
+        crate::profile::MAX_WAIT_S,
+        crate::cli::MAX_RUN.as_secs()
+    )]
+    OutOfRange,
+    /// A variant's session did not start.
     #[error("{variant}: {source}")]
     Start {
+        /// The variant's label.
         variant: &'static str,
+        /// Why it did not start.
         source: StartError,
     },
 }
@@ -115,6 +149,13 @@ pub enum CompareError {
 impl CompareOptions {
     /// Refuse variants that would hit a server hard unless `confirmed`.
     pub fn check(&self, base: &Profile, confirmed: bool) -> Result<(), CompareError> {
+        let max_wait = Duration::from_secs(u64::from(crate::profile::MAX_WAIT_S));
+        if self.interval.is_zero()
+            || self.interval > max_wait
+            || self.duration > crate::cli::MAX_RUN
+        {
+            return Err(CompareError::OutOfRange);
+        }
         let short = self.variants.iter().any(|v| v.is_short());
         if short && self.interval < AGGRESSIVE_INTERVAL && !confirmed {
             return Err(CompareError::Aggressive {
@@ -210,6 +251,7 @@ impl Running {
         )
     }
 
+    /// The duration has passed (call [`Running::finish`]).
     #[must_use]
     pub fn is_done(&self) -> bool {
         self.started.elapsed() >= self.duration
@@ -279,26 +321,39 @@ pub fn run(
 /// One variant's figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantResult {
+    /// Which variant.
     pub variant: Variant,
+    /// Its label ([`Variant::label`]), for the JSON.
     pub label: &'static str,
+    /// Polls sent (answers and failures).
     pub requests: u64,
+    /// TCP connections opened.
     pub new_connections: u64,
+    /// TLS handshakes made.
     pub tls_handshakes: u64,
     /// TCP connect + TLS handshake time spent.
     pub handshake_ms: f64,
     /// Share of answers that carried nothing, in percent.
     pub empty_pct: Option<f64>,
+    /// Bytes read from the wire.
     pub wire_bytes_in: u64,
+    /// Bytes written to the wire.
     pub wire_bytes_out: u64,
+    /// Events received.
     pub events: u64,
+    /// Failed polls.
     pub errors: u64,
-    /// Delivery delay (receive time − server timestamp).
+    /// Delivery delay (receive time − server timestamp), median.
     pub delay_ms_p50: Option<f64>,
+    /// Delivery delay, 99th percentile.
     pub delay_ms_p99: Option<f64>,
+    /// Delivery delay, mean.
     pub delay_ms_mean: Option<f64>,
-    /// Connections this variant kept open at the server (sampled).
+    /// Connections this variant kept open at the server (sampled), at most.
     pub held_connections_max: f64,
+    /// The same, on average.
     pub held_connections_mean: f64,
+    /// Every figure of the variant's session.
     pub summary: Summary,
 }
 
@@ -344,7 +399,9 @@ impl VariantResult {
 pub struct Timeline {
     /// Seconds since the start.
     pub t: Vec<f64>,
+    /// Requests sent up to that second.
     pub requests_total: Vec<f64>,
+    /// TCP connections opened up to that second.
     pub connections_total: Vec<f64>,
     /// Delivery delay median in that second (`None`: no event).
     pub delay_p50_ms: Vec<Option<f64>>,
@@ -369,20 +426,26 @@ impl Timeline {
 /// A finished comparison.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
+    /// The endpoint, secrets masked.
     pub url: String,
+    /// How long the variants ran, in seconds.
     pub duration_s: f64,
+    /// The short-poll interval, in seconds.
     pub interval_s: f64,
+    /// Pollers per variant.
     pub pollers: u32,
+    /// Each variant's figures, in the order they ran.
     pub results: Vec<VariantResult>,
     /// Open connections over time per variant: `[seconds, count]`.
     pub held: Vec<(Variant, Vec<[f64; 2]>)>,
     /// Per-second figures per variant.
     pub timelines: Vec<(Variant, Timeline)>,
+    /// The plain-language verdict ([`verdict`]).
     pub verdict: String,
 }
 
 mod report;
-pub use report::verdict;
+pub use report::{Chart, verdict};
 
 mod charts;
 

@@ -6,23 +6,32 @@
 use base64::Engine as _;
 
 use crate::profile::{HeaderSpec, HoldParam, Profile};
+use crate::proxy::{ManualProxy, ProxySetting};
 
 /// Why a command line could not become a profile.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CurlError {
+    /// Unbalanced quotes (the shell's rules).
     #[error("cannot split the command line: {0}")]
     Quoting(String),
+    /// An option that takes a value came last.
     #[error("{0} needs a value")]
     MissingValue(String),
+    /// Nothing that could be the URL.
     #[error("no URL in the command")]
     NoUrl,
+    /// A `-H` value that is not a header line.
     #[error("bad header {0:?}: expected `Name: value`")]
     BadHeader(String),
+    /// `-x`/`--proxy` (or `-U`) cannot be used.
+    #[error("{0}")]
+    BadProxy(String),
 }
 
 /// A profile made from a curl command, and what was not understood.
 #[derive(Debug)]
 pub struct CurlImport {
+    /// The profile (named after the URL's host and path).
     pub profile: Profile,
     /// Options ignored or only partly understood.
     pub warnings: Vec<String>,
@@ -66,8 +75,6 @@ const IGNORED_WITH_VALUE: &[&str] = &[
     "--cacert",
     "--cert",
     "--key",
-    "-x",
-    "--proxy",
     "--resolve",
     "-r",
     "--range",
@@ -98,6 +105,11 @@ const WITH_VALUE: &[&str] = &[
     "--url",
     "-m",
     "--max-time",
+    "-x",
+    "--proxy",
+    "-U",
+    "--proxy-user",
+    "--noproxy",
 ];
 
 /// Split `-sSL` into `-s -S -L`, `-XPOST` into `-X POST`, `--opt=value` into both.
@@ -132,6 +144,27 @@ fn normalise(words: Vec<String>) -> Vec<String> {
 
 /// Parse a curl command line into a profile.
 pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
+    let mut cmd = Command::default();
+    let mut words = words(command)?.into_iter();
+    while let Some(word) = words.next() {
+        let mut value = || {
+            words
+                .next()
+                .ok_or_else(|| CurlError::MissingValue(word.clone()))
+        };
+        let handled = cmd.header_option(&word, &mut value)?
+            || cmd.data_option(&word, &mut value)?
+            || cmd.request_option(&word, &mut value)?
+            || cmd.proxy_option(&word, &mut value)?;
+        if !handled {
+            cmd.other_word(&word, &mut value)?;
+        }
+    }
+    cmd.finish()
+}
+
+/// The command's words without `curl` itself, options split as [`normalise`] does.
+fn words(command: &str) -> Result<Vec<String>, CurlError> {
     // Shell line continuations, as in "Copy as cURL".
     let joined = command.replace("\\\r\n", " ").replace("\\\n", " ");
     let mut words =
@@ -142,29 +175,87 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
     {
         words.remove(0);
     }
-    let words = normalise(words);
-    let mut p = Profile {
-        name: "Imported".to_owned(),
-        hold_param: HoldParam::None,
-        ..Profile::default()
-    };
-    let mut warnings = Vec::new();
-    let mut url = None;
-    let mut data: Vec<String> = Vec::new();
-    let mut method = None;
-    let mut get = false;
-    let mut it = words.into_iter();
-    while let Some(w) = it.next() {
-        let mut value = || it.next().ok_or_else(|| CurlError::MissingValue(w.clone()));
-        match w.as_str() {
-            "-X" | "--request" => method = Some(value()?.to_ascii_uppercase()),
+    Ok(normalise(words))
+}
+
+/// The next word, as an option's value.
+type Value<'a> = dyn FnMut() -> Result<String, CurlError> + 'a;
+
+/// What the words said so far.
+struct Command {
+    profile: Profile,
+    warnings: Vec<String>,
+    url: Option<String>,
+    data: Vec<String>,
+    method: Option<String>,
+    /// `-G`: the data goes into the query.
+    get: bool,
+    /// `-x`, `-U`, `--noproxy`.
+    proxy: Option<String>,
+    proxy_user: Option<String>,
+    no_proxy: Option<String>,
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Self {
+            profile: Profile {
+                name: "Imported".to_owned(),
+                hold_param: HoldParam::None,
+                ..Profile::default()
+            },
+            warnings: Vec::new(),
+            url: None,
+            data: Vec::new(),
+            method: None,
+            get: false,
+            proxy: None,
+            proxy_user: None,
+            no_proxy: None,
+        }
+    }
+}
+
+impl Command {
+    fn header(&mut self, name: &str, value: &str, secret: bool) {
+        let mut h = HeaderSpec::new(name, value);
+        h.secret |= secret;
+        self.profile.headers.push(h);
+    }
+
+    /// Options that become request headers; false when `flag` is not one.
+    fn header_option(&mut self, flag: &str, value: &mut Value<'_>) -> Result<bool, CurlError> {
+        match flag {
             "-H" | "--header" => {
                 let line = value()?;
                 let h = HeaderSpec::parse_line(&line).map_err(|_| CurlError::BadHeader(line))?;
-                p.headers.push(h);
+                self.profile.headers.push(h);
             }
+            "-u" | "--user" => {
+                let token = base64::engine::general_purpose::STANDARD.encode(value()?);
+                self.header("Authorization", &format!("Basic {token}"), true);
+            }
+            "-A" | "--user-agent" => self.header("User-Agent", &value()?, false),
+            "-b" | "--cookie" => {
+                let v = value()?;
+                if v.contains('=') {
+                    self.header("Cookie", &v, true);
+                } else {
+                    self.warnings
+                        .push(format!("--cookie {v}: cookie files are not read"));
+                }
+            }
+            "-e" | "--referer" => self.header("Referer", &value()?, false),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Options that make the request body; false when `flag` is not one.
+    fn data_option(&mut self, flag: &str, value: &mut Value<'_>) -> Result<bool, CurlError> {
+        match flag {
             "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
-                data.push(value()?);
+                self.data.push(value()?);
             }
             "--data-urlencode" => {
                 let v = value()?;
@@ -172,86 +263,135 @@ pub fn parse(command: &str) -> Result<CurlImport, CurlError> {
                     Some((k, v)) => format!("{k}={}", urlencode(v)),
                     None => urlencode(&v),
                 };
-                data.push(encoded);
+                self.data.push(encoded);
             }
             "--json" => {
-                data.push(value()?);
-                p.headers
-                    .push(HeaderSpec::new("Content-Type", "application/json"));
-                p.headers
-                    .push(HeaderSpec::new("Accept", "application/json"));
+                self.data.push(value()?);
+                self.header("Content-Type", "application/json", false);
+                self.header("Accept", "application/json", false);
             }
-            "-u" | "--user" => {
-                let creds = value()?;
-                let token = base64::engine::general_purpose::STANDARD.encode(creds);
-                let mut h = HeaderSpec::new("Authorization", &format!("Basic {token}"));
-                h.secret = true;
-                p.headers.push(h);
-            }
-            "-A" | "--user-agent" => p.headers.push(HeaderSpec::new("User-Agent", &value()?)),
-            "-b" | "--cookie" => {
-                let v = value()?;
-                if v.contains('=') {
-                    let mut h = HeaderSpec::new("Cookie", &v);
-                    h.secret = true;
-                    p.headers.push(h);
-                } else {
-                    warnings.push(format!("--cookie {v}: cookie files are not read"));
-                }
-            }
-            "-e" | "--referer" => p.headers.push(HeaderSpec::new("Referer", &value()?)),
-            "--url" => url = Some(value()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Method, URL, time limit and TLS options; false when `flag` is not one.
+    fn request_option(&mut self, flag: &str, value: &mut Value<'_>) -> Result<bool, CurlError> {
+        match flag {
+            "-X" | "--request" => self.method = Some(value()?.to_ascii_uppercase()),
+            "--url" => self.url = Some(value()?),
             "-m" | "--max-time" => {
                 let v = value()?;
                 match v.parse::<f64>() {
-                    Ok(s) if s > 0.0 => p.client_timeout_s = Some(s),
-                    _ => warnings.push(format!("--max-time {v}: not a number of seconds")),
+                    Ok(s) if s > 0.0 => self.profile.client_timeout_s = Some(s),
+                    _ => self
+                        .warnings
+                        .push(format!("--max-time {v}: not a number of seconds")),
                 }
             }
-            "-G" | "--get" => get = true,
-            "-I" | "--head" => method = Some("HEAD".to_owned()),
+            "-G" | "--get" => self.get = true,
+            "-I" | "--head" => self.method = Some("HEAD".to_owned()),
             "-k" | "--insecure" => {
-                p.accept_invalid_certs = true;
-                warnings.push("--insecure: TLS certificates will not be verified".to_owned());
+                self.profile.accept_invalid_certs = true;
+                self.warnings
+                    .push("--insecure: TLS certificates will not be verified".to_owned());
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Proxy options; false when `flag` is not one.
+    fn proxy_option(&mut self, flag: &str, value: &mut Value<'_>) -> Result<bool, CurlError> {
+        match flag {
+            "-x" | "--proxy" => self.proxy = Some(value()?),
+            "-U" | "--proxy-user" => self.proxy_user = Some(value()?),
+            "--noproxy" => self.no_proxy = Some(value()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `-x`, `-U` and `--noproxy` as the profile's proxy setting.
+    fn proxy_setting(&mut self) -> Result<ProxySetting, CurlError> {
+        let Some(url) = self.proxy.take() else {
+            if self.proxy_user.is_some() {
+                self.warnings
+                    .push("--proxy-user without --proxy: ignored".to_owned());
+            }
+            return Ok(match self.no_proxy.as_deref().map(str::trim) {
+                Some("*") => ProxySetting::Direct,
+                Some(list) => {
+                    self.warnings.push(format!(
+                        "--noproxy {list}: applies to environment proxies only; set NO_PROXY"
+                    ));
+                    ProxySetting::System
+                }
+                None => ProxySetting::System,
+            });
+        };
+        let mut m = ManualProxy::from_url(&url).map_err(|e| CurlError::BadProxy(e.to_string()))?;
+        if let Some(pair) = self.proxy_user.take() {
+            let (u, pw) = pair.split_once(':').unwrap_or((&pair, ""));
+            u.clone_into(&mut m.username);
+            pw.clone_into(&mut m.password);
+        }
+        m.no_proxy = self.no_proxy.take().unwrap_or_default();
+        Ok(ProxySetting::Manual(m))
+    }
+
+    /// Ignored options, unknown ones (a warning each) and the URL.
+    fn other_word(&mut self, word: &str, value: &mut Value<'_>) -> Result<(), CurlError> {
+        match word {
             f if IGNORED_FLAGS.contains(&f) => {}
             f if IGNORED_WITH_VALUE.contains(&f) => {
                 let v = value()?;
-                warnings.push(format!("{f} {v}: ignored"));
+                self.warnings.push(format!("{f} {v}: ignored"));
             }
             f if f.starts_with('-') && f.len() > 1 => {
-                warnings.push(format!("{f}: not understood, ignored"))
+                self.warnings.push(format!("{f}: not understood, ignored"));
             }
-            _ if url.is_none() => url = Some(w),
-            _ => warnings.push(format!("{w:?}: a second URL, ignored")),
+            _ if self.url.is_none() => self.url = Some(word.to_owned()),
+            _ => self
+                .warnings
+                .push(format!("{word:?}: a second URL, ignored")),
         }
+        Ok(())
     }
-    let mut url = url.ok_or(CurlError::NoUrl)?;
-    if get && !data.is_empty() {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&data.join("&"));
-        data.clear();
-    }
-    if !data.is_empty() {
-        p.body = Some(data.join("&"));
-        if !p
-            .headers
-            .iter()
-            .any(|h| h.name.eq_ignore_ascii_case("content-type"))
-        {
-            p.headers.push(HeaderSpec::new(
-                "Content-Type",
-                "application/x-www-form-urlencoded",
-            ));
+
+    /// The profile: the data in the query (`-G`) or the body, the method it implies.
+    fn finish(mut self) -> Result<CurlImport, CurlError> {
+        self.profile.proxy = self.proxy_setting()?;
+        let mut url = self.url.ok_or(CurlError::NoUrl)?;
+        let p = &mut self.profile;
+        if self.get && !self.data.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&self.data.join("&"));
+            self.data.clear();
         }
+        if !self.data.is_empty() {
+            p.body = Some(self.data.join("&"));
+            if !p
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+            {
+                p.headers.push(HeaderSpec::new(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded",
+                ));
+            }
+        }
+        p.method = self
+            .method
+            .unwrap_or_else(|| if p.body.is_some() { "POST" } else { "GET" }.to_owned());
+        p.name = name_for(&url);
+        p.url = url;
+        Ok(CurlImport {
+            profile: self.profile,
+            warnings: self.warnings,
+        })
     }
-    p.method = method.unwrap_or_else(|| if p.body.is_some() { "POST" } else { "GET" }.to_owned());
-    p.name = name_for(&url);
-    p.url = url;
-    Ok(CurlImport {
-        profile: p,
-        warnings,
-    })
 }
 
 fn urlencode(v: &str) -> String {
@@ -299,6 +439,24 @@ pub fn to_curl(p: &Profile, include_secrets: bool) -> String {
     }
     if p.accept_invalid_certs {
         parts.push("--insecure".to_owned());
+    }
+    match &p.proxy {
+        ProxySetting::System => {}
+        ProxySetting::Direct => parts.push("--noproxy '*'".to_owned()),
+        ProxySetting::Manual(m) => {
+            parts.push(format!("-x {}", q(&format!("http://{}", m.url.trim()))));
+            if !m.username.is_empty() || !m.password.is_empty() {
+                let pw = if include_secrets || m.password.is_empty() {
+                    m.password.as_str()
+                } else {
+                    crate::redact::MASK
+                };
+                parts.push(format!("-U {}", q(&format!("{}:{pw}", m.username))));
+            }
+            if !m.no_proxy.is_empty() {
+                parts.push(format!("--noproxy {}", q(&m.no_proxy)));
+            }
+        }
     }
     if let Some(t) = p.client_timeout_s {
         parts.push(format!("--max-time {t}"));
@@ -427,6 +585,36 @@ mod tests {
             );
             assert_eq!(again.client_timeout_s, first.client_timeout_s, "{line}");
         }
+    }
+
+    #[test]
+    fn proxy_options_become_the_profile_proxy_and_back() {
+        let i =
+            parse("curl -x http://127.0.0.1:3128 -U alice:pr0xy-pw --noproxy internal http://h/")
+                .unwrap();
+        let ProxySetting::Manual(m) = &i.profile.proxy else {
+            panic!("{:?}", i.profile.proxy)
+        };
+        assert_eq!(
+            (
+                m.url.as_str(),
+                m.username.as_str(),
+                m.password.as_str(),
+                m.no_proxy.as_str()
+            ),
+            ("127.0.0.1:3128", "alice", "pr0xy-pw", "internal")
+        );
+        let masked = to_curl(&i.profile, false);
+        assert!(!masked.contains("pr0xy-pw"), "{masked}");
+        assert!(
+            masked.contains("-x http://127.0.0.1:3128 -U alice:•••"),
+            "{masked}"
+        );
+        let back = parse(&to_curl(&i.profile, true)).unwrap();
+        assert_eq!(back.profile.proxy, i.profile.proxy);
+        let direct = parse("curl --noproxy '*' http://h/").unwrap();
+        assert_eq!(direct.profile.proxy, ProxySetting::Direct);
+        assert!(parse("curl -x socks5://p:1 http://h/").is_err());
     }
 
     #[test]

@@ -21,9 +21,13 @@ use crate::stats::{Stats, Summary};
 pub struct EventRecord<'a> {
     /// Receive time, milliseconds since the UNIX epoch.
     pub received_ms: u128,
+    /// Which poller received it.
     pub poller: usize,
+    /// The answer's HTTP status.
     pub status: u16,
+    /// The event's sequence number, when the profile reads one.
     pub seq: Option<i64>,
+    /// Receive time minus the server's timestamp, when the profile reads one.
     pub latency_ms: Option<f64>,
     /// The event: JSON as it came, or text.
     pub payload: PayloadRef<'a>,
@@ -33,8 +37,13 @@ pub struct EventRecord<'a> {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum PayloadRef<'a> {
+    /// JSON as it came.
     Json(&'a Value),
-    Text { text: &'a str },
+    /// Not JSON: `{"text": …}`.
+    Text {
+        /// The body as text.
+        text: &'a str,
+    },
 }
 
 fn wall_ms(t: SystemTime) -> u128 {
@@ -111,7 +120,8 @@ pub fn write_stats_files(dir: &Path, stats: &Stats, summary: &Summary) -> io::Re
 }
 
 /// Profiles as a JSON document in the profiles-file format. Without `include_secrets`,
-/// secret header values are emptied and secrets in URLs masked.
+/// secret header values (the poll's and the session steps') and secret variables are
+/// emptied and secrets in URLs masked.
 #[must_use]
 pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
     let profiles: Vec<Profile> = profiles
@@ -122,7 +132,28 @@ pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
                 for h in p.headers.iter_mut().filter(|h| h.secret) {
                     h.value.clear();
                 }
-                p.url = redact::url(&p.url);
+                // A URL with {{variables}} is kept as written (parsing it would encode
+                // the braces); the profile's secret values are masked in it.
+                p.url = if crate::protocol::template::has_placeholders(&p.url) {
+                    p.secrets().mask(&p.url).into_owned()
+                } else {
+                    redact::url(&p.url)
+                };
+                p.proxy = p.proxy.without_secrets();
+                for v in p.variables.iter_mut().filter(|v| v.secret) {
+                    v.value.clear();
+                }
+                let session = &mut p.session;
+                let requests = session
+                    .bootstrap
+                    .iter_mut()
+                    .map(|s| &mut s.request)
+                    .chain(session.replies.iter_mut().map(|r| &mut r.request));
+                for r in requests {
+                    for h in r.headers.iter_mut().filter(|h| h.secret) {
+                        h.value.clear();
+                    }
+                }
             }
             p
         })
@@ -142,14 +173,53 @@ mod tests {
     use crate::profile::HeaderSpec;
 
     #[test]
+    fn session_secrets_are_left_out_and_templates_kept() {
+        let mut p = crate::presets::by_id("bayeux")
+            .unwrap()
+            .profile("http://127.0.0.1:1/faye");
+        p.variables.push(crate::protocol::Variable {
+            secret: true,
+            ..crate::protocol::Variable::new("api_key", "k3y-s3cr3t-value")
+        });
+        p.session.bootstrap[0]
+            .request
+            .headers
+            .push(HeaderSpec::new("Authorization", "Bearer st3p-t0ken-value"));
+        let mut sockjs = crate::presets::by_id("sockjs")
+            .unwrap()
+            .profile("http://127.0.0.1:1/echo");
+        sockjs.name = "s".to_owned();
+        let json = profiles_json(&[p, sockjs.clone()], false);
+        assert!(!json.contains("k3y-s3cr3t-value"), "{json}");
+        assert!(!json.contains("st3p-t0ken-value"), "{json}");
+        let back = import_profiles(Path::new("x"), json.as_bytes()).unwrap();
+        assert_eq!(back[1].url, sockjs.url, "templates survive export");
+        assert_eq!(back[0].session.bootstrap.len(), 2);
+        assert!(json_with_secrets_keeps(&back));
+    }
+
+    fn json_with_secrets_keeps(back: &[Profile]) -> bool {
+        let json = profiles_json(back, true);
+        json.contains("{{clientId|json}}")
+    }
+
+    #[test]
     fn exported_profiles_leave_secrets_out_and_reimport() {
         let mut p = Profile::for_demo("A", "https://api.telegram.org/bot123:ABCDEFGHIJ/getUpdates");
         p.headers
             .push(HeaderSpec::new("Authorization", "Bearer s3cr3t-token"));
         p.headers
             .push(HeaderSpec::new("Accept", "application/json"));
+        p.proxy = crate::proxy::ProxySetting::Manual(
+            crate::proxy::ManualProxy::from_url("http://alice:pr0xy-pw@10.0.0.1:3128").unwrap(),
+        );
         let text = profiles_json(std::slice::from_ref(&p), false);
         assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(!text.contains("pr0xy-pw"), "{text}");
+        assert!(
+            text.contains("10.0.0.1:3128") && text.contains("alice"),
+            "{text}"
+        );
         assert!(!text.contains("ABCDEFGHIJ"), "{text}");
         assert!(text.contains("application/json"));
         let back = import_profiles(Path::new("x.json"), text.as_bytes()).unwrap();

@@ -88,11 +88,16 @@ fn open_fds() -> Option<u64> {
      starts Pollscope, or LimitNOFILE={suggest} for a service) or use at most {fits} pollers."
 )]
 pub struct TooManyPollers {
+    /// Pollers asked for.
     pub wanted: usize,
+    /// Pollers that fit now.
     pub fits: usize,
+    /// The soft open-file limit.
     pub soft: u64,
+    /// The hard limit, as text (`unlimited` when there is none).
     pub hard: String,
     why: &'static str,
+    /// Files open now, and pollers running.
     pub in_use: u64,
     suggest: u64,
 }
@@ -148,18 +153,48 @@ impl Drop for PollerReservation {
 mod tests {
     use super::*;
 
+    /// Lowers the soft limit by one (so other tests running meanwhile lose nothing
+    /// that matters), then raises it as the app does at start.
+    #[cfg(unix)]
     #[test]
-    fn the_soft_limit_ends_at_the_hard_limit() {
-        let l = raise_open_file_limit();
-        if cfg!(unix) {
-            assert!(l.soft.is_none() || l.soft == l.hard || l.hard.is_none());
-        }
+    fn the_soft_limit_is_raised_to_the_hard_limit() {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let before = getrlimit(Resource::Nofile);
+        let hard = before
+            .maximum
+            .expect("the open-file hard limit is finite on Linux (fs.nr_open)");
+        let lowered = hard - 1;
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(lowered),
+                maximum: Some(hard),
+            },
+        )
+        .expect("lowering the soft limit is always allowed");
+        let raised = raise();
+        assert_eq!(raised.raised_from, Some(lowered));
+        assert_eq!(raised.soft, Some(hard));
+        assert_eq!(raised.hard, Some(hard));
+        assert_eq!(getrlimit(Resource::Nofile).current, Some(hard), "in force");
+        // Already at the hard limit: nothing to raise.
+        assert_eq!(raise().raised_from, None);
     }
 
+    #[cfg(not(unix))]
+    #[test]
+    fn limits_are_unknown_off_unix() {
+        let l = raise();
+        assert_eq!((l.soft, l.hard, l.raised_from), (None, None, None));
+    }
+
+    #[cfg(unix)]
     #[test]
     fn more_pollers_than_the_limit_are_refused_with_the_numbers() {
         let l = raise_open_file_limit();
-        let Some(soft) = l.soft else { return };
+        let soft = l
+            .soft
+            .expect("a finite open-file limit (Linux always has one)");
         let wanted = usize::try_from(soft).unwrap() + 1;
         let err = reserve_pollers(wanted).unwrap_err();
         assert!(err.fits < wanted);

@@ -2,15 +2,21 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use pollscope::app_log;
 use pollscope::cli::{Cli, Command, DemoServerArgs};
 use pollscope::demo_server::{self, DemoServerConfig};
+use pollscope::exit::{Exit, Failure};
 use pollscope::headless::{self, Output, WatchOptions};
 use pollscope::profile_store::{ProfileStore, config_dir};
+use pollscope::terminal;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&pollscope::cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // The desktop app also logs to a file: started from the menu, stderr goes nowhere.
     let face = match cli.command {
         None | Some(Command::Gui) => app_log::Face::Desktop,
         Some(_) => app_log::Face::Terminal,
@@ -19,20 +25,33 @@ fn main() -> ExitCode {
     // Every held poll (and, for the demo server, every held request) is an open file.
     pollscope::limits::raise_open_file_limit();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("pollscope: {e:#}");
-            ExitCode::from(2)
+            eprintln!("pollscope: {}", terminal::block(&format!("{e:#}")));
+            pollscope::exit::of(&e).into()
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// A bad command line or profile: nothing was polled.
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    Failure::new(Exit::Usage, e).into()
+}
+
+/// Say why a run that ended is not a success, and give its code.
+fn ended(exit: Exit, verdict: Option<String>) -> Exit {
+    if let Some(v) = verdict {
+        eprintln!("pollscope: {}", terminal::line(&v));
+    }
+    exit
+}
+
+fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        None | Some(Command::Gui) => gui(),
-        Some(Command::DemoServer(args)) => demo(&args),
+        None | Some(Command::Gui) => gui().map(|()| Exit::Ok),
+        Some(Command::DemoServer(args)) => demo(&args).map(|()| Exit::Ok),
         Some(Command::Watch(args)) => {
-            let profile = args.target.to_profile()?;
+            let profile = args.target.to_profile().map_err(usage)?;
             let opts = WatchOptions {
                 duration: args.duration,
                 output: if args.json {
@@ -43,14 +62,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 export: args.export.clone(),
                 ..WatchOptions::default()
             };
-            headless::watch(profile, &opts)?;
-            Ok(())
+            let report = headless::watch(profile, &opts)?;
+            Ok(ended(report.exit, report.verdict))
         }
         Some(Command::Compare(args)) => {
-            let profile = args.target.to_profile()?;
+            let profile = args.target.to_profile().map_err(usage)?;
             let opts = pollscope::compare::CompareOptions {
                 duration: args.duration,
-                interval: args.interval,
+                interval: args
+                    .target
+                    .interval
+                    .unwrap_or(pollscope::compare::CompareOptions::default().interval),
                 ..pollscope::compare::CompareOptions::default()
             };
             let output = if args.json {
@@ -60,34 +82,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 headless::CompareOutput::Table
             };
-            headless::compare(&profile, &opts, args.yes, output, args.export.as_deref())?;
-            Ok(())
+            let comparison =
+                headless::compare(&profile, &opts, args.yes, output, args.export.as_deref())?;
+            let (exit, verdict) = headless::compare_outcome(&comparison);
+            Ok(ended(exit, verdict))
         }
         Some(Command::Profiles) => {
-            let store = ProfileStore::open(&config_dir()?)?;
+            let store = config_dir()
+                .and_then(|dir| ProfileStore::open(&dir))
+                .map_err(|e| Failure::new(Exit::Usage, e))?;
             if store.profiles.is_empty() {
-                println!("no profiles in {}", store.path().display());
+                println!(
+                    "no profiles in {}",
+                    terminal::line(&store.path().display().to_string())
+                );
             }
             for p in &store.profiles {
                 println!(
                     "{:<24} {} ({} poller(s), keep-alive {})",
-                    p.name,
-                    pollscope::redact::url(&p.url),
+                    terminal::line(&p.name),
+                    terminal::line(&pollscope::redact::url(&p.url)),
                     p.pollers,
                     if p.keep_alive { "on" } else { "off" }
                 );
             }
-            Ok(())
+            Ok(Exit::Ok)
         }
         Some(Command::Completions(args)) => {
             pollscope::cli_docs::write_completions(args.shell, &mut std::io::stdout().lock())?;
-            Ok(())
+            Ok(Exit::Ok)
         }
         Some(Command::ManPages(args)) => {
             for path in pollscope::cli_docs::write_man_pages(&args.dir)? {
                 println!("{}", path.display());
             }
-            Ok(())
+            Ok(Exit::Ok)
         }
     }
 }
@@ -109,8 +138,10 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
         worker_threads: args.threads,
         ..DemoServerConfig::default()
     };
-    demo_server::run_forever(config)?;
-    Ok(())
+    demo_server::run_forever(config).map_err(|e| match e {
+        demo_server::DemoServerError::Config(_) => Failure::new(Exit::Usage, e).into(),
+        other => anyhow::Error::from(other),
+    })
 }
 
 /// The desktop app: profiles from the config dir, the embedded demo on the first run.

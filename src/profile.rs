@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
+use crate::protocol::{Decoder, SessionSpec, Variable};
+use crate::redact::Secrets;
 
 /// Default limit for one response body (4 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -19,78 +21,29 @@ pub const DEFAULT_HOLD_S: u32 = 30;
 pub const PROXY_CUT_WARNING_S: u32 = 55;
 /// Upper bound on concurrent pollers for one profile.
 pub const MAX_POLLERS: u32 = 100_000;
+/// Longest hold, client timeout and short-polling interval a profile may ask for (one
+/// day): anything longer is a typo, and far longer values overflow the clock arithmetic
+/// of the timeouts.
+pub const MAX_WAIT_S: u32 = 86_400;
+/// Largest body limit a profile may set (1 GiB): a whole answer is kept in memory.
+pub const MAX_BODY_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
 
-/// One request header. Secret headers are masked in the UI and redacted in logs and exports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HeaderSpec {
-    pub name: String,
-    pub value: String,
-    /// Treat the value as a secret (auth tokens, API keys).
-    pub secret: bool,
-}
+pub use crate::header::{HeaderSpec, looks_secret};
 
-impl HeaderSpec {
-    /// A header; names that usually carry credentials are marked secret automatically.
-    #[must_use]
-    pub fn new(name: &str, value: &str) -> Self {
-        Self {
-            name: name.trim().to_owned(),
-            value: value.trim().to_owned(),
-            secret: looks_secret(name),
-        }
-    }
-
-    /// Parse a `Name: value` line as typed on a command line or in the editor.
-    pub fn parse_line(line: &str) -> Result<Self, ProfileIssue> {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(ProfileIssue::BadHeader {
-                line: line.to_owned(),
-                why: "expected `Name: value`".to_owned(),
-            });
-        };
-        let header = Self::new(name, value);
-        header.validate()?;
-        Ok(header)
-    }
-
-    fn validate(&self) -> Result<(), ProfileIssue> {
-        if ureq::http::HeaderName::from_bytes(self.name.as_bytes()).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "not a valid header name".to_owned(),
-            });
-        }
-        if ureq::http::HeaderValue::from_str(&self.value).is_err() {
-            return Err(ProfileIssue::BadHeader {
-                line: self.name.clone(),
-                why: "value has characters a header cannot carry".to_owned(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The value as it may be shown or logged: secrets become `•••`.
-    #[must_use]
-    pub fn display_value(&self) -> &str {
-        if self.secret {
-            "•••"
-        } else {
-            &self.value
-        }
-    }
-}
-
-/// Header names that carry credentials by convention.
+/// A profile name not taken yet: `base` (trimmed; "Profile" when empty), else
+/// `base (2)`, `base (3)`… whichever `taken` says is free. The one rule for naming new,
+/// imported and copied profiles.
 #[must_use]
-pub fn looks_secret(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key"
-    ) || lower.contains("token")
-        || lower.contains("secret")
-        || lower.contains("password")
+pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let base = base.trim();
+    let base = if base.is_empty() { "Profile" } else { base };
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_owned())
 }
 
 /// How the server is told how long to hold a request.
@@ -100,7 +53,12 @@ pub enum HoldParam {
     /// The server decides; the client waits up to its own timeout.
     None,
     /// A query parameter, e.g. `timeout=30`, `timeout=30000` or `wait=30s`.
-    Query { name: String, unit: HoldUnit },
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// How the hold is written in it.
+        unit: HoldUnit,
+    },
     /// The demo server's `timeout` in seconds (the default).
     #[default]
     #[serde(rename = "timeout_seconds")]
@@ -143,9 +101,12 @@ impl HoldParam {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
+    /// Seconds since the UNIX epoch (may have a fraction).
     Seconds,
+    /// Milliseconds since the UNIX epoch.
     #[default]
     Millis,
+    /// Microseconds since the UNIX epoch.
     Micros,
 }
 
@@ -165,17 +126,23 @@ impl TimeUnit {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
+    /// Unique name in the profile list.
     pub name: String,
+    /// The endpoint, `http://` or `https://`.
     pub url: String,
     /// HTTP method, upper case.
     pub method: String,
+    /// Request headers sent with every poll.
     pub headers: Vec<HeaderSpec>,
+    /// Request body sent with every poll (POST long-polls).
     pub body: Option<String>,
     /// How long the server is asked to hold a poll, in seconds.
     pub hold_s: u32,
+    /// How the hold is told to the server.
     pub hold_param: HoldParam,
     /// Client-side timeout for one poll; `None` = hold + margin.
     pub client_timeout_s: Option<f64>,
+    /// How the cursor travels from one answer to the next request.
     pub cursor: CursorRule,
     /// Reset, floor, "unchanged is empty" and resync rules for the cursor.
     pub cursor_options: CursorOptions,
@@ -187,13 +154,16 @@ pub struct Profile {
     pub seq_pointer: Option<String>,
     /// JSON pointer (inside one event) to the server's timestamp, for latency.
     pub timestamp_pointer: Option<String>,
+    /// Unit of the timestamp at `timestamp_pointer`.
     pub timestamp_unit: TimeUnit,
     /// Concurrent independent pollers (each with its own cursor), sharing one agent.
     pub pollers: u32,
     /// Short polling: start a poll every this many seconds instead of re-polling as soon
     /// as an answer arrives (usually with a hold of 0).
     pub interval_s: Option<f64>,
+    /// Reuse connections between polls (`false`: `Connection: close` on each).
     pub keep_alive: bool,
+    /// Largest answer body read; a larger one is an error.
     pub max_body_bytes: u64,
     /// JSON pointer to a server-advised delay in seconds in an error body (Telegram:
     /// `/parameters/retry_after`); the `Retry-After` header is always honoured.
@@ -203,6 +173,23 @@ pub struct Profile {
     /// Poll the app's embedded demo server: its address is filled into the URL at
     /// connect time (the port changes from run to run).
     pub builtin_demo: bool,
+    /// Forward proxy: the environment's (default), none, or the profile's own.
+    pub proxy: crate::proxy::ProxySetting,
+    /// Variables that `{{name}}` templates in the URL, headers, body and session steps
+    /// use (a channel name, a session id a step reads, a fresh random id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
+    /// How an answer's body is cut into messages: JSON (the default), JSON lines,
+    /// Engine.IO, Socket.IO, SockJS or SignalR records.
+    #[serde(skip_serializing_if = "is_json")]
+    pub decoder: Decoder,
+    /// Bootstrap steps and session rules (empty for plain long polling).
+    #[serde(skip_serializing_if = "SessionSpec::is_empty")]
+    pub session: SessionSpec,
+}
+
+fn is_json(d: &Decoder) -> bool {
+    *d == Decoder::Json
 }
 
 impl Default for Profile {
@@ -230,6 +217,10 @@ impl Default for Profile {
             retry_after_pointer: None,
             accept_invalid_certs: false,
             builtin_demo: false,
+            proxy: crate::proxy::ProxySetting::System,
+            variables: Vec::new(),
+            decoder: Decoder::Json,
+            session: SessionSpec::default(),
         }
     }
 }
@@ -237,27 +228,71 @@ impl Default for Profile {
 /// A problem that makes a profile unusable (or, for warnings, risky).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileIssue {
+    /// The URL does not parse, is not http(s) or has no host.
     #[error("bad URL {url:?}: {why}")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The URL, secrets masked.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A header line or name or value a request cannot carry.
     #[error("bad header {line:?}: {why}")]
-    BadHeader { line: String, why: String },
+    BadHeader {
+        /// The line (or header name) as given.
+        line: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The method is not an HTTP token.
     #[error("bad method {0:?}: use a token such as GET or POST")]
     BadMethod(String),
+    /// A JSON pointer that does not start with `/`.
     #[error("bad JSON pointer for {field}: {pointer:?} must be empty or start with '/'")]
     BadPointer {
+        /// Which profile field.
         field: &'static str,
+        /// The pointer as given.
         pointer: String,
     },
+    /// Pollers outside 1 to [`MAX_POLLERS`].
     #[error("pollers must be between 1 and {MAX_POLLERS}, not {0}")]
     BadPollers(u32),
-    #[error("client timeout must be a positive number of seconds")]
+    /// A client timeout that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("client timeout must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadClientTimeout,
+    /// The cursor rule's own fields are wrong (the text says which).
     #[error("cursor rule: {0}")]
     BadCursorRule(String),
-    #[error("maximum body size must be at least 1 byte")]
+    /// A body limit of 0 or above [`MAX_BODY_LIMIT_BYTES`].
+    #[error("maximum body size must be between 1 byte and {MAX_BODY_LIMIT_BYTES} bytes (1 GiB)")]
     BadMaxBody,
-    #[error("poll interval must be a positive number of seconds")]
+    /// A short-poll interval that is not in (0, [`MAX_WAIT_S`]] seconds.
+    #[error("poll interval must be more than 0 and at most {MAX_WAIT_S} seconds (one day)")]
     BadInterval,
+    /// A hold longer than [`MAX_WAIT_S`].
+    #[error("hold must be at most {MAX_WAIT_S} seconds (one day), not {0}")]
+    BadHold(u32),
+    /// The profile's proxy setting cannot be used.
+    #[error(transparent)]
+    BadProxy(#[from] crate::proxy::ProxyError),
+    /// The session protocol part (variables, templates, steps, conditions) is wrong.
+    #[error("session protocol: {0}")]
+    BadProtocol(String),
+}
+
+impl From<crate::header::HeaderProblem> for ProfileIssue {
+    fn from(p: crate::header::HeaderProblem) -> Self {
+        Self::BadHeader {
+            line: p.line,
+            why: p.why,
+        }
+    }
+}
+
+/// Whether `s` is a usable number of seconds for a timeout or an interval.
+fn wait_in_range(s: f64) -> bool {
+    s.is_finite() && s > 0.0 && s <= f64::from(MAX_WAIT_S)
 }
 
 impl Profile {
@@ -285,21 +320,32 @@ impl Profile {
     /// The client's timeout for one poll: explicit, or the hold plus a margin
     /// (10 % of the hold, at least 5 s) so a server answering at the end of its hold
     /// is never cut off.
+    ///
+    /// Never panics: values out of range (which [`Profile::validate`] refuses) are
+    /// clamped to [`MAX_WAIT_S`] plus the margin.
     #[must_use]
     pub fn client_timeout(&self) -> Duration {
         if let Some(s) = self.client_timeout_s.filter(|s| s.is_finite() && *s > 0.0) {
-            return Duration::from_secs_f64(s);
+            return Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S)));
         }
-        let hold = f64::from(self.hold_s);
+        let hold = f64::from(self.hold_s.min(MAX_WAIT_S));
         Duration::from_secs_f64(hold + (hold * 0.1).max(5.0))
     }
 
-    /// The short-polling interval, if any.
+    /// Whether the client timeout was set (`--timeout`, the profile's field) rather
+    /// than derived from the hold.
+    #[must_use]
+    pub fn client_timeout_is_explicit(&self) -> bool {
+        self.client_timeout_s
+            .is_some_and(|s| s.is_finite() && s > 0.0)
+    }
+
+    /// The short-polling interval, if any (clamped like [`Profile::client_timeout`]).
     #[must_use]
     pub fn poll_interval(&self) -> Option<Duration> {
         self.interval_s
             .filter(|s| s.is_finite() && *s > 0.0)
-            .map(Duration::from_secs_f64)
+            .map(|s| Duration::from_secs_f64(s.min(f64::from(MAX_WAIT_S))))
     }
 
     /// Parse and check the URL.
@@ -308,7 +354,15 @@ impl Profile {
             url: crate::redact::url(&self.url),
             why,
         };
-        let url = Url::parse(self.url.trim()).map_err(|e| bad(e.to_string()))?;
+        // Placeholders stand for values known only at run time: check the shape with a
+        // stand-in value.
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            |_| Some("0".into()),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
         match url.scheme() {
             "http" | "https" => {}
             other => return Err(bad(format!("scheme {other:?} is not http or https"))),
@@ -331,8 +385,8 @@ impl Profile {
             issues.push(ProfileIssue::BadMethod(self.method.clone()));
         }
         for h in &self.headers {
-            if let Err(e) = h.validate() {
-                issues.push(e);
+            if let Err(e) = h.check() {
+                issues.push(e.into());
             }
         }
         for (field, pointer) in [
@@ -376,18 +430,37 @@ impl Profile {
         if self.pollers == 0 || self.pollers > MAX_POLLERS {
             issues.push(ProfileIssue::BadPollers(self.pollers));
         }
-        if self
-            .client_timeout_s
-            .is_some_and(|s| !s.is_finite() || s <= 0.0)
-        {
+        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
             issues.push(ProfileIssue::BadClientTimeout);
         }
-        if self.max_body_bytes == 0 {
+        if self.hold_s > MAX_WAIT_S {
+            issues.push(ProfileIssue::BadHold(self.hold_s));
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
             issues.push(ProfileIssue::BadMaxBody);
         }
-        if self.interval_s.is_some_and(|s| !s.is_finite() || s <= 0.0) {
+        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
             issues.push(ProfileIssue::BadInterval);
         }
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
+        let parts = crate::protocol::check::Parts {
+            url: &self.url,
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            variables: &self.variables,
+            session: &self.session,
+            decoder: self.decoder,
+            cursor_param: self.cursor.param(),
+            cursor_reads_value: self.cursor.reads_value(),
+            cursor_reads_body: self.cursor.reads_body(),
+        };
+        issues.extend(
+            crate::protocol::check::issues(&parts)
+                .into_iter()
+                .map(ProfileIssue::BadProtocol),
+        );
         issues
     }
 
@@ -412,7 +485,33 @@ impl Profile {
     pub fn poll_url(&self, cursor: &Cursor) -> Result<Url, ProfileIssue> {
         let mut url = self.parsed_url()?;
         if let Some((name, value)) = self.hold_param.query(self.hold_s) {
-            set_query_param(&mut url, &name, &value);
+            crate::url_query::set_param(&mut url, &name, &value);
+        }
+        self.cursor.apply_to_url(cursor, &mut url);
+        Ok(url)
+    }
+
+    /// The URL for the next poll when the URL has `{{variables}}`: filled in from
+    /// `lookup` (values percent-encoded unless the placeholder says `raw`), then the hold
+    /// and cursor parameters set as [`Profile::poll_url`] sets them.
+    pub fn poll_url_with<'v>(
+        &self,
+        cursor: &Cursor,
+        lookup: impl Fn(&str) -> Option<std::borrow::Cow<'v, str>>,
+    ) -> Result<Url, ProfileIssue> {
+        let bad = |why: String| ProfileIssue::BadUrl {
+            url: crate::redact::url(&self.url),
+            why,
+        };
+        let text = crate::protocol::template::render(
+            self.url.trim(),
+            crate::protocol::template::Context::Url,
+            lookup,
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let mut url = Url::parse(&text).map_err(|e| bad(e.to_string()))?;
+        if let Some((name, value)) = self.hold_param.query(self.hold_s) {
+            crate::url_query::set_param(&mut url, &name, &value);
         }
         self.cursor.apply_to_url(cursor, &mut url);
         Ok(url)
@@ -420,16 +519,27 @@ impl Profile {
 
     /// [`Profile::poll_url`] parsed once, for a worker that builds it on every poll.
     pub fn poll_url_template(&self) -> Result<PollUrlTemplate, ProfileIssue> {
+        if crate::protocol::template::has_placeholders(&self.url) {
+            // Filled in per poll; check the shape now.
+            self.parsed_url()?;
+            return Ok(PollUrlTemplate {
+                first: String::new(),
+                base: String::new(),
+                param: None,
+                dynamic: true,
+            });
+        }
         let first = self.poll_url(&Cursor::default())?;
         let param = self.cursor.param().map(str::to_owned);
         let mut base = first.clone();
         if let Some(name) = &param {
-            remove_query_param(&mut base, name);
+            crate::url_query::remove_param(&mut base, name);
         }
         Ok(PollUrlTemplate {
             first: first.into(),
             base: base.into(),
             param,
+            dynamic: false,
         })
     }
 
@@ -447,9 +557,13 @@ impl Profile {
     }
 
     /// Every secret this profile holds (secret header values, URL password, tokens in
-    /// the path or query), for masking in messages.
+    /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
-    pub fn secret_values(&self) -> Vec<String> {
+    pub fn secrets(&self) -> Secrets {
+        Secrets::new(self.secret_values())
+    }
+
+    fn secret_values(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .headers
             .iter()
@@ -480,7 +594,22 @@ impl Profile {
                 }
             }
         }
-        out.retain(|s| s.len() >= 4);
+        out.extend(self.proxy.secret_values());
+        out.extend(
+            self.variables
+                .iter()
+                .filter(|v| v.secret && !v.value.is_empty())
+                .map(|v| v.value.clone()),
+        );
+        for (_, request) in self.session.requests() {
+            out.extend(
+                request
+                    .headers
+                    .iter()
+                    .filter(|h| h.secret && !h.value.is_empty())
+                    .map(|h| h.value.clone()),
+            );
+        }
         out
     }
 
@@ -517,9 +646,18 @@ pub struct PollUrlTemplate {
     /// The same without the cursor parameter.
     base: String,
     param: Option<String>,
+    /// The URL has `{{variables}}`: built per poll with [`Profile::poll_url_with`].
+    dynamic: bool,
 }
 
 impl PollUrlTemplate {
+    /// Whether the URL has variables and is built per poll by
+    /// [`Profile::poll_url_with`] instead of [`PollUrlTemplate::url`].
+    #[must_use]
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+
     /// The URL for a poll with `cursor`: the same as [`Profile::poll_url`] gives.
     #[must_use]
     pub fn url(&self, cursor: &Cursor) -> String {
@@ -543,39 +681,6 @@ impl PollUrlTemplate {
         out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
         out.push_str(fragment);
         out
-    }
-}
-
-/// Set `name=value` in the query, replacing every existing `name`, keeping the order of
-/// the other parameters.
-pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    replace_query_param(url, name, Some(value));
-}
-
-/// Drop every `name=…` pair from the query (and the `?` if nothing is left).
-fn remove_query_param(url: &mut Url, name: &str) {
-    replace_query_param(url, name, None);
-}
-
-/// Drop every `name=…` pair, keeping the order of the others, then append `name=value`
-/// when given.
-fn replace_query_param(url: &mut Url, name: &str, value: Option<&str>) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if others.is_empty() && value.is_none() {
-        url.set_query(None);
-        return;
-    }
-    let mut q = url.query_pairs_mut();
-    q.clear();
-    for (k, v) in &others {
-        q.append_pair(k, v);
-    }
-    if let Some(value) = value {
-        q.append_pair(name, value);
     }
 }
 
@@ -718,6 +823,15 @@ mod tests {
             }
         }
         assert_eq!(checked, urls.len() * holds.len() * values.len());
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let taken = ["Demo", "Demo (2)", "Profile"];
+        let is_taken = |n: &str| taken.contains(&n);
+        assert_eq!(unique_name("Other", is_taken), "Other");
+        assert_eq!(unique_name(" Demo ", is_taken), "Demo (3)");
+        assert_eq!(unique_name("  ", is_taken), "Profile (2)");
     }
 
     #[test]

@@ -23,25 +23,53 @@ pub const CONFIG_DIR_ENV: &str = "POLLSCOPE_CONFIG_DIR";
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Neither the override nor the OS names a config directory.
     #[error("no config directory: set {CONFIG_DIR_ENV} or HOME")]
     NoConfigDir,
+    /// The file exists but cannot be read.
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        source: io::Error,
+    },
+    /// The file is not a profiles document.
     #[error("{path} line {line} column {column}: {message}")]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// Where the problem is (1-based).
         line: usize,
+        /// Where in the line (1-based).
         column: usize,
+        /// What is wrong there.
         message: String,
     },
+    /// The file's format version is newer than this build reads.
     #[error(
         "{path} was written by a newer Pollscope (format {found}, this build reads up to {FORMAT_VERSION})"
     )]
-    TooNew { path: PathBuf, found: u32 },
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u32,
+    },
+    /// The file (or a temp file beside it) cannot be written.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        source: io::Error,
+    },
+    /// Someone else saved the file since this store read it; saving would lose that.
     #[error("{path} was changed by another program since it was read; reload before saving")]
-    ChangedOnDisk { path: PathBuf },
+    ChangedOnDisk {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// The file's shape.
@@ -67,6 +95,7 @@ pub fn config_dir() -> Result<PathBuf, StoreError> {
 #[derive(Debug)]
 pub struct ProfileStore {
     path: PathBuf,
+    /// The profiles, in the file's order.
     pub profiles: Vec<Profile>,
     /// The file's bytes when we last read or wrote it (`None`: there was no file).
     on_disk: Option<Vec<u8>>,
@@ -75,7 +104,9 @@ pub struct ProfileStore {
 /// What happened to a broken profiles file when it was set aside.
 #[derive(Debug)]
 pub struct SetAside {
+    /// Why the file could not be used.
     pub error: StoreError,
+    /// Where it is now.
     pub moved_to: PathBuf,
 }
 
@@ -104,7 +135,8 @@ impl ProfileStore {
     }
 
     /// Open the store in `dir`; if the file is broken, rename it aside
-    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went.
+    /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went (the
+    /// caller shows or logs the [`SetAside`]; this function does neither).
     pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
         match Self::open(dir) {
             Ok(s) => Ok((s, None)),
@@ -118,7 +150,6 @@ impl ProfileStore {
                     path: moved_to.clone(),
                     source,
                 })?;
-                log::warn!("{error}; moved it to {}", moved_to.display());
                 let store = Self {
                     path,
                     profiles: Vec::new(),
@@ -142,16 +173,11 @@ impl ProfileStore {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …).
+    /// A name not used yet, based on `base` ("Demo", "Demo (2)", …; see
+    /// [`crate::profile::unique_name`]).
     #[must_use]
     pub fn unique_name(&self, base: &str) -> String {
-        if self.get(base).is_none() {
-            return base.to_owned();
-        }
-        (2..)
-            .map(|n| format!("{base} ({n})"))
-            .find(|n| self.get(n).is_none())
-            .unwrap_or_else(|| base.to_owned())
+        crate::profile::unique_name(base, |name| self.get(name).is_some())
     }
 
     /// Serialize the profiles as the file's bytes.

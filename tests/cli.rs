@@ -134,7 +134,7 @@ fn unreachable_url_fails_fast_with_a_clear_message() {
         .output()
         .unwrap();
     assert!(start.elapsed() < Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3), "exit 3: unreachable");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("cannot reach"), "{err}");
     assert!(err.contains("connection refused"), "{err}");

@@ -277,7 +277,7 @@ fn empty_holds_are_not_events() {
         |s| s.polls() >= 2,
         |e| {
             if let PollEvent::Response(r) = e {
-                kinds.push((r.kind, r.hold));
+                kinds.push((r.kind(), r.hold));
             }
         },
     );
@@ -371,4 +371,98 @@ fn a_large_request_head_fits_its_buffer() {
         session.stop();
         assert!(reached, "{pollers} pollers: only {} polls", stats.polls());
     }
+}
+
+/// A long-poll server that answers at once with nothing new (the demo server with a
+/// longest hold of 0, as `pollscope demo-server --max-hold 0s`) was polled tens of
+/// thousands of times a second. The poller paces itself: after the first such answer
+/// it waits 100 ms, 200 ms, 400 ms… towards the hold, says why, and counts it; an event
+/// ends the pacing at once.
+#[test]
+fn a_server_that_does_not_hold_is_polled_at_a_bounded_rate() {
+    let server = DemoServer::start(DemoServerConfig {
+        max_hold: Duration::ZERO,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server starts");
+    let p = demo_profile(&server, 1, 30);
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    let mut paused = Vec::new();
+    drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(3),
+        |_| false,
+        |e| {
+            if let PollEvent::Response(r) = e
+                && let Some(n) = &r.not_holding
+            {
+                paused.push(n.pause);
+                assert!(n.describe().contains("asked for 30 s"), "{}", n.describe());
+            }
+        },
+    );
+    // 100 + 200 + 400 + 800 + 1600 ms of pauses fit in 3 s: at most 7 polls.
+    assert!(stats.polls() <= 8, "{} polls in 3 s", stats.polls());
+    assert!(stats.polls() >= 4, "{} polls in 3 s", stats.polls());
+    assert_eq!(stats.not_holding_answers(), paused.len() as u64);
+    assert!(paused.len() >= 3, "{paused:?}");
+    assert_eq!(paused[0], Duration::from_millis(100));
+    assert!(paused.windows(2).all(|w| w[1] == w[0] * 2), "{paused:?}");
+    // An event is progress: the next answer comes at once, unpaced.
+    server.publish(serde_json::json!({"n": 1}));
+    let before = stats.events();
+    assert!(drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(5),
+        |s| s.events() > before,
+        |_| {}
+    ));
+    let polls = stats.polls();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut first_after = None;
+    while Instant::now() < deadline && first_after.is_none() {
+        if let Ok(PollEvent::Response(r)) = session.events().recv_timeout(Duration::from_millis(50))
+        {
+            first_after = Some(r.not_holding);
+        }
+    }
+    session.stop();
+    assert!(stats.polls() >= polls);
+    assert_eq!(
+        first_after,
+        Some(None),
+        "the answer after an event is not paced"
+    );
+}
+
+/// Short polling is never paced (even with a hold the server ignores): one poll per
+/// interval.
+#[test]
+fn short_polling_is_not_paced() {
+    let server = DemoServer::start(DemoServerConfig {
+        max_hold: Duration::ZERO,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server starts");
+    let mut p = demo_profile(&server, 1, 30);
+    p.interval_s = Some(0.2);
+    let mut session = Session::start(p, no_waker()).unwrap();
+    let mut stats = Stats::new(session.started(), StatsConfig::default());
+    drive(
+        &session,
+        &mut stats,
+        Duration::from_secs(2),
+        |_| false,
+        |_| {},
+    );
+    session.stop();
+    assert_eq!(stats.not_holding_answers(), 0);
+    assert!(
+        (8..=12).contains(&stats.polls()),
+        "{} polls in 2 s at 0.2 s",
+        stats.polls()
+    );
 }

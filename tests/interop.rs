@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 #[path = "support/servers.rs"]
+#[allow(dead_code, reason = "squid is for tests/proxy.rs")]
 mod servers;
 
 use std::time::{Duration, Instant};

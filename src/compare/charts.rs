@@ -7,17 +7,13 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use super::{Comparison, Variant};
+use super::{Chart, Comparison, Variant};
 
 const SIZE: (u32, u32) = (900, 420);
 
 fn colour(v: Variant) -> RGBColor {
-    match v {
-        Variant::LongKeepAlive => RGBColor(31, 119, 180),
-        Variant::LongNoKeepAlive => RGBColor(255, 127, 14),
-        Variant::ShortKeepAlive => RGBColor(44, 160, 44),
-        Variant::ShortNoKeepAlive => RGBColor(214, 39, 40),
-    }
+    let [r, g, b] = v.rgb();
+    RGBColor(r, g, b)
 }
 
 /// Plotters needs a font registered once per process; egui's Ubuntu Light will do.
@@ -101,39 +97,27 @@ pub fn write_all(c: &Comparison, dir: &Path) -> io::Result<Vec<(String, String)>
             })
             .collect()
     };
-    let charts: [(&str, &str, &str, Lines); 4] = [
-        (
-            "requests.png",
-            "Requests sent (cumulative)",
-            "requests",
-            from_timeline(&|t, i| Some(t.requests_total[i])),
-        ),
-        (
-            "connections.png",
-            "New TCP connections (cumulative)",
-            "connections",
-            from_timeline(&|t, i| Some(t.connections_total[i])),
-        ),
-        (
-            "delay.png",
-            "Delivery delay, median per second",
-            "ms",
-            from_timeline(&|t, i| t.delay_p50_ms[i]),
-        ),
-        (
-            "held.png",
-            "Connections held open at the server",
-            "connections",
-            c.held
+    let lines = |chart: Chart| -> Lines {
+        match chart {
+            Chart::Requests => from_timeline(&|t, i| Some(t.requests_total[i])),
+            Chart::Connections => from_timeline(&|t, i| Some(t.connections_total[i])),
+            Chart::Delay => from_timeline(&|t, i| t.delay_p50_ms[i]),
+            Chart::Held => c
+                .held
                 .iter()
                 .map(|(v, pts)| (*v, pts.iter().map(|p| (p[0], p[1])).collect()))
                 .collect(),
-        ),
-    ];
+        }
+    };
     let mut written = Vec::new();
-    for (file, title, y, lines) in charts {
-        line_chart(&dir.join(file), title, y, &lines)?;
-        written.push((title.to_owned(), file.to_owned()));
+    for chart in Chart::ALL {
+        line_chart(
+            &dir.join(chart.file_name()),
+            chart.title(),
+            chart.y_label(),
+            &lines(chart),
+        )?;
+        written.push((chart.title().to_owned(), chart.file_name().to_owned()));
     }
     Ok(written)
 }

@@ -1,10 +1,13 @@
-//! Words and tables for a comparison: the plain-language verdict, a Markdown report and
-//! a text table. Pure functions of the figures.
+//! Words and tables for a comparison: the plain-language verdict, the table of figures
+//! every face shows ([`Comparison::table`]), and the Markdown report. Pure functions of
+//! the figures, written with [`crate::present`].
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::{Comparison, Variant, VariantResult};
+use crate::present::units::{self, millis as fmt_ms, times as fmt_times};
+use crate::present::{Cell, Row, Table, Unit};
 
 fn find(results: &[VariantResult], v: Variant) -> Option<&VariantResult> {
     results.iter().find(|r| r.variant == v)
@@ -15,81 +18,113 @@ fn times(a: f64, b: f64) -> Option<f64> {
     (b > 0.0 && a.is_finite()).then(|| a / b)
 }
 
-fn fmt_times(x: f64) -> String {
-    if x >= 10.0 {
-        format!("{x:.0}×")
-    } else {
-        format!("{x:.1}×")
-    }
-}
-
-fn fmt_ms(ms: f64) -> String {
-    if ms.abs() >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else if ms.abs() >= 10.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.1} ms")
-    }
-}
-
-/// More or fewer requests than the baseline, in words.
+/// More or fewer requests than the baseline, in words, with both counts.
 fn requests_phrase(r: &VariantResult, base: &VariantResult) -> String {
+    let both = format!(
+        "{} instead of {}",
+        units::count(r.requests),
+        units::count(base.requests)
+    );
     match times(r.requests as f64, base.requests as f64) {
-        Some(x) if x >= 1.15 => format!("sent {} more requests", fmt_times(x)),
+        Some(x) if x >= 1.15 => format!("sent {} more requests ({both}", fmt_times(x)),
         Some(x) if x <= 1.0 / 1.15 && x > 0.0 => {
-            format!("sent {} fewer requests", fmt_times(1.0 / x))
+            format!("sent {} fewer requests ({both}", fmt_times(1.0 / x))
         }
-        Some(_) => "sent about as many requests".to_owned(),
-        None => format!("sent {} requests", r.requests),
+        Some(_) => format!("sent about as many requests ({both}"),
+        None => format!("sent {} requests (", units::count(r.requests)),
     }
 }
 
-fn delay_phrase(r: &VariantResult, base: &VariantResult) -> Option<String> {
-    let (a, b) = (r.delay_ms_mean?, base.delay_ms_mean?);
-    let d = a - b;
-    Some(if d.abs() < 1.0 {
-        "delivered events as fast".to_owned()
-    } else if d > 0.0 {
-        format!("delivered events {} later on average", fmt_ms(d))
+/// "one per request" or how many connections served how many requests.
+fn connections_phrase(r: &VariantResult) -> String {
+    let per = if r.new_connections >= r.requests && r.requests > 0 {
+        " (one per request)"
     } else {
-        format!("delivered events {} sooner on average", fmt_ms(-d))
+        ""
+    };
+    format!(
+        "{} for {} requests{per}",
+        connections_text(r.new_connections),
+        units::count(r.requests)
+    )
+}
+
+/// The delivery delay of `r` against the baseline's, as the table shows it (p50).
+fn delay_phrase(r: &VariantResult, base: &VariantResult) -> Option<String> {
+    let (a, b) = (r.delay_ms_p50?, base.delay_ms_p50?);
+    let shown = |ms| units::millis(ms);
+    Some(if shown(a) == shown(b) {
+        format!("delivered events as fast (delivery delay p50 {})", shown(a))
+    } else if a > b {
+        format!(
+            "delivered events later: delivery delay p50 {} instead of {}",
+            shown(a),
+            shown(b)
+        )
+    } else {
+        format!(
+            "delivered events sooner: delivery delay p50 {} instead of {}",
+            shown(a),
+            shown(b)
+        )
     })
 }
 
-/// A one-paragraph verdict, measured against long polling with keep-alive.
+/// Why a short-polling variant received fewer events than long polling, if it did.
+fn missing_events_phrase(r: &VariantResult, base: &VariantResult, every: &str) -> Option<String> {
+    let fewer = base.events.checked_sub(r.events).filter(|n| *n > 0)?;
+    let mut out = format!(
+        " It received {} fewer events ({} instead of {}): the events published after its last \
+         poll were still waiting on the server when the run ended (at most the last {every} \
+         of events)",
+        units::count(fewer),
+        units::count(r.events),
+        units::count(base.events)
+    );
+    let lost = r.summary.lost_events;
+    if lost > 0 {
+        let _ = write!(
+            out,
+            ", and {} were lost: the server no longer had them when the next poll came",
+            units::count(lost)
+        );
+    }
+    out.push('.');
+    Some(out)
+}
+
+/// A one-paragraph verdict, measured against long polling with keep-alive. Every figure
+/// is the one [`Comparison::table`] shows, in the same units.
 #[must_use]
 pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
     let Some(base) = find(results, Variant::LongKeepAlive) else {
         return "Long polling with keep-alive was not part of this comparison.".to_owned();
     };
     let mut out = format!(
-        "Long polling with keep-alive sent {} requests over {} TCP connection(s) and received {} events",
-        base.requests, base.new_connections, base.events
+        "Long polling with keep-alive sent {} requests over {} and received {} events",
+        units::count(base.requests),
+        connections_text(base.new_connections),
+        units::count(base.events)
     );
-    if let Some(d) = base.delay_ms_mean {
-        let _ = write!(out, ", {} after they were published on average", fmt_ms(d));
+    if let (Some(p50), Some(p99)) = (base.delay_ms_p50, base.delay_ms_p99) {
+        let _ = write!(
+            out,
+            " (delivery delay p50 {}, p99 {})",
+            fmt_ms(p50),
+            fmt_ms(p99)
+        );
     }
     out.push('.');
     if let Some(r) = find(results, Variant::LongNoKeepAlive) {
         let _ = write!(
             out,
-            " Without keep-alive, long polling opened {} connections ({} per request) and spent {} on handshakes instead of {}.",
-            r.new_connections,
-            if r.requests > 0 && r.new_connections >= r.requests {
-                "one"
-            } else {
-                "about one"
-            },
+            " Without keep-alive, long polling opened {} and spent {} on handshakes instead of {}.",
+            connections_phrase(r),
             fmt_ms(r.handshake_ms),
             fmt_ms(base.handshake_ms)
         );
     }
-    let every = if interval.as_secs_f64() >= 1.0 {
-        format!("{:.0} s", interval.as_secs_f64())
-    } else {
-        format!("{:.0} ms", interval.as_secs_f64() * 1000.0)
-    };
+    let every = units::duration(interval);
     if let Some(r) = find(results, Variant::ShortKeepAlive) {
         let _ = write!(
             out,
@@ -97,83 +132,147 @@ pub fn verdict(results: &[VariantResult], interval: Duration) -> String {
             requests_phrase(r, base)
         );
         if let Some(e) = r.empty_pct {
-            let _ = write!(out, " ({e:.0}% of them empty)");
+            let _ = write!(out, "; {} of them empty", units::percent(e / 100.0));
         }
+        out.push(')');
         if let Some(d) = delay_phrase(r, base) {
-            let _ = write!(out, " and {d}");
+            let _ = write!(
+                out,
+                " and {d}, because an event waits on the server until the next poll"
+            );
         }
         out.push('.');
+        out.push_str(&missing_events_phrase(r, base, &every).unwrap_or_default());
     }
     if let Some(r) = find(results, Variant::ShortNoKeepAlive) {
         let _ = write!(
             out,
-            " Short polling without keep-alive also opened {} connections",
-            r.new_connections
+            " Short polling without keep-alive also opened {}",
+            connections_phrase(r)
         );
-        if let Some(x) = times(r.wire_bytes() as f64, base.wire_bytes() as f64) {
-            let _ = write!(out, " and moved {} the bytes of long polling", fmt_times(x));
-        }
+        let _ = write!(
+            out,
+            " and moved {} on the wire against {} for long polling",
+            units::bytes(r.wire_bytes()),
+            units::bytes(base.wire_bytes())
+        );
         out.push('.');
     }
     out
 }
 
-fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), fmt_ms)
+/// "1 new TCP connection" / "3 new TCP connections", as the table's row names them.
+fn connections_text(n: u64) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} new TCP connection{s}", units::count(n))
 }
 
-/// Rows of the comparison table: (label, one cell per variant).
-fn rows(c: &Comparison) -> Vec<(&'static str, Vec<String>)> {
-    let col = |f: &dyn Fn(&VariantResult) -> String| c.results.iter().map(f).collect();
-    vec![
-        ("requests sent", col(&|r| r.requests.to_string())),
-        (
-            "new TCP connections",
-            col(&|r| r.new_connections.to_string()),
-        ),
-        ("TLS handshakes", col(&|r| r.tls_handshakes.to_string())),
-        ("handshake time", col(&|r| fmt_ms(r.handshake_ms))),
-        (
-            "empty responses",
-            col(&|r| {
-                r.empty_pct
-                    .map_or_else(|| "–".to_owned(), |p| format!("{p:.0}%"))
-            }),
-        ),
-        ("bytes on the wire", col(&|r| r.wire_bytes().to_string())),
-        ("events received", col(&|r| r.events.to_string())),
-        ("delivery delay p50", col(&|r| opt_ms(r.delay_ms_p50))),
-        ("delivery delay p99", col(&|r| opt_ms(r.delay_ms_p99))),
-        (
-            "connections held (mean / max)",
-            col(&|r| {
-                format!(
-                    "{:.1} / {:.0}",
-                    r.held_connections_mean, r.held_connections_max
-                )
-            }),
-        ),
-        ("errors", col(&|r| r.errors.to_string())),
-    ]
+/// The charts of a comparison: the GUI draws them live, the export writes them as PNG.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    /// Requests sent so far.
+    Requests,
+    /// New TCP connections so far.
+    Connections,
+    /// Delivery delay, the median of each second.
+    Delay,
+    /// Connections open at the server.
+    Held,
+}
+
+impl Chart {
+    /// Every chart, in the order they are shown.
+    pub const ALL: [Self; 4] = [Self::Requests, Self::Connections, Self::Delay, Self::Held];
+
+    /// The chart's title.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Requests => "Requests sent (cumulative)",
+            Self::Connections => "New TCP connections (cumulative)",
+            Self::Delay => "Delivery delay, median per second",
+            Self::Held => "Connections held open at the server",
+        }
+    }
+
+    /// What the y axis counts.
+    #[must_use]
+    pub fn y_label(self) -> &'static str {
+        match self {
+            Self::Requests => "requests",
+            Self::Connections | Self::Held => "connections",
+            Self::Delay => "ms",
+        }
+    }
+
+    /// The exported PNG's file name.
+    #[must_use]
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Requests => "requests.png",
+            Self::Connections => "connections.png",
+            Self::Delay => "delay.png",
+            Self::Held => "held.png",
+        }
+    }
 }
 
 impl Comparison {
+    /// The figures side by side: one column per variant (in the order of
+    /// [`Comparison::results`]), one row per figure. The GUI, the CLI table and the
+    /// Markdown report all show this.
+    #[must_use]
+    pub fn table(&self) -> Table {
+        let row = |label, cell: &dyn Fn(&VariantResult) -> Cell| Row {
+            label,
+            cells: self.results.iter().map(cell).collect(),
+        };
+        let rows = vec![
+            row("requests sent", &|r| Cell::count(r.requests)),
+            row("new TCP connections", &|r| Cell::count(r.new_connections)),
+            row("TLS handshakes", &|r| Cell::count(r.tls_handshakes)),
+            row("handshake time", &|r| Cell::millis(Some(r.handshake_ms))),
+            row("empty responses", &|r| {
+                Cell::percent(r.empty_pct.map(|p| p / 100.0))
+            }),
+            row("bytes on the wire", &|r| Cell::bytes(r.wire_bytes())),
+            row("events received", &|r| Cell::count(r.events)),
+            row("delivery delay p50", &|r| Cell::millis(r.delay_ms_p50)),
+            row("delivery delay p99", &|r| Cell::millis(r.delay_ms_p99)),
+            row("connections held (mean / max)", &|r| {
+                let text = format!(
+                    "{:.1} / {:.0}",
+                    r.held_connections_mean, r.held_connections_max
+                );
+                Cell::new(text, Unit::Count)
+            }),
+            row("errors", &|r| Cell::count(r.errors)),
+        ];
+        Table {
+            columns: self.results.iter().map(|r| r.label.to_owned()).collect(),
+            rows,
+        }
+    }
+
+    /// How the comparison ran, in words: `30 s, 1 poller(s) per variant, short polls
+    /// every 5 s`.
+    #[must_use]
+    pub fn settings(&self) -> String {
+        format!(
+            "{}, {} poller(s) per variant, short polls every {}",
+            units::seconds(self.duration_s),
+            self.pollers,
+            units::seconds(self.interval_s)
+        )
+    }
+
     /// A Markdown report: settings, table, verdict; `charts` are image paths to embed.
     #[must_use]
     pub fn markdown(&self, charts: &[(&str, &str)]) -> String {
         let mut md = String::new();
         let _ = writeln!(md, "# Pollscope comparison\n");
-        let _ = writeln!(
-            md,
-            "Endpoint `{}`, {} poller(s) per variant, {:.0} s, short-poll interval {} s.\n",
-            self.url, self.pollers, self.duration_s, self.interval_s
-        );
-        let header: Vec<&str> = self.results.iter().map(|r| r.label).collect();
-        let _ = writeln!(md, "| | {} |", header.join(" | "));
-        let _ = writeln!(md, "|---|{}", "---:|".repeat(header.len()));
-        for (label, cells) in rows(self) {
-            let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
-        }
+        let _ = writeln!(md, "Endpoint `{}`: {}.\n", self.url, self.settings());
+        md.push_str(&self.table().markdown());
         let _ = writeln!(md, "\n{}\n", self.verdict);
         for (title, path) in charts {
             let _ = writeln!(md, "![{title}]({path})\n");
@@ -184,34 +283,7 @@ impl Comparison {
     /// A fixed-width table for terminals.
     #[must_use]
     pub fn text_table(&self) -> String {
-        let rows = rows(self);
-        let first = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-        let widths: Vec<usize> = self
-            .results
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                rows.iter()
-                    .map(|(_, c)| c[i].chars().count())
-                    .chain([r.label.len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = String::new();
-        let _ = write!(out, "{:first$}", "");
-        for (r, w) in self.results.iter().zip(&widths) {
-            let _ = write!(out, "  {:>w$}", r.label);
-        }
-        out.push('\n');
-        for (label, cells) in rows {
-            let _ = write!(out, "{label:first$}");
-            for (cell, w) in cells.iter().zip(&widths) {
-                let _ = write!(out, "  {cell:>w$}");
-            }
-            out.push('\n');
-        }
-        out
+        self.table().text()
     }
 }
 
@@ -230,33 +302,137 @@ mod tests {
         r.requests = requests;
         r.new_connections = conns;
         r.events = 50;
-        r.delay_ms_mean = delay;
+        // The mean differs from the median, as it does when a few events are late: the
+        // verdict must quote the median the table shows.
+        r.delay_ms_p50 = delay;
+        r.delay_ms_p99 = delay.map(|d| d * 3.0);
+        r.delay_ms_mean = delay.map(|d| d * 1.7);
         r.handshake_ms = conns as f64 * 0.2;
         r.empty_pct = Some(40.0);
         r.wire_bytes_in = requests * 300;
         r
     }
 
+    fn comparison(results: Vec<VariantResult>, interval_s: f64) -> Comparison {
+        let verdict = verdict(&results, Duration::from_secs_f64(interval_s));
+        Comparison {
+            url: "http://h/e".to_owned(),
+            duration_s: 10.0,
+            interval_s,
+            pollers: 1,
+            results,
+            held: Vec::new(),
+            timelines: Vec::new(),
+            verdict,
+        }
+    }
+
+    /// The table's text for `row` in `column`.
+    fn cell(c: &Comparison, row: &str, column: usize) -> String {
+        let t = c.table();
+        let r = t.rows.iter().find(|r| r.label == row).unwrap();
+        r.cells[column].text.clone()
+    }
+
     #[test]
     fn verdict_compares_against_long_keep_alive() {
-        let results = vec![
-            result(Variant::LongKeepAlive, 50, 1, Some(1.0)),
-            result(Variant::LongNoKeepAlive, 50, 50, Some(1.5)),
-            result(Variant::ShortKeepAlive, 600, 1, Some(2401.0)),
-            result(Variant::ShortNoKeepAlive, 600, 600, Some(2400.0)),
-        ];
-        let v = verdict(&results, Duration::from_secs(5));
+        let c = comparison(
+            vec![
+                result(Variant::LongKeepAlive, 50, 1, Some(1.0)),
+                result(Variant::LongNoKeepAlive, 50, 50, Some(1.5)),
+                result(Variant::ShortKeepAlive, 600, 1, Some(2401.0)),
+                result(Variant::ShortNoKeepAlive, 600, 600, Some(2400.0)),
+            ],
+            5.0,
+        );
+        let v = &c.verdict;
         assert!(
-            v.contains("sent 50 requests over 1 TCP connection(s)"),
+            v.starts_with(
+                "Long polling with keep-alive sent 50 requests over 1 new TCP connection and \
+                 received 50 events (delivery delay p50 1 ms, p99 3 ms)."
+            ),
             "{v}"
         );
-        assert!(v.contains("opened 50 connections (one per request)"), "{v}");
         assert!(
-            v.contains("Short polling every 5 s sent 12× more requests"),
+            v.contains("opened 50 new TCP connections for 50 requests (one per request)"),
             "{v}"
         );
-        assert!(v.contains("delivered events 2.4 s later on average"), "{v}");
-        assert!(v.contains("12× the bytes"), "{v}");
+        assert!(
+            v.contains(
+                "Short polling every 5 s sent 12× more requests (600 instead of 50; 40 % of \
+                 them empty) and delivered events later: delivery delay p50 2.4 s instead of 1 ms"
+            ),
+            "{v}"
+        );
+        assert!(
+            v.contains("spent 10 ms on handshakes instead of 0.2 ms"),
+            "{v}"
+        );
+        assert!(
+            v.contains("moved 176 KiB on the wire against 14.6 KiB for long polling"),
+            "{v}"
+        );
+        assert!(!v.contains("fewer events"), "as many events: {v}");
+    }
+
+    #[test]
+    fn every_figure_in_the_verdict_is_the_table_s() {
+        let c = comparison(
+            vec![
+                result(Variant::LongKeepAlive, 57, 3, Some(0.734)),
+                result(Variant::LongNoKeepAlive, 58, 59, Some(1.21)),
+                result(Variant::ShortKeepAlive, 7, 3, Some(987.6)),
+                result(Variant::ShortNoKeepAlive, 7, 7, Some(1012.0)),
+            ],
+            2.0,
+        );
+        for (row, columns) in [
+            ("requests sent", &[0, 1, 2][..]),
+            ("new TCP connections", &[0, 1, 3]),
+            ("events received", &[0]),
+            ("delivery delay p50", &[0, 2]),
+            ("delivery delay p99", &[0]),
+            ("handshake time", &[0, 1]),
+            ("empty responses", &[2]),
+            ("bytes on the wire", &[0, 3]),
+        ] {
+            for &i in columns {
+                let text = cell(&c, row, i);
+                assert!(
+                    c.verdict.contains(&text),
+                    "{row} of column {i} ({text}): {}",
+                    c.verdict
+                );
+            }
+        }
+        // The mean (1.7× the median here) is not what the table shows.
+        assert!(!c.verdict.contains("1.25 ms"), "{}", c.verdict);
+    }
+
+    #[test]
+    fn fewer_events_by_short_polling_are_explained() {
+        let mut short = result(Variant::ShortKeepAlive, 6, 1, Some(900.0));
+        short.events = 41;
+        let mut lossy = short.clone();
+        lossy.summary.lost_events = 3;
+        let c = comparison(
+            vec![result(Variant::LongKeepAlive, 50, 1, Some(1.0)), short],
+            2.0,
+        );
+        assert!(
+            c.verdict.contains(
+                "It received 9 fewer events (41 instead of 50): the events published after \
+                 its last poll were still waiting on the server when the run ended (at most \
+                 the last 2 s of events)."
+            ),
+            "{}",
+            c.verdict
+        );
+        let c = comparison(
+            vec![result(Variant::LongKeepAlive, 50, 1, Some(1.0)), lossy],
+            2.0,
+        );
+        assert!(c.verdict.contains("and 3 were lost"), "{}", c.verdict);
     }
 
     #[test]
@@ -266,7 +442,10 @@ mod tests {
             result(Variant::ShortKeepAlive, 60, 1, None),
         ];
         let v = verdict(&results, Duration::from_millis(500));
-        assert!(v.contains("every 500 ms sent 10× fewer requests"), "{v}");
+        assert!(
+            v.contains("every 500 ms sent 10× fewer requests (60 instead of 600"),
+            "{v}"
+        );
     }
 
     #[test]
@@ -289,8 +468,25 @@ mod tests {
             md.contains("| | long poll, keep-alive | short poll, keep-alive |"),
             "{md}"
         );
+        assert!(md.contains("|---|---:|---:|"), "{md}");
         assert!(md.contains("| requests sent | 5 | 2 |"), "{md}");
+        assert!(
+            md.contains("| bytes on the wire | 1.46 KiB | 600 B |"),
+            "{md}"
+        );
+        assert!(md.contains("| empty responses | 40 % | 40 % |"), "{md}");
+        assert!(md.contains("| delivery delay p50 | – | – |"), "{md}");
+        assert!(
+            md.contains(
+                "Endpoint `http://h/e`: 10 s, 1 poller(s) per variant, short polls every 5 s."
+            ),
+            "{md}"
+        );
         assert!(md.contains("![held](held.png)"), "{md}");
-        assert!(c.text_table().contains("requests sent"));
+        let text = c.text_table();
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("requests sent"),
+            "{text}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::profile::set_query_param;
+use crate::url_query;
 
 mod options;
 pub use options::{CursorOptions, Resync, ResyncRule};
@@ -24,21 +24,32 @@ pub enum CursorRule {
     /// plus `plus` when the value is an integer and `plus` is not 0 (etcd:
     /// `waitIndex = node.modifiedIndex + 1`).
     BodyPointer {
+        /// JSON pointer to the value in the body.
         pointer: String,
+        /// Query parameter that carries it.
         param: String,
+        /// Added to an integer value (0: the value is sent as it is).
         #[serde(default, skip_serializing_if = "is_zero")]
         plus: i64,
     },
     /// A response header (e.g. `X-Consul-Index`) → query parameter (e.g. `index`).
-    Header { header: String, param: String },
+    Header {
+        /// Response header holding the cursor (any case).
+        header: String,
+        /// Query parameter that carries it.
+        param: String,
+    },
     /// HTTP validators: `ETag` → `If-None-Match` and `Last-Modified` →
     /// `If-Modified-Since`, both sent at once (Nchan).
     Validators,
     /// The maximum of a per-event integer field plus `plus` → query parameter
     /// (Telegram: `offset = max(update_id) + 1`).
     MaxField {
+        /// JSON pointer, inside each event, to an integer.
         field: String,
+        /// Added to the maximum.
         plus: i64,
+        /// Query parameter that carries the result.
         param: String,
     },
 }
@@ -48,7 +59,9 @@ pub enum CursorRule {
 pub struct Cursor {
     /// Query-parameter cursor value.
     pub value: Option<String>,
+    /// The last `ETag` (sent back as `If-None-Match`).
     pub etag: Option<String>,
+    /// The last `Last-Modified` (sent back as `If-Modified-Since`).
     pub last_modified: Option<String>,
 }
 
@@ -86,7 +99,9 @@ impl Cursor {
 /// What a cursor rule may look at in one answer.
 #[derive(Clone, Copy, Debug)]
 pub struct Answer<'a> {
+    /// HTTP status.
     pub status: u16,
+    /// Response headers as received.
     pub headers: &'a [(String, String)],
     /// The parsed body, when it was JSON.
     pub body: Option<&'a Value>,
@@ -106,19 +121,40 @@ impl Answer<'_> {
 /// Why a cursor could not be read from an answer. The old cursor is kept.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CursorError {
+    /// The rule reads the body, which is not JSON.
     #[error("the body is not JSON, so the cursor at {pointer} cannot be read")]
-    NotJson { pointer: String },
+    NotJson {
+        /// Where the cursor was looked for.
+        pointer: String,
+    },
+    /// The body has events but nothing at the cursor's pointer.
     #[error("no cursor at {pointer} in the body")]
-    MissingInBody { pointer: String },
+    MissingInBody {
+        /// Where the cursor was looked for.
+        pointer: String,
+    },
+    /// The value at the pointer cannot be a cursor (or is not an integer for `plus`).
     #[error("cursor at {pointer} is {found}, expected a string or a number")]
     WrongType {
+        /// Where the value is.
         pointer: String,
+        /// Its JSON type, in words ([`json_type`]).
         found: &'static str,
     },
+    /// The answer lacks the header the rule reads.
     #[error("no {header} header in the answer")]
-    MissingHeader { header: String },
+    MissingHeader {
+        /// The header's name.
+        header: String,
+    },
+    /// Some events lack the integer field [`CursorRule::MaxField`] reads.
     #[error("event field {field} is missing or not an integer in {count} event(s)")]
-    BadField { field: String, count: usize },
+    BadField {
+        /// The field's pointer.
+        field: String,
+        /// Events without a usable value.
+        count: usize,
+    },
 }
 
 /// Whether an answer means "nothing new, held until timeout": 204, 304, 408, or a 200
@@ -147,43 +183,61 @@ impl CursorRule {
                 ))
             }
         };
+        // An empty query parameter is fine: the value is then only the `{{cursor}}`
+        // variable, placed by a template (the profile checks one uses it).
         match self {
             Self::None | Self::Validators => Ok(()),
-            Self::BodyPointer {
-                pointer: p, param, ..
-            } => {
-                pointer(p)?;
-                need("query parameter", param)
-            }
-            Self::Header { header, param } => {
+            Self::BodyPointer { pointer: p, .. } => pointer(p),
+            Self::Header { header, .. } => {
                 need("header", header)?;
                 if ureq::http::HeaderName::from_bytes(header.trim().as_bytes()).is_err() {
                     return Err(format!("{header:?} is not a valid header name"));
                 }
-                need("query parameter", param)
+                Ok(())
             }
-            Self::MaxField { field, param, .. } => {
-                pointer(field)?;
-                need("query parameter", param)
-            }
+            Self::MaxField { field, .. } => pointer(field),
         }
     }
 
-    /// The query parameter this rule writes, if any.
+    /// The query parameter this rule writes, if any (none when it is left empty: the
+    /// value is then only the `{{cursor}}` variable).
     #[must_use]
     pub fn param(&self) -> Option<&str> {
         match self {
             Self::BodyPointer { param, .. }
             | Self::Header { param, .. }
-            | Self::MaxField { param, .. } => Some(param),
+            | Self::MaxField { param, .. } => Some(param.as_str()).filter(|p| !p.trim().is_empty()),
             Self::None | Self::Validators => None,
+        }
+    }
+
+    /// Whether this rule produces a `cursor` value (every rule but none and validators,
+    /// whose values are `etag` and `last_modified`).
+    #[must_use]
+    pub fn reads_value(&self) -> bool {
+        !matches!(self, Self::None | Self::Validators)
+    }
+
+    /// Whether this rule reads a pointer in the whole JSON body.
+    #[must_use]
+    pub fn reads_body(&self) -> bool {
+        matches!(self, Self::BodyPointer { .. })
+    }
+
+    /// Whether this rule reads the answer as JSON (a pointer into the body, or a field of
+    /// each event): a body that is not JSON then leaves the cursor stuck, worth saying.
+    #[must_use]
+    pub fn needs_json(&self) -> bool {
+        match self {
+            Self::BodyPointer { .. } | Self::MaxField { .. } => true,
+            Self::None | Self::Header { .. } | Self::Validators => false,
         }
     }
 
     /// Put the cursor into the next request's URL.
     pub fn apply_to_url(&self, cursor: &Cursor, url: &mut Url) {
         if let (Some(param), Some(value)) = (self.param(), &cursor.value) {
-            set_query_param(url, param, value);
+            url_query::set_param(url, param, value);
         }
     }
 
@@ -574,6 +628,21 @@ mod tests {
     }
 
     #[test]
+    fn only_rules_that_read_json_need_it() {
+        let needs: Vec<bool> = [
+            "none",
+            "validators",
+            "header:X-Index=i",
+            "body:/c=c",
+            "max:/id+1=o",
+        ]
+        .iter()
+        .map(|r| r.parse::<CursorRule>().unwrap().needs_json())
+        .collect();
+        assert_eq!(needs, [false, false, false, true, true]);
+    }
+
+    #[test]
     fn empty_answers() {
         assert!(is_empty_answer(204, b""));
         assert!(is_empty_answer(304, b"ignored"));
@@ -602,16 +671,17 @@ mod tests {
             .validate()
             .is_err()
         );
-        assert!(
-            CursorRule::MaxField {
-                field: "/id".to_owned(),
-                plus: 1,
-                param: String::new()
-            }
-            .validate()
-            .is_err()
-        );
+        // No query parameter: the value is only the {{cursor}} variable.
+        let template_only = CursorRule::MaxField {
+            field: "/id".to_owned(),
+            plus: 1,
+            param: String::new(),
+        };
+        assert!(template_only.validate().is_ok());
+        assert_eq!(template_only.param(), None);
+        assert!(template_only.reads_value());
         assert!(CursorRule::Validators.validate().is_ok());
+        assert!(!CursorRule::Validators.reads_value());
     }
 
     #[test]

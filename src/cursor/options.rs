@@ -34,6 +34,7 @@ pub struct ResyncRule {
     pub status: u16,
     /// JSON pointer in the refusal's body that must hold `body_equals` (both optional).
     pub body_pointer: Option<String>,
+    /// What the value at `body_pointer` must be (compared as text).
     pub body_equals: Option<String>,
     /// Header holding the server's current position.
     pub from_header: String,
@@ -56,6 +57,7 @@ impl Default for ResyncRule {
 /// The outcome of a resync: the new cursor and how many positions were skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resync {
+    /// Where to resume.
     pub cursor: Cursor,
     /// New position minus old, when both are integers: the events that can no longer
     /// be fetched.

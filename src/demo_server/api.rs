@@ -36,7 +36,9 @@ pub enum DemoServerError {
     /// The address could not be bound (in use, not local, no permission).
     #[error("cannot listen on {addr}: {}", io_reason(source))]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The system's answer.
         source: std::io::Error,
     },
     /// The tokio runtime could not be built.
@@ -51,7 +53,9 @@ pub enum DemoServerError {
     /// The state file could not be read, repaired or opened for appending.
     #[error("cannot use the demo server state file {}: {}", path.display(), io_reason(source))]
     StateFile {
+        /// The state file.
         path: PathBuf,
+        /// The system's answer.
         source: std::io::Error,
     },
     /// TLS could not be set up.

@@ -204,9 +204,12 @@ pub enum FaultError {
          blackhole, slow-body:BYTES_PER_S, huge-body:BYTES, status:CODE, \
          too-many-requests:SECONDS, malformed-json, non-utf8, wrong-content-type"
     )]
+    /// No fault of that name.
     Unknown(String),
+    /// A fault's parameter is missing or out of range.
     #[error("bad fault parameter: {0}")]
     Param(String),
+    /// `every` or `times` is 0.
     #[error("a fault plan needs every ≥ 1 and, if given, times ≥ 1")]
     Schedule,
 }
@@ -294,16 +297,27 @@ pub struct FaultStatus {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FaultCounts {
+    /// Kept-alive connections closed as they were reused.
     pub close_on_reuse: u64,
+    /// Connections reset half-way through a body.
     pub reset_mid_body: u64,
+    /// Chunked bodies cut before their last chunk.
     pub truncated_chunked: u64,
+    /// Requests never answered.
     pub blackhole: u64,
+    /// Bodies sent slowly.
     pub slow_body: u64,
+    /// Answers padded to a set size (no events).
     pub huge_body: u64,
+    /// Error statuses answered.
     pub status: u64,
+    /// 429 answers with `Retry-After`.
     pub too_many_requests: u64,
+    /// `application/json` bodies that are not JSON.
     pub malformed_json: u64,
+    /// JSON bodies with bytes that are not UTF-8.
     pub non_utf8: u64,
+    /// HTML pages answered instead of JSON (a captive portal).
     pub wrong_content_type: u64,
 }
 

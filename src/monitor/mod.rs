@@ -18,6 +18,7 @@ pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
 
 use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
 use crate::profile::{Profile, looks_secret};
+use crate::redact::Secrets;
 use crate::stats::{PollerState, Stats, StatsConfig};
 use crate::transport::TransportMetrics;
 
@@ -81,7 +82,7 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
-    secrets: Vec<String>,
+    secrets: Secrets,
     generation: u64,
 }
 
@@ -99,7 +100,7 @@ impl Monitor {
     /// profile as edited. A start failure gives a monitor in the error state.
     #[must_use]
     pub fn start(source: Profile, run: Profile, waker: Waker) -> Self {
-        let secrets = run.secret_values();
+        let secrets = run.secrets();
         let mut monitor = Self::detached(source);
         monitor.secrets = secrets;
         match Session::start(run, waker) {
@@ -113,10 +114,10 @@ impl Monitor {
         monitor
     }
 
-    /// A monitor for a profile that could not even be started (`message` says why).
+    /// A monitor for a profile that could not even be started (`message` says why: its
+    /// badge shows it, so it is not logged as well).
     #[must_use]
     pub fn failed(source: Profile, message: String) -> Self {
-        log::warn!("{}: {message}", source.name);
         let mut monitor = Self::detached(source);
         monitor.start_error = Some(message);
         monitor.stopped_at = Some(Instant::now());
@@ -138,7 +139,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
-            secrets: Vec::new(),
+            secrets: Secrets::default(),
             generation: 0,
         }
     }
@@ -199,6 +200,31 @@ impl Monitor {
                 item.status = Some(r.status);
                 self.feed.push(item);
             }
+            PollEvent::PollerDied {
+                poller, message, ..
+            } => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Failure,
+                    *poller,
+                    message.clone(),
+                    false,
+                ));
+            }
+            PollEvent::Session(e) => {
+                if let crate::poll::SessionChange::Lost {
+                    reason,
+                    events_in_session,
+                    ..
+                } = &e.change
+                {
+                    let text = format!(
+                        "session restarted: {reason} ({events_in_session} events in the ended \
+                         session); bootstrapping again"
+                    );
+                    self.feed
+                        .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
+                }
+            }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -216,6 +242,13 @@ impl Monitor {
             );
             self.feed
                 .push(FeedItem::new(FeedKind::Cut, r.poller, text, false));
+        }
+        if let Some(n) = &r.not_holding
+            && n.streak == 1
+        {
+            let mut item = FeedItem::new(FeedKind::Warning, r.poller, n.describe(), false);
+            item.status = Some(r.status);
+            self.feed.push(item);
         }
         if let Some(problem) = &r.problem
             && self.problems_seen.len() < 100
@@ -292,10 +325,9 @@ impl Monitor {
     /// carries credentials, and with the profile's own secrets masked anywhere.
     fn mask_header(&self, name: &str, value: &str) -> String {
         if looks_secret(name) || name.eq_ignore_ascii_case("set-cookie") {
-            return "•••".to_owned();
+            return crate::redact::MASK.to_owned();
         }
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        crate::redact::secrets_in(value, &secrets)
+        self.secrets.mask(value).into_owned()
     }
 
     /// Hand the session over for stopping (the caller stops it off the UI thread, since

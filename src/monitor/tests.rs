@@ -1,9 +1,9 @@
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::*;
-use crate::poll::{AnswerKind, ConnectionUse, ErrorKind, PollFailure, PollResponse, ReceivedEvent};
+use crate::poll::{ConnectionUse, ErrorKind, PollFailure, PollResponse, ReceivedEvent};
 
 fn conn() -> ConnectionUse {
     ConnectionUse {
@@ -16,20 +16,8 @@ fn conn() -> ConnectionUse {
 
 fn response(poller: usize, payloads: Vec<Payload>, at: Instant) -> PollEvent {
     PollEvent::Response(Box::new(PollResponse {
-        poller,
-        sent: at,
-        received: at,
-        received_wall: SystemTime::now(),
         hold: Duration::from_millis(120),
-        status: 200,
-        cut_by_client: false,
-        kind: if payloads.is_empty() {
-            AnswerKind::Empty
-        } else {
-            AnswerKind::Events
-        },
         connection: conn(),
-        stale_retries: 0,
         body_bytes: 10,
         wire_in: 100,
         wire_out: 50,
@@ -47,7 +35,7 @@ fn response(poller: usize, payloads: Vec<Payload>, at: Instant) -> PollEvent {
             })
             .collect(),
         cursor: "7".to_owned(),
-        problem: None,
+        ..PollResponse::new(poller, at, at)
     }))
 }
 
@@ -86,7 +74,7 @@ fn profile() -> Profile {
 #[test]
 fn events_fill_the_feed_newest_first_with_masked_headers() {
     let mut m = Monitor::detached(profile());
-    m.secrets = profile().secret_values();
+    m.secrets = profile().secrets();
     let now = Instant::now();
     m.ingest(&response(
         1,

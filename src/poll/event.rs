@@ -1,4 +1,11 @@
-//! The typed events poll workers send to whoever watches them (GUI, CLI, tests).
+//! The typed events poll workers send to whoever watches them (GUI, CLI, tests): the
+//! contract between the poller threads and everything else.
+//!
+//! Rules every event keeps: it is sent after the fact it reports (never before), on the
+//! session's one channel, followed by one call of the session's waker; times are
+//! [`Instant`]s of this process (wall-clock time only where a server's clock is compared,
+//! [`PollResponse::received_wall`]); every text in it has the profile's secrets masked
+//! (see [`crate::redact::Secrets`]); a poller's last event is [`PollEvent::Stopped`].
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -10,11 +17,19 @@ use crate::transport::NewConnection;
 #[derive(Clone, Debug)]
 pub enum PollEvent {
     /// A poll request is about to be sent: the poller is now holding.
-    PollStarted { poller: usize, at: Instant },
+    PollStarted {
+        /// Which poller (0-based, as started).
+        poller: usize,
+        /// When the request went out.
+        at: Instant,
+    },
     /// A new TCP connection (and TLS session) was opened for this poller's request.
     Connected {
+        /// Which poller.
         poller: usize,
+        /// When the connection was made.
         at: Instant,
+        /// Its number and what opening it cost.
         conn: NewConnection,
     },
     /// The server answered (with events or empty).
@@ -22,9 +37,13 @@ pub enum PollEvent {
     /// The request failed on a reused connection before any response byte; it is being
     /// sent again at once on another connection (the stale keep-alive race).
     StaleRetry {
+        /// Which poller.
         poller: usize,
+        /// When the failure was seen.
         at: Instant,
+        /// The connection that had gone stale, when known.
         connection: Option<u64>,
+        /// What the transport said (secrets masked).
         error: String,
     },
     /// A poll failed; the poller waits `backoff` before the next one.
@@ -32,8 +51,26 @@ pub enum PollEvent {
     /// The server refused the cursor as too old; the poller jumped to the server's
     /// current position (events in between are lost) and polls on at once.
     Resynced(Box<Resynced>),
-    /// The poller has ended.
-    Stopped { poller: usize, at: Instant },
+    /// The poller's session changed: bootstrap steps running, a session established,
+    /// or the session lost (the server ended it; the poller bootstraps again).
+    Session(Box<SessionEvent>),
+    /// The poller has ended; it sends nothing after this.
+    Stopped {
+        /// Which poller.
+        poller: usize,
+        /// When it ended.
+        at: Instant,
+    },
+    /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
+    /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
+    PollerDied {
+        /// Which poller.
+        poller: usize,
+        /// When it ended.
+        at: Instant,
+        /// What the thread said as it ended (secret-free).
+        message: String,
+    },
 }
 
 impl PollEvent {
@@ -44,16 +81,18 @@ impl PollEvent {
             Self::PollStarted { poller, .. }
             | Self::Connected { poller, .. }
             | Self::StaleRetry { poller, .. }
-            | Self::Stopped { poller, .. } => *poller,
+            | Self::Stopped { poller, .. }
+            | Self::PollerDied { poller, .. } => *poller,
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,
+            Self::Session(s) => s.poller,
         }
     }
 }
 
 /// How a connection was used by one poll.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConnectionUse {
     /// Connection number within the session's agent.
     pub id: Option<u64>,
@@ -68,6 +107,7 @@ pub struct ConnectionUse {
 /// One event found in an answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceivedEvent {
+    /// The event itself.
     pub payload: Payload,
     /// Sequence number, when the profile has a sequence pointer and the event has one.
     pub seq: Option<i64>,
@@ -79,12 +119,14 @@ pub struct ReceivedEvent {
 /// An event's body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
+    /// The event as JSON (an item of the events array, or the whole body).
     Json(Value),
     /// Not JSON (or JSON was not expected): shown as text, invalid UTF-8 replaced.
     Text(String),
 }
 
-/// Whether an answer carried news.
+/// Whether an answer carried news: follows from its events (see
+/// [`PollResponse::kind`]), never stored beside them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerKind {
     /// One or more events.
@@ -93,13 +135,28 @@ pub enum AnswerKind {
     Empty,
 }
 
+impl AnswerKind {
+    /// The kind of an answer that carried `events`.
+    #[must_use]
+    pub fn of(events: &[ReceivedEvent]) -> Self {
+        if events.is_empty() {
+            Self::Empty
+        } else {
+            Self::Events
+        }
+    }
+}
+
 /// A server's answer to one poll.
 #[derive(Clone, Debug)]
 pub struct PollResponse {
+    /// Which poller asked.
     pub poller: usize,
-    /// When the request was sent and the answer fully read.
+    /// When the request was sent.
     pub sent: Instant,
+    /// When the answer was fully read.
     pub received: Instant,
+    /// `received` by the wall clock, to compare with servers' timestamps.
     pub received_wall: SystemTime,
     /// How long the server held the poll (send → whole answer read).
     pub hold: Duration,
@@ -108,20 +165,161 @@ pub struct PollResponse {
     /// The client's timeout ended this poll, which is how empty holds end when the
     /// server is not told how long to hold (`Profile::client_cut_is_empty_hold`).
     pub cut_by_client: bool,
-    pub kind: AnswerKind,
+    /// The connection the answer came over.
     pub connection: ConnectionUse,
     /// Stale-connection retries this poll needed before it got through.
     pub stale_retries: u32,
-    /// Body size, and bytes on the wire both ways (headers included).
+    /// Body size in bytes.
     pub body_bytes: u64,
+    /// Bytes read from the wire for this poll (headers included).
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll (headers included).
     pub wire_out: u64,
+    /// Response headers as received (values not masked: the faces mask by name).
     pub headers: Vec<(String, String)>,
+    /// The events found, in the order the server sent them; empty for an empty hold.
     pub events: Vec<ReceivedEvent>,
     /// The cursor the next poll will send, for display.
     pub cursor: String,
     /// Why the cursor or the events could not be read (the old cursor is kept).
     pub problem: Option<String>,
+    /// Control messages in the answer (pings, heartbeats, meta replies), by label:
+    /// never events.
+    pub control: Vec<String>,
+    /// Replies sent for them (Engine.IO ping → pong).
+    pub replies: u32,
+    /// The answer came back far sooner than the hold with nothing new, again: the
+    /// poller waits before the next poll (short polling is exempt).
+    pub not_holding: Option<NotHolding>,
+}
+
+/// A long-poll answer that came back at once without progress, and the pause the poller
+/// takes before the next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotHolding {
+    /// How long the server held the poll.
+    pub answered_in: Duration,
+    /// How long it was asked to hold (the profile's hold).
+    pub asked: Duration,
+    /// The wait before the next poll (grows towards the hold while this goes on).
+    pub pause: Duration,
+    /// Such answers in a row, this one included (1 when it starts).
+    pub streak: u32,
+}
+
+impl NotHolding {
+    /// "server is not holding: answered in 2 ms, asked for 30 s; next poll in 0.4 s".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!(
+            "server is not holding: answered in {}, asked for {}; next poll in {}",
+            short_duration(self.answered_in),
+            short_duration(self.asked),
+            short_duration(self.pause)
+        )
+    }
+}
+
+/// `2 ms`, `0.4 s`, `30 s`.
+fn short_duration(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{:.0} s", ms / 1000.0)
+    }
+}
+
+/// A change in one poller's session (profiles with bootstrap steps).
+#[derive(Clone, Debug)]
+pub struct SessionEvent {
+    /// Which poller.
+    pub poller: usize,
+    /// When it happened.
+    pub at: Instant,
+    /// What happened.
+    pub change: SessionChange,
+}
+
+/// What happened to a poller's session.
+#[derive(Clone, Debug)]
+pub enum SessionChange {
+    /// The bootstrap steps are running (the first time, or after the session was lost).
+    Bootstrapping,
+    /// The bootstrap steps succeeded: the poller polls in session `number` (1 for the
+    /// first; 2 after the first restart, …).
+    Established {
+        /// 1 for the first session, then one more per restart.
+        number: u32,
+        /// The variables now set, `name = value`, secrets masked.
+        variables: Vec<(String, String)>,
+    },
+    /// The server ended the session (an answer or a message said so); the poller
+    /// bootstraps again. A session restart.
+    Lost {
+        /// Why, in the server's words where it gave any (secrets masked).
+        reason: String,
+        /// Events this session delivered before it ended.
+        events_in_session: u64,
+        /// The poll whose answer said so, when that answer is reported only here (an
+        /// error status such as Socket.IO's `400 Session ID unknown`); `None` when the
+        /// answer was reported as a [`PollResponse`] just before.
+        poll: Option<LostPoll>,
+    },
+}
+
+/// The poll that found a session gone, for counting it.
+#[derive(Clone, Copy, Debug)]
+pub struct LostPoll {
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// How long it was out.
+    pub hold: Duration,
+    /// The connection it came over.
+    pub connection: ConnectionUse,
+    /// Bytes read from the wire for it.
+    pub wire_in: u64,
+    /// Bytes written to the wire for it.
+    pub wire_out: u64,
+}
+
+impl PollResponse {
+    /// An empty `200` answer to `poller`'s poll sent at `sent` and read at `received`
+    /// (now, by the wall clock): no headers, no events, no bytes, no cursor. Callers
+    /// state only what differs, with struct update syntax:
+    /// `PollResponse { status: 204, ..PollResponse::new(0, sent, received) }`.
+    #[must_use]
+    pub fn new(poller: usize, sent: Instant, received: Instant) -> Self {
+        Self {
+            poller,
+            sent,
+            received,
+            received_wall: SystemTime::now(),
+            hold: received.saturating_duration_since(sent),
+            status: 200,
+            cut_by_client: false,
+            connection: ConnectionUse::default(),
+            stale_retries: 0,
+            body_bytes: 0,
+            wire_in: 0,
+            wire_out: 0,
+            headers: Vec::new(),
+            events: Vec::new(),
+            cursor: String::new(),
+            problem: None,
+            control: Vec::new(),
+            replies: 0,
+            not_holding: None,
+        }
+    }
+
+    /// Whether this answer carried events.
+    #[must_use]
+    pub fn kind(&self) -> AnswerKind {
+        AnswerKind::of(&self.events)
+    }
 }
 
 /// Kinds of failure, for counting.
@@ -129,14 +327,19 @@ pub struct PollResponse {
 pub enum ErrorKind {
     /// The server answered with an error status (4xx other than 408, 5xx).
     HttpStatus,
+    /// Nothing listens at the address (or the connection was refused).
     ConnectRefused,
+    /// The host name did not resolve.
     HostNotFound,
+    /// No TCP connection within the connect timeout.
     ConnectTimeout,
     /// No full answer within the client timeout (hold + margin).
     Timeout,
     /// The connection broke (reset, closed early, truncated body).
     ConnectionLost,
+    /// The TLS handshake or a TLS record failed (certificates, protocol).
     Tls,
+    /// The body went past the profile's `max_body_bytes`.
     BodyTooLarge,
     /// The server's answer did not parse as HTTP.
     Protocol,
@@ -144,6 +347,13 @@ pub enum ErrorKind {
     Request,
     /// The process ran out of file descriptors (`EMFILE`/`ENFILE`).
     FileLimit,
+    /// The forward proxy failed: refused or timed out, wanted credentials, refused a
+    /// tunnel, or could not reach the server.
+    Proxy,
+    /// The session protocol failed: a bootstrap step's answer lacked what it should
+    /// set, or an answer reported a failure (Bayeux `successful: false`).
+    Session,
+    /// Anything else the transport reported.
     Other,
 }
 
@@ -163,6 +373,8 @@ impl ErrorKind {
             Self::Protocol => "protocol",
             Self::Request => "request",
             Self::FileLimit => "open_file_limit",
+            Self::Proxy => "proxy",
+            Self::Session => "session",
             Self::Other => "other",
         }
     }
@@ -171,8 +383,11 @@ impl ErrorKind {
 /// A failed poll.
 #[derive(Clone, Debug)]
 pub struct PollFailure {
+    /// Which poller.
     pub poller: usize,
+    /// When the failure was seen.
     pub at: Instant,
+    /// What kind of failure, for counting.
     pub kind: ErrorKind,
     /// Status code for [`ErrorKind::HttpStatus`].
     pub status: Option<u16>,
@@ -186,25 +401,61 @@ pub struct PollFailure {
     pub retry_after: bool,
     /// Consecutive failures of this poller, this one included.
     pub attempt: u32,
+    /// Stale-connection retries this poll made before it failed.
     pub stale_retries: u32,
+    /// The connection the poll used (id `None` when it never got one).
     pub connection: ConnectionUse,
+    /// Bytes read from the wire for this poll.
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll.
     pub wire_out: u64,
 }
 
 /// A resynchronisation after the server refused a cursor as too old.
 #[derive(Clone, Debug)]
 pub struct Resynced {
+    /// Which poller.
     pub poller: usize,
+    /// When the refusal was read.
     pub at: Instant,
+    /// The refusal's HTTP status.
     pub status: u16,
-    /// Cursor before and after, for display.
+    /// The refused cursor, for display (secrets masked).
     pub from: String,
+    /// The cursor the poller resumed from, for display (secrets masked).
     pub to: String,
     /// Positions skipped (reported as lost events), when the cursors are integers.
     pub skipped: Option<u64>,
+    /// Send → refusal read.
     pub hold: Duration,
+    /// The connection the refusal came over.
     pub connection: ConnectionUse,
+    /// Bytes read from the wire for this poll.
     pub wire_in: u64,
+    /// Bytes written to the wire for this poll.
     pub wire_out: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_follows_from_the_events() {
+        let sent = Instant::now();
+        let received = sent + Duration::from_millis(40);
+        let empty = PollResponse::new(3, sent, received);
+        assert_eq!(empty.kind(), AnswerKind::Empty);
+        assert_eq!(empty.hold, Duration::from_millis(40));
+        assert_eq!((empty.poller, empty.status), (3, 200));
+        let news = PollResponse {
+            events: vec![ReceivedEvent {
+                payload: Payload::Text("x".to_owned()),
+                seq: None,
+                latency_ms: None,
+            }],
+            ..PollResponse::new(3, sent, received)
+        };
+        assert_eq!(news.kind(), AnswerKind::Events);
+    }
 }

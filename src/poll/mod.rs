@@ -6,7 +6,10 @@
 
 pub mod answer;
 pub mod backoff;
+mod conversation;
 pub mod event;
+pub mod probe;
+mod request;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +21,13 @@ use crossbeam_channel::{Receiver, Sender};
 use ureq::Agent;
 
 pub use event::{
-    AnswerKind, ConnectionUse, ErrorKind, Payload, PollEvent, PollFailure, PollResponse,
-    ReceivedEvent, Resynced,
+    AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
+    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
+use crate::proxy::{ProxyPlan, ProxySetting};
 use crate::transport::{self, AgentSettings, TransportMetrics};
 
 /// Called by workers after each event, from their threads.
@@ -50,22 +54,40 @@ pub const STOP_DEADLINE: Duration = Duration::from_secs(1);
 /// one 7 KiB frame there made it 32 KiB, 78 MiB more at 10,000 pollers.
 pub const POLLER_STACK_BYTES: usize = 256 * 1024;
 
+/// The proxies a profile's polls go through. The embedded demo server is the app's own
+/// loopback server: an environment proxy (a company's, usually) could not reach it.
+fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> {
+    if profile.builtin_demo && profile.proxy == ProxySetting::System {
+        return Ok(ProxyPlan::direct());
+    }
+    ProxyPlan::for_setting(&profile.proxy)
+}
+
 /// Why a session could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The profile has problems that stop it from connecting.
     #[error("the profile cannot connect: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<ProfileIssue>),
     #[error(
         "could start only {started} of {wanted} pollers: {source} \
          (the system's thread or memory limit; try fewer pollers)"
     )]
+    /// The system refused another thread (those started are stopped again).
     Spawn {
+        /// Pollers started before the refusal.
         started: usize,
+        /// Pollers the profile asked for.
         wanted: usize,
+        /// The system's answer.
         source: std::io::Error,
     },
+    /// The pollers would not fit under the open-file limit.
     #[error(transparent)]
     TooManyPollers(#[from] crate::limits::TooManyPollers),
+    #[error(transparent)]
+    /// The proxy setting (the profile's, or an environment variable) is not usable.
+    Proxy(#[from] crate::proxy::ProxyError),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -104,66 +126,89 @@ impl Session {
                 .poll_url_template()
                 .map_err(|e| StartError::Invalid(vec![e]))?,
         );
+        let proxy = proxy_plan(&profile)?;
+        let route = profile
+            .parsed_url()
+            .ok()
+            .and_then(|u| proxy.route_url(&u).cloned());
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });
-        let profile = Arc::new(profile);
-        let secrets = Arc::new(profile.secret_values());
+        if let Some(p) = &route {
+            log::info!(
+                "polling through proxy {} (from {})",
+                p.authority(),
+                p.source
+            );
+        }
+        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
-        let stop = Arc::new(AtomicBool::new(false));
         let mut session = Self {
-            profile: Arc::clone(&profile),
-            agent: agent.clone(),
-            metrics: Arc::clone(&metrics),
-            stop: Arc::clone(&stop),
+            profile: Arc::new(profile),
+            agent,
+            metrics,
+            stop: Arc::new(AtomicBool::new(false)),
             stop_signal: Mutex::new(Some(stop_tx)),
             threads: Vec::new(),
             events,
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let wanted = profile.pollers as usize;
+        let secrets = Arc::new(session.profile.secrets());
+        let wanted = session.profile.pollers as usize;
         for poller in 0..wanted {
-            let w = worker::Worker {
+            let worker = worker::Worker {
                 poller,
-                profile: Arc::clone(&profile),
-                agent: agent.clone(),
-                metrics: Arc::clone(&metrics),
+                profile: Arc::clone(&session.profile),
+                agent: session.agent.clone(),
+                metrics: Arc::clone(&session.metrics),
                 tx: tx.clone(),
                 waker: Arc::clone(&waker),
-                stop: Arc::clone(&stop),
+                stop: Arc::clone(&session.stop),
                 stop_signal: stop_rx.clone(),
                 secrets: Arc::clone(&secrets),
                 url: Arc::clone(&url),
+                proxy: route.clone(),
+                trace: None,
             };
-            let spawned = std::thread::Builder::new()
-                .name(format!("pollscope-poller-{poller}"))
-                .stack_size(POLLER_STACK_BYTES)
-                .spawn(move || w.run());
-            match spawned {
-                Ok(handle) => session.threads.push(handle),
-                Err(source) => {
-                    let started = session.threads.len();
-                    session.stop();
-                    return Err(StartError::Spawn {
-                        started,
-                        wanted,
-                        source,
-                    });
-                }
+            if let Err(source) = session.spawn(worker) {
+                let started = session.threads.len();
+                session.stop();
+                return Err(StartError::Spawn {
+                    started,
+                    wanted,
+                    source,
+                });
             }
         }
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&profile.url)
+            crate::redact::url(&session.profile.url)
         );
         Ok(session)
+    }
+
+    /// Start one poller's named thread.
+    fn spawn(&mut self, worker: worker::Worker) -> std::io::Result<()> {
+        let (poller, tx, waker, secrets) = (
+            worker.poller,
+            worker.tx.clone(),
+            Arc::clone(&worker.waker),
+            Arc::clone(&worker.secrets),
+        );
+        let handle = std::thread::Builder::new()
+            .name(format!("pollscope-poller-{poller}"))
+            .stack_size(POLLER_STACK_BYTES)
+            .spawn(move || guarded(poller, &tx, &waker, &secrets, move || worker.run()))?;
+        self.threads.push(handle);
+        Ok(())
     }
 
     /// The events all pollers report, in arrival order.
@@ -178,6 +223,7 @@ impl Session {
         &self.metrics
     }
 
+    /// The profile this session runs.
     #[must_use]
     pub fn profile(&self) -> &Profile {
         &self.profile
@@ -238,8 +284,77 @@ impl Session {
     }
 }
 
+/// Run a poller's `body`; if it panics, report [`PollEvent::PollerDied`] so the watcher
+/// knows the poller is gone (a panic is a bug, but it must not pass unnoticed: a run
+/// that lost its pollers would otherwise print an empty summary and "succeed").
+fn guarded(
+    poller: usize,
+    tx: &Sender<PollEvent>,
+    waker: &Waker,
+    secrets: &crate::redact::Secrets,
+    body: impl FnOnce(),
+) {
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) else {
+        return;
+    };
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    let message = format!(
+        "poller {poller} ended unexpectedly: {}",
+        secrets.mask(&what)
+    );
+    log::error!("{message}");
+    if tx
+        .send(PollEvent::PollerDied {
+            poller,
+            at: Instant::now(),
+            message,
+        })
+        .is_ok()
+    {
+        waker();
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_poller_is_reported_with_its_message_masked() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&woken);
+        let waker: Waker = Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let secrets = crate::redact::Secrets::new(["hunter2-token"]);
+        // The default hook would print the panic; this one is expected.
+        let body = || std::panic::resume_unwind(Box::new("bad value hunter2-token".to_owned()));
+        guarded(7, &tx, &waker, &secrets, body);
+        match rx.try_recv() {
+            Ok(PollEvent::PollerDied {
+                poller, message, ..
+            }) => {
+                assert_eq!(poller, 7);
+                assert!(message.contains("ended unexpectedly"), "{message}");
+                assert!(message.contains("bad value"), "{message}");
+                assert!(!message.contains("hunter2"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(woken.load(Ordering::Relaxed), 1);
+        // A body that returns reports nothing.
+        guarded(8, &tx, &waker, &secrets, || {});
+        assert!(rx.try_recv().is_err());
     }
 }

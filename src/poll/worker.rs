@@ -13,12 +13,15 @@ use ureq::Agent;
 use super::Waker;
 use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
+use super::conversation::{Bootstrap, Conversation};
 use super::event::{
-    AnswerKind, ConnectionUse, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced,
+    ConnectionUse, ErrorKind, LostPoll, PollEvent, PollFailure, PollResponse, Resynced,
 };
+use super::request::{self, Outgoing};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
-use crate::redact;
+use crate::proxy::ProxyEndpoint;
+use crate::redact::Secrets;
 use crate::transport::{self, CallRecord, TransportMetrics};
 
 /// Longest error-body excerpt quoted in a message.
@@ -36,45 +39,102 @@ pub(crate) struct Worker {
     /// Never receives; disconnects when the session stops, waking any backoff sleep.
     pub stop_signal: Receiver<()>,
     /// Secret strings to mask in every message.
-    pub secrets: Arc<Vec<String>>,
+    pub secrets: Arc<Secrets>,
     /// The profile's poll URL, parsed once.
     pub url: Arc<PollUrlTemplate>,
+    /// The forward proxy the polls go through, if any.
+    pub proxy: Option<Arc<ProxyEndpoint>>,
+    /// Every request and answer kept, for "test once" (`None` for pollers).
+    pub trace: Option<std::cell::RefCell<super::probe::Trace>>,
 }
 
 /// An HTTP answer as read off the wire.
-struct RawAnswer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
-enum Outcome {
-    Answer(Box<PollResponse>, bool),
+/// How one call went out and came back, for the event that reports it.
+pub(crate) struct CallFacts {
+    pub sent: Instant,
+    pub connection: ConnectionUse,
+    pub wire_in: u64,
+    pub wire_out: u64,
+    /// Stale-connection retries this poll needed before this call.
+    pub stale_retries: u32,
+}
+
+impl CallFacts {
+    /// An empty answer read at `received`, with these facts filled in.
+    fn response(&self, poller: usize, received: Instant) -> PollResponse {
+        PollResponse {
+            connection: self.connection,
+            stale_retries: self.stale_retries,
+            wire_in: self.wire_in,
+            wire_out: self.wire_out,
+            ..PollResponse::new(poller, self.sent, received)
+        }
+    }
+}
+
+pub(crate) enum Outcome {
+    Answer(Box<PollResponse>, Next),
     Failed(Box<PollFailure>),
     Resynced(Box<Resynced>),
+    /// An answer (an error status, or a 204 that means "closed") said the session is
+    /// gone.
+    Lost(String, LostPoll),
     Stopped,
+}
+
+/// What an answer means for the next poll.
+#[derive(Default)]
+pub(crate) struct Next {
+    /// The cursor could not move past these events: polling again at once would fetch
+    /// them again, as fast as the server answers.
+    pub stuck: bool,
+    /// A message said the session is gone.
+    pub lost: Option<String>,
+    /// Wait this long first (advised by the server, or pacing a server not holding).
+    pub pause: Option<Duration>,
 }
 
 impl Worker {
     /// The thread body.
     pub fn run(self) {
         let mut cursor = Cursor::starting_at(self.profile.initial_cursor.as_deref());
+        let mut conv = Conversation::new(&self.profile, self.poller);
         let mut backoff = Backoff::default();
         let interval = self.profile.poll_interval();
         while !self.stopping() {
-            let started = Instant::now();
-            let delay = match self.poll_once(&mut cursor, &mut backoff) {
-                Outcome::Answer(response, stuck) => {
-                    self.send(PollEvent::Response(response));
-                    if stuck {
-                        // The cursor could not move past these events: polling again at
-                        // once would fetch them again, as fast as the server answers.
-                        Some(backoff.next_delay())
-                    } else {
-                        backoff.reset();
-                        // Short polling: one request per interval, whatever it took.
-                        interval.map(|i| (started + i).saturating_duration_since(Instant::now()))
+            if conv.needs_bootstrap() {
+                let delay = match self.bootstrap(&mut conv, &cursor) {
+                    Bootstrap::Done => None,
+                    Bootstrap::Failed(failure) => {
+                        let delay = failure.backoff;
+                        self.send(PollEvent::Failed(failure));
+                        Some(delay)
                     }
+                    Bootstrap::Stopped => break,
+                };
+                if let Some(d) = delay {
+                    if self.sleep(d) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let started = Instant::now();
+            let delay = match self.poll_once(&mut cursor, &mut backoff, &mut conv) {
+                Outcome::Answer(response, next) => {
+                    self.send(PollEvent::Response(response));
+                    self.after_answer(&mut conv, &mut backoff, next)
+                        .or_else(|| {
+                            // Short polling: one request per interval, whatever it took.
+                            interval
+                                .map(|i| (started + i).saturating_duration_since(Instant::now()))
+                        })
                 }
                 Outcome::Failed(failure) => {
                     let delay = failure.backoff;
@@ -85,6 +145,10 @@ impl Worker {
                     self.send(PollEvent::Resynced(resynced));
                     backoff.reset();
                     None
+                }
+                Outcome::Lost(reason, poll) => {
+                    self.session_lost(&mut conv, &reason, Some(poll));
+                    conv.restart_delay()
                 }
                 Outcome::Stopped => break,
             };
@@ -100,11 +164,30 @@ impl Worker {
         });
     }
 
-    fn stopping(&self) -> bool {
+    /// The wait before the next poll that an answer calls for (and the session or
+    /// failure events it implies); `None` for "at once".
+    fn after_answer(
+        &self,
+        conv: &mut Conversation,
+        backoff: &mut Backoff,
+        next: Next,
+    ) -> Option<Duration> {
+        if let Some(reason) = next.lost {
+            self.session_lost(conv, &reason, None);
+            return conv.restart_delay();
+        }
+        if next.stuck {
+            return Some(backoff.next_delay());
+        }
+        backoff.reset();
+        next.pause
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn send(&self, event: PollEvent) {
+    pub(crate) fn send(&self, event: PollEvent) {
         // A closed channel means nobody is watching any more: the session is ending.
         if self.tx.send(event).is_ok() {
             (self.waker)();
@@ -120,99 +203,189 @@ impl Worker {
     }
 
     fn mask(&self, text: &str) -> String {
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        redact::secrets_in(text, &secrets)
+        self.secrets.mask(text).into_owned()
     }
 
     /// One poll, including stale-connection retries.
-    fn poll_once(&self, cursor: &mut Cursor, backoff: &mut Backoff) -> Outcome {
-        let profile = &*self.profile;
+    pub(crate) fn poll_once(
+        &self,
+        cursor: &mut Cursor,
+        backoff: &mut Backoff,
+        conv: &mut Conversation,
+    ) -> Outcome {
         self.send(PollEvent::PollStarted {
             poller: self.poller,
             at: Instant::now(),
         });
-        let max_stale = profile.pollers.saturating_add(1);
+        conv.sync_cursor(cursor);
+        let outgoing = match request::poll(&self.profile, &self.url, cursor, &conv.vars) {
+            Ok(o) => o,
+            Err(e) => return Outcome::Failed(Box::new(self.request_failure(conv, &e, backoff))),
+        };
         let mut stale_retries = 0;
         loop {
             let sent = Instant::now();
             transport::begin_call();
-            let result = self.call(cursor);
+            let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
-            let now = Instant::now();
-            // Reported when the call returns (the connector cannot reach the channel),
-            // dated when the connection was made.
-            for conn in &record.opened {
-                self.send(PollEvent::Connected {
-                    poller: self.poller,
-                    at: conn.opened,
-                    conn: *conn,
-                });
-            }
+            self.report_connections(&record);
             if self.stopping() {
                 return Outcome::Stopped;
             }
-            let connection = self.connection_use(&record);
-            match result {
-                Ok(raw) if is_answer(raw.status) => {
-                    return self.answer(raw, cursor, sent, connection, &record, stale_retries);
-                }
+            let facts = CallFacts {
+                sent,
+                connection: self.connection_use(&record),
+                wire_in: record.wire_in,
+                wire_out: record.wire_out,
+                stale_retries,
+            };
+            return match result {
                 Ok(raw) => {
-                    if let Some(resynced) = self.resync(&raw, cursor, sent, connection, &record) {
-                        return Outcome::Resynced(Box::new(resynced));
+                    if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
+                    {
+                        return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
                     }
-                    let failure = self.status_failure(&raw, sent, connection, &record, backoff);
-                    return Outcome::Failed(Box::new(PollFailure {
-                        stale_retries,
-                        ..failure
-                    }));
+                    if is_answer(raw.status) {
+                        return self.answer(raw, cursor, &facts, conv, &outgoing.url);
+                    }
+                    match self.resync(&raw, cursor, &facts) {
+                        Some(resynced) => Outcome::Resynced(Box::new(resynced)),
+                        None => {
+                            Outcome::Failed(Box::new(self.status_failure(&raw, &facts, backoff)))
+                        }
+                    }
                 }
                 Err(e) => {
                     let kind = classify(&e);
-                    if record.reused()
-                        && record.wire_in == 0
-                        && matches!(kind, ErrorKind::ConnectionLost | ErrorKind::Protocol)
-                        && profile.is_replayable()
-                        && stale_retries < max_stale
-                    {
+                    if self.is_stale(&record, kind, stale_retries) {
                         stale_retries += 1;
-                        log::debug!(
-                            "poller {}: stale connection {:?}: {e}; retrying",
-                            self.poller,
-                            record.connection
-                        );
-                        self.send(PollEvent::StaleRetry {
-                            poller: self.poller,
-                            at: now,
-                            connection: record.connection,
-                            error: self.mask(&e.to_string()),
-                        });
+                        self.report_stale(&record, &e);
                         continue;
                     }
-                    if kind == ErrorKind::Timeout && profile.client_cut_is_empty_hold() {
-                        return self.client_cut(cursor, sent, connection, &record, stale_retries);
+                    if kind == ErrorKind::Timeout && self.profile.client_cut_is_empty_hold() {
+                        self.client_cut(cursor, &facts)
+                    } else {
+                        Outcome::Failed(Box::new(self.transport_failure(&e, kind, &facts, backoff)))
                     }
-                    let (message, kind) = self.describe_error(&e, kind);
-                    return Outcome::Failed(Box::new(PollFailure {
-                        poller: self.poller,
-                        at: now,
-                        kind,
-                        status: None,
-                        message,
-                        elapsed: now - sent,
-                        backoff: backoff.next_delay(),
-                        retry_after: false,
-                        attempt: backoff.failures(),
-                        stale_retries,
-                        connection,
-                        wire_in: record.wire_in,
-                        wire_out: record.wire_out,
-                    }));
                 }
-            }
+            };
         }
     }
 
-    fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
+    fn lost_poll(&self, status: u16, facts: &CallFacts) -> LostPoll {
+        LostPoll {
+            status,
+            hold: facts.sent.elapsed(),
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+        }
+    }
+
+    /// The poll request could not be built (a variable left a bad URL).
+    fn request_failure(
+        &self,
+        conv: &Conversation,
+        why: &str,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let now = Instant::now();
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind: ErrorKind::Request,
+            status: None,
+            message: self.mask_with(conv, &format!("the poll request cannot be built: {why}")),
+            elapsed: Duration::ZERO,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: 0,
+            connection: ConnectionUse::default(),
+            wire_in: 0,
+            wire_out: 0,
+        }
+    }
+
+    /// Connections the call opened. Reported when the call returns (the connector
+    /// cannot reach the channel), dated when each was made.
+    pub(crate) fn report_connections(&self, record: &CallRecord) {
+        for conn in &record.opened {
+            self.send(PollEvent::Connected {
+                poller: self.poller,
+                at: conn.opened,
+                conn: *conn,
+            });
+        }
+    }
+
+    /// Whether a failed call is the stale keep-alive race and may be sent again at once:
+    /// a reused connection that broke before any answer byte, for a request that may be
+    /// replayed, within the retry budget (one per poller the agent may hold, plus one).
+    fn is_stale(&self, record: &CallRecord, kind: ErrorKind, retries: u32) -> bool {
+        record.reused()
+            && record.wire_in == 0
+            && matches!(kind, ErrorKind::ConnectionLost | ErrorKind::Protocol)
+            && self.profile.is_replayable()
+            && retries < self.profile.pollers.saturating_add(1)
+    }
+
+    fn report_stale(&self, record: &CallRecord, e: &ureq::Error) {
+        self.report_stale_masked(record, self.mask(&e.to_string()));
+    }
+
+    /// [`Worker::report_stale`] for a session request, masking the session's secrets too.
+    pub(crate) fn report_stale_with(
+        &self,
+        record: &CallRecord,
+        e: &ureq::Error,
+        conv: &Conversation,
+    ) {
+        self.report_stale_masked(record, self.mask_with(conv, &e.to_string()));
+    }
+
+    fn report_stale_masked(&self, record: &CallRecord, error: String) {
+        log::debug!(
+            "poller {}: stale connection {:?}: {error}; retrying",
+            self.poller,
+            record.connection
+        );
+        self.send(PollEvent::StaleRetry {
+            poller: self.poller,
+            at: Instant::now(),
+            connection: record.connection,
+            error,
+        });
+    }
+
+    /// A poll that failed in the transport (no HTTP answer).
+    fn transport_failure(
+        &self,
+        e: &ureq::Error,
+        kind: ErrorKind,
+        facts: &CallFacts,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let now = Instant::now();
+        let (message, kind) = self.describe_error(e, kind);
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind,
+            status: None,
+            message,
+            elapsed: now - facts.sent,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: facts.stale_retries,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+        }
+    }
+
+    pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
         let facts = record.connection.and_then(|id| {
             let requests = self.metrics.count_request(id);
             self.metrics.connection(id).map(|f| (requests, f))
@@ -229,10 +402,9 @@ impl Worker {
         &self,
         raw: RawAnswer,
         cursor: &mut Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-        stale_retries: u32,
+        facts: &CallFacts,
+        conv: &mut Conversation,
+        poll_url: &str,
     ) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
@@ -244,72 +416,105 @@ impl Worker {
             &raw.body,
             received_wall,
         );
+        let moved = interp.cursor != *cursor;
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;
+        let signals = interp.signals;
+        let set_vars = conv.apply(&signals.extracted);
+        let (replies, reply_problem) = if signals.replies.is_empty() {
+            (0, None)
+        } else {
+            self.send_replies(conv, &signals.replies, poll_url)
+        };
+        let mut problems: Vec<String> = interp.problem.into_iter().collect();
+        problems.extend(reply_problem);
+        if let Some(failure) = &signals.failure
+            && interp.events.is_empty()
+        {
+            return Outcome::Failed(Box::new(PollFailure {
+                poller: self.poller,
+                at: received,
+                kind: ErrorKind::Session,
+                status: Some(raw.status),
+                message: self.mask_with(conv, failure),
+                elapsed: received - facts.sent,
+                backoff: signals.delay.unwrap_or_else(|| self.session_backoff(conv)),
+                retry_after: signals.delay.is_some(),
+                attempt: 1,
+                stale_retries: facts.stale_retries,
+                connection: facts.connection,
+                wire_in: facts.wire_in,
+                wire_out: facts.wire_out,
+            }));
+        }
+        problems.extend(signals.failure.clone());
+        conv.events_in_session = conv
+            .events_in_session
+            .saturating_add(interp.events.len() as u64);
+        let progress = !interp.events.is_empty() || moved || set_vars || replies > 0;
+        let hold = received - facts.sent;
+        let not_holding = if self.profile.poll_interval().is_some() {
+            None
+        } else {
+            conv.pacer.after(
+                hold,
+                Duration::from_secs(u64::from(self.profile.hold_s)),
+                progress,
+            )
+        };
+        if let Some(n) = &not_holding
+            && n.streak == 1
+        {
+            log::warn!("poller {}: {}", self.poller, n.describe());
+        }
+        let pause = match (signals.delay, not_holding.map(|n| n.pause)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let problem = (!problems.is_empty()).then(|| self.mask_with(conv, &problems.join("; ")));
         let response = PollResponse {
-            poller: self.poller,
-            sent,
-            received,
             received_wall,
-            hold: received - sent,
             status: raw.status,
-            cut_by_client: false,
-            kind: interp.kind,
-            connection,
-            stale_retries,
             body_bytes: raw.body.len() as u64,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
             headers: raw.headers,
             events: interp.events,
-            cursor: self.mask(&cursor.describe()),
-            problem: interp.problem.map(|p| self.mask(&p)),
+            cursor: self.mask_with(conv, &cursor.describe()),
+            problem,
+            control: interp.control,
+            replies,
+            not_holding,
+            ..facts.response(self.poller, received)
         };
-        Outcome::Answer(Box::new(response), interp.cursor_stuck)
+        Outcome::Answer(
+            Box::new(response),
+            Next {
+                stuck: interp.cursor_stuck,
+                lost: signals.restart,
+                pause,
+            },
+        )
+    }
+
+    /// The wait after an answer that reported a failure (grows while it goes on).
+    fn session_backoff(&self, conv: &mut Conversation) -> Duration {
+        conv.pacer = super::conversation::Pacer::default();
+        conv.restart_delay().unwrap_or(Duration::from_millis(500))
     }
 
     /// The client's timeout ended an empty hold (the server holds until news).
-    fn client_cut(
-        &self,
-        cursor: &Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-        stale_retries: u32,
-    ) -> Outcome {
-        let received = Instant::now();
+    fn client_cut(&self, cursor: &Cursor, facts: &CallFacts) -> Outcome {
         let response = PollResponse {
-            poller: self.poller,
-            sent,
-            received,
-            received_wall: SystemTime::now(),
-            hold: received - sent,
             status: 0,
             cut_by_client: true,
-            kind: AnswerKind::Empty,
-            connection,
-            stale_retries,
-            body_bytes: 0,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
-            headers: Vec::new(),
-            events: Vec::new(),
             cursor: self.mask(&cursor.describe()),
-            problem: None,
+            ..facts.response(self.poller, Instant::now())
         };
-        Outcome::Answer(Box::new(response), false)
+        Outcome::Answer(Box::new(response), Next::default())
     }
 
     /// A refusal that the profile's resync rule recognises: jump to the server's
     /// position.
-    fn resync(
-        &self,
-        raw: &RawAnswer,
-        cursor: &mut Cursor,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
-    ) -> Option<Resynced> {
+    fn resync(&self, raw: &RawAnswer, cursor: &mut Cursor, facts: &CallFacts) -> Option<Resynced> {
         let rule = self.profile.cursor_options.resync.as_ref()?;
         let found = rule.check(cursor, raw.status, &raw.headers, &raw.body)?;
         let from = self.mask(&cursor.describe());
@@ -327,19 +532,17 @@ impl Worker {
             from,
             to: self.mask(&cursor.describe()),
             skipped: found.skipped,
-            hold: at - sent,
-            connection,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
+            hold: at - facts.sent,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
         })
     }
 
     fn status_failure(
         &self,
         raw: &RawAnswer,
-        sent: Instant,
-        connection: ConnectionUse,
-        record: &CallRecord,
+        facts: &CallFacts,
         backoff: &mut Backoff,
     ) -> PollFailure {
         let now = Instant::now();
@@ -352,8 +555,17 @@ impl Worker {
             .take(ERROR_BODY_EXCERPT)
             .collect();
         let excerpt = excerpt.trim();
-        let mut message = format!("HTTP {} {reason}", raw.status);
-        if !excerpt.is_empty() {
+        let from_proxy = self
+            .proxy
+            .as_deref()
+            .and_then(|p| proxy_answer(p, raw, reason, &self.target()));
+        let kind = if from_proxy.is_some() {
+            ErrorKind::Proxy
+        } else {
+            ErrorKind::HttpStatus
+        };
+        let mut message = from_proxy.unwrap_or_else(|| format!("HTTP {} {reason}", raw.status));
+        if !excerpt.is_empty() && kind == ErrorKind::HttpStatus {
             message.push_str(": ");
             message.push_str(excerpt);
         }
@@ -367,17 +579,17 @@ impl Worker {
         PollFailure {
             poller: self.poller,
             at: now,
-            kind: ErrorKind::HttpStatus,
+            kind,
             status: Some(raw.status),
             message: self.mask(&message),
-            elapsed: now - sent,
+            elapsed: now - facts.sent,
             backoff: retry_after.unwrap_or(jittered),
             retry_after: retry_after.is_some(),
             attempt: backoff.failures(),
-            stale_retries: 0,
-            connection,
-            wire_in: record.wire_in,
-            wire_out: record.wire_out,
+            stale_retries: facts.stale_retries,
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
         }
     }
 
@@ -391,37 +603,38 @@ impl Worker {
     }
 
     /// Send one request and read the whole answer (up to the body limit).
-    fn call(&self, cursor: &Cursor) -> Result<RawAnswer, ureq::Error> {
-        let request = self.request(cursor)?;
-        let response = self.agent.run(request)?;
+    /// Send one request and read the whole answer (up to the body limit). The client
+    /// timeout is the agent's (see `AgentSettings::call_timeout`).
+    pub(crate) fn call_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        let sent = Instant::now();
+        let result = self.send_outgoing(outgoing);
+        if let Some(trace) = &self.trace {
+            trace
+                .borrow_mut()
+                .push(super::probe::exchange(outgoing, &result, sent.elapsed()));
+        }
+        result
+    }
+
+    fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
+        let response = match body {
+            Some(body) => self.agent.run(request.map(|()| body))?,
+            None => self.agent.run(request)?,
+        };
         read_answer(response, self.profile.max_body_bytes)
     }
 
-    /// The next poll's request. The client timeout is the agent's (see
-    /// `AgentSettings::call_timeout`).
-    fn request(&self, cursor: &Cursor) -> Result<ureq::http::Request<Vec<u8>>, ureq::Error> {
-        let profile = &*self.profile;
-        let url = self.url.url(cursor);
-        let mut builder = ureq::http::Request::builder()
-            .method(profile.method.as_str())
-            .uri(url.as_str());
-        for h in &profile.headers {
-            builder = builder.header(h.name.as_str(), h.value.as_str());
+    /// Label the exchanges that follow (for "test once").
+    pub(crate) fn trace_label(&self, label: &str) {
+        if let Some(t) = &self.trace {
+            label.clone_into(&mut t.borrow_mut().label);
         }
-        for (name, value) in profile.cursor.request_headers(cursor) {
-            builder = builder.header(name, value);
-        }
-        if !profile.keep_alive {
-            builder = builder.header("Connection", "close");
-        }
-        let body = profile.body.clone().unwrap_or_default().into_bytes();
-        Ok(builder.body(body)?)
     }
 
-    /// A clear, secret-free message for a transport error.
-    fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
-        let profile = &*self.profile;
-        let target = profile
+    /// `host:port` of the server, for messages.
+    fn target(&self) -> String {
+        self.profile
             .parsed_url()
             .ok()
             .map(|u| {
@@ -431,7 +644,17 @@ impl Worker {
                     u.port_or_known_default().unwrap_or(0)
                 )
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// A clear, secret-free message for a transport error.
+    pub(crate) fn describe_error(&self, e: &ureq::Error, kind: ErrorKind) -> (String, ErrorKind) {
+        if let Some(proxy) = &self.proxy {
+            let (message, kind) = proxy_error(e, kind, proxy, &self.target());
+            return (self.mask(&message), kind);
+        }
+        let profile = &*self.profile;
+        let target = self.target();
         let message = match kind {
             ErrorKind::ConnectRefused => {
                 format!("connection refused by {target}: is the server running?")
@@ -474,6 +697,71 @@ impl Worker {
     }
 }
 
+/// A transport error on a poll through `proxy`, named after the proxy when it is the
+/// proxy that failed (the server is never reached directly then).
+fn proxy_error(
+    e: &ureq::Error,
+    kind: ErrorKind,
+    proxy: &ProxyEndpoint,
+    target: &str,
+) -> (String, ErrorKind) {
+    let p = proxy.authority();
+    let from = &proxy.source;
+    let message = match (e, kind) {
+        // Worded (with advice) where the proxy's answer was read.
+        (ureq::Error::ConnectProxyFailed(text), _) => text.clone(),
+        (_, ErrorKind::ConnectRefused) => {
+            format!("proxy {p} refused the connection: is the proxy running? (set by {from})")
+        }
+        (_, ErrorKind::HostNotFound) => format!(
+            "proxy host {} not found (DNS lookup failed; set by {from})",
+            proxy.host
+        ),
+        (_, ErrorKind::ConnectTimeout) => format!(
+            "no connection to {target} through proxy {p} within {} s (set by {from})",
+            transport::CONNECT_TIMEOUT.as_secs()
+        ),
+        (_, ErrorKind::Tls) => format!(
+            "TLS with {target} (through proxy {p}) failed: {e}. A self-signed test server \
+             needs 'accept invalid certificates' in the profile"
+        ),
+        (_, ErrorKind::ConnectionLost) => {
+            format!("connection to {target} through proxy {p} lost: {e}")
+        }
+        _ => return (format!("{e} (through proxy {p})"), kind),
+    };
+    let kind = match kind {
+        ErrorKind::Tls | ErrorKind::ConnectionLost => kind,
+        _ => ErrorKind::Proxy,
+    };
+    (message, kind)
+}
+
+/// When an error answer came from the proxy itself (not from the server through it):
+/// what to tell. A 407 always is the proxy's; another error status is when the proxy
+/// marked it as its own (squid's `X-Squid-Error`, RFC 9209 `Proxy-Status`).
+fn proxy_answer(
+    proxy: &ProxyEndpoint,
+    raw: &RawAnswer,
+    reason: &str,
+    target: &str,
+) -> Option<String> {
+    let marked = header(&raw.headers, "x-squid-error").or(header(&raw.headers, "proxy-status"));
+    let status = raw.status;
+    if status != 407 && marked.is_none() {
+        return None;
+    }
+    let mut text = format!("proxy {} answered {status} {reason}", proxy.authority());
+    if status != 407 {
+        text.push_str(&format!(" for {target}"));
+    }
+    if let Some(m) = marked {
+        text.push_str(&format!(" ({m})"));
+    }
+    text.push_str(&transport::proxy_advice(status, proxy));
+    Some(text)
+}
+
 /// Statuses whose body is read as an answer (2xx, and the "nothing new" ones).
 fn is_answer(status: u16) -> bool {
     (200..300).contains(&status) || status == 304 || status == 408
@@ -510,6 +798,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             _ => ErrorKind::Other,
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,

@@ -8,6 +8,7 @@
 
 mod hist;
 mod series;
+mod session;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ use crate::transport::NewConnection;
 use hist::Hist;
 pub use series::SecondBucket;
 use series::SecondSeries;
+pub use session::{MAX_RESTARTS_KEPT, Restart, SessionState};
 pub use summary::Summary;
 
 /// How much history [`Stats`] keeps.
@@ -49,17 +51,22 @@ pub struct PollPoint {
     pub t_s: f64,
     /// How long the server held the poll.
     pub hold_ms: f64,
+    /// The answer carried events.
     pub with_events: bool,
+    /// Which poller.
     pub poller: u32,
 }
 
 /// What one poller is doing and has done.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PollerView {
+    /// What it is doing now.
     pub state: PollerState,
     /// Completed polls (answers and failures).
     pub polls: u64,
+    /// Events it received.
     pub events: u64,
+    /// Its failed polls.
     pub errors: u64,
     /// The connection that carried the last poll (or was just opened for the next one).
     pub connection: Option<u64>,
@@ -69,7 +76,14 @@ pub struct PollerView {
     pub connection_opened: Option<Instant>,
     /// Highest sequence number seen.
     pub last_seq: Option<i64>,
+    /// The message of its last failure.
     pub last_error: Option<String>,
+    /// Its session (profiles with bootstrap steps).
+    pub session: SessionState,
+    /// Sessions the server ended under this poller.
+    pub restarts: u64,
+    /// Events its current session has delivered.
+    pub events_in_session: u64,
 }
 
 /// A poller's state, as its events tell it.
@@ -80,13 +94,17 @@ pub enum PollerState {
     Idle,
     /// A poll is out, waiting for the server.
     Holding {
+        /// When the poll went out.
         since: Instant,
     },
     /// The last poll failed; the next one starts at `until`.
     BackingOff {
+        /// When the next poll starts.
         until: Instant,
+        /// Why the last one failed.
         message: String,
     },
+    /// The poller has ended.
     Stopped,
 }
 
@@ -107,6 +125,11 @@ struct Counts {
     clock_skewed_events: u64,
     resyncs: u64,
     client_cuts: u64,
+    pollers_died: u64,
+    session_restarts: u64,
+    control_messages: u64,
+    replies: u64,
+    not_holding_answers: u64,
     body_bytes: u64,
     wire_in: u64,
     wire_out: u64,
@@ -133,6 +156,8 @@ pub struct Stats {
     errors_by_kind: BTreeMap<ErrorKind, u64>,
     statuses: BTreeMap<u16, u64>,
     last_error: Option<String>,
+    control_by_kind: BTreeMap<String, u64>,
+    restarts: VecDeque<Restart>,
 }
 
 impl Stats {
@@ -157,6 +182,8 @@ impl Stats {
             errors_by_kind: BTreeMap::new(),
             statuses: BTreeMap::new(),
             last_error: None,
+            control_by_kind: BTreeMap::new(),
+            restarts: VecDeque::new(),
         }
     }
 
@@ -180,9 +207,20 @@ impl Stats {
             }
             PollEvent::Failed(failure) => self.record_failure(failure),
             PollEvent::Resynced(r) => self.record_resync(r),
+            PollEvent::Session(s) => self.record_session(s),
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
+                }
+            }
+            PollEvent::PollerDied {
+                poller, message, ..
+            } => {
+                inc(&mut self.counts.pollers_died);
+                self.last_error = Some(message.clone());
+                if let Some(view) = poller_view(&mut self.pollers, *poller) {
+                    view.state = PollerState::Stopped;
+                    view.last_error = Some(message.clone());
                 }
             }
         }
@@ -212,7 +250,7 @@ impl Stats {
 
     fn record_response(&mut self, r: &PollResponse) {
         let events = u64::try_from(r.events.len()).unwrap_or(u64::MAX);
-        let empty = r.kind == AnswerKind::Empty;
+        let empty = r.kind() == AnswerKind::Empty;
         let c = &mut self.counts;
         inc(&mut c.polls);
         inc(&mut c.responses);
@@ -233,6 +271,7 @@ impl Stats {
         }
 
         self.record_hold(r.hold, empty);
+        self.record_response_session(r);
         for ms in r.events.iter().filter_map(|e| e.latency_ms) {
             if ms.is_nan() {
                 continue;
@@ -431,6 +470,19 @@ impl Stats {
     #[must_use]
     pub fn duplicate_events(&self) -> u64 {
         self.counts.duplicate_events
+    }
+
+    /// Pollers whose thread ended unexpectedly.
+    #[must_use]
+    pub fn pollers_died(&self) -> u64 {
+        self.counts.pollers_died
+    }
+
+    /// Polls that were answered (not failures): answers, client-cut empty holds and
+    /// resyncs. A run where this stays 0 did not work.
+    #[must_use]
+    pub fn successful_polls(&self) -> u64 {
+        self.counts.polls.saturating_sub(self.counts.errors)
     }
 
     /// Events with a negative latency (server clock ahead).

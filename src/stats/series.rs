@@ -18,17 +18,21 @@ pub struct SecondBucket {
     pub empty: u32,
     /// Failed polls.
     pub errors: u32,
+    /// TCP connections opened.
     pub new_connections: u32,
     /// Answers that came over a reused connection.
     pub reused_polls: u32,
+    /// Requests re-sent after a stale keep-alive connection.
     pub stale_retries: u32,
     /// Bytes on the wire, both ways.
     pub wire_bytes: u64,
-    /// Session totals as of the end of this second.
+    /// Connections opened in the session up to the end of this second.
     pub cumulative_new_connections: u64,
+    /// Answers over reused connections in the session up to the end of this second.
     pub cumulative_reused_polls: u64,
-    /// Event latency percentiles over the events received in this second.
+    /// Event latency median over the events received in this second.
     pub latency_p50_ms: Option<f64>,
+    /// Event latency 99th percentile over the same events.
     pub latency_p99_ms: Option<f64>,
 }
 

@@ -25,7 +25,9 @@ pub struct Summary {
     pub reused_connections: u64,
     /// `reused_connections` / answers; `None` before the first answer.
     pub reuse_ratio: Option<f64>,
+    /// Requests re-sent after a stale keep-alive connection.
     pub stale_retries: u64,
+    /// TLS handshakes made.
     pub tls_handshakes: u64,
     /// TCP connect time, summed over all new connections.
     pub connect_ms_total: f64,
@@ -33,20 +35,25 @@ pub struct Summary {
     pub tls_ms_total: f64,
     /// Reused answers × the median cost (connect + TLS) of a new connection.
     pub handshake_ms_saved: f64,
-    /// Hold time (request sent → whole answer read) over all answers.
+    /// Hold time (request sent → whole answer read) over all answers, median.
     pub hold_ms_p50: Option<f64>,
+    /// The same, 99th percentile.
     pub hold_ms_p99: Option<f64>,
-    /// Hold time over answers with events.
+    /// Hold time over answers with events, median.
     pub hold_ms_events_p50: Option<f64>,
+    /// The same, 99th percentile.
     pub hold_ms_events_p99: Option<f64>,
-    /// Hold time over empty answers.
+    /// Hold time over empty answers, median.
     pub hold_ms_empty_p50: Option<f64>,
+    /// The same, 99th percentile.
     pub hold_ms_empty_p99: Option<f64>,
     /// Longest hold of any answer.
     pub max_poll_ms: Option<f64>,
-    /// Receive time minus server timestamp, over events that carry one.
+    /// Receive time minus server timestamp, over events that carry one: median.
     pub event_latency_ms_p50: Option<f64>,
+    /// The same, 99th percentile.
     pub event_latency_ms_p99: Option<f64>,
+    /// The same, mean.
     pub event_latency_ms_mean: Option<f64>,
     /// Events whose latency was negative (the server's clock is ahead); counted as 0 ms.
     pub clock_skewed_events: u64,
@@ -58,17 +65,38 @@ pub struct Summary {
     pub resyncs: u64,
     /// Empty holds ended by the client's timeout (servers not told how long to hold).
     pub client_cuts: u64,
+    /// Pollers whose thread ended unexpectedly (a bug): the figures are incomplete.
+    pub pollers_died: u64,
     /// Seconds from the origin to the summary.
     pub duration_s: f64,
+    /// `polls` / `duration_s`.
     pub polls_per_s: f64,
+    /// `events` / `duration_s`.
     pub events_per_s: f64,
+    /// Answer bodies, summed.
     pub body_bytes: u64,
+    /// Bytes read from the wire (headers and TLS included).
     pub wire_bytes_in: u64,
+    /// Bytes written to the wire.
     pub wire_bytes_out: u64,
     /// Count per HTTP status ("200", "503", …), answers and failed statuses alike.
     pub statuses: BTreeMap<String, u64>,
     /// Count per error kind ([`crate::poll::event::ErrorKind::name`]).
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Sessions the server ended and a poller bootstrapped again.
+    pub session_restarts: u64,
+    /// Control messages (pings, heartbeats, meta replies): never events.
+    pub control_messages: u64,
+    /// Control messages by kind (`ping`, `heartbeat`, `/meta/connect`…).
+    pub control_by_kind: BTreeMap<String, u64>,
+    /// Replies sent for control messages (Engine.IO pongs).
+    pub replies_sent: u64,
+    /// Long-poll answers from a server that answered at once without progress, again;
+    /// the poller paced itself after each.
+    pub not_holding_answers: u64,
+    /// Each session restart with the events before and after it (the newest
+    /// [`super::MAX_RESTARTS_KEPT`]).
+    pub restarts: Vec<super::Restart>,
 }
 
 impl Stats {
@@ -116,6 +144,7 @@ impl Stats {
             duplicate_events: c.duplicate_events,
             resyncs: c.resyncs,
             client_cuts: c.client_cuts,
+            pollers_died: c.pollers_died,
             duration_s,
             polls_per_s: per_s(c.polls),
             events_per_s: per_s(c.events),
@@ -132,6 +161,12 @@ impl Stats {
                 .iter()
                 .map(|(kind, n)| (kind.name().to_owned(), *n))
                 .collect(),
+            session_restarts: c.session_restarts,
+            control_messages: c.control_messages,
+            control_by_kind: self.control_by_kind.clone(),
+            replies_sent: c.replies,
+            not_holding_answers: c.not_holding_answers,
+            restarts: self.restarts.iter().cloned().collect(),
         }
     }
 

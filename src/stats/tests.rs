@@ -30,32 +30,19 @@ fn response(
 ) -> PollResponse {
     let received = origin + at;
     PollResponse {
-        poller,
-        sent: received,
-        received,
         received_wall: SystemTime::UNIX_EPOCH,
         hold: ms(100),
-        status: 200,
-        cut_by_client: false,
-        kind: if events.is_empty() {
-            AnswerKind::Empty
-        } else {
-            AnswerKind::Events
-        },
         connection: ConnectionUse {
             id: Some(1),
             reused: false,
             requests: 1,
             age: ms(0),
         },
-        stale_retries: 0,
         body_bytes: 10,
         wire_in: 100,
         wire_out: 50,
-        headers: Vec::new(),
         events,
-        cursor: String::new(),
-        problem: None,
+        ..PollResponse::new(poller, received, received)
     }
 }
 
@@ -102,6 +89,8 @@ fn connected(
             opened: origin + at,
             tcp_connect: ms(tcp),
             tls_handshake: tls.map(ms),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     }
 }
@@ -552,6 +541,8 @@ fn hostile_input_does_not_panic() {
             opened: o,
             tcp_connect: Duration::MAX,
             tls_handshake: Some(Duration::MAX),
+            via_proxy: false,
+            proxy_tunnel: None,
         },
     });
     assert!(s.pollers().len() <= MAX_POLLERS as usize);
@@ -611,6 +602,7 @@ fn summary_json_has_the_documented_keys() {
         "clock_skewed_events",
         "lost_events",
         "duplicate_events",
+        "pollers_died",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -619,10 +611,16 @@ fn summary_json_has_the_documented_keys() {
         "wire_bytes_out",
         "statuses",
         "errors_by_kind",
+        "session_restarts",
+        "control_messages",
+        "control_by_kind",
+        "replies_sent",
+        "not_holding_answers",
+        "restarts",
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 35, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 42, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);

@@ -6,6 +6,10 @@
 //! whether it opened a connection or reused one, which connection carried it, and how
 //! many bytes went over the wire. Reuse is measured here, never inferred elsewhere.
 //!
+//! Through a forward proxy ([`crate::proxy`]) the connections opened, counted and timed
+//! are the connections to the proxy; an `https://` target's TLS handshake happens inside
+//! the proxy's `CONNECT` tunnel and is counted too.
+//!
 //! Depends on ureq's `unversioned::transport` API (hence `ureq = "~3.5"`); nothing else in
 //! the crate may depend on those types.
 
@@ -18,15 +22,21 @@ use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::config::Config;
+use ureq::http::Uri;
 use ureq::tls::TlsConfig;
+use ureq::unversioned::resolver::ResolvedSocketAddrs;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, ShutdownHandle,
     TcpConnector, Transport,
 };
 
 mod resolver;
+mod tunnel;
 
 pub use resolver::{CachingResolver, DNS_CACHE_TTL};
+pub use tunnel::advice as proxy_advice;
+
+use crate::proxy::{ProxyEndpoint, ProxyPlan};
 
 /// One connection opened during a call.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,6 +49,10 @@ pub struct NewConnection {
     pub tcp_connect: Duration,
     /// Time for the TLS handshake, for `https`.
     pub tls_handshake: Option<Duration>,
+    /// The connection goes to a forward proxy (the TCP connect is to the proxy).
+    pub via_proxy: bool,
+    /// Time for the proxy to open a `CONNECT` tunnel to the server (`https` via proxy).
+    pub proxy_tunnel: Option<Duration>,
 }
 
 /// What the transport saw during one call on this thread.
@@ -48,8 +62,9 @@ pub struct CallRecord {
     pub opened: Vec<NewConnection>,
     /// The connection that carried the last I/O of the call.
     pub connection: Option<u64>,
-    /// Bytes written to and read from the socket during the call (TLS: ciphertext).
+    /// Bytes written to the socket during the call (TLS: ciphertext).
     pub wire_out: u64,
+    /// Bytes read from the socket during the call (TLS: ciphertext).
     pub wire_in: u64,
 }
 
@@ -79,7 +94,9 @@ pub fn end_call() -> CallRecord {
 /// A live connection's facts, shared between threads.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConnectionFacts {
+    /// When it was opened.
     pub opened: Instant,
+    /// Requests it has carried.
     pub requests: u64,
 }
 
@@ -183,11 +200,13 @@ impl TransportMetrics {
 }
 
 /// Agent settings that matter to connections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgentSettings {
     /// Pool size: one idle connection per poller.
     pub pollers: u32,
+    /// Keep connections for the next request (`false`: a pool of none).
     pub keep_alive: bool,
+    /// Skip certificate verification (self-signed test servers).
     pub accept_invalid_certs: bool,
     /// ureq's input buffer per connection: the response head must fit in it.
     pub input_bytes: usize,
@@ -197,6 +216,8 @@ pub struct AgentSettings {
     /// agent, rather than per request: a per-request config is a copy of ureq's whole
     /// `Config` on every poll, and on the stack of every poller while it holds.
     pub call_timeout: Option<Duration>,
+    /// Which requests go through which forward proxy.
+    pub proxy: ProxyPlan,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -243,9 +264,13 @@ impl Default for AgentSettings {
             input_bytes: 16 * 1024,
             output_bytes: 16 * 1024,
             call_timeout: None,
+            proxy: ProxyPlan::direct(),
         }
     }
 }
+
+/// The `User-Agent` of every request (and of `CONNECT` to a proxy).
+pub const USER_AGENT: &str = concat!("pollscope/", env!("CARGO_PKG_VERSION"));
 
 /// TCP connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -261,7 +286,16 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
     } else {
         0
     };
+    // ureq's own proxy handling reads the environment by itself and tunnels even plain
+    // HTTP; ours decides per request (see `MeasuringConnector::connect`). ureq is told
+    // only *that* a proxy may be used, so that it leaves resolving the target to us (the
+    // proxy resolves it) and keeps proxied connections apart in its pool.
+    let pool_proxy = settings
+        .proxy
+        .first()
+        .and_then(|p| ureq::Proxy::new(&p.url()).ok());
     let config = Config::builder()
+        .proxy(pool_proxy)
         .http_status_as_error(false)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
@@ -270,7 +304,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .timeout_global(settings.call_timeout)
         .input_buffer_size(settings.input_bytes)
         .output_buffer_size(settings.output_bytes)
-        .user_agent(concat!("pollscope/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .tls_config(
             TlsConfig::builder()
                 .disable_verification(settings.accept_invalid_certs)
@@ -281,6 +315,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         tcp: TcpConnector::default(),
         tls: RustlsConnector::default(),
         metrics: Arc::clone(&metrics),
+        proxy: settings.proxy,
     };
     let agent = Agent::with_parts(config, connector, CachingResolver::default());
     (agent, metrics)
@@ -292,6 +327,7 @@ struct MeasuringConnector {
     tcp: TcpConnector,
     tls: RustlsConnector,
     metrics: Arc<TransportMetrics>,
+    proxy: ProxyPlan,
 }
 
 impl fmt::Debug for MeasuringConnector {
@@ -314,14 +350,19 @@ impl Connector<()> for MeasuringConnector {
                 "the session is stopping",
             )));
         }
+        if self.proxy.uses_proxy() {
+            return self.proxied_or_bypassed(details);
+        }
         // Two steps in functions of their own, so that this frame, live under both, stays
         // small: a poller's stack is only as deep as its deepest call ever went (its
         // first connect), and every 4 KiB of that is 40 MiB at 10,000 pollers.
         let start = Instant::now();
-        let Some((tcp, handle)) = self.open_tcp(details)? else {
+        let Some((tcp, handle)) = self.open_tcp(details, details.uri, details.addrs.clone())?
+        else {
             return Ok(None);
         };
-        self.measured(details, tcp, handle, start.elapsed())
+        let counting = self.counted(tcp, handle, start.elapsed(), false)?;
+        self.secured(details, counting)
     }
 }
 
@@ -334,13 +375,19 @@ type OpenedTcp = (Box<dyn Transport>, HandleSlot);
 impl MeasuringConnector {
     /// The TCP connect itself; the socket's shutdown handle goes to our own O(1)
     /// registry, not ureq's pool (see `TransportMetrics::handles`).
+    /// Connects to `addrs` (the server's, or the proxy's for `uri` = the proxy).
     #[inline(never)]
-    fn open_tcp(&self, details: &ConnectionDetails) -> Result<Option<OpenedTcp>, ureq::Error> {
+    fn open_tcp(
+        &self,
+        details: &ConnectionDetails,
+        uri: &Uri,
+        addrs: ResolvedSocketAddrs,
+    ) -> Result<Option<OpenedTcp>, ureq::Error> {
         let handle: HandleSlot = Arc::default();
         let slot = Arc::clone(&handle);
         let ours = ConnectionDetails {
-            uri: details.uri,
-            addrs: details.addrs.clone(),
+            uri,
+            addrs,
             config: details.config,
             request_level: details.request_level,
             resolver: details.resolver,
@@ -387,15 +434,15 @@ impl MeasuringConnector {
         }
     }
 
-    /// Count and register a new TCP connection, then do the TLS handshake if needed.
+    /// Count and register a new TCP connection (to the server, or to a proxy).
     #[inline(never)]
-    fn measured(
+    fn counted(
         &self,
-        details: &ConnectionDetails,
         tcp: Box<dyn Transport>,
         handle: HandleSlot,
         tcp_connect: Duration,
-    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        via_proxy: bool,
+    ) -> Result<CountingTransport, ureq::Error> {
         let m = &self.metrics;
         let opened = Instant::now();
         let id = m.next_id.fetch_add(1, Ordering::Relaxed) + 1;
@@ -414,6 +461,8 @@ impl MeasuringConnector {
                 opened,
                 tcp_connect,
                 tls_handshake: None,
+                via_proxy,
+                proxy_tunnel: None,
             });
             c.connection = Some(id);
         });
@@ -426,29 +475,121 @@ impl MeasuringConnector {
                 requests: 0,
             },
         );
-        let counting = CountingTransport {
+        log::trace!("opened connection #{id} in {tcp_connect:?}");
+        Ok(CountingTransport {
             inner: tcp,
             id,
             metrics: Arc::clone(m),
-        };
-        let transport: Box<dyn Transport> = if details.needs_tls() {
-            let start = Instant::now();
-            let Some(tls) = self.tls_handshake(details, counting)? else {
-                return Ok(None);
-            };
-            let took = start.elapsed();
-            CALL.with(|c| {
-                if let Some(r) = c.borrow_mut().opened.iter_mut().rev().find(|r| r.id == id) {
-                    r.tls_handshake = Some(took);
-                }
-            });
-            tls
-        } else {
-            Box::new(counting)
-        };
-        log::trace!("opened connection #{id} in {tcp_connect:?}");
-        Ok(Some(transport))
+        })
     }
+
+    /// The TLS handshake with the server over `counting` when the URL is `https`
+    /// (over a proxy's tunnel, too), timed; the plain socket otherwise.
+    #[inline(never)]
+    fn secured(
+        &self,
+        details: &ConnectionDetails,
+        counting: CountingTransport,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        if !details.needs_tls() {
+            return Ok(Some(Box::new(counting)));
+        }
+        let id = counting.id;
+        let start = Instant::now();
+        let Some(tls) = self.tls_handshake(details, counting)? else {
+            return Ok(None);
+        };
+        let took = start.elapsed();
+        with_opened(id, |r| r.tls_handshake = Some(took));
+        Ok(Some(tls))
+    }
+
+    /// With a proxy plan: through the proxy, or direct for a host the plan bypasses
+    /// (then ureq has left the server's name unresolved, as it does for proxies).
+    #[inline(never)]
+    fn proxied_or_bypassed(
+        &self,
+        details: &ConnectionDetails,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        let scheme = details.uri.scheme_str().unwrap_or("");
+        let host = details.uri.host().unwrap_or("");
+        if let Some(proxy) = self.proxy.route(scheme, host) {
+            return self.via_proxy(details, proxy);
+        }
+        let addrs = if details.addrs.is_empty() {
+            details
+                .resolver
+                .resolve(details.uri, details.config, details.timeout)?
+        } else {
+            details.addrs.clone()
+        };
+        let start = Instant::now();
+        let Some((tcp, handle)) = self.open_tcp(details, details.uri, addrs)? else {
+            return Ok(None);
+        };
+        let counting = self.counted(tcp, handle, start.elapsed(), false)?;
+        self.secured(details, counting)
+    }
+
+    /// A connection to `proxy` carrying this request: absolute-form requests for
+    /// `http`, a `CONNECT` tunnel with TLS to the server inside it for `https`.
+    #[inline(never)]
+    fn via_proxy(
+        &self,
+        details: &ConnectionDetails,
+        proxy: &ProxyEndpoint,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        let proxy_uri: Uri = proxy
+            .url()
+            .parse()
+            .map_err(|_| ureq::Error::InvalidProxyUrl)?;
+        let addrs = details
+            .resolver
+            .resolve(&proxy_uri, details.config, details.timeout)?;
+        let start = Instant::now();
+        let Some((tcp, handle)) = self.open_tcp(details, &proxy_uri, addrs)? else {
+            return Ok(None);
+        };
+        let mut counting = self.counted(tcp, handle, start.elapsed(), true)?;
+        let target = target_authority(details.uri);
+        if !details.needs_tls() {
+            let origin = format!("http://{target}");
+            return Ok(Some(Box::new(tunnel::ForwardTransport::new(
+                counting, origin, proxy,
+            ))));
+        }
+        let start = Instant::now();
+        let opened =
+            tunnel::open_tunnel(&mut counting, &target, proxy, USER_AGENT, details.timeout);
+        if let Err(e) = opened {
+            self.metrics
+                .connect_failures
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+        let took = start.elapsed();
+        with_opened(counting.id, |r| r.proxy_tunnel = Some(took));
+        self.secured(details, counting)
+    }
+}
+
+/// Change this call's record of connection `id`.
+fn with_opened(id: u64, change: impl FnOnce(&mut NewConnection)) {
+    CALL.with(|c| {
+        if let Some(r) = c.borrow_mut().opened.iter_mut().rev().find(|r| r.id == id) {
+            change(r);
+        }
+    });
+}
+
+/// `host:port` of a URL (the scheme's port when none is given), IPv6 in brackets.
+fn target_authority(uri: &Uri) -> String {
+    let host = uri.host().unwrap_or("");
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    });
+    format!("{host}:{port}")
 }
 
 /// A socket that notes, on the calling thread, which connection did I/O and how many

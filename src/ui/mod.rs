@@ -1,68 +1,41 @@
 //! The desktop face (eframe/egui, egui_plot): profiles, the profile editor, the live
-//! feed, live charts, the connections panel and a status bar, one file per panel.
+//! feed, live charts, the connections panel, the Compare tab and a status bar.
+//!
+//! Its rooms, by role (as egui splits `containers/` and `widgets/`):
 //!
 //! ```text
-//! app           PollscopeApp: eframe::App, layout, persistence (app/commands: what
-//!               clicks, menus and shortcuts do)
-//! workspace     the model behind the panels: profiles, monitors, demo server, saver
-//! notice        notices above the panels, save status
-//! saver         the thread that writes profiles.json (debounced, off the UI thread)
-//! jobs          threads for exports and imports, their reports
-//! transfer      import/export of profiles, event logs, statistics, comparisons
-//! header        menu bar, notices, the selected profile's header and tabs
-//! profiles      the Profiles side panel
-//! editor        the profile editor (editor_cursor: its cursor section; form: rows)
-//! feed          the live feed (detail: the selected event; json_color: JSON colouring)
-//! charts        the live plots (chart_data: their cached, decimated series;
-//!               time_axis: windows and clock-unit grid steps)
-//! decimate      pure min/max (M4) decimation of long series
-//! connections   the Connections panel (transport figures, faults, pollers)
-//! compare_view  the Compare tab: settings, live overlaid charts, table, verdict
-//! compare_run   its model: the comparison in flight, finished off the UI thread
-//! status_bar    totals for the selected profile
-//! dialogs       rename, delete confirmation, shortcuts help, export and import
-//! format, theme number formatting, colours
+//! app       the shell: PollscopeApp (eframe::App), layout, persistence between runs,
+//!           and what clicks, menus and shortcuts do (app/commands)
+//! model     the workspace and its commands (profiles, monitors, comparisons, demo
+//!           server), the saver, file jobs, transfers, notices: no egui
+//! panels    what the window is made of (bars, side panels, tabs, dialogs); each
+//!           draws and returns actions for the shell to carry out
+//! view      view state kept between frames: chart series caches, decimation, time axis
+//! widgets   drawing helpers the panels share: theme, form rows, JSON colouring, formats
 //! ```
 //!
-//! The UI thread never blocks: workers wake it through the waker and `App::logic`
-//! drains their channels with `try_iter`; sessions are stopped and files written on
-//! other threads. Depends on the engine and [`crate::monitor`]; nothing depends on it.
+//! Dependencies point one way: the app shell uses the panels, the panels use the view
+//! state, the widgets and the model, and the model uses the engine only. The UI thread
+//! never blocks: workers wake it through the waker and `App::logic` drains their
+//! channels with `try_iter`; sessions are stopped and files written on other threads.
+//! Depends on the engine and [`crate::monitor`]; nothing depends on it.
 
 mod app;
-mod chart_data;
-mod charts;
-mod compare_run;
-mod compare_view;
-mod connections;
-pub mod decimate;
-mod detail;
-mod dialogs;
-mod editor;
-mod editor_cursor;
-mod feed;
-mod form;
-mod format;
-mod header;
-mod jobs;
-mod json_color;
-mod notice;
-mod profiles;
-mod saver;
-mod status_bar;
-mod theme;
-mod time_axis;
-mod transfer;
-mod workspace;
+mod model;
+mod panels;
+mod view;
+mod widgets;
 
 use std::path::PathBuf;
 
 pub use app::{AppSetup, PollscopeApp};
-pub use chart_data::{ChartCache, Series};
-pub use notice::{Notice, NoticeLevel, SaveStatus};
-pub use saver::Loaded;
-pub use time_axis::ChartWindow;
-pub use transfer::ExportKind;
-pub use workspace::{Entry, EntryId, Workspace};
+pub use model::notice::{Notice, NoticeLevel, SaveStatus};
+pub use model::saver::Loaded;
+pub use model::transfer::ExportKind;
+pub use model::workspace::{Entry, EntryId, Workspace};
+pub use view::chart_data::{ChartCache, Series};
+pub use view::decimate;
+pub use view::time_axis::ChartWindow;
 
 /// The app id: the window class on X11/Wayland (matches `pollscope.desktop`).
 pub const APP_ID: &str = "pollscope";

@@ -1,6 +1,6 @@
-//! Real third-party long-poll servers for interop tests: nginx with the Nchan module,
-//! etcd with its v2 API, and PouchDB Server (CouchDB's HTTP API, from npm), started on
-//! loopback in temporary directories and stopped when dropped.
+//! Real third-party servers for interop tests: nginx with the Nchan module, etcd with
+//! its v2 API, PouchDB Server (CouchDB's HTTP API, from npm), and the squid forward
+//! proxy, started on loopback in temporary directories and stopped when dropped.
 //!
 //! When a server is not installed the tests skip with a message saying how to install
 //! it, unless `POLLSCOPE_REQUIRE_SERVERS=1` (set by `.ci/run`), which turns "not
@@ -14,17 +14,18 @@ use std::time::{Duration, Instant};
 const NGINX: &str = "/usr/sbin/nginx";
 const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 const INSTALL_HINT: &str = "install with scripts/install-interop-servers.sh (Debian packages \
-     nginx-light libnginx-mod-nchan etcd-server nodejs npm, then `npm ci` in tests/servers/pouchdb)";
+     nginx-light libnginx-mod-nchan etcd-server squid pushpin nodejs npm, then `npm ci` in \
+     each folder of tests/servers that has a package-lock.json)";
 /// PouchDB Server's folder (script, package.json and lock file; `npm ci` fills node_modules).
 const POUCHDB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/pouchdb");
 
 /// Whether a missing server fails the test instead of skipping it.
-fn required() -> bool {
+pub fn required() -> bool {
     std::env::var("POLLSCOPE_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
 }
 
 /// Skip (None) or fail when `what` is missing.
-fn missing<T>(what: &str) -> Option<T> {
+pub fn missing<T>(what: &str) -> Option<T> {
     assert!(
         !required(),
         "{what} is not installed but POLLSCOPE_REQUIRE_SERVERS=1; {INSTALL_HINT}"
@@ -33,14 +34,14 @@ fn missing<T>(what: &str) -> Option<T> {
     None
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
 }
 
-fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
+pub fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -59,7 +60,7 @@ fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
 
 /// Start `command` with its output (stdout and stderr) in `log`, and wait until it
 /// listens on `port` (shown the log if it never does).
-fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
+pub fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
     let out = std::fs::File::create(log).expect("server log");
     let err = out.try_clone().expect("server log");
     let child = command
@@ -74,7 +75,7 @@ fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
 }
 
 /// A scratch directory, in memory where possible (etcd fsyncs every write).
-fn scratch(prefix: &str) -> tempfile::TempDir {
+pub fn scratch(prefix: &str) -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
     let builder = tempfile::Builder::new().prefix(prefix).tempdir_in(shm);
     builder.unwrap_or_else(|_| {
@@ -86,7 +87,7 @@ fn scratch(prefix: &str) -> tempfile::TempDir {
 }
 
 /// A running process, killed on drop.
-struct Proc(Child);
+pub struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -326,7 +327,7 @@ impl PouchDb {
     }
 }
 
-fn which(name: &str) -> Option<PathBuf> {
+pub fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
         .split(':')
@@ -334,11 +335,172 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A plain agent for publishing.
+/// A plain agent for publishing (direct, whatever proxy the environment names).
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
+        .proxy(None)
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .new_agent()
+}
+
+const SQUID: &str = "/usr/sbin/squid";
+const SQUID_BASIC_AUTH: &str = "/usr/lib/squid/basic_ncsa_auth";
+/// The user a squid started with `auth` accepts, and the password.
+pub const SQUID_USER: &str = "alice";
+pub const SQUID_PASSWORD: &str = "squid-pw-7";
+/// `openssl passwd -apr1 -salt pollscop squid-pw-7`: the password file's entry.
+const SQUID_PASSWORD_HASH: &str = "$apr1$pollscop$5C6K5uG1njQJ4Bcg2tFTe/";
+
+/// The squid forward proxy on a free loopback port, configured like a company proxy:
+/// plain HTTP to any port, `CONNECT` only to port 443 and the ports named at start, and
+/// optionally Basic authentication. Its access log names each request's client port,
+/// so the connections it accepted can be counted.
+pub struct Squid {
+    _proc: Proc,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+/// One line of the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SquidRequest {
+    /// The client's port: one per TCP connection to the proxy.
+    pub client_port: u16,
+    /// Squid's result code and status, e.g. `TCP_MISS/200`, `TCP_TUNNEL/200`.
+    pub result: String,
+    pub method: String,
+    pub url: String,
+    /// The authenticated user, `-` when none.
+    pub user: String,
+}
+
+impl Squid {
+    /// Start squid allowing `CONNECT` to `tls_ports`, requiring a user name and password
+    /// when `auth`; or skip when squid is not installed.
+    pub fn start(tls_ports: &[u16], auth: bool) -> Option<Self> {
+        if !Path::new(SQUID).exists() {
+            return missing("squid");
+        }
+        let dir = scratch("pollscope-squid-");
+        // Started as root, squid works as the `proxy` user: it must write its logs here.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o777),
+        )
+        .expect("open the squid folder");
+        let port = free_port();
+        let d = dir.path().display();
+        let ports: Vec<String> = tls_ports.iter().map(u16::to_string).collect();
+        let access = if auth {
+            std::fs::write(
+                dir.path().join("passwd"),
+                format!("{SQUID_USER}:{SQUID_PASSWORD_HASH}\n"),
+            )
+            .expect("write the password file");
+            format!(
+                "auth_param basic program {SQUID_BASIC_AUTH} {d}/passwd\n\
+                 auth_param basic realm pollscope-test\n\
+                 acl users proxy_auth REQUIRED\n\
+                 http_access deny CONNECT !SSL_ports\n\
+                 http_access allow localhost users\n"
+            )
+        } else {
+            "http_access deny CONNECT !SSL_ports\nhttp_access allow localhost\n".to_owned()
+        };
+        let conf = format!(
+            "http_port 127.0.0.1:{port}\n\
+             visible_hostname pollscope-test\n\
+             pid_filename {d}/squid.pid\n\
+             cache deny all\n\
+             cache_mem 1 MB\n\
+             logformat pollscope %ts.%03tu %>a:%>p %Ss/%03>Hs %rm %ru %un\n\
+             access_log stdio:{d}/access.log pollscope\n\
+             cache_log {d}/cache.log\n\
+             cache_store_log none\n\
+             coredump_dir {d}\n\
+             pinger_enable off\n\
+             shutdown_lifetime 0 seconds\n\
+             acl SSL_ports port 443 {ports}\n\
+             acl CONNECT method CONNECT\n\
+             {access}\
+             http_access deny all\n",
+            ports = ports.join(" "),
+        );
+        let conf_path = dir.path().join("squid.conf");
+        std::fs::write(&conf_path, conf).expect("write squid.conf");
+        let mut command = Command::new(SQUID);
+        command
+            .arg("-N")
+            .arg("-f")
+            .arg(&conf_path)
+            .arg("-n")
+            .arg(format!("pollscope{port}"));
+        let proc = start_logged(&mut command, &dir.path().join("squid.out"), port);
+        Some(Self {
+            _proc: proc,
+            dir,
+            port,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `squid -v`'s first line.
+    pub fn version() -> String {
+        Command::new(SQUID)
+            .arg("-v")
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The requests logged so far that `keep` selects (squid writes a line when a
+    /// request ends; a tunnel's when it closes).
+    pub fn requests(&self, keep: impl Fn(&SquidRequest) -> bool) -> Vec<SquidRequest> {
+        let text = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let [_, client, result, method, url, user] = f.as_slice() else {
+                    return None;
+                };
+                Some(SquidRequest {
+                    client_port: client.rsplit(':').next()?.parse().ok()?,
+                    result: (*result).to_owned(),
+                    method: (*method).to_owned(),
+                    url: (*url).to_owned(),
+                    user: (*user).to_owned(),
+                })
+            })
+            .filter(|r| keep(r))
+            .collect()
+    }
+
+    /// Wait (up to 10 s) until `enough` holds for the requests `keep` selects; returns
+    /// them either way.
+    pub fn wait_for_requests(
+        &self,
+        keep: impl Fn(&SquidRequest) -> bool,
+        enough: impl Fn(&[SquidRequest]) -> bool,
+    ) -> Vec<SquidRequest> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.requests(&keep);
+            if enough(&found) || Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

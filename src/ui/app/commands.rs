@@ -1,18 +1,18 @@
 //! What clicks, menus and shortcuts do: profile commands, header and menu commands,
-//! Compare tab commands, and the keyboard shortcuts (see [`super::super::dialogs::SHORTCUTS`]).
+//! Compare tab commands, and the keyboard shortcuts (see [`crate::ui::panels::dialogs::SHORTCUTS`]).
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::PollscopeApp;
 use crate::profile::Profile;
-use crate::ui::compare_view::CompareAction;
-use crate::ui::dialogs::Dialog;
-use crate::ui::editor::EditorState;
-use crate::ui::feed::FILTER_ID;
-use crate::ui::header::{HeaderAction, Tab};
-use crate::ui::profiles::ProfileAction;
-use crate::ui::transfer::ExportKind;
-use crate::ui::workspace::{EntryId, connect_issues};
+use crate::ui::model::transfer::ExportKind;
+use crate::ui::model::workspace::{EntryId, connect_issues};
+use crate::ui::panels::compare::CompareAction;
+use crate::ui::panels::dialogs::Dialog;
+use crate::ui::panels::editor::EditorState;
+use crate::ui::panels::feed::FILTER_ID;
+use crate::ui::panels::header::{HeaderAction, Tab};
+use crate::ui::panels::profiles::ProfileAction;
 
 impl PollscopeApp {
     pub(super) fn act(&mut self, action: ProfileAction) {
@@ -127,7 +127,7 @@ impl PollscopeApp {
         }
     }
 
-    /// Keyboard shortcuts (see [`super::dialogs::SHORTCUTS`]).
+    /// Keyboard shortcuts (see [`crate::ui::panels::dialogs::SHORTCUTS`]).
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
         let cmd = |key| KeyboardShortcut::new(Modifiers::COMMAND, key);
         let plain = |key| KeyboardShortcut::new(Modifiers::NONE, key);

@@ -1,0 +1,369 @@
+//! Loading the profiles before the window opens, and the saver thread: the only place
+//! the app writes `profiles.json`. The UI sends a snapshot of the profiles after every
+//! change; the thread waits until changes pause (debounce), then saves, and reports the
+//! outcome back over a channel (and wakes the UI).
+//!
+//! Keeps all file I/O off the UI thread. Depends on [`crate::profile_store`] only.
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::poll::Waker;
+use crate::profile::Profile;
+use crate::profile_store::{ProfileStore, SetAside, StoreError};
+
+/// Quiet time after the last change before saving.
+pub const DEBOUNCE: Duration = Duration::from_millis(400);
+
+/// What the UI asks of the saver.
+#[derive(Debug)]
+pub enum SaveCommand {
+    /// Save these profiles (after the debounce).
+    Save(Vec<Profile>),
+    /// Read the file again (after it changed on disk); answers [`SaveReport::Reloaded`].
+    Reload,
+    /// Save these profiles now, replacing whatever is on disk.
+    Overwrite(Vec<Profile>),
+}
+
+/// What the saver tells the UI.
+#[derive(Debug)]
+pub enum SaveReport {
+    Saved,
+    Failed {
+        message: String,
+        /// Another program changed the file: offer reload or overwrite.
+        changed_on_disk: bool,
+    },
+    Reloaded(Vec<Profile>),
+}
+
+/// The profile store as loaded before the window opens.
+#[derive(Debug)]
+pub struct Loaded {
+    pub dir: PathBuf,
+    pub store: Option<ProfileStore>,
+    pub set_aside: Option<SetAside>,
+    /// Why the store could not be opened (then nothing is saved).
+    pub error: Option<String>,
+}
+
+impl Loaded {
+    /// Open (or set aside) the store in `dir`. Does file I/O: call it before the window
+    /// opens, never from a frame.
+    #[must_use]
+    pub fn open(dir: PathBuf) -> Self {
+        match ProfileStore::open_or_set_aside(&dir) {
+            Ok((store, set_aside)) => Self {
+                dir,
+                store: Some(store),
+                set_aside,
+                error: None,
+            },
+            Err(e) => {
+                log::warn!("{e}");
+                Self {
+                    dir,
+                    store: None,
+                    set_aside: None,
+                    error: Some(e.to_string()),
+                }
+            }
+        }
+    }
+}
+
+/// Handle to the saver thread.
+pub struct Saver {
+    tx: Option<Sender<SaveCommand>>,
+    reports: Receiver<SaveReport>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Saver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Saver").finish_non_exhaustive()
+    }
+}
+
+impl Saver {
+    /// Start the thread. `store` is `None` when the file could not be opened at all;
+    /// then every save reports why (`why_not`) and nothing is written.
+    #[must_use]
+    pub fn spawn(
+        store: Option<ProfileStore>,
+        dir: PathBuf,
+        why_not: Option<String>,
+        waker: Waker,
+    ) -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let (report_tx, reports) = crossbeam_channel::unbounded();
+        let worker = Worker {
+            store,
+            dir,
+            why_not,
+            reports: report_tx,
+            waker,
+        };
+        let thread = std::thread::Builder::new()
+            .name("pollscope-saver".to_owned())
+            .spawn(move || worker.run(&rx));
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                log::warn!("cannot start the saver thread; profiles will not be saved: {e}");
+                None
+            }
+        };
+        Self {
+            tx: thread.as_ref().map(|_| tx),
+            reports,
+            thread,
+        }
+    }
+
+    /// Ask for something; never blocks.
+    pub fn send(&self, command: SaveCommand) {
+        if let Some(tx) = &self.tx
+            && tx.send(command).is_err()
+        {
+            log::warn!("the saver thread has ended; a change was not saved");
+        }
+    }
+
+    /// Reports waiting, without blocking.
+    pub fn reports(&self) -> impl Iterator<Item = SaveReport> + '_ {
+        self.reports.try_iter()
+    }
+
+    /// Write any pending change and end the thread, waiting at most `deadline`.
+    pub fn finish(&mut self, deadline: Duration) {
+        self.tx = None;
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let end = Instant::now() + deadline;
+        while !thread.is_finished() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if thread.is_finished() {
+            if thread.join().is_err() {
+                log::warn!("the saver thread panicked");
+            }
+        } else {
+            log::warn!("profiles were still being saved at exit");
+        }
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.finish(Duration::from_secs(2));
+    }
+}
+
+struct Worker {
+    store: Option<ProfileStore>,
+    dir: PathBuf,
+    why_not: Option<String>,
+    reports: Sender<SaveReport>,
+    waker: Waker,
+}
+
+impl Worker {
+    fn run(mut self, rx: &Receiver<SaveCommand>) {
+        let mut pending: Option<Vec<Profile>> = None;
+        loop {
+            let command = if pending.is_some() {
+                rx.recv_timeout(DEBOUNCE)
+            } else {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match command {
+                Ok(SaveCommand::Save(profiles)) => pending = Some(profiles),
+                Ok(SaveCommand::Reload) => {
+                    pending = None;
+                    self.reload();
+                }
+                Ok(SaveCommand::Overwrite(profiles)) => {
+                    pending = None;
+                    self.overwrite(profiles);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(profiles) = pending.take() {
+                        self.save(profiles);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    if let Some(profiles) = pending.take() {
+                        self.save(profiles);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn report(&self, report: SaveReport) {
+        if self.reports.send(report).is_ok() {
+            (self.waker)();
+        }
+    }
+
+    fn save(&mut self, profiles: Vec<Profile>) {
+        let Some(store) = &mut self.store else {
+            let why = self.why_not.clone().unwrap_or_default();
+            self.report(SaveReport::Failed {
+                message: format!("profiles are not saved: {why}"),
+                changed_on_disk: false,
+            });
+            return;
+        };
+        store.profiles = profiles;
+        let result = store.save();
+        self.report_result(result);
+    }
+
+    fn report_result(&self, result: Result<(), StoreError>) {
+        match result {
+            Ok(()) => {
+                log::debug!("profiles saved");
+                self.report(SaveReport::Saved);
+            }
+            Err(e) => {
+                let changed_on_disk = matches!(e, StoreError::ChangedOnDisk { .. });
+                self.report(SaveReport::Failed {
+                    message: e.to_string(),
+                    changed_on_disk,
+                });
+            }
+        }
+    }
+
+    fn reload(&mut self) {
+        match ProfileStore::open(&self.dir) {
+            Ok(store) => {
+                let profiles = store.profiles.clone();
+                self.store = Some(store);
+                self.why_not = None;
+                self.report(SaveReport::Reloaded(profiles));
+            }
+            Err(e) => self.report(SaveReport::Failed {
+                message: e.to_string(),
+                changed_on_disk: false,
+            }),
+        }
+    }
+
+    fn overwrite(&mut self, profiles: Vec<Profile>) {
+        match ProfileStore::open_or_set_aside(&self.dir) {
+            Ok((mut store, set_aside)) => {
+                if let Some(aside) = set_aside {
+                    log::warn!("{}; moved it to {}", aside.error, aside.moved_to.display());
+                }
+                store.profiles = profiles;
+                let result = store.save();
+                self.store = Some(store);
+                self.why_not = None;
+                self.report_result(result);
+            }
+            Err(e) => self.report(SaveReport::Failed {
+                message: e.to_string(),
+                changed_on_disk: false,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_for(saver: &Saver) -> SaveReport {
+        let end = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(r) = saver.reports().next() {
+                return r;
+            }
+            assert!(Instant::now() < end, "no report within 5 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn saves_after_changes_pause_and_reports_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(dir.path()).unwrap();
+        let saver = Saver::spawn(
+            Some(store),
+            dir.path().to_path_buf(),
+            None,
+            crate::poll::no_waker(),
+        );
+        for n in 1..=3 {
+            let p = Profile {
+                name: format!("p{n}"),
+                ..Profile::default()
+            };
+            saver.send(SaveCommand::Save(vec![p]));
+        }
+        assert!(matches!(wait_for(&saver), SaveReport::Saved));
+        let on_disk = ProfileStore::open(dir.path()).unwrap();
+        assert_eq!(on_disk.profiles.len(), 1);
+        assert_eq!(on_disk.profiles[0].name, "p3", "only the last snapshot");
+
+        // Another program writes the file: the next save refuses, reload reads it.
+        let mut other = ProfileStore::open(dir.path()).unwrap();
+        other.profiles.push(Profile::default());
+        other.save().unwrap();
+        saver.send(SaveCommand::Save(vec![]));
+        let report = wait_for(&saver);
+        assert!(
+            matches!(
+                report,
+                SaveReport::Failed {
+                    changed_on_disk: true,
+                    ..
+                }
+            ),
+            "{report:?}"
+        );
+        saver.send(SaveCommand::Reload);
+        assert!(matches!(wait_for(&saver), SaveReport::Reloaded(p) if p.len() == 2));
+    }
+
+    #[test]
+    fn pending_change_is_written_on_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(dir.path()).unwrap();
+        let mut saver = Saver::spawn(
+            Some(store),
+            dir.path().to_path_buf(),
+            None,
+            crate::poll::no_waker(),
+        );
+        saver.send(SaveCommand::Save(vec![Profile::default()]));
+        saver.finish(Duration::from_secs(5));
+        assert_eq!(ProfileStore::open(dir.path()).unwrap().profiles.len(), 1);
+    }
+
+    #[test]
+    fn without_a_store_saves_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let saver = Saver::spawn(
+            None,
+            dir.path().to_path_buf(),
+            Some("cannot read it".to_owned()),
+            crate::poll::no_waker(),
+        );
+        saver.send(SaveCommand::Save(vec![]));
+        let report = wait_for(&saver);
+        assert!(
+            matches!(&report, SaveReport::Failed { message, .. } if message.contains("cannot read it")),
+            "{report:?}"
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! The Connections panel: what the transport measured for the selected profile (TCP
+//! connects, TLS handshakes, handshake time spent and saved by reuse, stale-connection
+//! retries), the faults seen (errors by kind, lost and duplicate events, resyncs,
+//! client-cut holds) and, per poller, its state, how long its poll has been held, the
+//! polls its connection has carried and the connection's age.
+
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+
+use crate::monitor::Monitor;
+use crate::stats::{PollerState, PollerView, SessionState, Summary};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
+
+/// The panel's contents.
+pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: Instant) {
+    ui.add_space(4.0);
+    ui.heading("Connections");
+    ui.add_space(2.0);
+    totals_ui(ui, monitor, summary);
+    ui.add_space(8.0);
+    faults_ui(ui, monitor, summary);
+    ui.add_space(8.0);
+    sessions_ui(ui, summary);
+    ui.label(RichText::new("Pollers").strong());
+    ui.separator();
+    pollers_ui(ui, monitor, now);
+}
+
+fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
+    let metrics = monitor.metrics();
+    egui::Grid::new("connection-totals")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let mut kv = |k: &str, v: String, hint: &str| {
+                ui.label(k).on_hover_text(hint);
+                ui.label(RichText::new(v).monospace());
+                ui.end_row();
+            };
+            kv(
+                "TCP connects",
+                format::count(metrics.tcp_connects()),
+                "New TCP connections the transport opened",
+            );
+            kv(
+                "TLS handshakes",
+                format::count(metrics.tls_handshakes()),
+                "Handshakes completed (https only)",
+            );
+            kv(
+                "Handshake time spent",
+                format::millis(s.connect_ms_total + s.tls_ms_total),
+                "TCP connect plus TLS handshake time, summed over new connections",
+            );
+            kv(
+                "Saved by reuse",
+                format::millis(s.handshake_ms_saved),
+                "Reused polls × the median cost of a new connection",
+            );
+            kv(
+                "Reused polls",
+                format!(
+                    "{} ({})",
+                    format::count(s.reused_connections),
+                    format::percent(s.reuse_ratio)
+                ),
+                "Answers that came over a connection already open",
+            );
+            kv(
+                "Stale-connection retries",
+                format::count(s.stale_retries),
+                "Requests re-sent because a kept-alive connection had been closed by the server",
+            );
+            kv(
+                "Open connections",
+                format::count(metrics.open_connections() as u64),
+                "Connections open now (in use or pooled)",
+            );
+            kv(
+                "Connect failures",
+                format::count(metrics.connect_failures()),
+                "TCP connects or TLS handshakes that failed",
+            );
+        });
+}
+
+/// Errors by kind and what was lost; quiet (one line) while nothing went wrong.
+fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
+    ui.label(RichText::new("Faults").strong());
+    let by_kind = monitor.stats().errors_by_kind();
+    let nothing = by_kind.is_empty()
+        && s.lost_events == 0
+        && s.duplicate_events == 0
+        && s.resyncs == 0
+        && s.client_cuts == 0
+        && s.stale_retries == 0;
+    if nothing {
+        ui.label(RichText::new("none so far").weak().small());
+        return;
+    }
+    egui::Grid::new("connection-faults")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
+                ui.label(k).on_hover_text(hint);
+                let text = RichText::new(format::count(n)).monospace();
+                ui.label(if bad && n > 0 {
+                    text.color(theme::ERROR)
+                } else {
+                    text
+                });
+                ui.end_row();
+            };
+            for (kind, n) in by_kind {
+                kv(
+                    &format!("errors: {}", kind.name()),
+                    *n,
+                    true,
+                    "Failed polls of this kind (the feed's red rows say why)",
+                );
+            }
+            kv(
+                "Lost events",
+                s.lost_events,
+                true,
+                "Gaps in the sequence numbers, and positions skipped by resyncs",
+            );
+            if s.duplicate_events > 0 {
+                kv(
+                    "Duplicate events",
+                    s.duplicate_events,
+                    true,
+                    "Sequence numbers seen twice",
+                );
+            }
+            kv(
+                "Resyncs",
+                s.resyncs,
+                false,
+                "The server refused an old cursor and the poller jumped to its current position",
+            );
+            if s.client_cuts > 0 {
+                kv(
+                    "Holds cut by the client",
+                    s.client_cuts,
+                    false,
+                    "Polls the client's timeout ended, counted as empty answers",
+                );
+            }
+        });
+}
+
+/// Session figures: restarts, control messages, replies, answers from a server not
+/// holding; nothing while there are none (a plain long poll against a holding server).
+fn sessions_ui(ui: &mut Ui, s: &Summary) {
+    if s.session_restarts == 0
+        && s.control_messages == 0
+        && s.not_holding_answers == 0
+        && s.restarts.is_empty()
+    {
+        return;
+    }
+    ui.label(RichText::new("Sessions").strong());
+    egui::Grid::new("connection-sessions")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
+                ui.label(k).on_hover_text(hint);
+                let text = RichText::new(v).monospace();
+                ui.label(if warn {
+                    text.color(theme::WARNING)
+                } else {
+                    text
+                });
+                ui.end_row();
+            };
+            kv(
+                "Session restarts",
+                format::count(s.session_restarts),
+                s.session_restarts > 0,
+                "Sessions the server ended; each time the poller ran its bootstrap steps again",
+            );
+            let kinds: Vec<String> = s
+                .control_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {}", format::count(*n)))
+                .collect();
+            kv(
+                "Control messages",
+                format::count(s.control_messages),
+                false,
+                &format!(
+                    "Pings, heartbeats, meta replies (never events): {}",
+                    kinds.join(", ")
+                ),
+            );
+            kv(
+                "Replies sent",
+                format::count(s.replies_sent),
+                false,
+                "Answers to control messages that need one (Engine.IO pong)",
+            );
+            kv(
+                "Not holding",
+                format::count(s.not_holding_answers),
+                s.not_holding_answers > 0,
+                "Long polls answered at once with nothing new, again: the poller paced itself",
+            );
+        });
+    if let Some(last) = s.restarts.last() {
+        ui.label(
+            RichText::new(format!(
+                "last restart: p{} at {:.0} s: {} ({} events before, {} after)",
+                last.poller,
+                last.t_s,
+                last.reason,
+                format::count(last.events_before),
+                format::count(last.events_after)
+            ))
+            .small()
+            .weak(),
+        );
+    }
+    ui.add_space(8.0);
+}
+
+fn pollers_ui(ui: &mut Ui, monitor: &Monitor, now: Instant) {
+    let pollers = monitor.stats().pollers();
+    if pollers.is_empty() {
+        ui.label(RichText::new("No poll yet.").weak());
+        return;
+    }
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 8.0;
+    egui::ScrollArea::vertical()
+        .id_salt("pollers")
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, pollers.len(), |ui, range| {
+            for i in range {
+                if let Some(view) = pollers.get(i) {
+                    poller_ui(ui, i, view, monitor.is_live(), now);
+                }
+            }
+        });
+}
+
+/// "bootstrapping", "in session 3 (2 restarts)", or nothing for a plain long poll.
+fn session_text(view: &PollerView) -> Option<String> {
+    let restarts = match view.restarts {
+        0 => String::new(),
+        1 => " (1 restart)".to_owned(),
+        n => format!(" ({} restarts)", format::count(n)),
+    };
+    match view.session {
+        SessionState::None => None,
+        SessionState::Bootstrapping => Some(format!("bootstrapping{restarts}")),
+        SessionState::InSession { number } => Some(format!("in session {number}{restarts}")),
+    }
+}
+
+fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
+    let (state, color, held) = match &view.state {
+        _ if !live => ("stopped", theme::IDLE, String::new()),
+        PollerState::Idle => ("answered", theme::EVENTS, String::new()),
+        PollerState::Holding { since } => (
+            "holding",
+            theme::HOLDING,
+            format!(
+                "for {}",
+                format::whole_seconds(now.saturating_duration_since(*since))
+            ),
+        ),
+        PollerState::BackingOff { until, .. } => (
+            "backing off",
+            theme::WARNING,
+            format!(
+                "retry in {}",
+                // Rounded up: a countdown says "1 s" until the retry, never "0 s" before it.
+                format::whole_seconds(Duration::from_secs(
+                    until.saturating_duration_since(now).as_secs_f64().ceil() as u64
+                ))
+            ),
+        ),
+        PollerState::Stopped => ("stopped", theme::IDLE, String::new()),
+    };
+    let response = ui
+        .vertical(|ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("p{index}")).monospace().strong());
+                theme::dot_ui(ui, color);
+                ui.label(RichText::new(state).color(color));
+                ui.label(RichText::new(held).monospace().weak());
+                if let Some(session) = session_text(view) {
+                    ui.label(RichText::new(session).small());
+                }
+            });
+            let conn = match (view.connection, view.connection_opened) {
+                (Some(id), Some(opened)) => format!(
+                    "conn #{id} · {} polls · open {}",
+                    format::count(view.requests_on_connection),
+                    format::whole_seconds(now.saturating_duration_since(opened))
+                ),
+                (Some(id), None) => format!("conn #{id} · {} polls", view.requests_on_connection),
+                _ => "no connection yet".to_owned(),
+            };
+            ui.label(RichText::new(conn).small().weak());
+        })
+        .response;
+    let mut hover = format!(
+        "{} polls, {} events, {} errors",
+        format::count(view.polls),
+        format::count(view.events),
+        format::count(view.errors)
+    );
+    if let Some(seq) = view.last_seq {
+        hover.push_str(&format!("\nlast seq {seq}"));
+    }
+    if let Some(e) = &view.last_error {
+        hover.push_str(&format!("\nlast error: {e}"));
+    }
+    response.on_hover_text(hover);
+}

@@ -1,0 +1,312 @@
+//! The bars above the panels: the menu bar, the notices (load and save problems), and
+//! the selected profile's header with its Connect/Disconnect button and view tabs.
+
+use std::time::Instant;
+
+use egui::{RichText, Ui};
+use serde::{Deserialize, Serialize};
+
+use crate::presets;
+use crate::ui::model::notice::{Notice, NoticeLevel};
+use crate::ui::model::transfer::ExportKind;
+use crate::ui::model::workspace::{Entry, connect_issues};
+use crate::ui::panels::charts::ChartWindow;
+use crate::ui::panels::profiles::{ProfileAction, badge_of};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
+
+/// The views of the selected profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    /// Charts and the live feed.
+    #[default]
+    Monitor,
+    /// The profile editor.
+    Profile,
+    /// Variants of the profile side by side.
+    Compare,
+}
+
+/// Commands from the bars.
+#[derive(Clone, Copy, Debug)]
+pub enum HeaderAction {
+    Profile(ProfileAction),
+    Reconnect,
+    Quit,
+    Shortcuts,
+    /// Open the "new profile from a curl command" dialog.
+    ImportCurl,
+    /// Copy the selected profile as a curl command (secrets masked).
+    CopyCurl,
+    ReloadFromDisk,
+    OverwriteDisk,
+    DismissNotice(usize),
+    /// Open the export dialog.
+    Export(ExportKind),
+    /// Open the import dialog.
+    ImportProfiles,
+}
+
+/// The menu bar.
+pub fn menu_bar_ui(
+    ui: &mut Ui,
+    selected: Option<&Entry>,
+    tab: &mut Tab,
+    show_connections: &mut bool,
+    window: &mut ChartWindow,
+    actions: &mut Vec<HeaderAction>,
+) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("New profile  Ctrl+N").clicked() {
+                actions.push(HeaderAction::Profile(ProfileAction::New));
+            }
+            ui.menu_button("New from preset", |ui| {
+                for preset in presets::all() {
+                    if ui
+                        .button(preset.name)
+                        .on_hover_text(format::drawable(preset.summary))
+                        .clicked()
+                    {
+                        actions.push(HeaderAction::Profile(ProfileAction::FromPreset(preset)));
+                    }
+                }
+            });
+            if ui.button("New from curl command…").clicked() {
+                actions.push(HeaderAction::ImportCurl);
+            }
+            ui.separator();
+            if ui
+                .button("Import profiles…")
+                .on_hover_text("Add the profiles of an exported JSON file")
+                .clicked()
+            {
+                actions.push(HeaderAction::ImportProfiles);
+            }
+            if ui
+                .button("Export profiles…")
+                .on_hover_text("Every profile to a JSON file; secrets only if you ask")
+                .clicked()
+            {
+                actions.push(HeaderAction::Export(ExportKind::Profiles));
+            }
+            ui.separator();
+            if ui.button("Quit  Ctrl+Q").clicked() {
+                actions.push(HeaderAction::Quit);
+            }
+        });
+        if let Some(entry) = selected {
+            ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
+        }
+        ui.menu_button("View", |ui| {
+            ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
+            ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
+            ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
+            ui.separator();
+            ui.checkbox(show_connections, "Connections panel");
+            ui.separator();
+            ui.label(RichText::new("Chart window").small().weak());
+            for w in ChartWindow::ALL {
+                ui.radio_value(window, w, w.label());
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            if ui.button("Keyboard shortcuts  F1").clicked() {
+                actions.push(HeaderAction::Shortcuts);
+            }
+        });
+    });
+}
+
+fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
+    let id = entry.id;
+    let push = |actions: &mut Vec<HeaderAction>, a| actions.push(HeaderAction::Profile(a));
+    if entry.is_live() {
+        if ui.button("Disconnect  Ctrl+Enter").clicked() {
+            push(actions, ProfileAction::Disconnect(id));
+        }
+    } else if ui
+        .add_enabled(
+            connect_issues(&entry.profile).is_empty(),
+            egui::Button::new("Connect  Ctrl+Enter"),
+        )
+        .clicked()
+    {
+        push(actions, ProfileAction::Connect(id));
+    }
+    if ui
+        .button("Compare…  Ctrl+3")
+        .on_hover_text("Keep-alive vs none vs short polling, side by side")
+        .clicked()
+    {
+        *tab = Tab::Compare;
+        ui.close();
+    }
+    if ui
+        .button("Copy as curl")
+        .on_hover_text("Secret header values are left out")
+        .clicked()
+    {
+        actions.push(HeaderAction::CopyCurl);
+    }
+    ui.separator();
+    let has_data = entry.monitor.is_some();
+    let why = "Connect first: there is nothing to export yet";
+    if ui
+        .add_enabled(has_data, egui::Button::new("Export event log…"))
+        .on_hover_text("The events the feed holds, as JSON Lines")
+        .on_disabled_hover_text(why)
+        .clicked()
+    {
+        actions.push(HeaderAction::Export(ExportKind::EventLog(entry.id)));
+    }
+    if ui
+        .add_enabled(has_data, egui::Button::new("Export statistics…"))
+        .on_hover_text("Per-second figures (CSV) and the summary (JSON)")
+        .on_disabled_hover_text(why)
+        .clicked()
+    {
+        actions.push(HeaderAction::Export(ExportKind::Stats(entry.id)));
+    }
+    ui.separator();
+    if ui.button("Duplicate  Ctrl+D").clicked() {
+        push(actions, ProfileAction::Duplicate(id));
+    }
+    if ui.button("Rename…  F2").clicked() {
+        push(actions, ProfileAction::Rename(id));
+    }
+    if ui.button("Delete…").clicked() {
+        push(actions, ProfileAction::Delete(id));
+    }
+}
+
+/// The notices, each with a dismiss button (and reload/overwrite when the file changed).
+pub fn notices_ui(ui: &mut Ui, notices: &[Notice], actions: &mut Vec<HeaderAction>) {
+    for (i, n) in notices.iter().enumerate() {
+        let color = match n.level {
+            NoticeLevel::Info => theme::HOLDING,
+            NoticeLevel::Warning => theme::WARNING,
+            NoticeLevel::Error => theme::ERROR,
+        };
+        egui::Frame::new()
+            .fill(color.gamma_multiply(0.15))
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&n.text).color(color));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button("Dismiss").clicked() {
+                            actions.push(HeaderAction::DismissNotice(i));
+                        }
+                        if n.offer_reload {
+                            if ui
+                                .button("Keep mine")
+                                .on_hover_text("Overwrite the file with the profiles shown here")
+                                .clicked()
+                            {
+                                actions.push(HeaderAction::OverwriteDisk);
+                            }
+                            if ui.button("Reload from disk").clicked() {
+                                actions.push(HeaderAction::ReloadFromDisk);
+                            }
+                        }
+                    });
+                });
+            });
+    }
+}
+
+/// Name, badge, target, the Connect/Disconnect button and the view tabs.
+pub fn profile_header_ui(
+    ui: &mut Ui,
+    entry: &Entry,
+    tab: &mut Tab,
+    now: Instant,
+    actions: &mut Vec<HeaderAction>,
+) {
+    let badge = badge_of(entry.monitor.as_ref(), now);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&entry.profile.name).heading().strong());
+        theme::badge_ui(ui, &badge);
+        // The buttons first (from the right), then the target in the room left between
+        // them and the badge, cut with "…" when it does not fit (in full on hover).
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            connect_button_ui(ui, entry, actions);
+            if entry.has_unapplied_edits()
+                && ui
+                    .button("Apply (reconnect)")
+                    .on_hover_text(
+                        "The profile changed since it connected; reconnect to use the changes",
+                    )
+                    .clicked()
+            {
+                actions.push(HeaderAction::Reconnect);
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let target = target(entry);
+                ui.add(egui::Label::new(RichText::new(&target).monospace().weak()).truncate())
+                    .on_hover_text(target);
+            });
+        });
+    });
+    ui.horizontal(|ui| {
+        ui.selectable_value(tab, Tab::Monitor, "Monitor");
+        ui.selectable_value(tab, Tab::Profile, "Profile");
+        ui.selectable_value(tab, Tab::Compare, "Compare");
+        if let Some(message) = badge.message() {
+            ui.label(
+                RichText::new(message)
+                    .color(theme::badge_color(&badge))
+                    .small(),
+            );
+        }
+    });
+}
+
+fn connect_button_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) {
+    let id = entry.id;
+    if entry.is_live() {
+        if ui
+            .button("Disconnect")
+            .on_hover_text("Ctrl+Enter")
+            .clicked()
+        {
+            actions.push(HeaderAction::Profile(ProfileAction::Disconnect(id)));
+        }
+        return;
+    }
+    let issues = connect_issues(&entry.profile);
+    let button = egui::Button::new(
+        RichText::new("Connect")
+            .strong()
+            .color(egui::Color32::WHITE),
+    )
+    .fill(theme::EVENTS);
+    let response = ui.add_enabled(issues.is_empty(), button);
+    let response = if issues.is_empty() {
+        response.on_hover_text("Ctrl+Enter")
+    } else {
+        let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        response.on_disabled_hover_text(format!("Fix first:\n{}", why.join("\n")))
+    };
+    if response.clicked() {
+        actions.push(HeaderAction::Profile(ProfileAction::Connect(id)));
+    }
+}
+
+/// What the profile polls, secrets masked.
+fn target(entry: &Entry) -> String {
+    let p = &entry.profile;
+    let url = if p.builtin_demo {
+        entry
+            .monitor
+            .as_ref()
+            .filter(|m| m.is_live())
+            .and_then(|m| m.session().map(|s| s.profile().url.clone()))
+            .unwrap_or_else(|| "embedded demo server".to_owned())
+    } else {
+        crate::redact::url(&p.url)
+    };
+    format!("{} {url}", p.method)
+}

@@ -1,0 +1,255 @@
+//! The Profiles side panel: every profile with its state badge, and the commands on
+//! them (new, new from a preset, duplicate, rename, delete, connect, disconnect).
+//!
+//! Draws from the [`Workspace`] and returns what the user asked for; the app carries it
+//! out after the frame's panels are drawn.
+
+use std::time::Instant;
+
+use egui::{RichText, Ui};
+
+use crate::monitor::{Badge, Monitor};
+use crate::presets::{self, Preset};
+use crate::profile::Profile;
+use crate::ui::model::workspace::{EntryId, Workspace, connect_issues};
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
+
+/// What the user asked for in the panel.
+#[derive(Clone, Copy, Debug)]
+pub enum ProfileAction {
+    Select(EntryId),
+    New,
+    FromPreset(&'static Preset),
+    /// Open the "new profile from a curl command" dialog.
+    FromCurl,
+    Duplicate(EntryId),
+    /// Open the rename dialog.
+    Rename(EntryId),
+    /// Open the delete confirmation.
+    Delete(EntryId),
+    Connect(EntryId),
+    Disconnect(EntryId),
+}
+
+/// The badge of an entry's monitor (idle when it has none).
+#[must_use]
+pub fn badge_of(monitor: Option<&Monitor>, now: Instant) -> Badge {
+    monitor.map_or(Badge::Idle, |m| m.badge(now))
+}
+
+/// The panel's contents.
+pub fn profiles_ui(
+    ui: &mut Ui,
+    ws: &Workspace,
+    selected: Option<EntryId>,
+    now: Instant,
+) -> Vec<ProfileAction> {
+    let mut actions = Vec::new();
+    ui.add_space(4.0);
+    ui.heading("Profiles");
+    ui.horizontal(|ui| {
+        if ui
+            .button("New")
+            .on_hover_text("A new empty profile (Ctrl+N)")
+            .clicked()
+        {
+            actions.push(ProfileAction::New);
+        }
+        ui.menu_button("From preset", |ui| preset_menu_ui(ui, &mut actions));
+    });
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .max_height(ui.available_height() - 40.0)
+        .show(ui, |ui| {
+            if ws.entries.is_empty() {
+                ui.label(RichText::new("No profiles yet. Add one with New or From preset.").weak());
+            }
+            for entry in &ws.entries {
+                let badge = badge_of(entry.monitor.as_ref(), now);
+                let is_selected = selected == Some(entry.id);
+                row_ui(
+                    ui,
+                    entry.id,
+                    &entry.profile,
+                    entry.monitor.as_ref(),
+                    &badge,
+                    is_selected,
+                    &mut actions,
+                );
+            }
+        });
+    if let Some(id) = selected.filter(|id| ws.get(*id).is_some()) {
+        ui.separator();
+        ui.horizontal(|ui| selected_actions_ui(ui, id, &mut actions));
+    }
+    actions
+}
+
+/// Buttons for the selected profile, under the list.
+fn selected_actions_ui(ui: &mut Ui, id: EntryId, actions: &mut Vec<ProfileAction>) {
+    let buttons = [
+        (
+            "Duplicate",
+            "Copy this profile (Ctrl+D)",
+            ProfileAction::Duplicate(id),
+        ),
+        (
+            "Rename",
+            "Rename this profile (F2)",
+            ProfileAction::Rename(id),
+        ),
+        ("Delete", "Delete this profile", ProfileAction::Delete(id)),
+    ];
+    for (label, hint, action) in buttons {
+        if ui.button(label).on_hover_text(hint).clicked() {
+            actions.push(action);
+        }
+    }
+}
+
+fn preset_menu_ui(ui: &mut Ui, actions: &mut Vec<ProfileAction>) {
+    ui.set_max_width(420.0);
+    for preset in presets::all() {
+        let clicked = ui
+            .vertical(|ui| {
+                let b = ui.button(RichText::new(preset.name).strong());
+                ui.label(
+                    RichText::new(format::drawable(preset.summary))
+                        .small()
+                        .weak(),
+                );
+                b.clicked()
+            })
+            .inner;
+        if clicked {
+            actions.push(ProfileAction::FromPreset(preset));
+            ui.close();
+        }
+        ui.add_space(2.0);
+    }
+    ui.separator();
+    if ui
+        .button("From a curl command…")
+        .on_hover_text("Paste a request copied as cURL")
+        .clicked()
+    {
+        actions.push(ProfileAction::FromCurl);
+        ui.close();
+    }
+}
+
+fn row_ui(
+    ui: &mut Ui,
+    id: EntryId,
+    profile: &Profile,
+    monitor: Option<&Monitor>,
+    badge: &Badge,
+    is_selected: bool,
+    actions: &mut Vec<ProfileAction>,
+) {
+    let fill = if is_selected {
+        ui.visuals().selection.bg_fill.gamma_multiply(0.5)
+    } else {
+        egui::Color32::TRANSPARENT
+    };
+    let inner = egui::Frame::new()
+        .inner_margin(egui::Margin::symmetric(6, 4))
+        .corner_radius(4.0)
+        .fill(fill)
+        .show(ui, |ui| row_contents_ui(ui, profile, monitor, badge));
+    let mut response = ui.interact(
+        inner.response.rect,
+        ui.scope_id().with(("profile-row", id)),
+        egui::Sense::click(),
+    );
+    let name = profile.name.clone();
+    response
+        .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, is_selected, &name));
+    if let Some(message) = badge.message() {
+        response = response.on_hover_text(message);
+    }
+    if response.clicked() {
+        actions.push(ProfileAction::Select(id));
+    }
+    let live = monitor.is_some_and(Monitor::is_live);
+    let connectable = connect_issues(profile).is_empty();
+    response.context_menu(|ui| row_menu_ui(ui, id, live, connectable, actions));
+}
+
+/// Badge dot, name and state; then where it polls.
+fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, badge: &Badge) {
+    ui.set_width(ui.available_width());
+    let color = theme::badge_color(badge);
+    ui.horizontal(|ui| {
+        theme::dot_ui(ui, color);
+        let name = RichText::new(&profile.name).strong();
+        ui.add(egui::Label::new(name).truncate().selectable(false));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let state = RichText::new(badge.label()).small().color(color);
+            ui.add(egui::Label::new(state).selectable(false));
+        });
+    });
+    let subtitle = RichText::new(subtitle(profile, monitor)).small().weak();
+    ui.add(egui::Label::new(subtitle).truncate().selectable(false));
+}
+
+/// The right-click menu of a row.
+fn row_menu_ui(
+    ui: &mut Ui,
+    id: EntryId,
+    live: bool,
+    connectable: bool,
+    actions: &mut Vec<ProfileAction>,
+) {
+    if live {
+        if ui.button("Disconnect").clicked() {
+            actions.push(ProfileAction::Disconnect(id));
+        }
+    } else if ui
+        .add_enabled(connectable, egui::Button::new("Connect"))
+        .clicked()
+    {
+        actions.push(ProfileAction::Connect(id));
+    }
+    if ui.button("Duplicate").clicked() {
+        actions.push(ProfileAction::Duplicate(id));
+    }
+    if ui.button("Rename…").clicked() {
+        actions.push(ProfileAction::Rename(id));
+    }
+    if ui.button("Delete…").clicked() {
+        actions.push(ProfileAction::Delete(id));
+    }
+}
+
+/// `127.0.0.1:8787 · 2 pollers · 1,234 events`.
+fn subtitle(profile: &Profile, monitor: Option<&Monitor>) -> String {
+    let target = if profile.builtin_demo {
+        "embedded demo server".to_owned()
+    } else {
+        profile
+            .parsed_url()
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| {
+                    u.port()
+                        .map_or_else(|| h.to_owned(), |p| format!("{h}:{p}"))
+                })
+            })
+            .unwrap_or_else(|| "no URL yet".to_owned())
+    };
+    let pollers = if profile.pollers == 1 {
+        "1 poller".to_owned()
+    } else {
+        format!("{} pollers", format::count(u64::from(profile.pollers)))
+    };
+    match monitor.filter(|m| m.stats().events() > 0) {
+        Some(m) => format!(
+            "{target} · {pollers} · {} events",
+            format::count(m.stats().events())
+        ),
+        None => format!("{target} · {pollers}"),
+    }
+}

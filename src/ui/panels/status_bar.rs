@@ -1,0 +1,92 @@
+//! The status bar: totals for the selected profile, how many profiles are connected,
+//! and whether the last change to the profiles was saved.
+
+use std::time::Instant;
+
+use egui::{RichText, Ui};
+
+use crate::monitor::Badge;
+use crate::stats::Summary;
+use crate::ui::model::notice::SaveStatus;
+use crate::ui::model::workspace::Entry;
+use crate::ui::widgets::format;
+use crate::ui::widgets::theme;
+
+/// The bar's contents.
+pub fn status_bar_ui(
+    ui: &mut Ui,
+    entry: Option<&Entry>,
+    summary: Option<&Summary>,
+    connected: usize,
+    save: &SaveStatus,
+    now: Instant,
+) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        match (entry, summary) {
+            (Some(entry), Some(s)) => totals_ui(ui, entry, s, now),
+            (Some(entry), None) => {
+                ui.label(RichText::new(&entry.profile.name).strong());
+                ui.label(RichText::new("not connected").weak());
+            }
+            _ => {
+                ui.label(RichText::new("No profile selected").weak());
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            save_ui(ui, save);
+            ui.separator();
+            ui.label(RichText::new(format!("{connected} connected")).small());
+        });
+    });
+}
+
+fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
+    let badge = entry.monitor.as_ref().map_or(Badge::Idle, |m| m.badge(now));
+    ui.label(RichText::new(&entry.profile.name).strong());
+    theme::badge_ui(ui, &badge);
+    let item = |ui: &mut Ui, label: &str, value: String| {
+        ui.separator();
+        ui.label(RichText::new(label).small().weak());
+        ui.label(RichText::new(value).small().monospace());
+    };
+    item(ui, "events", format::count(s.events));
+    item(ui, "polls", format::count(s.polls));
+    item(ui, "errors", format::count(s.errors));
+    if s.lost_events > 0 {
+        item(ui, "lost", format::count(s.lost_events));
+    }
+    item(ui, "new conns", format::count(s.new_connections));
+    item(ui, "reused", format::percent(s.reuse_ratio));
+    item(ui, "hold p50", format::opt_millis(s.hold_ms_p50));
+    if s.event_latency_ms_p50.is_some() {
+        item(
+            ui,
+            "latency p50",
+            format::opt_millis(s.event_latency_ms_p50),
+        );
+    }
+    item(
+        ui,
+        "wire",
+        format::bytes(s.wire_bytes_in.saturating_add(s.wire_bytes_out)),
+    );
+    let secs = std::time::Duration::from_secs_f64(s.duration_s.max(0.0));
+    item(ui, "up", format::whole_seconds(secs));
+}
+
+fn save_ui(ui: &mut Ui, save: &SaveStatus) {
+    match save {
+        SaveStatus::Unchanged => {}
+        SaveStatus::Pending => {
+            ui.label(RichText::new("saving…").small().weak());
+        }
+        SaveStatus::Saved => {
+            ui.label(RichText::new("saved").small().weak());
+        }
+        SaveStatus::Failed(message) => {
+            ui.label(RichText::new("not saved").small().color(theme::ERROR))
+                .on_hover_text(message);
+        }
+    }
+}
