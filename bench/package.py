@@ -40,7 +40,8 @@ def window_visible(display):
 
 def start_once(ctx, display, binary, config, name):
     """Start `binary`; milliseconds until its window is visible and until the first
-    events line, polled every few ms. Then Ctrl+Q."""
+    events line, polled every few ms. Then Ctrl+Q. Also the exit status and the log's
+    tail (for a failed start)."""
     log_path = os.path.join(ctx.work, f"startup-{name}.log")
     env = {**display.env(), "POLLSCOPE_CONFIG_DIR": config, "RUST_LOG": "pollscope=info"}
     t0 = time.monotonic()
@@ -66,7 +67,9 @@ def start_once(ctx, display, binary, config, name):
         res = child.wait(timeout=10)
         if res["timed_out"]:
             child.kill()
-    return window_ms, events_ms
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        tail = f.read()[-300:]
+    return window_ms, events_ms, res["rc"], tail
 
 
 def case_package(ctx):
@@ -105,15 +108,16 @@ def case_package(ctx):
                                              connected=["Feed"])),
                 ]
                 for variant, config in variants:
-                    window_ms, events_ms = start_once(ctx, display, binary, config, f"{kind}-{run}-{variant[:5]}")
+                    window_ms, events_ms, rc, tail = start_once(ctx, display, binary, config,
+                                                                f"{kind}-{run}-{variant[:5]}")
+                    failed = window_ms is None or events_ms is None
                     r = ctx.record(case="package", measure="startup", binary=kind, variant=variant, run=run,
-                                   window_ms=window_ms, events_ms=events_ms,
-                                   failed=window_ms is None or events_ms is None,
-                                   error=None if events_ms else "no window or no events line within "
-                                                                f"{TIMEOUT_S} s")
+                                   window_ms=window_ms, events_ms=events_ms, exit_rc=rc, failed=failed,
+                                   error=f"no window or no events line (exit status {rc}): {tail}"
+                                   if failed else None)
                     log(f"case 7 start {kind} {variant} run {run + 1}: window {window_ms or 0:.0f} ms, "
                         f"first frame with events {max(window_ms or 0, events_ms or 0):.0f} ms"
-                        + (" (FAILED)" if r["failed"] else ""))
+                        + (f" (FAILED: {r['error']})" if failed else ""))
         ctx.command("package:startup", f"DISPLAY=:N POLLSCOPE_CONFIG_DIR=<fresh dir> RUST_LOG=pollscope=info "
                                        f"{ctx.bin}  # and target/dist/pollscope")
     finally:
