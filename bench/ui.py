@@ -131,7 +131,7 @@ def frame_bench(ctx):
 
 def case_frames(ctx):
     exe = frame_bench(ctx)
-    args = ["--points", "1000000", "--frames", "100", "--per-frame", "50"]
+    args = ["--points", "1000000", "--frames", "100", "--per-frame", "50", "--connect-pollers", "1000"]
     ctx.command("ui:frames", "cargo bench --bench ui_frame -- " + " ".join(args))
     for run in range(ctx.runs):
         res = Child([exe, *args], cwd=ctx.work).wait(timeout=600)
@@ -147,6 +147,11 @@ def case_frames(ctx):
             f"(complete after {out.get('all_fill_frames')} frames, longest {out.get('all_fill_longest_ms', 0):.1f} ms); "
             f"no new data p50 {out['idle']['cpu_p50_ms']:.2f} / p95 {out['idle']['cpu_p95_ms']:.2f} ms; "
             f"new data p50 {out['live']['cpu_p50_ms']:.2f} / p95 {out['live']['cpu_p95_ms']:.2f} ms CPU")
+        c = out.get("connect")
+        if c:
+            log(f"case 6 connect run {run + 1}: {c['pollers']:,} pollers; key-press frame {c['press_frame_cpu_ms']:.1f} ms CPU, "
+                f"longest {c['max_cpu_ms']:.1f} ms CPU / {c['max_wall_ms']:.1f} ms wall; the same start on the calling "
+                f"thread {c['blocking_start_cpu_ms']:.1f} ms CPU / {c['blocking_start_wall_ms']:.1f} ms wall")
 
 
 def case_idle(ctx, display):

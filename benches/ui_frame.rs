@@ -33,7 +33,7 @@ use pollscope::poll::{ConnectionUse, Payload, PollEvent, PollResponse, ReceivedE
 use pollscope::profile::Profile;
 use pollscope::profile_store::ProfileStore;
 use pollscope::stats::StatsConfig;
-use pollscope::ui::{AppSetup, ChartWindow, PollscopeApp, Series};
+use pollscope::ui::{AppSetup, ChartCache, ChartWindow, EntryId, PollscopeApp, Series};
 use rustix::time::{ClockId, clock_gettime};
 
 struct Args {
@@ -184,7 +184,7 @@ impl Frames {
             cpu: first.cpu,
             longest: first.cpu,
         };
-        while !self.app.workspace().entries[0].charts.is_complete() && fill.frames < 1000 {
+        while !self.charts().is_some_and(ChartCache::is_complete) && fill.frames < 1000 {
             let c = self.run();
             fill.frames += 1;
             fill.cpu += c.cpu;
@@ -193,9 +193,22 @@ impl Frames {
         fill
     }
 
+    /// The first profile's id.
+    fn first(&self) -> EntryId {
+        self.app.workspace().entries()[0].id
+    }
+
+    /// The first profile's chart series, once drawn.
+    fn charts(&self) -> Option<&ChartCache> {
+        self.app.view(self.first()).map(|v| &v.charts)
+    }
+
     fn monitor(&mut self) -> &mut Monitor {
-        let entry = &mut self.app.workspace_mut().entries[0];
-        entry.monitor.as_mut().expect("the bench monitor")
+        let id = self.first();
+        self.app
+            .workspace_mut()
+            .monitor_mut(id)
+            .expect("the bench monitor")
     }
 }
 
@@ -294,7 +307,16 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
     let mut next = Instant::now();
     while pressed.elapsed() < CONNECT_WAIT {
         costs.push(f.run());
-        let live = f.app.workspace().entries[0].is_live();
+        let live = f.app.workspace().entries()[0].is_live();
+        if std::env::var_os("UI_FRAME_TRACE").is_some() {
+            let c = costs.last().expect("a frame");
+            eprintln!(
+                "frame {:3}: cpu {:6.2} ms wall {:6.2} ms live {live}",
+                costs.len(),
+                ms(c.cpu),
+                ms(c.wall)
+            );
+        }
         if live && live_after.is_none() {
             live_after = Some(pressed.elapsed());
         }
@@ -304,12 +326,13 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         next += FRAME_PERIOD;
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
-    let running = f.app.workspace().entries[0]
+    let running = f.app.workspace().entries()[0]
         .monitor
         .as_ref()
         .and_then(|m| m.session())
         .map_or(0, pollscope::poll::Session::running_pollers);
     eframe::App::on_exit(&mut f.app, None);
+    let blocking = blocking_start(pollers);
     let press = costs
         .first()
         .map_or((0.0, 0.0), |c| (ms(c.cpu), ms(c.wall)));
@@ -329,7 +352,14 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         over(|c| c.cpu),
         live_after.map_or_else(|| "never".to_owned(), |t| format!("{:.0} ms", ms(t))),
     );
+    eprintln!(
+        "the same start on the calling thread (what a frame did before starts moved to \
+         starter threads): CPU {:.1} ms, wall {:.1} ms",
+        ms(blocking.cpu),
+        ms(blocking.wall)
+    );
     serde_json::json!({
+        "blocking_start_cpu_ms": ms(blocking.cpu), "blocking_start_wall_ms": ms(blocking.wall),
         "pollers": pollers, "frames": costs.len(),
         "press_frame_cpu_ms": press.0, "press_frame_wall_ms": press.1,
         "max_cpu_ms": max(|c| c.cpu), "max_wall_ms": max(|c| c.wall),
@@ -337,6 +367,33 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         "live_after_ms": live_after.map(ms), "running_pollers": running,
         "frames_summary": summary,
     })
+}
+
+/// The baseline, in the same run: what connecting a builtin-demo profile of `pollers`
+/// pollers costs the thread that does it — the embedded demo server's start and
+/// `Session::start` (the open-file check, a thread per poller) — as the UI thread did
+/// in the key-press frame before starts moved to starter threads.
+fn blocking_start(pollers: u32) -> Cost {
+    let wall = Instant::now();
+    let cpu = thread_cpu();
+    let server =
+        pollscope::demo_server::DemoServer::start(pollscope::demo_server::DemoServerConfig {
+            rate_per_s: 5.0,
+            ..pollscope::demo_server::DemoServerConfig::default()
+        })
+        .expect("the demo server starts");
+    let mut profile = Profile::for_demo("Thousand", &server.events_url());
+    profile.pollers = pollers;
+    let monitor = Monitor::start(profile.clone(), profile, pollscope::poll::no_waker());
+    let cost = Cost {
+        cpu: thread_cpu().saturating_sub(cpu),
+        wall: wall.elapsed(),
+        vertices: 0,
+    };
+    assert!(monitor.is_live(), "{:?}", monitor.start_error());
+    drop(monitor);
+    server.stop();
+    cost
 }
 
 fn main() {
@@ -381,7 +438,8 @@ fn main() {
     ctx.set_pixels_per_point(args.ppp);
     let cc = eframe::CreationContext::_new_kittest(ctx.clone());
     let mut app = PollscopeApp::new(&cc, setup);
-    app.workspace_mut().entries[0].monitor = Some(monitor);
+    let id = app.workspace().entries()[0].id;
+    app.workspace_mut().install(id, monitor);
     app.set_chart_window(ChartWindow::All);
     let mut f = Frames {
         ctx,
@@ -405,14 +463,14 @@ fn main() {
         ms(first_fill.cpu)
     );
     let series_len = {
-        let entry = &f.app.workspace().entries[0];
+        let charts = f.charts().expect("the charts were drawn");
         [
             Series::HoldEvents,
             Series::HoldEmpty,
             Series::EventsPerS,
             Series::LatencyP99,
         ]
-        .map(|s| entry.charts.series(s).len())
+        .map(|s| charts.series(s).len())
     };
     eprintln!("drawn points per series after decimation: {series_len:?}");
 

@@ -155,9 +155,26 @@ pub struct ProfileArgs {
     /// Open a new connection for every poll.
     #[arg(long)]
     pub no_keep_alive: bool,
-    /// Request header `Name: value` (repeatable). Authorization-like headers are secret.
+    /// Request header `Name: value` (repeatable). Headers whose name holds auth, key,
+    /// token, secret, pass, session, cookie, … are secret.
     #[arg(long = "header", short = 'H')]
     pub headers: Vec<String>,
+    /// A request header whose value is secret whatever its name (repeatable): masked
+    /// everywhere it is shown, never sent to another origin.
+    #[arg(long = "secret-header", value_name = "NAME: VALUE")]
+    pub secret_headers: Vec<String>,
+    /// A query parameter of the URL whose value is secret whatever its name
+    /// (repeatable).
+    #[arg(long = "secret-query", value_name = "NAME")]
+    pub secret_queries: Vec<String>,
+    /// Which redirects to follow: never, same-origin (the default) or any. Secrets never
+    /// go to another origin; https → http is always refused.
+    #[arg(long, value_name = "POLICY")]
+    pub redirects: Option<crate::profile::RedirectPolicy>,
+    /// Trust the CA certificates in this PEM file too (besides the system's; the
+    /// SSL_CERT_FILE and SSL_CERT_DIR variables are honoured).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// Cursor rule: none | body:/ptr=param | header:Name=param | validators | max:/field+1=param.
     #[arg(long)]
     pub cursor: Option<CursorRule>,
@@ -178,6 +195,9 @@ pub struct ProfileArgs {
     /// steps (repeatable). Names that look like credentials are kept secret.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Set a variable whose value is secret whatever its name (repeatable).
+    #[arg(long = "secret-var", value_name = "NAME=VALUE")]
+    pub secret_vars: Vec<String>,
     /// Body decoder: json, json_lines, engineio, socketio, sockjs, signalr.
     #[arg(long)]
     pub decoder: Option<String>,
@@ -408,6 +428,23 @@ impl ProfileArgs {
             p.headers
                 .push(HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?);
         }
+        for h in &self.secret_headers {
+            let mut header =
+                HeaderSpec::parse_line(h).map_err(|e| ArgsError::Invalid(vec![e.into()]))?;
+            header.secret = true;
+            p.headers.push(header);
+        }
+        for name in &self.secret_queries {
+            if !p.secret_params.contains(name) {
+                p.secret_params.push(name.clone());
+            }
+        }
+        if let Some(r) = self.redirects {
+            p.redirects = r;
+        }
+        if self.cacert.is_some() {
+            p.ca_file.clone_from(&self.cacert);
+        }
         if self.data.is_some() {
             p.body.clone_from(&self.data);
         }
@@ -478,7 +515,8 @@ impl ProfileArgs {
 
     /// `--var NAME=VALUE` and `--decoder`.
     fn apply_protocol(&self, p: &mut Profile) -> Result<(), ArgsError> {
-        for pair in &self.vars {
+        let marked = self.secret_vars.iter().map(|v| (v, true));
+        for (pair, secret) in self.vars.iter().map(|v| (v, false)).chain(marked) {
             let Some((name, value)) = pair.split_once('=') else {
                 return Err(ArgsError::BadVar(pair.clone()));
             };
@@ -487,9 +525,10 @@ impl ProfileArgs {
                 Some(v) => {
                     value.clone_into(&mut v.value);
                     v.fresh = None;
+                    v.secret |= secret;
                 }
                 None => p.variables.push(Variable {
-                    secret: crate::header::looks_secret(name),
+                    secret: secret || crate::header::looks_secret(name),
                     ..Variable::new(name, value)
                 }),
             }

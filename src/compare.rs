@@ -219,7 +219,7 @@ impl Running {
             duration: opts.duration,
             interval: opts.interval,
             last_sample: None,
-            url: crate::redact::url(&base.url),
+            url: base.shown_url(),
             pollers: base.pollers,
         })
     }

@@ -13,7 +13,6 @@ use serde_json::Value;
 use crate::poll::{Payload, PollEvent, PollResponse};
 use crate::profile::Profile;
 use crate::profile_store::{FORMAT_VERSION, StoreError};
-use crate::redact;
 use crate::stats::{Stats, Summary};
 
 /// One line of the event log.
@@ -137,7 +136,7 @@ pub fn profiles_json(profiles: &[Profile], include_secrets: bool) -> String {
                 p.url = if crate::protocol::template::has_placeholders(&p.url) {
                     p.secrets().mask(&p.url).into_owned()
                 } else {
-                    redact::url(&p.url)
+                    p.shown_url()
                 };
                 p.proxy = p.proxy.without_secrets();
                 for v in p.variables.iter_mut().filter(|v| v.secret) {

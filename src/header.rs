@@ -80,14 +80,9 @@ impl HeaderSpec {
     }
 }
 
-/// Header names that carry credentials by convention.
+/// Header names that carry credentials by convention: the broad default rule
+/// [`crate::redact::secret_name`] (auth, key, token, secret, pass, session, cookie…).
 #[must_use]
 pub fn looks_secret(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "x-api-key" | "api-key"
-    ) || lower.contains("token")
-        || lower.contains("secret")
-        || lower.contains("password")
+    crate::redact::secret_name(name)
 }

@@ -23,6 +23,7 @@
 //! present        wording and units the faces share: number formats, tables of figures
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
+//! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! cli_docs       man pages and shell completions generated from the CLI definition
@@ -72,6 +73,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alert;
 pub mod app_log;
 pub mod cli;
 pub mod cli_docs;

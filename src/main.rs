@@ -101,7 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 println!(
                     "{:<24} {} ({} poller(s), keep-alive {})",
                     terminal::line(&p.name),
-                    terminal::line(&pollscope::redact::url(&p.url)),
+                    terminal::line(&p.shown_url()),
                     p.pollers,
                     if p.keep_alive { "on" } else { "off" }
                 );

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::alert::AlertSettings;
 use crate::cursor::{Cursor, CursorOptions, CursorRule};
 use crate::protocol::{Decoder, SessionSpec, Variable};
 use crate::redact::Secrets;
@@ -44,6 +45,16 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .map(|n| format!("{base} ({n})"))
         .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_owned())
+}
+
+/// A JSON pointer for `field` that does not start with `/` (empty means none).
+fn bad_pointer(field: &'static str, pointer: Option<&str>) -> Option<ProfileIssue> {
+    pointer
+        .filter(|p| !p.is_empty() && !p.starts_with('/'))
+        .map(|p| ProfileIssue::BadPointer {
+            field,
+            pointer: p.to_owned(),
+        })
 }
 
 /// How the server is told how long to hold a request.
@@ -186,6 +197,74 @@ pub struct Profile {
     /// Bootstrap steps and session rules (empty for plain long polling).
     #[serde(skip_serializing_if = "SessionSpec::is_empty")]
     pub session: SessionSpec,
+    /// Alert rules, the quiet threshold and desktop notifications (left out of the
+    /// file while they are the defaults).
+    #[serde(skip_serializing_if = "AlertSettings::is_default")]
+    pub alerts: AlertSettings,
+    /// Query parameters whose values are secret beyond the default rule
+    /// ([`crate::redact::secret_name`]): masked wherever they are shown and dropped
+    /// when a redirect leaves the origin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_params: Vec<String>,
+    /// Which redirects polls follow (never, within the origin, any); secrets never
+    /// leave the origin, and https → http is refused whatever this says.
+    #[serde(skip_serializing_if = "RedirectPolicy::is_default")]
+    pub redirects: RedirectPolicy,
+    /// A PEM file of CA certificates trusted for this profile's server, besides the
+    /// system's (`SSL_CERT_FILE`, `SSL_CERT_DIR` or the OS store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// Which redirects a poll follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectPolicy {
+    /// None: a redirect is an error that says where it pointed.
+    Never,
+    /// Within the same origin (scheme, host and port) only.
+    #[default]
+    SameOrigin,
+    /// Any, up to [`MAX_REDIRECTS`] hops; secret headers and query values are dropped
+    /// at the first hop to another origin.
+    Any,
+}
+
+/// Most redirect hops one poll follows.
+pub const MAX_REDIRECTS: usize = 10;
+
+impl RedirectPolicy {
+    /// Every policy, in menu order.
+    pub const ALL: [Self; 3] = [Self::Never, Self::SameOrigin, Self::Any];
+
+    /// The name as typed (`--redirects`) and saved.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::SameOrigin => "same-origin",
+            Self::Any => "any",
+        }
+    }
+
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's skip_serializing_if"
+    )]
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl std::str::FromStr for RedirectPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == s.trim())
+            .ok_or_else(|| format!("{s:?}: use never, same-origin or any"))
+    }
 }
 
 fn is_json(d: &Decoder) -> bool {
@@ -221,6 +300,10 @@ impl Default for Profile {
             variables: Vec::new(),
             decoder: Decoder::Json,
             session: SessionSpec::default(),
+            alerts: AlertSettings::default(),
+            secret_params: Vec::new(),
+            redirects: RedirectPolicy::default(),
+            ca_file: None,
         }
     }
 }
@@ -377,74 +460,15 @@ impl Profile {
     #[must_use]
     pub fn validate(&self) -> Vec<ProfileIssue> {
         let mut issues = Vec::new();
-        if let Err(e) = self.parsed_url() {
-            issues.push(e);
-        }
-        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
-        {
-            issues.push(ProfileIssue::BadMethod(self.method.clone()));
-        }
-        for h in &self.headers {
-            if let Err(e) = h.check() {
-                issues.push(e.into());
-            }
-        }
-        for (field, pointer) in [
-            ("events", &self.events_pointer),
-            ("sequence", &self.seq_pointer),
-            ("timestamp", &self.timestamp_pointer),
-            ("retry-after", &self.retry_after_pointer),
-        ] {
-            if let Some(p) = pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field,
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if let Err(why) = self.cursor.validate() {
-            issues.push(ProfileIssue::BadCursorRule(why));
-        }
-        if let Some(r) = &self.cursor_options.resync {
-            if r.from_header.trim().is_empty()
-                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
-            {
-                issues.push(ProfileIssue::BadCursorRule(format!(
-                    "resync header {:?} is not a valid header name",
-                    r.from_header
-                )));
-            }
-            if let Some(p) = &r.body_pointer
-                && !p.is_empty()
-                && !p.starts_with('/')
-            {
-                issues.push(ProfileIssue::BadPointer {
-                    field: "resync",
-                    pointer: p.clone(),
-                });
-            }
-        }
-        if self.pollers == 0 || self.pollers > MAX_POLLERS {
-            issues.push(ProfileIssue::BadPollers(self.pollers));
-        }
-        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
-            issues.push(ProfileIssue::BadClientTimeout);
-        }
-        if self.hold_s > MAX_WAIT_S {
-            issues.push(ProfileIssue::BadHold(self.hold_s));
-        }
-        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
-            issues.push(ProfileIssue::BadMaxBody);
-        }
-        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
-            issues.push(ProfileIssue::BadInterval);
-        }
-        if let Err(e) = self.proxy.validate() {
-            issues.push(e.into());
-        }
+        self.request_issues(&mut issues);
+        self.answer_issues(&mut issues);
+        self.limit_issues(&mut issues);
+        self.protocol_issues(&mut issues);
+        issues
+    }
+
+    /// What the protocol model (variables, session steps, decoder) says is wrong.
+    fn protocol_issues(&self, issues: &mut Vec<ProfileIssue>) {
         let parts = crate::protocol::check::Parts {
             url: &self.url,
             headers: &self.headers,
@@ -461,7 +485,69 @@ impl Profile {
                 .into_iter()
                 .map(ProfileIssue::BadProtocol),
         );
-        issues
+    }
+
+    /// What stops the request itself: URL, method, headers, proxy.
+    fn request_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if let Err(e) = self.parsed_url() {
+            issues.push(e);
+        }
+        if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
+        {
+            issues.push(ProfileIssue::BadMethod(self.method.clone()));
+        }
+        issues.extend(
+            self.headers
+                .iter()
+                .filter_map(|h| h.check().err().map(Into::into)),
+        );
+        if let Err(e) = self.proxy.validate() {
+            issues.push(e.into());
+        }
+    }
+
+    /// What stops reading answers: the JSON pointers, the cursor rule and its resync.
+    fn answer_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        let pointers = [
+            ("events", self.events_pointer.as_deref()),
+            ("sequence", self.seq_pointer.as_deref()),
+            ("timestamp", self.timestamp_pointer.as_deref()),
+            ("retry-after", self.retry_after_pointer.as_deref()),
+        ];
+        issues.extend(pointers.into_iter().filter_map(|(f, p)| bad_pointer(f, p)));
+        if let Err(why) = self.cursor.validate() {
+            issues.push(ProfileIssue::BadCursorRule(why));
+        }
+        if let Some(r) = &self.cursor_options.resync {
+            if r.from_header.trim().is_empty()
+                || ureq::http::HeaderName::from_bytes(r.from_header.trim().as_bytes()).is_err()
+            {
+                issues.push(ProfileIssue::BadCursorRule(format!(
+                    "resync header {:?} is not a valid header name",
+                    r.from_header
+                )));
+            }
+            issues.extend(bad_pointer("resync", r.body_pointer.as_deref()));
+        }
+    }
+
+    /// Numbers out of range: pollers, timeout, hold, body limit, interval.
+    fn limit_issues(&self, issues: &mut Vec<ProfileIssue>) {
+        if self.pollers == 0 || self.pollers > MAX_POLLERS {
+            issues.push(ProfileIssue::BadPollers(self.pollers));
+        }
+        if self.client_timeout_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadClientTimeout);
+        }
+        if self.hold_s > MAX_WAIT_S {
+            issues.push(ProfileIssue::BadHold(self.hold_s));
+        }
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT_BYTES {
+            issues.push(ProfileIssue::BadMaxBody);
+        }
+        if self.interval_s.is_some_and(|s| !wait_in_range(s)) {
+            issues.push(ProfileIssue::BadInterval);
+        }
     }
 
     /// Advice that does not stop a connection.
@@ -476,6 +562,13 @@ impl Profile {
         }
         if self.accept_invalid_certs {
             w.push("TLS certificates are not verified for this profile".to_owned());
+        }
+        if self.hold_s == 0 && self.poll_interval().is_none() {
+            w.push(
+                "hold of 0 s and no short-polling interval: each poll goes out as soon as \
+                 the last is answered (set an interval to short-poll)"
+                    .to_owned(),
+            );
         }
         w
     }
@@ -560,7 +653,35 @@ impl Profile {
     /// the path or query), for masking in messages. Build it once per session.
     #[must_use]
     pub fn secrets(&self) -> Secrets {
-        Secrets::new(self.secret_values())
+        let mut secrets = Secrets::new(self.secret_values());
+        for name in &self.secret_params {
+            secrets.add_name(name);
+        }
+        // Masked by position too, so a secret shorter than Secrets::MIN_LEN is hidden
+        // where its name shows it (`pwd=ab`, `X-Auth: x9`).
+        for h in &self.headers {
+            if h.secret || secrets.is_secret_name(&h.name) {
+                secrets.add_field(&h.name, &h.value);
+            }
+        }
+        if let Ok(u) = Url::parse(self.url.trim()) {
+            for (k, v) in u.query_pairs() {
+                if secrets.is_secret_name(&k) {
+                    secrets.add_field(&k, &v);
+                }
+            }
+        }
+        for v in self.variables.iter().filter(|v| v.secret) {
+            secrets.add_field(&v.name, &v.value);
+        }
+        secrets
+    }
+
+    /// The URL as it may be shown, logged or exported: password, secret query values
+    /// (by the default rule and the profile's marks) and token segments masked.
+    #[must_use]
+    pub fn shown_url(&self) -> String {
+        self.secrets().url(&self.url)
     }
 
     fn secret_values(&self) -> Vec<String> {
@@ -687,6 +808,17 @@ impl PollUrlTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_hold_without_an_interval_is_warned_about() {
+        let mut p = Profile {
+            hold_s: 0,
+            ..Profile::default()
+        };
+        assert!(p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+        p.interval_s = Some(5.0);
+        assert!(!p.warnings().iter().any(|w| w.contains("hold of 0 s")));
+    }
 
     #[test]
     fn client_timeout_is_hold_plus_margin() {

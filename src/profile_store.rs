@@ -17,6 +17,8 @@ use crate::profile::Profile;
 pub const FORMAT_VERSION: u32 = 1;
 /// File name inside the config dir.
 pub const FILE_NAME: &str = "profiles.json";
+/// Largest profiles file read (8 MiB: thousands of profiles; real files are kilobytes).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Environment variable that overrides the config dir.
 pub const CONFIG_DIR_ENV: &str = "POLLSCOPE_CONFIG_DIR";
 
@@ -45,6 +47,18 @@ pub enum StoreError {
         column: usize,
         /// What is wrong there.
         message: String,
+    },
+    /// The file is larger than any profiles file Pollscope writes: not read at all (a
+    /// 129 MB file took 4.2 GB of memory to reject).
+    #[error(
+        "{path} is {size} bytes, more than the {MAX_FILE_BYTES} bytes a profiles file may have; \
+         it is not read (move it away, or keep fewer or smaller profiles)"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
     },
     /// The file's format version is newer than this build reads.
     #[error(
@@ -115,16 +129,17 @@ impl ProfileStore {
     /// (the file is left as it is).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.join(FILE_NAME);
-        let bytes = match fs::read(&path) {
+        let bytes = match read_capped(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(ReadCapped::TooLarge(size)) => return Err(StoreError::TooLarge { path, size }),
+            Err(ReadCapped::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Self {
                     path,
                     profiles: Vec::new(),
                     on_disk: None,
                 });
             }
-            Err(source) => return Err(StoreError::Read { path, source }),
+            Err(ReadCapped::Io(source)) => return Err(StoreError::Read { path, source }),
         };
         let profiles = parse(&path, &bytes)?;
         Ok(Self {
@@ -140,7 +155,11 @@ impl ProfileStore {
     pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
         match Self::open(dir) {
             Ok(s) => Ok((s, None)),
-            Err(error @ (StoreError::Parse { .. } | StoreError::TooNew { .. })) => {
+            Err(
+                error @ (StoreError::Parse { .. }
+                | StoreError::TooNew { .. }
+                | StoreError::TooLarge { .. }),
+            ) => {
                 let path = dir.join(FILE_NAME);
                 let stamp = SystemTime::now()
                     .duration_since(SystemTime::UNIX_EPOCH)
@@ -211,6 +230,13 @@ impl ProfileStore {
             });
         }
         let bytes = Self::to_bytes(&self.profiles);
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir)
+            .and_then(|()| tighten_dir(dir))
+            .map_err(|source| StoreError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         write_atomic(&self.path, &bytes).map_err(|source| StoreError::Write {
             path: self.path.clone(),
             source,
@@ -220,8 +246,86 @@ impl ProfileStore {
     }
 }
 
-/// Parse a profiles document (the file format), naming `path` in errors.
+/// Why [`read_capped`] gave no bytes.
+enum ReadCapped {
+    Io(io::Error),
+    TooLarge(u64),
+}
+
+/// The file's bytes, refusing (before reading) a file over [`MAX_FILE_BYTES`]; reads at
+/// most one byte more in case it grows meanwhile (or is not a regular file).
+fn read_capped(path: &Path) -> Result<Vec<u8>, ReadCapped> {
+    use std::io::Read;
+    let file = fs::File::open(path).map_err(ReadCapped::Io)?;
+    let size = file.metadata().map_err(ReadCapped::Io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ReadCapped::TooLarge(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadCapped::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadCapped::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Just the format version of a profiles document; the rest is skipped, not built.
+#[derive(Deserialize)]
+struct VersionOnly {
+    #[serde(default)]
+    version: LooseVersion,
+}
+
+/// A `version` that is a number; anything else (skipped without being built) is 0.
+#[derive(Default)]
+struct LooseVersion(u64);
+
+impl<'de> Deserialize<'de> for LooseVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LooseVersion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a format version")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(v))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(0))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(0))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(0))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(0))
+            }
+            fn visit_unit<E>(self) -> Result<LooseVersion, E> {
+                Ok(LooseVersion(0))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<LooseVersion, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LooseVersion(0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<LooseVersion, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LooseVersion(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parse a profiles document (the file format), naming `path` in errors. A UTF-8 byte
+/// order mark (editors on some systems write one) is skipped.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let parse_error = |e: serde_json::Error| StoreError::Parse {
         path: path.to_path_buf(),
         line: e.line(),
@@ -233,11 +337,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
             .unwrap_or("")
             .to_owned(),
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(parse_error)?;
-    let found = value
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
+    let head: VersionOnly = serde_json::from_slice(bytes).map_err(parse_error)?;
+    let found = head.version.0;
     if found > u64::from(FORMAT_VERSION) {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
@@ -249,11 +350,39 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
     Ok(file.profiles)
 }
 
+/// Create `dir` (and its parents) if missing; a directory this creates is owner-only
+/// (0700), since what goes in it can hold secrets. An existing directory is left as it
+/// is (see [`ProfileStore::save`], which tightens the config dir itself).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Make `dir` owner-only (0700) if it is not already: the config dir holds profiles,
+/// and a folder others can list shows what is watched.
+fn tighten_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    Ok(())
+}
+
 /// Write `bytes` to `path` through a temp file in the same directory, fsync, rename.
 /// The file is created owner-only (0600) since profiles can hold secrets.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());

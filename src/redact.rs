@@ -8,14 +8,42 @@ use std::borrow::Cow;
 /// What a redacted secret looks like.
 pub const MASK: &str = "•••";
 
+/// Parts of a name that mark a header, query parameter or variable as secret by
+/// default. Broad on purpose: masking a harmless value costs a look at the profile;
+/// showing a credential cannot be undone.
+pub const SECRET_NAME_PARTS: [&str; 18] = [
+    "auth",
+    "key",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "session",
+    "cookie",
+    "jwt",
+    "credential",
+    "sig",
+    "access",
+    "code",
+    "otp",
+    "bearer",
+    "private",
+    "csrf",
+    "xsrf",
+];
+
+/// Whether a header, query parameter or variable called `name` holds a secret by the
+/// default rule: its name contains one of [`SECRET_NAME_PARTS`] (any case). CORS
+/// response headers (`Access-Control-…`) are not credentials.
+#[must_use]
+pub fn secret_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    !n.starts_with("access-control-") && SECRET_NAME_PARTS.iter().any(|p| n.contains(p))
+}
+
 /// Query-parameter names that usually carry secrets.
 fn secret_param(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "token", "secret", "password", "passwd", "key", "sig", "auth", "session",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    secret_name(name)
 }
 
 /// A Telegram-style `bot<id>:<token>` path segment.
@@ -32,10 +60,15 @@ fn secret_segment(seg: &str) -> bool {
 /// error message cannot leak a token either.
 #[must_use]
 pub fn url(text: &str) -> String {
+    url_with(text, &secret_param)
+}
+
+/// [`url()`] with `is_secret` deciding which query parameters are secret.
+fn url_with(text: &str, is_secret: &dyn Fn(&str) -> bool) -> String {
     // A URL template keeps its `{{variables}}` as written: parsing would percent-encode
     // the braces.
     if text.contains("{{") {
-        return piecewise(&mask_userinfo_password(text));
+        return piecewise(&mask_userinfo_password(text), is_secret);
     }
     match url::Url::parse(text.trim()) {
         Ok(mut u) => {
@@ -58,7 +91,7 @@ pub fn url(text: &str) -> String {
             let pairs: Vec<(String, String)> = u
                 .query_pairs()
                 .map(|(k, v)| {
-                    let v = if secret_param(&k) {
+                    let v = if is_secret(&k) {
                         MASK.to_owned()
                     } else {
                         v.into_owned()
@@ -71,7 +104,7 @@ pub fn url(text: &str) -> String {
             }
             u.to_string().replace("%E2%80%A2%E2%80%A2%E2%80%A2", MASK)
         }
-        Err(_) => piecewise(text),
+        Err(_) => piecewise(text, is_secret),
     }
 }
 
@@ -99,7 +132,7 @@ fn mask_userinfo_password(text: &str) -> String {
 
 /// Token path segments and secret query values masked in text that is not parsed as a
 /// URL (malformed, or a template).
-fn piecewise(text: &str) -> String {
+fn piecewise(text: &str, is_secret: &dyn Fn(&str) -> bool) -> String {
     text.split('/')
         .map(|s| {
             if secret_segment(s) {
@@ -112,7 +145,7 @@ fn piecewise(text: &str) -> String {
         .join("/")
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if secret_param(k.rsplit('?').next().unwrap_or(k)) => {
+            Some((k, _)) if is_secret(k.rsplit('?').next().unwrap_or(k)) => {
                 format!("{k}={MASK}")
             }
             _ => kv.to_owned(),
@@ -131,9 +164,19 @@ fn piecewise(text: &str) -> String {
 /// parameter, a variable: any source can add its values). Masking never depends on the
 /// text around a value, and every value is replaced by the same [`MASK`], whatever its
 /// length.
+///
+/// Values shorter than [`Secrets::MIN_LEN`] are masked by position instead: a field
+/// added with [`Secrets::add_field`] is masked where its name is followed by its value
+/// (`name=value`, `name: value`, `"name":"value"`), whatever the value's length, and
+/// names marked secret ([`Secrets::add_name`], plus the default rule [`secret_name`])
+/// mask query values in [`Secrets::url`].
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
     values: Vec<Box<str>>,
+    /// (lower-case name, value) pairs masked by position.
+    fields: Vec<(Box<str>, Box<str>)>,
+    /// Lower-case names marked secret beyond the default rule.
+    names: Vec<Box<str>>,
 }
 
 impl Secrets {
@@ -162,20 +205,55 @@ impl Secrets {
         self.values.insert(at, value.into());
     }
 
-    /// How many values are masked.
+    /// A secret field: `value` is masked wherever it follows `name` (any length), and
+    /// anywhere at all when it is at least [`Secrets::MIN_LEN`] long; `name` is marked
+    /// secret (see [`Secrets::add_name`]).
+    pub fn add_field(&mut self, name: &str, value: &str) {
+        self.add(value);
+        self.add_name(name);
+        let name = name.trim().to_ascii_lowercase();
+        if value.is_empty() || name.is_empty() {
+            return;
+        }
+        let field = (name.into_boxed_str(), Box::<str>::from(value));
+        if !self.fields.contains(&field) {
+            self.fields.push(field);
+        }
+    }
+
+    /// Mark `name` secret (a header, query parameter or variable), beyond the default
+    /// rule [`secret_name`].
+    pub fn add_name(&mut self, name: &str) {
+        let name = name.trim().to_ascii_lowercase();
+        if !name.is_empty() && !self.names.iter().any(|n| **n == *name) {
+            self.names.push(name.into_boxed_str());
+        }
+    }
+
+    /// Whether `name` is secret: by the default rule or marked.
+    #[must_use]
+    pub fn is_secret_name(&self, name: &str) -> bool {
+        secret_name(name) || {
+            let n = name.trim().to_ascii_lowercase();
+            self.names.iter().any(|m| **m == *n)
+        }
+    }
+
+    /// How many values are masked by value.
     #[must_use]
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
-    /// No value to mask.
+    /// Nothing to mask, by value or by position.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.fields.is_empty()
     }
 
-    /// `text` with every occurrence of every value replaced by [`MASK`]. Borrows `text`
-    /// unchanged (no allocation) when it holds no secret, the common case.
+    /// `text` with every occurrence of every value replaced by [`MASK`], and every
+    /// field's value where its name precedes it. Borrows `text` unchanged (no
+    /// allocation) when it holds no secret, the common case.
     #[must_use]
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
@@ -184,8 +262,66 @@ impl Secrets {
                 out = Cow::Owned(out.replace(&**v, MASK));
             }
         }
+        for (name, value) in &self.fields {
+            if let Some(masked) = mask_field(&out, name, value) {
+                out = Cow::Owned(masked);
+            }
+        }
         out
     }
+
+    /// [`url()`] with this profile's marked names too, then its values masked.
+    #[must_use]
+    pub fn url(&self, text: &str) -> String {
+        let shown = url_with(text, &|k| self.is_secret_name(k));
+        self.mask(&shown).into_owned()
+    }
+}
+
+/// `text` with `value` masked wherever it follows `name` (ASCII case-insensitive) and a
+/// separator: `=`, `:` with optional spaces, and quotes around either (`name=v`,
+/// `name: v`, `"name":"v"`), also percent-encoded after `=`. `None` when nothing matched.
+fn mask_field(text: &str, name: &str, value: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let bytes = text.as_bytes();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let mut at = from + i + name.len();
+        from = at;
+        if bytes.get(at) == Some(&b'"') {
+            at += 1;
+        }
+        match bytes.get(at) {
+            Some(b'=' | b':') => at += 1,
+            _ => continue,
+        }
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        if bytes.get(at) == Some(&b'"') {
+            at += 1;
+        }
+        let rest = &text[at..];
+        if rest.starts_with(value) {
+            cuts.push((at, at + value.len()));
+        } else if rest.starts_with(encoded.as_str()) {
+            cuts.push((at, at + encoded.len()));
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in cuts {
+        out.push_str(&text[last..start]);
+        out.push_str(MASK);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
 }
 
 /// Never prints the values: a `{:?}` in a log line must not leak them.
@@ -193,6 +329,7 @@ impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Secrets")
             .field("values", &self.values.len())
+            .field("fields", &self.fields.len())
             .finish()
     }
 }
@@ -269,6 +406,68 @@ mod tests {
         let s = Secrets::new(["abc", ""]);
         assert!(s.is_empty());
         assert_eq!(s.mask("abc"), "abc");
+    }
+
+    #[test]
+    fn the_default_rule_is_broad() {
+        for name in [
+            "pwd",
+            "pass",
+            "jwt",
+            "credential",
+            "access",
+            "code",
+            "X-Goog-Api-Key",
+            "X-Auth",
+            "Apikey",
+            "X-Access-Key",
+            "Authentication",
+            "X-Session-Id",
+            "Cookie",
+            "Proxy-Authorization",
+            "signature",
+            "x-csrf-token",
+        ] {
+            assert!(secret_name(name), "{name}");
+        }
+        for name in [
+            "cursor",
+            "since",
+            "timeout",
+            "offset",
+            "index",
+            "Accept",
+            "Access-Control-Allow-Origin",
+            "Content-Type",
+        ] {
+            assert!(!secret_name(name), "{name}");
+        }
+        let u = url("http://h/p?pwd=a&jwt=b&credential=c&access=d&code=e&cursor=4");
+        assert_eq!(
+            u,
+            "http://h/p?pwd=•••&jwt=•••&credential=•••&access=•••&code=•••&cursor=4"
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_masked_by_position() {
+        let mut s = Secrets::default();
+        s.add_field("X-Auth", "Xa6");
+        s.add_field("pwd", "a b");
+        assert_eq!(s.len(), 0, "too short to mask by value");
+        assert!(!s.is_empty());
+        let text = "GET /e?pwd=a+b&x=Xa6\nx-auth: Xa6\n{\"X-Auth\":\"Xa6\"} X-AUTH=Xa6";
+        assert_eq!(
+            s.mask(text),
+            "GET /e?pwd=•••&x=Xa6\nx-auth: •••\n{\"X-Auth\":\"•••\"} X-AUTH=•••"
+        );
+        // Marked names mask query values in URLs, whatever the value.
+        let mut m = Secrets::default();
+        m.add_name("mine");
+        assert_eq!(
+            m.url("http://h/?mine=1&cursor=2"),
+            "http://h/?mine=•••&cursor=2"
+        );
     }
 
     #[test]

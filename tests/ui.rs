@@ -5,72 +5,25 @@
 //! Each test has its own config dir (passed to the app, no environment variables) and
 //! its own demo server; every wait is bounded in time.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+mod ui_common;
 
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use pollscope::demo_server::{DemoServer, DemoServerConfig};
-use pollscope::ui::{AppSetup, PollscopeApp};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn app(dir: &Path, first_run_demo: bool) -> Harness<'static, PollscopeApp> {
-    let mut setup = AppSetup::load(dir.to_path_buf());
-    setup.first_run_demo = first_run_demo;
-    setup.restore = false;
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_max_steps(20)
-        .build_eframe(move |cc| PollscopeApp::new(cc, setup))
-}
-
-/// Step frames until `done` holds; fails after [`WAIT`] naming `what`.
-fn wait_until(
-    h: &mut Harness<'static, PollscopeApp>,
-    what: &str,
-    done: impl Fn(&Harness<'static, PollscopeApp>) -> bool,
-) {
-    let deadline = Instant::now() + WAIT;
-    for _ in 0..100_000 {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {WAIT:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("gave up waiting for {what}");
-}
-
-fn demo_server() -> DemoServer {
-    DemoServer::start(DemoServerConfig {
-        rate_per_s: 20.0,
-        ..DemoServerConfig::default()
-    })
-    .expect("demo server")
-}
-
-fn has_label_containing(h: &Harness<'_, PollscopeApp>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
+use pollscope::ui::AppSetup;
+use ui_common::{App, app, demo_server, has_label_containing, wait_until};
 
 #[test]
 fn create_validate_connect_watch_disconnect_delete() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
-    let mut h = app(dir.path(), false);
+    let mut h = app(dir.path());
     h.run_ok();
     assert!(has_label_containing(&h, "No profiles yet"));
 
     // A new profile opens in the editor; with no URL it cannot connect.
     h.get_by_role_and_label(Role::Button, "New").click();
     h.run_ok();
-    assert_eq!(h.state().workspace().entries.len(), 1);
+    assert_eq!(h.state().workspace().entries().len(), 1);
     let connect = h.get_by_role_and_label(Role::Button, "Connect");
     assert!(connect.accesskit_node().is_disabled(), "no URL yet");
 
@@ -105,7 +58,7 @@ fn create_validate_connect_watch_disconnect_delete() {
 
     // Events reach the feed (rows show the payload) and the counters move.
     wait_until(&mut h, "events in the feed", |h| {
-        h.state().workspace().entries[0]
+        h.state().workspace().entries()[0]
             .monitor
             .as_ref()
             .is_some_and(|m| m.feed().len() >= 3 && m.stats().reused_polls() >= 1)
@@ -115,7 +68,7 @@ fn create_validate_connect_watch_disconnect_delete() {
         has_label_containing(&h, "\"seq\""),
         "a feed row shows an event"
     );
-    let monitor = h.state().workspace().entries[0]
+    let monitor = h.state().workspace().entries()[0]
         .monitor
         .as_ref()
         .expect("monitor");
@@ -129,7 +82,7 @@ fn create_validate_connect_watch_disconnect_delete() {
     // Disconnect: the session stops, Connect comes back, the data stays.
     h.get_by_role_and_label(Role::Button, "Disconnect").click();
     h.run_ok();
-    assert!(!h.state().workspace().entries[0].is_live());
+    assert!(!h.state().workspace().entries()[0].is_live());
     assert!(h.query_by_role_and_label(Role::Button, "Connect").is_some());
 
     // Delete asks first; cancelling keeps the profile.
@@ -138,28 +91,34 @@ fn create_validate_connect_watch_disconnect_delete() {
     assert!(has_label_containing(&h, "Delete profile?"));
     h.get_by_role_and_label(Role::Button, "Cancel").click();
     h.run_ok();
-    assert_eq!(h.state().workspace().entries.len(), 1);
+    assert_eq!(h.state().workspace().entries().len(), 1);
     h.get_by_role_and_label(Role::Button, "Delete").click();
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "Delete profile")
         .click();
     h.run_ok();
-    assert!(h.state().workspace().entries.is_empty());
+    assert!(h.state().workspace().entries().is_empty());
     assert!(has_label_containing(&h, "No profiles yet"));
 }
 
 #[test]
 fn first_run_connects_the_embedded_demo_and_saves_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app(dir.path(), true);
+    let mut setup = AppSetup::load(dir.path().to_path_buf());
+    setup.restore = false;
+    let mut h = ui_common::app_with(setup);
     let ws = h.state().workspace();
-    assert_eq!(ws.entries.len(), 1);
-    assert_eq!(ws.entries[0].profile.name, "Demo");
-    assert!(ws.entries[0].profile.builtin_demo);
-    assert_eq!(ws.entries[0].profile.pollers, 2);
-    assert!(ws.entries[0].is_live());
+    assert_eq!(ws.entries().len(), 1);
+    assert_eq!(ws.entries()[0].profile.name, "Demo");
+    assert!(ws.entries()[0].profile.builtin_demo);
+    assert_eq!(ws.entries()[0].profile.pollers, 2);
+    // The demo server and the session start on a starter thread (tests/ui_connect.rs);
+    // a frame after the start takes the session in.
+    wait_until(&mut h, "the demo session", |h| {
+        h.state().workspace().entries()[0].is_live()
+    });
     wait_until(&mut h, "demo events", |h| {
-        h.state().workspace().entries[0]
+        h.state().workspace().entries()[0]
             .monitor
             .as_ref()
             .is_some_and(|m| m.stats().events() >= 5)
@@ -174,7 +133,7 @@ fn first_run_connects_the_embedded_demo_and_saves_it() {
 fn a_broken_profiles_file_is_set_aside_with_a_notice() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("profiles.json"), "{ not json").expect("write");
-    let mut h = app(dir.path(), false);
+    let mut h = app(dir.path());
     h.run_ok();
     assert!(has_label_containing(&h, "could not be read"));
     assert!(
@@ -189,7 +148,7 @@ fn a_broken_profiles_file_is_set_aside_with_a_notice() {
 #[test]
 fn rename_and_duplicate() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app(dir.path(), false);
+    let mut h = app(dir.path());
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "New").click();
     h.run_ok();
@@ -198,7 +157,7 @@ fn rename_and_duplicate() {
     let names: Vec<String> = h
         .state()
         .workspace()
-        .entries
+        .entries()
         .iter()
         .map(|e| e.profile.name.clone())
         .collect();
@@ -221,7 +180,7 @@ fn rename_and_duplicate() {
     let names: Vec<String> = h
         .state()
         .workspace()
-        .entries
+        .entries()
         .iter()
         .map(|e| e.profile.name.clone())
         .collect();
@@ -231,7 +190,7 @@ fn rename_and_duplicate() {
 #[test]
 fn a_curl_command_becomes_a_profile() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app(dir.path(), false);
+    let mut h = app(dir.path());
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "From preset").click();
     h.run_ok();
@@ -246,8 +205,8 @@ fn a_curl_command_becomes_a_profile() {
         .click();
     h.run_ok();
     let ws = h.state().workspace();
-    assert_eq!(ws.entries.len(), 1);
-    let p = &ws.entries[0].profile;
+    assert_eq!(ws.entries().len(), 1);
+    let p = &ws.entries()[0].profile;
     assert!(p.url.starts_with("http://127.0.0.1:9/events"), "{}", p.url);
     assert!(p.headers.iter().any(|h| h.name == "X-Api-Key" && h.secret));
     // The editor shows it, the secret masked.
@@ -268,7 +227,7 @@ fn a_curl_command_becomes_a_profile() {
 #[test]
 fn a_token_in_the_url_is_masked_until_asked_for() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app(dir.path(), false);
+    let mut h = app(dir.path());
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "From preset").click();
     h.run_ok();
@@ -284,7 +243,7 @@ fn a_token_in_the_url_is_masked_until_asked_for() {
     h.get_by_role_and_label(Role::Button, "Create profile")
         .click();
     h.run_ok();
-    let token_visible = |h: &Harness<'_, PollscopeApp>| {
+    let token_visible = |h: &App| {
         h.query_all_by(|n| {
             n.label().is_some_and(|l| l.contains("SECRETTOKENXYZ"))
                 || n.value().is_some_and(|v| v.contains("SECRETTOKENXYZ"))

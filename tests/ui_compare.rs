@@ -37,15 +37,21 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
     );
     start.click();
     h.run_ok();
-    assert!(h.state().workspace().entries[0].compare.is_active());
-    assert!(has_label_containing(&h, "Running:"), "progress shown");
+    // The variants start on a starter thread; the tab is active from the click on.
+    assert!(h.state().workspace().entries()[0].compare.is_active());
+    wait_until(&mut h, "the progress bar", |h| {
+        has_label_containing(h, "Running:")
+    });
     assert!(h.query_by_role_and_label(Role::Button, "Cancel").is_some());
 
     wait_until(&mut h, "the comparison's result", |h| {
-        h.state().workspace().entries[0].compare.result().is_some()
+        h.state().workspace().entries()[0]
+            .compare
+            .result()
+            .is_some()
     });
     h.run_ok();
-    let comparison = h.state().workspace().entries[0]
+    let comparison = h.state().workspace().entries()[0]
         .compare
         .result()
         .expect("result")
@@ -104,22 +110,21 @@ fn an_interval_under_a_second_needs_confirmation_and_can_be_cancelled() {
     );
     start.click();
     h.run_ok();
-    assert!(!h.state().workspace().entries[0].compare.is_active());
+    assert!(!h.state().workspace().entries()[0].compare.is_active());
 
     h.get_by_role_and_label(Role::Button, "Start anyway")
         .click();
     h.run_ok();
-    assert!(h.state().workspace().entries[0].compare.is_active());
+    assert!(h.state().workspace().entries()[0].compare.is_active());
     wait_until(&mut h, "short polls under way", |h| {
-        h.state().workspace().entries[0]
-            .compare
-            .lanes()
-            .iter()
-            .any(|l| l.total_requests >= 3)
+        let id = h.state().workspace().entries()[0].id;
+        h.state()
+            .view(id)
+            .is_some_and(|v| v.compare.lanes().iter().any(|l| l.total_requests >= 3))
     });
     h.get_by_role_and_label(Role::Button, "Cancel").click();
     h.run_ok();
-    let tab = &h.state().workspace().entries[0].compare;
+    let tab = &h.state().workspace().entries()[0].compare;
     assert!(!tab.is_active(), "cancelled");
     assert!(tab.result().is_none(), "no result from a cancelled run");
     assert!(

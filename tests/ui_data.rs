@@ -90,11 +90,11 @@ fn profiles_export_without_secrets_and_import_back() {
     h.get_by_role_and_label(Role::Button, "Import").click();
     h.run_ok();
     wait_until(&mut h, "the imported profile", |h| {
-        h.state().workspace().entries.len() == 2
+        h.state().workspace().entries().len() == 2
     });
     h.run_ok();
     let ws = h.state().workspace();
-    let imported = &ws.entries[1].profile;
+    let imported = &ws.entries()[1].profile;
     assert_eq!(imported.name, "Secret API (2)");
     let auth = imported
         .headers
@@ -102,7 +102,7 @@ fn profiles_export_without_secrets_and_import_back() {
         .find(|h| h.name == "Authorization")
         .expect("the header came back");
     assert!(auth.secret && auth.value.is_empty(), "{auth:?}");
-    assert_eq!(h.state().selected(), Some(ws.entries[1].id), "selected");
+    assert_eq!(h.state().selected(), Some(ws.entries()[1].id), "selected");
     assert!(has_label_containing(&h, "Imported 1 profile(s)"));
     assert!(has_label_containing(&h, "fill them in"));
 
@@ -122,7 +122,7 @@ fn profiles_export_without_secrets_and_import_back() {
         has_label_containing(h, "Importing profiles failed")
     });
     assert!(has_label_containing(&h, "bad.json"));
-    assert_eq!(h.state().workspace().entries.len(), 2);
+    assert_eq!(h.state().workspace().entries().len(), 2);
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn event_log_and_statistics_export_from_a_connected_profile() {
     h.get_by_role_and_label(Role::Button, "Connect").click();
     h.run_ok();
     wait_until(&mut h, "events", |h| {
-        h.state().workspace().entries[0]
+        h.state().workspace().entries()[0]
             .monitor
             .as_ref()
             .is_some_and(|m| m.stats().events() >= 5)

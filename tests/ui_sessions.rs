@@ -137,7 +137,7 @@ fn connections_panel_shows_session_state_and_restarts() {
         has_label_containing(h, "in session 2 (1 restart)")
     });
     assert!(has_label_containing(&h, "Session restarts"));
-    let stats = h.state().workspace().entries[0]
+    let stats = h.state().workspace().entries()[0]
         .monitor
         .as_ref()
         .expect("monitor")

@@ -54,6 +54,23 @@ pub enum CursorRule {
     },
 }
 
+/// Longest cursor followed, in bytes as sent (a query value percent-encoded, a header
+/// value as it is). A server that hands out a longer one (a 100,000-character cursor
+/// made every later request fail with "URI too long") is not followed: the poll fails
+/// with its own error kind and the poller restarts as the profile says
+/// ([`CursorOptions::restart_value`]). Real cursors (CouchDB sequences included) are
+/// far shorter; the transport's request buffer has room for one this long.
+pub const MAX_CURSOR_BYTES: usize = 2048;
+
+/// A numeric cursor or sequence number moving by more than this at once (forward), or
+/// back by more than [`MAX_SEQ_REWIND`], is a restart of the numbering, not billions of
+/// lost events or a run of duplicates.
+pub const MAX_SEQ_JUMP: u64 = 1_000_000;
+
+/// See [`MAX_SEQ_JUMP`]: a step back by more than this is a restart. Smaller steps back
+/// are redeliveries (duplicates).
+pub const MAX_SEQ_REWIND: u64 = 10_000;
+
 /// A poller's position in the server's stream.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cursor {
@@ -73,6 +90,20 @@ impl Cursor {
             value: initial.map(str::to_owned),
             ..Self::default()
         }
+    }
+
+    /// This cursor's size in bytes as it is sent (the query value percent-encoded, or
+    /// the two validator headers together), to hold against [`MAX_CURSOR_BYTES`].
+    #[must_use]
+    pub fn sent_len(&self) -> usize {
+        let value = self.value.as_deref().map_or(0, |v| {
+            url::form_urlencoded::byte_serialize(v.as_bytes())
+                .map(str::len)
+                .sum()
+        });
+        let etag = self.etag.as_deref().map_or(0, str::len);
+        let since = self.last_modified.as_deref().map_or(0, str::len);
+        value.max(etag + since)
     }
 
     /// Short human text: `cursor=42`, `etag="x" since Tue, …`, or `(none)`.

@@ -112,6 +112,14 @@ impl ResyncRule {
 }
 
 impl CursorOptions {
+    /// Where a poller restarts when it cannot follow the server's cursor (one too long):
+    /// the reset value when the profile has one, else its initial cursor, else none (the
+    /// old cursor is kept).
+    #[must_use]
+    pub fn restart_value<'a>(&'a self, initial: Option<&'a str>) -> Option<&'a str> {
+        self.reset_if_backwards.as_deref().or(initial)
+    }
+
     /// Adjust a freshly read cursor: reset when it went backwards, apply the floor.
     /// Returns the cursor to use and whether it was reset.
     #[must_use]

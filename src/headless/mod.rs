@@ -19,7 +19,6 @@ use crossbeam_channel::RecvTimeoutError;
 use crate::exit::{Exit, Failure};
 use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
-use crate::redact;
 use crate::stats::{Stats, StatsConfig, Summary};
 use crate::terminal;
 use printer::Printer;
@@ -203,7 +202,7 @@ struct Target {
 impl Target {
     fn of(profile: &Profile) -> Self {
         Self {
-            url: redact::url(&profile.url),
+            url: profile.shown_url(),
             pollers: profile.pollers,
             keep_alive: profile.keep_alive,
         }
@@ -247,6 +246,8 @@ struct Run {
     fatal: Option<String>,
     /// Problems already warned about (each is said once).
     problems_seen: HashSet<String>,
+    /// Sequence resets already said.
+    resets_said: u64,
 }
 
 impl Run {
@@ -265,6 +266,7 @@ impl Run {
             answered: false,
             fatal: None,
             problems_seen: HashSet::new(),
+            resets_said: 0,
         }
     }
 
@@ -309,6 +311,12 @@ impl Run {
     /// Count, log and print one event.
     fn take(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.record(event)?;
+        if self.stats.sequence_resets() > self.resets_said {
+            self.resets_said = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                Printer::warn(&format!("p{}: {}", reset.poller, reset.describe()));
+            }
+        }
         match event {
             PollEvent::Response(r) => {
                 self.answered = true;
@@ -325,7 +333,7 @@ impl Run {
                 self.printer.response(r);
             }
             PollEvent::Failed(f) if !self.answered && fatal_before_success(f.kind) => {
-                self.fatal = Some(f.message.clone());
+                self.fatal = Some(format!("{}{}", f.message, printer::hint(f.kind)));
             }
             PollEvent::Failed(f) => self.printer.failure(f),
             PollEvent::Resynced(r) => self.printer.resynced(r),
@@ -337,6 +345,7 @@ impl Run {
                 error,
                 ..
             } => self.printer.stale(*poller, *connection, error),
+            PollEvent::Redirected(r) => self.printer.redirected(r),
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
             | PollEvent::Stopped { .. } => {}
@@ -444,7 +453,7 @@ pub fn compare(
     eprintln!(
         "comparing {} variant(s) of {} for {}…",
         opts.variants.len(),
-        terminal::line(&redact::url(&profile.url)),
+        terminal::line(&profile.shown_url()),
         humantime::format_duration(opts.duration)
     );
     while !running.is_done() {

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::poll::{
-    AnswerKind, Payload, PollFailure, PollResponse, Resynced, SessionChange, SessionEvent,
+    AnswerKind, ErrorKind, Payload, PollFailure, PollResponse, Redirected, Resynced, SessionChange,
+    SessionEvent,
 };
 use crate::present::units::{self, bytes, count, opt_millis, opt_percent};
 use crate::stats::{Stats, Summary};
@@ -169,9 +170,10 @@ impl Printer {
             return;
         }
         let text = format!(
-            "{} ERR {} — retry in {}{}",
+            "{} ERR {}{} — retry in {}{}",
             self.head(f.at, f.poller),
             terminal::line(&f.message),
+            hint(f.kind),
             units::duration(f.backoff),
             if f.retry_after { " (Retry-After)" } else { "" }
         );
@@ -188,6 +190,19 @@ impl Printer {
             terminal::line(&r.to),
             r.skipped.map_or_else(|| "?".to_owned(), |n| n.to_string())
         ));
+    }
+
+    /// A redirect the poll followed.
+    pub(super) fn redirected(&mut self, r: &Redirected) {
+        if !self.admit(r.at) {
+            return;
+        }
+        let text = format!(
+            "{} {}",
+            self.head(r.at, r.poller),
+            terminal::line(&r.describe())
+        );
+        self.line(&text);
     }
 
     /// A request re-sent because its kept-alive connection had gone stale.
@@ -238,6 +253,17 @@ impl Printer {
     }
 }
 
+/// What to do about a failure of `kind`, in command-line terms (the engine's messages
+/// name no flag or setting).
+pub(super) fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Tls => {
+            ". Trust the server's CA with --cacert FILE, or (a test server only) --insecure"
+        }
+        _ => "",
+    }
+}
+
 /// A one-line preview of an event payload, control characters escaped.
 fn preview(p: &Payload) -> String {
     let text = match p {
@@ -254,18 +280,76 @@ fn preview(p: &Payload) -> String {
 /// The summary at the end of a human run, as text.
 pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> String {
     let on_off = if keep_alive { "on" } else { "off" };
-    let tally = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter()
-            .map(|(k, v)| format!("{k}×{}", count(*v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut lines = vec![
         String::new(),
         format!(
             "Summary: {}, {pollers} poller(s), keep-alive {on_off}",
             units::seconds(s.duration_s)
         ),
+    ];
+    lines.extend(traffic_lines(s));
+    lines.extend(timing_lines(s));
+    lines.extend(session_lines(s));
+    if s.redirects > 0 {
+        lines.push(format!(
+            "  redirects    {} followed ({} to another origin, without secrets)",
+            count(s.redirects),
+            count(s.cross_origin_redirects)
+        ));
+    }
+    if !s.statuses.is_empty() {
+        lines.push(format!("  statuses     {}", tally(&s.statuses)));
+    }
+    if !s.errors_by_kind.is_empty() {
+        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// `200×1,234 503×2`.
+fn tally(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}×{}", count(*v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Session restarts, control messages and pacing, when there were any.
+fn session_lines(s: &Summary) -> Vec<String> {
+    let mut lines = Vec::new();
+    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
+        lines.push(format!(
+            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
+            count(s.session_restarts),
+            count(s.control_messages),
+            tally(&s.control_by_kind),
+            count(s.replies_sent)
+        ));
+        for r in &s.restarts {
+            lines.push(format!(
+                "               at {} p{}: {} ({} events before, {} after)",
+                units::seconds(r.t_s),
+                r.poller,
+                r.reason,
+                count(r.events_before),
+                count(r.events_after)
+            ));
+        }
+    }
+    if s.not_holding_answers > 0 {
+        lines.push(format!(
+            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
+            count(s.not_holding_answers)
+        ));
+    }
+    lines
+}
+
+/// Polls, events, connections and handshakes.
+fn traffic_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  polls        {} ({}): {} with events, {} empty (held until timeout), {} errors",
             count(s.polls),
@@ -293,6 +377,12 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             units::millis(s.tls_ms_total),
             units::millis(s.handshake_ms_saved)
         ),
+    ]
+}
+
+/// Hold times, latency, losses and bytes.
+fn timing_lines(s: &Summary) -> [String; 4] {
+    [
         format!(
             "  hold         p50 {}, p99 {} (with events p50 {}; empty p50 {})",
             opt_millis(s.hold_ms_p50),
@@ -306,9 +396,10 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             opt_millis(s.event_latency_ms_p99)
         ),
         format!(
-            "  lost events  {} ({} duplicates)",
+            "  lost events  {} ({} duplicates, {} sequence resets)",
             count(s.lost_events),
-            count(s.duplicate_events)
+            count(s.duplicate_events),
+            count(s.sequence_resets)
         ),
         format!(
             "  bytes        {} on the wire in, {} out, {} of bodies",
@@ -316,41 +407,7 @@ pub(super) fn summary_text(s: &Summary, pollers: u32, keep_alive: bool) -> Strin
             bytes(s.wire_bytes_out),
             bytes(s.body_bytes)
         ),
-    ];
-    if s.session_restarts > 0 || s.control_messages > 0 || !s.restarts.is_empty() {
-        lines.push(format!(
-            "  sessions     {} restart(s); {} control message(s) {}; {} replies sent",
-            count(s.session_restarts),
-            count(s.control_messages),
-            tally(&s.control_by_kind),
-            count(s.replies_sent)
-        ));
-        for r in &s.restarts {
-            lines.push(format!(
-                "               at {} p{}: {} ({} events before, {} after)",
-                units::seconds(r.t_s),
-                r.poller,
-                r.reason,
-                count(r.events_before),
-                count(r.events_after)
-            ));
-        }
-    }
-    if s.not_holding_answers > 0 {
-        lines.push(format!(
-            "  not holding  {} answer(s) came back at once without progress; the pollers paced themselves",
-            count(s.not_holding_answers)
-        ));
-    }
-    if !s.statuses.is_empty() {
-        lines.push(format!("  statuses     {}", tally(&s.statuses)));
-    }
-    if !s.errors_by_kind.is_empty() {
-        lines.push(format!("  errors       {}", tally(&s.errors_by_kind)));
-    }
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
+    ]
 }
 
 #[cfg(test)]

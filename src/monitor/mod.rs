@@ -1,6 +1,7 @@
 //! One monitored profile, without egui: its running [`Session`] (if connected), the
-//! [`Stats`] of that session, a bounded [`Feed`] of what arrived, and the state badge
-//! the profile list shows.
+//! [`Stats`] of that session, a bounded [`Feed`] of what arrived, its [`Alerts`] (fed
+//! and evaluated by an alert [`Pump`] thread, so they keep time while the face sleeps),
+//! and the state badge the profile list shows.
 //!
 //! The desktop app owns one per connected (or recently connected) profile and drains it
 //! each frame; the unit tests feed it synthetic [`PollEvent`]s. Depends on the engine
@@ -10,12 +11,16 @@ pub mod event_log;
 pub mod feed;
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-pub use event_log::EventLog;
-pub use feed::{Feed, FeedItem, FeedKind, FeedView, ResponseInfo};
+use crossbeam_channel::Receiver;
 
+pub use event_log::EventLog;
+pub use feed::{Feed, FeedItem, FeedKind, ResponseInfo};
+
+use crate::alert::pump::{TransitionHook, lock};
+use crate::alert::{Alerts, Condition, Pump, PumpHooks};
 use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
 use crate::profile::{Profile, looks_secret};
 use crate::redact::Secrets;
@@ -38,6 +43,11 @@ pub enum Badge {
     Holding,
     /// Events arrived in the last [`RECEIVING_FOR`].
     Receiving,
+    /// Connected and answering, but no event for longer than expected (see
+    /// [`crate::alert::liveness`]).
+    Quiet(Condition),
+    /// Every poller is failing or waiting past the client timeout.
+    Stalled(Condition),
     /// A poller failed and waits before retrying.
     BackingOff(String),
     /// Could not connect, or keeps failing.
@@ -52,16 +62,28 @@ impl Badge {
             Self::Idle => "idle",
             Self::Holding => "holding",
             Self::Receiving => "receiving",
+            Self::Quiet(_) => "quiet",
+            Self::Stalled(_) => "stalled",
             Self::BackingOff(_) => "backing off",
             Self::Error(_) => "error",
         }
     }
 
-    /// The message behind a backing-off or error badge.
+    /// The message behind a quiet, stalled, backing-off or error badge.
     #[must_use]
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::BackingOff(m) | Self::Error(m) => Some(m),
+            Self::Quiet(c) | Self::Stalled(c) => Some(&c.why),
+            _ => None,
+        }
+    }
+
+    /// Since when a quiet or stalled badge holds.
+    #[must_use]
+    pub fn since(&self) -> Option<Instant> {
+        match self {
+            Self::Quiet(c) | Self::Stalled(c) => Some(c.since),
             _ => None,
         }
     }
@@ -72,6 +94,11 @@ pub struct Monitor {
     /// The profile as edited when connecting (before the demo address was filled in).
     source: Profile,
     session: Option<Session>,
+    /// Feeds and evaluates `alerts` on its own thread while the session runs, and
+    /// forwards the session's events to `events`.
+    pump: Option<Pump>,
+    events: Option<Receiver<PollEvent>>,
+    alerts: Arc<Mutex<Alerts>>,
     metrics: Arc<TransportMetrics>,
     stats: Stats,
     feed: Feed,
@@ -82,6 +109,8 @@ pub struct Monitor {
     stopped_at: Option<Instant>,
     first_events_logged: bool,
     problems_seen: HashSet<String>,
+    /// Sequence resets already shown in the feed.
+    resets_shown: u64,
     secrets: Secrets,
     generation: u64,
 }
@@ -100,17 +129,56 @@ impl Monitor {
     /// profile as edited. A start failure gives a monitor in the error state.
     #[must_use]
     pub fn start(source: Profile, run: Profile, waker: Waker) -> Self {
+        Self::start_with(source, run, waker, None)
+    }
+
+    /// [`Monitor::start`], with `on_transition` called (on the alert pump's thread) for
+    /// every alert that fires or resolves.
+    #[must_use]
+    pub fn start_with(
+        source: Profile,
+        run: Profile,
+        waker: Waker,
+        on_transition: Option<TransitionHook>,
+    ) -> Self {
         let secrets = run.secrets();
         let mut monitor = Self::detached(source);
         monitor.secrets = secrets;
-        match Session::start(run, waker) {
-            Ok(session) => {
-                monitor.stats = Stats::new(session.started(), StatsConfig::default());
-                monitor.metrics = Arc::clone(session.metrics());
-                monitor.session = Some(session);
-            }
+        // The pump wakes the face; the pollers only wake the pump (through the channel).
+        let session = match Session::start(run, crate::poll::no_waker()) {
+            Ok(session) => session,
             Err(e) => return Self::failed(monitor.source, format!("cannot connect: {e}")),
+        };
+        let started = session.started();
+        monitor.stats = Stats::new(started, StatsConfig::default());
+        monitor.metrics = Arc::clone(session.metrics());
+        let alerts = Alerts::for_profile(&monitor.source, started);
+        let (forward, events) = crossbeam_channel::unbounded();
+        let hooks = PumpHooks {
+            forward: Some(forward),
+            waker: Arc::clone(&waker),
+            on_transition,
+            ..PumpHooks::default()
+        };
+        let name = monitor.source.name.clone();
+        match Pump::spawn(
+            &name,
+            session.events().clone(),
+            alerts.clone(),
+            Arc::clone(&monitor.metrics),
+            hooks,
+        ) {
+            Ok(pump) => {
+                monitor.alerts = pump.shared();
+                monitor.pump = Some(pump);
+                monitor.events = Some(events);
+            }
+            Err(e) => {
+                let message = format!("cannot start the alert thread: {e}");
+                return Self::failed(monitor.source, message);
+            }
         }
+        monitor.session = Some(session);
         monitor
     }
 
@@ -127,11 +195,16 @@ impl Monitor {
     /// A monitor with no session (tests feed it with [`Monitor::ingest`]).
     #[must_use]
     pub fn detached(source: Profile) -> Self {
+        let now = Instant::now();
+        let alerts = Alerts::for_profile(&source, now);
         Self {
             source,
             session: None,
+            pump: None,
+            events: None,
+            alerts: Arc::new(Mutex::new(alerts)),
             metrics: Arc::new(TransportMetrics::default()),
-            stats: Stats::new(Instant::now(), StatsConfig::default()),
+            stats: Stats::new(now, StatsConfig::default()),
             feed: Feed::default(),
             start_error: None,
             failures: Vec::new(),
@@ -139,6 +212,7 @@ impl Monitor {
             stopped_at: None,
             first_events_logged: false,
             problems_seen: HashSet::new(),
+            resets_shown: 0,
             secrets: Secrets::default(),
             generation: 0,
         }
@@ -151,16 +225,19 @@ impl Monitor {
     pub fn detached_with(source: Profile, origin: Instant, config: StatsConfig) -> Self {
         let mut monitor = Self::detached(source);
         monitor.stats = Stats::new(origin, config);
+        monitor.alerts = Arc::new(Mutex::new(Alerts::for_profile(&monitor.source, origin)));
         monitor
     }
 
     /// Take in at most `budget` waiting events; returns how many were taken (equal to
     /// `budget` means more may be waiting). Never blocks.
     pub fn drain(&mut self, budget: usize) -> usize {
-        let Some(session) = &self.session else {
-            return 0;
+        let source = match (&self.events, &self.session) {
+            (Some(forwarded), _) => forwarded,
+            (None, Some(session)) => session.events(),
+            (None, None) => return 0,
         };
-        let events: Vec<PollEvent> = session.events().try_iter().take(budget).collect();
+        let events: Vec<PollEvent> = source.try_iter().take(budget).collect();
         for event in &events {
             self.ingest(event);
         }
@@ -171,6 +248,20 @@ impl Monitor {
     pub fn ingest(&mut self, event: &PollEvent) {
         self.generation = self.generation.wrapping_add(1);
         self.stats.record(event);
+        if self.stats.sequence_resets() > self.resets_shown {
+            self.resets_shown = self.stats.sequence_resets();
+            if let Some(reset) = self.stats.last_sequence_reset() {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    reset.poller,
+                    reset.describe(),
+                    false,
+                ));
+            }
+        }
+        if self.pump.is_none() {
+            lock(&self.alerts).observe(event);
+        }
         match event {
             PollEvent::Response(r) => self.ingest_response(r),
             PollEvent::Failed(f) => self.ingest_failure(f),
@@ -224,6 +315,14 @@ impl Monitor {
                     self.feed
                         .push(FeedItem::new(FeedKind::Warning, e.poller, text, false));
                 }
+            }
+            PollEvent::Redirected(r) => {
+                self.feed.push(FeedItem::new(
+                    FeedKind::Warning,
+                    r.poller,
+                    r.describe(),
+                    false,
+                ));
             }
             PollEvent::PollStarted { .. }
             | PollEvent::Connected { .. }
@@ -310,8 +409,14 @@ impl Monitor {
         } else {
             ""
         };
+        let hint = if f.kind == ErrorKind::Tls {
+            ". Trust the server's CA with the profile's CA certificate file, or (a test \
+             server only) tick 'accept invalid certificates'"
+        } else {
+            ""
+        };
         let text = format!(
-            "{} [{}]; retrying in {:.1} s{retry}",
+            "{}{hint} [{}]; retrying in {:.1} s{retry}",
             f.message,
             f.kind.name(),
             f.backoff.as_secs_f64()
@@ -371,6 +476,10 @@ impl Monitor {
     }
 
     fn badge_from_stats(&self, now: Instant) -> Badge {
+        let alerts = lock(&self.alerts);
+        if let Some(stalled) = alerts.liveness().stalled(now) {
+            return Badge::Stalled(stalled);
+        }
         let mut backing_off = None;
         for (i, view) in self.stats.pollers().iter().enumerate() {
             if let PollerState::BackingOff { message, .. } = &view.state {
@@ -388,6 +497,10 @@ impl Monitor {
         if let Some(message) = backing_off {
             return Badge::BackingOff(message);
         }
+        // Before "receiving": a profile may expect events more often than that lasts.
+        if let Some(quiet) = alerts.liveness().quiet(now) {
+            return Badge::Quiet(quiet);
+        }
         if self
             .last_event
             .is_some_and(|t| now.saturating_duration_since(t) < RECEIVING_FOR)
@@ -395,6 +508,38 @@ impl Monitor {
             return Badge::Receiving;
         }
         Badge::Holding
+    }
+
+    /// How long ago the newest event arrived (as the face has taken it in).
+    #[must_use]
+    pub fn last_event_age(&self, now: Instant) -> Option<Duration> {
+        self.last_event.map(|t| now.saturating_duration_since(t))
+    }
+
+    /// The profile's alerts: rule states, history, quiet and stalled. Held by the
+    /// alert thread only for moments; do not keep the guard across a frame.
+    pub fn alerts(&self) -> MutexGuard<'_, Alerts> {
+        lock(&self.alerts)
+    }
+
+    /// Evaluate the alert rules here and now, for a monitor without an alert thread
+    /// (a detached one in tests and benchmarks; live ones are evaluated by theirs).
+    pub fn evaluate_alerts(&mut self, now: Instant) -> Vec<crate::alert::Transition> {
+        if self.pump.is_some() {
+            return Vec::new();
+        }
+        let open = self.metrics.open_connections();
+        lock(&self.alerts).evaluate(now, open)
+    }
+
+    /// Move the per-second series up to `now` while live, so silence shows as zeros
+    /// up to the present; returns whether views must recompute.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        if !self.is_live() || !self.stats.advance(now) {
+            return false;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        true
     }
 
     /// The badge a detached monitor's statistics would give (for tests).

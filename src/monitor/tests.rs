@@ -135,8 +135,14 @@ fn failures_show_in_the_feed_and_drive_the_badge() {
         m.badge_ignoring_session(now),
         Badge::BackingOff("connection refused [connect_refused]".to_owned())
     );
-    m.ingest(&failure(0, ERROR_AFTER_FAILURES, now));
-    assert!(matches!(m.badge_ignoring_session(now), Badge::Error(_)));
+    m.ingest(&failure(0, 2, now));
+    let badge = m.badge_ignoring_session(now);
+    assert!(
+        matches!(&badge, Badge::Stalled(c) if c.since == now
+            && c.why == "2 polls failed in a row: connection refused [connect_refused]"),
+        "the only poller keeps failing: {badge:?}"
+    );
+    assert_eq!(badge.since(), Some(now));
     m.ingest(&response(0, vec![Payload::Json(json!(1))], now));
     assert_eq!(m.badge_ignoring_session(now), Badge::Receiving);
     assert_eq!(
@@ -237,4 +243,61 @@ fn resyncs_and_client_cuts_are_labelled_in_the_feed() {
             .is_some_and(|(k, t)| *k == FeedKind::Cut && t.contains("client ended the hold")),
         "{row:?}"
     );
+}
+
+#[test]
+fn one_poller_failing_of_two_is_an_error_not_a_stall() {
+    let mut m = Monitor::detached(profile());
+    let now = Instant::now();
+    m.ingest(&response(1, vec![], now));
+    for attempt in 1..=ERROR_AFTER_FAILURES {
+        m.ingest(&failure(0, attempt, now));
+    }
+    let badge = m.badge_ignoring_session(now);
+    assert!(matches!(badge, Badge::Error(_)), "{badge:?}");
+}
+
+#[test]
+fn quiet_after_the_learned_silence_then_receiving_again() {
+    let mut m = Monitor::detached(profile());
+    let t0 = Instant::now();
+    // Ten events at 5/s teach the rate; the floor then applies.
+    for i in 0..10 {
+        m.ingest(&response(
+            0,
+            vec![Payload::Json(json!(i))],
+            t0 + Duration::from_millis(200 * i),
+        ));
+    }
+    let last = t0 + Duration::from_millis(1800);
+    let floor = crate::alert::liveness::QUIET_FLOOR;
+    assert_eq!(
+        m.badge_ignoring_session(last + RECEIVING_FOR),
+        Badge::Holding
+    );
+    assert_eq!(
+        m.last_event_age(last + Duration::from_secs(4)),
+        Some(Duration::from_secs(4))
+    );
+    let badge = m.badge_ignoring_session(last + floor + Duration::from_secs(1));
+    assert_eq!(badge.label(), "quiet");
+    assert_eq!(badge.since(), Some(last + floor));
+    let why = badge.message().unwrap_or_default().to_owned();
+    assert!(why.contains("no event for 11 s"), "{why}");
+    let back = last + floor + Duration::from_secs(2);
+    m.ingest(&response(0, vec![Payload::Json(json!(11))], back));
+    assert_eq!(m.badge_ignoring_session(back), Badge::Receiving);
+}
+
+#[test]
+fn detached_monitors_evaluate_their_rules_on_request() {
+    let mut p = profile();
+    p.alerts.rules = vec!["quiet>5s".parse().unwrap()];
+    let t0 = Instant::now();
+    let mut m = Monitor::detached_with(p, t0, crate::stats::StatsConfig::default());
+    m.ingest(&response(0, vec![Payload::Json(json!(1))], t0));
+    assert!(m.evaluate_alerts(t0 + Duration::from_secs(5)).is_empty());
+    let fired = m.evaluate_alerts(t0 + Duration::from_secs(6));
+    assert_eq!(fired.len(), 1);
+    assert_eq!(m.alerts().firing(), 1);
 }

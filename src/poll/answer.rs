@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use super::event::{AnswerKind, Payload, ReceivedEvent};
-use crate::cursor::{Answer, Cursor, as_i64, is_empty_answer};
+use crate::cursor::{Answer, Cursor, MAX_CURSOR_BYTES, MAX_SEQ_JUMP, as_i64, is_empty_answer};
 use crate::profile::Profile;
 use crate::protocol::decode::Decoder;
 use crate::protocol::rules::{Signals, control_label};
@@ -33,6 +33,9 @@ pub struct Interpreted {
     /// True when the cursor rule failed on an answer with events: polling on at once
     /// could fetch the same events again, so the worker backs off.
     pub cursor_stuck: bool,
+    /// The server's cursor was this many bytes, more than [`MAX_CURSOR_BYTES`]: it was
+    /// not followed (`cursor` is the old one) and the poll counts as failed.
+    pub cursor_too_long: Option<usize>,
 }
 
 impl Interpreted {
@@ -50,6 +53,7 @@ impl Interpreted {
             cursor: cursor.clone(),
             problem: None,
             cursor_stuck: false,
+            cursor_too_long: None,
         }
     }
 }
@@ -126,6 +130,7 @@ pub fn interpret(
         cursor: step.cursor,
         problem: (!problems.is_empty()).then(|| problems.join("; ")),
         cursor_stuck: step.failed && any_events,
+        cursor_too_long: step.too_long,
     }
 }
 
@@ -157,6 +162,8 @@ struct CursorStep {
     failed: bool,
     /// The cursor stayed where it was and the profile says that means nothing new.
     unchanged: bool,
+    /// The server's cursor was this long (bytes as sent): not followed.
+    too_long: Option<usize>,
 }
 
 fn next_cursor(
@@ -175,11 +182,24 @@ fn next_cursor(
                     next.describe()
                 ));
             }
+            let len = next.sent_len();
+            if len > MAX_CURSOR_BYTES {
+                return CursorStep {
+                    cursor: cursor.clone(),
+                    failed: true,
+                    unchanged: false,
+                    too_long: Some(len),
+                };
+            }
+            if !reset && let Some(moved) = numeric_move(cursor, &next) {
+                problems.push(moved);
+            }
             let unchanged = options.unchanged_is_empty && cursor.value.is_some() && next == *cursor;
             CursorStep {
                 cursor: next,
                 failed: false,
                 unchanged,
+                too_long: None,
             }
         }
         Err(e) => {
@@ -188,9 +208,30 @@ fn next_cursor(
                 cursor: cursor.clone(),
                 failed: true,
                 unchanged: false,
+                too_long: None,
             }
         }
     }
+}
+
+/// A numeric cursor that went backwards (the server's state was reset?) or leapt more
+/// than [`MAX_SEQ_JUMP`] ahead: followed, but said, never silently.
+fn numeric_move(old: &Cursor, new: &Cursor) -> Option<String> {
+    let num = |c: &Cursor| {
+        c.value
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    let (o, n) = (num(old)?, num(new)?);
+    if n < o {
+        return Some(format!(
+            "cursor went backwards from {o} to {n} (server state reset?); following it"
+        ));
+    }
+    let ahead = u64::try_from(i128::from(n) - i128::from(o)).unwrap_or(u64::MAX);
+    (ahead > MAX_SEQ_JUMP).then(|| {
+        format!("cursor jumped from {o} to {n}, more than {MAX_SEQ_JUMP} ahead; following it")
+    })
 }
 
 /// The answer's events with what their sequence numbers and timestamps say; the parsed

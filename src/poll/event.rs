@@ -61,6 +61,9 @@ pub enum PollEvent {
         /// When it ended.
         at: Instant,
     },
+    /// A poll was redirected and the redirect followed (refused ones are failures of
+    /// kind [`ErrorKind::Redirect`] or [`ErrorKind::InsecureRedirect`]).
+    Redirected(Box<Redirected>),
     /// The poller's thread ended unexpectedly (a bug): it polls no more, and the run's
     /// figures are incomplete. Sent instead of [`PollEvent::Stopped`].
     PollerDied {
@@ -86,6 +89,7 @@ impl PollEvent {
             Self::Response(r) => r.poller,
             Self::Failed(f) => f.poller,
             Self::Resynced(r) => r.poller,
+            Self::Redirected(r) => r.poller,
             Self::Session(s) => s.poller,
         }
     }
@@ -322,6 +326,41 @@ impl PollResponse {
     }
 }
 
+/// One redirect hop a poll followed.
+#[derive(Clone, Debug)]
+pub struct Redirected {
+    /// Which poller.
+    pub poller: usize,
+    /// When the redirect answer was read.
+    pub at: Instant,
+    /// The redirect's status (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// Where the request went and where it was sent on to (secrets masked).
+    pub from: String,
+    /// See `from`.
+    pub to: String,
+    /// The hop went to another origin (scheme, host or port).
+    pub cross_origin: bool,
+    /// Headers and query parameters not sent on because they are secret.
+    pub dropped: Vec<String>,
+}
+
+impl Redirected {
+    /// One line saying what happened.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut text = format!("redirect {}: {} → {}", self.status, self.from, self.to);
+        if self.cross_origin {
+            text.push_str(" (another origin");
+            if !self.dropped.is_empty() {
+                text.push_str(&format!("; not sent on: {}", self.dropped.join(", ")));
+            }
+            text.push(')');
+        }
+        text
+    }
+}
+
 /// Kinds of failure, for counting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorKind {
@@ -353,6 +392,16 @@ pub enum ErrorKind {
     /// The session protocol failed: a bootstrap step's answer lacked what it should
     /// set, or an answer reported a failure (Bayeux `successful: false`).
     Session,
+    /// The server's cursor was longer than [`crate::cursor::MAX_CURSOR_BYTES`]: not
+    /// followed (every later request would have been refused as too long).
+    CursorTooLong,
+    /// The answer's head (status line and headers) did not fit the client's buffer.
+    HeadTooLarge,
+    /// A redirect the profile does not follow (its policy, a loop, too many hops).
+    Redirect,
+    /// A redirect from `https` to plain `http`: refused, it would send the request (and
+    /// its credentials) in clear text.
+    InsecureRedirect,
     /// Anything else the transport reported.
     Other,
 }
@@ -375,6 +424,10 @@ impl ErrorKind {
             Self::FileLimit => "open_file_limit",
             Self::Proxy => "proxy",
             Self::Session => "session",
+            Self::CursorTooLong => "cursor_too_long",
+            Self::HeadTooLarge => "head_too_large",
+            Self::Redirect => "redirect",
+            Self::InsecureRedirect => "insecure_redirect",
             Self::Other => "other",
         }
     }

@@ -9,6 +9,7 @@ pub mod backoff;
 mod conversation;
 pub mod event;
 pub mod probe;
+mod redirect;
 mod request;
 mod worker;
 
@@ -22,7 +23,7 @@ use ureq::Agent;
 
 pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
-    PollResponse, ReceivedEvent, Resynced, SessionChange, SessionEvent,
+    PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
 pub use worker::classify;
 
@@ -146,7 +147,6 @@ impl Session {
                 p.source
             );
         }
-        let route = route.map(Arc::new);
         let (tx, events) = crossbeam_channel::unbounded();
         let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
         let mut session = Self {
@@ -160,26 +160,42 @@ impl Session {
             started: Instant::now(),
             _fd_budget: fd_budget,
         };
-        let secrets = Arc::new(session.profile.secrets());
-        let wanted = session.profile.pollers as usize;
+        let (profile, agent, metrics, stop) = (
+            Arc::clone(&session.profile),
+            session.agent.clone(),
+            Arc::clone(&session.metrics),
+            Arc::clone(&session.stop),
+        );
+        let secrets = Arc::new(profile.secrets());
+        let route = route.map(Arc::new);
+        session.spawn_pollers(|poller| worker::Worker {
+            poller,
+            profile: Arc::clone(&profile),
+            agent: agent.clone(),
+            metrics: Arc::clone(&metrics),
+            tx: tx.clone(),
+            waker: Arc::clone(&waker),
+            stop: Arc::clone(&stop),
+            stop_signal: stop_rx.clone(),
+            secrets: Arc::clone(&secrets),
+            url: Arc::clone(&url),
+            proxy: route.clone(),
+            trace: None,
+        })?;
+        Ok(session)
+    }
+
+    /// Start the profile's pollers, `worker(n)` for poller `n`. If the system refuses a
+    /// thread, those started are stopped again.
+    fn spawn_pollers(
+        &mut self,
+        worker: impl Fn(usize) -> worker::Worker,
+    ) -> Result<(), StartError> {
+        let wanted = self.profile.pollers as usize;
         for poller in 0..wanted {
-            let worker = worker::Worker {
-                poller,
-                profile: Arc::clone(&session.profile),
-                agent: session.agent.clone(),
-                metrics: Arc::clone(&session.metrics),
-                tx: tx.clone(),
-                waker: Arc::clone(&waker),
-                stop: Arc::clone(&session.stop),
-                stop_signal: stop_rx.clone(),
-                secrets: Arc::clone(&secrets),
-                url: Arc::clone(&url),
-                proxy: route.clone(),
-                trace: None,
-            };
-            if let Err(source) = session.spawn(worker) {
-                let started = session.threads.len();
-                session.stop();
+            if let Err(source) = self.spawn(worker(poller)) {
+                let started = self.threads.len();
+                self.stop();
                 return Err(StartError::Spawn {
                     started,
                     wanted,
@@ -190,9 +206,9 @@ impl Session {
         log::info!(
             "started {} poller(s) for {}",
             wanted,
-            crate::redact::url(&session.profile.url)
+            self.profile.shown_url()
         );
-        Ok(session)
+        Ok(())
     }
 
     /// Start one poller's named thread.

@@ -17,6 +17,7 @@ use super::conversation::{Bootstrap, Conversation};
 use super::event::{
     ConnectionUse, ErrorKind, LostPoll, PollEvent, PollFailure, PollResponse, Resynced,
 };
+use super::redirect;
 use super::request::{self, Outgoing};
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
@@ -229,6 +230,7 @@ impl Worker {
             let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
             self.report_connections(&record);
+            self.report_redirects();
             if self.stopping() {
                 return Outcome::Stopped;
             }
@@ -246,7 +248,7 @@ impl Worker {
                         return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
-                        return self.answer(raw, cursor, &facts, conv, &outgoing.url);
+                        return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
                     }
                     match self.resync(&raw, cursor, &facts) {
                         Some(resynced) => Outcome::Resynced(Box::new(resynced)),
@@ -256,7 +258,7 @@ impl Worker {
                     }
                 }
                 Err(e) => {
-                    let kind = classify(&e);
+                    let kind = self.call_error_kind(&e, record.wire_in);
                     if self.is_stale(&record, kind, stale_retries) {
                         stale_retries += 1;
                         self.report_stale(&record, &e);
@@ -276,6 +278,79 @@ impl Worker {
         LostPoll {
             status,
             hold: facts.sent.elapsed(),
+            connection: facts.connection,
+            wire_in: facts.wire_in,
+            wire_out: facts.wire_out,
+        }
+    }
+
+    /// Events with this profile's secrets masked in their text: a server that echoes the
+    /// request (URL, headers) in an event must not put the credentials in the feed or
+    /// the event log. Costs nothing for a profile without secrets.
+    fn masked_events(
+        &self,
+        conv: &Conversation,
+        mut events: Vec<super::event::ReceivedEvent>,
+    ) -> Vec<super::event::ReceivedEvent> {
+        let session = conv.secrets.borrow();
+        if self.secrets.is_empty() && session.is_empty() {
+            return events;
+        }
+        let mask = |text: &mut String| {
+            let once = self.secrets.mask(text);
+            let twice = session.mask(&once);
+            if twice != text.as_str() {
+                *text = twice.into_owned();
+            }
+        };
+        for e in &mut events {
+            match &mut e.payload {
+                super::event::Payload::Text(t) => mask(t),
+                super::event::Payload::Json(v) => mask_json(v, &mask),
+            }
+        }
+        events
+    }
+
+    /// The server's cursor is too long to follow: restart where the profile says (its
+    /// reset value or initial cursor), or keep the old cursor, and count a failure of
+    /// its own kind. The answer's events are not shown: the restarted (or kept) cursor
+    /// fetches them again.
+    fn cursor_too_long(
+        &self,
+        len: usize,
+        cursor: &mut Cursor,
+        status: u16,
+        facts: &CallFacts,
+        backoff: &mut Backoff,
+    ) -> PollFailure {
+        let restart = self
+            .profile
+            .cursor_options
+            .restart_value(self.profile.initial_cursor.as_deref());
+        let action = match restart {
+            Some(v) => {
+                *cursor = Cursor::starting_at(Some(v));
+                format!("restarting from {v}")
+            }
+            None => format!("keeping cursor {}", cursor.describe()),
+        };
+        let now = Instant::now();
+        PollFailure {
+            poller: self.poller,
+            at: now,
+            kind: ErrorKind::CursorTooLong,
+            status: Some(status),
+            message: format!(
+                "the server sent a cursor of {len} bytes, more than the {} this client \
+                 follows (longer ones make every later request too long); {action}",
+                crate::cursor::MAX_CURSOR_BYTES
+            ),
+            elapsed: now - facts.sent,
+            backoff: backoff.next_delay(),
+            retry_after: false,
+            attempt: backoff.failures(),
+            stale_retries: facts.stale_retries,
             connection: facts.connection,
             wire_in: facts.wire_in,
             wire_out: facts.wire_out,
@@ -405,6 +480,7 @@ impl Worker {
         facts: &CallFacts,
         conv: &mut Conversation,
         poll_url: &str,
+        backoff: &mut Backoff,
     ) -> Outcome {
         let received = Instant::now();
         let received_wall = SystemTime::now();
@@ -416,6 +492,11 @@ impl Worker {
             &raw.body,
             received_wall,
         );
+        if let Some(len) = interp.cursor_too_long {
+            let mut failure = self.cursor_too_long(len, cursor, raw.status, facts, backoff);
+            failure.message = self.mask_with(conv, &failure.message);
+            return Outcome::Failed(Box::new(failure));
+        }
         let moved = interp.cursor != *cursor;
         // On a cursor problem `interpret` hands back the old cursor.
         *cursor = interp.cursor;
@@ -477,7 +558,7 @@ impl Worker {
             status: raw.status,
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
-            events: interp.events,
+            events: self.masked_events(conv, interp.events),
             cursor: self.mask_with(conv, &cursor.describe()),
             problem,
             control: interp.control,
@@ -616,13 +697,80 @@ impl Worker {
         result
     }
 
+    /// Send `outgoing` and read the answer, following redirects as the profile says
+    /// (each hop noted in `HOPS` for the poll to report, the host of the hop in flight
+    /// in `TARGET` for error messages).
     fn send_outgoing(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        HOPS.with(|h| h.borrow_mut().clear());
+        TARGET.with(|t| t.borrow_mut().take());
+        let mut chain = redirect::Chain::default();
+        let mut hop: Option<Outgoing<'_>> = None;
+        loop {
+            let current = hop.as_ref().unwrap_or(outgoing);
+            let raw = self.one_exchange(current)?;
+            let location = header(&raw.headers, "location");
+            let (true, Some(location)) = (redirect::is_redirect(raw.status), location) else {
+                return Ok(raw);
+            };
+            let (next, followed) = redirect::follow(
+                current,
+                raw.status,
+                location,
+                self.profile.redirects,
+                &mut chain,
+                &self.secrets,
+            )
+            .map_err(|refused| ureq::Error::Other(Box::new(refused)))?;
+            log::info!("poller {}: {}", self.poller, followed_line(&followed));
+            TARGET.with(|t| *t.borrow_mut() = host_port(&next.url));
+            HOPS.with(|h| h.borrow_mut().push(followed));
+            hop = Some(next);
+        }
+    }
+
+    /// One request and its whole answer, no redirect followed.
+    fn one_exchange(&self, outgoing: &Outgoing<'_>) -> Result<RawAnswer, ureq::Error> {
+        HEAD_READ.with(|h| h.set(false));
         let (request, body) = outgoing.to_http(self.profile.keep_alive)?;
         let response = match body {
             Some(body) => self.agent.run(request.map(|()| body))?,
             None => self.agent.run(request)?,
         };
+        HEAD_READ.with(|h| h.set(true));
         read_answer(response, self.profile.max_body_bytes)
+    }
+
+    /// Report the redirects the last call followed, in order.
+    fn report_redirects(&self) {
+        let hops = HOPS.with(|h| std::mem::take(&mut *h.borrow_mut()));
+        for hop in hops {
+            self.send(PollEvent::Redirected(Box::new(super::event::Redirected {
+                poller: self.poller,
+                at: Instant::now(),
+                status: hop.status,
+                from: hop.from,
+                to: hop.to,
+                cross_origin: hop.cross_origin,
+                dropped: hop.dropped,
+            })));
+        }
+    }
+
+    /// The kind of a failed call: ureq reports a response head that outgrew its buffer
+    /// as the peer closing (or, held open, a timeout); it is a head too large when the
+    /// head was never read but a whole buffer's worth arrived.
+    fn call_error_kind(&self, e: &ureq::Error, wire_in: u64) -> ErrorKind {
+        let kind = classify(e);
+        let head_buffer = transport::AgentSettings::sized_for(self.profile.pollers, 0).input_bytes;
+        if matches!(
+            kind,
+            ErrorKind::ConnectionLost | ErrorKind::Timeout | ErrorKind::Protocol
+        ) && !HEAD_READ.with(std::cell::Cell::get)
+            && wire_in >= head_buffer as u64
+        {
+            return ErrorKind::HeadTooLarge;
+        }
+        kind
     }
 
     /// Label the exchanges that follow (for "test once").
@@ -634,6 +782,10 @@ impl Worker {
 
     /// `host:port` of the server, for messages.
     fn target(&self) -> String {
+        // After a redirect, the host of the hop that failed.
+        if let Some(t) = TARGET.with(|t| t.borrow().clone()) {
+            return t;
+        }
         self.profile
             .parsed_url()
             .ok()
@@ -664,6 +816,10 @@ impl Worker {
                 "could not connect to {target} within {} s",
                 transport::CONNECT_TIMEOUT.as_secs()
             ),
+            ErrorKind::Timeout if profile.client_timeout_is_explicit() => format!(
+                "no complete answer within the client timeout of {:.1} s",
+                profile.client_timeout().as_secs_f64(),
+            ),
             ErrorKind::Timeout => format!(
                 "no complete answer within the client timeout of {:.1} s (hold {} s + margin)",
                 profile.client_timeout().as_secs_f64(),
@@ -673,10 +829,9 @@ impl Worker {
                 "answer body larger than this profile's limit of {} bytes; stopped reading",
                 profile.max_body_bytes
             ),
-            ErrorKind::Tls => format!(
-                "TLS with {target} failed: {e}. A self-signed test server needs \
-                 'accept invalid certificates' in the profile"
-            ),
+            // No advice here: the faces add theirs (a flag on the command line, a field
+            // in the editor).
+            ErrorKind::Tls => format!("TLS with {target} failed: {e}"),
             ErrorKind::FileLimit => format!(
                 "out of open files ({e}): the process's open-file limit ({}) is used up; \
                  raise it with `ulimit -n` or use fewer pollers",
@@ -685,10 +840,18 @@ impl Worker {
                     .map_or("unknown".to_owned(), |s| s.to_string())
             ),
             ErrorKind::ConnectionLost => format!("connection to {target} lost: {e}"),
-            ErrorKind::Protocol if matches!(e, ureq::Error::LargeResponseHeader(..)) => format!(
-                "{target} sent a response head larger than the {} KiB this client keeps per \
-                 connection ({e})",
+            ErrorKind::Redirect | ErrorKind::InsecureRedirect => match e {
+                ureq::Error::Other(inner) => inner.to_string(),
+                other => other.to_string(),
+            },
+            ErrorKind::HeadTooLarge => format!(
+                "head too large: {target} sent a response head (status line and headers) \
+                 larger than the {} KiB this client keeps per connection",
                 transport::AgentSettings::sized_for(profile.pollers, 0).input_bytes / 1024
+            ),
+            ErrorKind::Protocol if matches!(e, ureq::Error::BodyStalled) => format!(
+                "{target} sent a body whose framing never ends (a chunk-size line or chunk \
+                 that does not fit the read buffer); not HTTP this client can read"
             ),
             ErrorKind::Protocol => format!("{target} sent something that is not HTTP: {e}"),
             _ => e.to_string(),
@@ -721,10 +884,7 @@ fn proxy_error(
             "no connection to {target} through proxy {p} within {} s (set by {from})",
             transport::CONNECT_TIMEOUT.as_secs()
         ),
-        (_, ErrorKind::Tls) => format!(
-            "TLS with {target} (through proxy {p}) failed: {e}. A self-signed test server \
-             needs 'accept invalid certificates' in the profile"
-        ),
+        (_, ErrorKind::Tls) => format!("TLS with {target} (through proxy {p}) failed: {e}"),
         (_, ErrorKind::ConnectionLost) => {
             format!("connection to {target} through proxy {p} lost: {e}")
         }
@@ -774,6 +934,51 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Apply `mask` to every string (not key) in `v`.
+fn mask_json(v: &mut serde_json::Value, mask: &dyn Fn(&mut String)) {
+    match v {
+        serde_json::Value::String(s) => mask(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| mask_json(i, mask)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| mask_json(i, mask)),
+        _ => {}
+    }
+}
+
+/// `host:port` of a URL, for messages.
+fn host_port(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(format!(
+        "{}:{}",
+        u.host_str()?,
+        u.port_or_known_default().unwrap_or(0)
+    ))
+}
+
+/// The log line for a hop.
+fn followed_line(hop: &redirect::Hop) -> String {
+    let mut text = format!(
+        "followed redirect {}: {} → {}",
+        hop.status, hop.from, hop.to
+    );
+    if !hop.dropped.is_empty() {
+        text.push_str(&format!(
+            " (another origin; not sent on: {})",
+            hop.dropped.join(", ")
+        ));
+    }
+    text
+}
+
+thread_local! {
+    /// The redirects the current call followed.
+    static HOPS: std::cell::RefCell<Vec<redirect::Hop>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `host:port` of the redirect hop in flight, when the call left the profile's URL.
+    static TARGET: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// Whether the current call on this poller's thread got past the response head
+    /// (see `Worker::call_error_kind`).
+    static HEAD_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The kind of a transport error.
 #[must_use]
 pub fn classify(e: &ureq::Error) -> ErrorKind {
@@ -781,7 +986,10 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
     match e {
         E::HostNotFound => ErrorKind::HostNotFound,
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
-        E::Timeout(_) | E::BodyStalled => ErrorKind::Timeout,
+        E::Timeout(_) => ErrorKind::Timeout,
+        // ureq's decoder could make no progress with a full buffer: framing that never
+        // ends (a 50 MB chunk-size line), not a slow server.
+        E::BodyStalled => ErrorKind::Protocol,
         E::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
@@ -799,9 +1007,13 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         },
         E::ConnectionFailed => ErrorKind::ConnectRefused,
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
+        E::Other(inner) if inner.is::<redirect::Refused>() => inner
+            .downcast_ref::<redirect::Refused>()
+            .map_or(ErrorKind::Redirect, |r| r.kind),
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
-        E::Protocol(_) | E::LargeResponseHeader(..) | E::Decompress(..) => ErrorKind::Protocol,
+        E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,
+        E::Protocol(_) | E::Decompress(..) => ErrorKind::Protocol,
         E::BadUri(_) | E::Http(_) => ErrorKind::Request,
         _ => ErrorKind::Other,
     }

@@ -16,6 +16,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::cursor::{MAX_SEQ_JUMP, MAX_SEQ_REWIND};
 use crate::poll::event::{AnswerKind, ErrorKind, PollEvent, PollFailure, PollResponse, Resynced};
 use crate::profile::MAX_POLLERS;
 use crate::transport::NewConnection;
@@ -42,6 +43,19 @@ impl Default for StatsConfig {
             max_poll_points: 200_000,
         }
     }
+}
+
+/// Per-second rates over the last whole second (see [`Stats::recent_rates`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RecentRates {
+    /// Events received.
+    pub events_per_s: f64,
+    /// Polls completed.
+    pub polls_per_s: f64,
+    /// Polls failed.
+    pub errors_per_s: f64,
+    /// Bytes on the wire, both ways.
+    pub wire_bytes_per_s: f64,
 }
 
 /// One answered poll, for the hold-time scatter plot.
@@ -126,6 +140,9 @@ struct Counts {
     resyncs: u64,
     client_cuts: u64,
     pollers_died: u64,
+    sequence_resets: u64,
+    redirects: u64,
+    cross_origin_redirects: u64,
     session_restarts: u64,
     control_messages: u64,
     replies: u64,
@@ -156,6 +173,8 @@ pub struct Stats {
     errors_by_kind: BTreeMap<ErrorKind, u64>,
     statuses: BTreeMap<u16, u64>,
     last_error: Option<String>,
+    /// The most recent restart of a poller's sequence numbers.
+    last_sequence_reset: Option<SequenceReset>,
     control_by_kind: BTreeMap<String, u64>,
     restarts: VecDeque<Restart>,
 }
@@ -182,6 +201,7 @@ impl Stats {
             errors_by_kind: BTreeMap::new(),
             statuses: BTreeMap::new(),
             last_error: None,
+            last_sequence_reset: None,
             control_by_kind: BTreeMap::new(),
             restarts: VecDeque::new(),
         }
@@ -211,6 +231,12 @@ impl Stats {
             PollEvent::Stopped { poller, .. } => {
                 if let Some(view) = poller_view(&mut self.pollers, *poller) {
                     view.state = PollerState::Stopped;
+                }
+            }
+            PollEvent::Redirected(r) => {
+                inc(&mut self.counts.redirects);
+                if r.cross_origin {
+                    inc(&mut self.counts.cross_origin_redirects);
                 }
             }
             PollEvent::PollerDied {
@@ -290,12 +316,21 @@ impl Stats {
             view.requests_on_connection = r.connection.requests;
             view.connection_opened = r.received.checked_sub(r.connection.age);
             for seq in r.events.iter().filter_map(|e| e.seq) {
+                let before = view.last_seq;
                 match track_seq(&mut view.last_seq, seq) {
                     Seq::InOrder => {}
                     Seq::Gap(lost) => {
                         self.counts.lost_events = self.counts.lost_events.saturating_add(lost);
                     }
                     Seq::Duplicate => inc(&mut self.counts.duplicate_events),
+                    Seq::Reset => {
+                        inc(&mut self.counts.sequence_resets);
+                        self.last_sequence_reset = Some(SequenceReset {
+                            poller: r.poller,
+                            from: before.unwrap_or(seq),
+                            to: seq,
+                        });
+                    }
                 }
             }
         }
@@ -472,6 +507,19 @@ impl Stats {
         self.counts.duplicate_events
     }
 
+    /// Times a poller's sequence numbers jumped or went back so far that the numbering
+    /// restarted (counted neither as lost nor as duplicate events).
+    #[must_use]
+    pub fn sequence_resets(&self) -> u64 {
+        self.counts.sequence_resets
+    }
+
+    /// The most recent such restart, for saying so as it happens.
+    #[must_use]
+    pub fn last_sequence_reset(&self) -> Option<SequenceReset> {
+        self.last_sequence_reset
+    }
+
     /// Pollers whose thread ended unexpectedly.
     #[must_use]
     pub fn pollers_died(&self) -> u64 {
@@ -497,6 +545,35 @@ impl Stats {
     /// final figures.
     pub fn settle(&mut self) {
         self.seconds.settle();
+    }
+
+    /// Extend the per-second series with empty buckets up to the last whole second
+    /// before `now`, so silence shows as zeros up to the present rather than the
+    /// series ending at the last answer. Returns whether anything was added (views
+    /// recompute then). Does nothing before the first event.
+    pub fn advance(&mut self, now: Instant) -> bool {
+        match self.second_of(now).checked_sub(1) {
+            Some(last_whole) => self.seconds.advance_to(last_whole),
+            None => false,
+        }
+    }
+
+    /// Rates over the last whole second before `now`: what a headline "per second"
+    /// figure shows. They fall to 0 after one silent second instead of holding the
+    /// last busy second's value.
+    #[must_use]
+    pub fn recent_rates(&self, now: Instant) -> RecentRates {
+        let Some(last_whole) = self.second_of(now).checked_sub(1) else {
+            return RecentRates::default();
+        };
+        self.seconds
+            .bucket(last_whole)
+            .map_or_else(RecentRates::default, |b| RecentRates {
+                events_per_s: f64::from(b.events),
+                polls_per_s: f64::from(b.polls),
+                errors_per_s: f64::from(b.errors),
+                wire_bytes_per_s: b.wire_bytes as f64,
+            })
     }
 
     /// One bucket per second, oldest first, continuous, at most `history_seconds`.
@@ -561,28 +638,60 @@ fn poller_view(pollers: &mut Vec<PollerView>, index: usize) -> Option<&mut Polle
 
 /// How a sequence number relates to the poller's last one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Seq {
+pub(crate) enum Seq {
     InOrder,
     /// This many numbers were skipped.
     Gap(u64),
     /// Not above the last one (which stays).
     Duplicate,
+    /// So far from the last one (more than [`MAX_SEQ_JUMP`] ahead or [`MAX_SEQ_REWIND`]
+    /// back) that the numbering restarted: tracking starts over at this number, and
+    /// nothing is counted lost or duplicate.
+    Reset,
 }
 
 /// Compare `seq` with `last` and move `last` forward. The first number never counts as a
 /// gap: each poller has its own cursor and may join the stream anywhere.
-fn track_seq(last: &mut Option<i64>, seq: i64) -> Seq {
+pub(crate) fn track_seq(last: &mut Option<i64>, seq: i64) -> Seq {
     let Some(prev) = *last else {
         *last = Some(seq);
         return Seq::InOrder;
     };
+    // i128: the difference of two i64 cannot overflow it.
+    let step = i128::from(seq) - i128::from(prev);
+    if step > i128::from(MAX_SEQ_JUMP) || -step > i128::from(MAX_SEQ_REWIND) {
+        *last = Some(seq);
+        return Seq::Reset;
+    }
     if seq <= prev {
         return Seq::Duplicate;
     }
     *last = Some(seq);
-    // i128: the difference of two i64 cannot overflow it.
-    match i128::from(seq) - i128::from(prev) - 1 {
+    match step - 1 {
         0 => Seq::InOrder,
         skipped => Seq::Gap(u64::try_from(skipped).unwrap_or(u64::MAX)),
     }
+}
+
+impl SequenceReset {
+    /// What happened, in a sentence.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!(
+            "sequence numbers restarted: {} after {} (a jump of more than {MAX_SEQ_JUMP} or a \
+             step back of more than {MAX_SEQ_REWIND} is a reset, not lost or duplicate events)",
+            self.to, self.from
+        )
+    }
+}
+
+/// A restart of a poller's sequence numbers (see [`Stats::last_sequence_reset`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SequenceReset {
+    /// Which poller.
+    pub poller: usize,
+    /// Its last sequence number before, and the one that restarted the numbering.
+    pub from: i64,
+    /// See `from`.
+    pub to: i64,
 }

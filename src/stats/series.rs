@@ -160,6 +160,25 @@ impl SecondSeries {
         }
     }
 
+    /// Open empty buckets up to `second` when nothing newer has been seen: a silent
+    /// stretch shows as seconds with nothing in them, up to the present, instead of
+    /// the series stopping at the last thing that happened. Returns whether buckets
+    /// were added.
+    pub(super) fn advance_to(&mut self, second: u64) -> bool {
+        if self.newest.is_some_and(|newest| second > newest) {
+            self.start_second(second);
+            return true;
+        }
+        false
+    }
+
+    /// The bucket of `second`, if kept.
+    pub(super) fn bucket(&self, second: u64) -> Option<&SecondBucket> {
+        let front = self.buckets.front()?.second;
+        let index = usize::try_from(second.checked_sub(front)?).ok()?;
+        self.buckets.get(index)
+    }
+
     /// Bring the newest second's latency percentiles up to date with every value
     /// recorded (see `add`).
     pub(super) fn settle(&mut self) {
@@ -366,6 +385,33 @@ mod tests {
         assert!(close(b[1].latency_p50_ms, 500.0), "only its own events");
         assert!(close(b[1].latency_p99_ms, 500.0));
         assert_eq!((b[2].latency_p50_ms, b[2].latency_p99_ms), (None, None));
+    }
+
+    #[test]
+    fn advancing_opens_silent_seconds_up_to_the_present() {
+        let mut s = SecondSeries::new(100);
+        assert!(!s.advance_to(5), "nothing seen yet: no series to extend");
+        s.add(2, &conn(), [12.0]);
+        assert!(s.advance_to(6));
+        assert!(!s.advance_to(6), "already there");
+        assert!(!s.advance_to(4), "never backwards");
+        assert_eq!(seconds(&s), [2, 3, 4, 5, 6]);
+        let last = s.buckets()[4];
+        assert_eq!(
+            (last.new_connections, last.cumulative_new_connections),
+            (0, 1)
+        );
+        assert_eq!(
+            last.latency_p50_ms, None,
+            "no events: no latency, not the last one"
+        );
+        assert!(close(s.buckets()[0].latency_p50_ms, 12.0));
+        assert_eq!(s.bucket(2).map(|b| b.new_connections), Some(1));
+        assert_eq!(s.bucket(7), None);
+        // An event for the present second after advancing counts where it belongs.
+        s.add(6, &conn(), [3.0]);
+        assert_eq!(s.bucket(6).map(|b| b.new_connections), Some(1));
+        assert!(close(s.bucket(6).and_then(|b| b.latency_p50_ms), 3.0));
     }
 
     #[test]

@@ -67,6 +67,14 @@ pub struct Summary {
     pub client_cuts: u64,
     /// Pollers whose thread ended unexpectedly (a bug): the figures are incomplete.
     pub pollers_died: u64,
+    /// Restarts of a poller's sequence numbering (a jump of more than 1,000,000 or a step
+    /// back of more than 10,000): not counted as lost or duplicate events.
+    pub sequence_resets: u64,
+    /// Redirect hops followed, and how many of them went to another origin (where no
+    /// secret was sent on).
+    pub redirects: u64,
+    /// See `redirects`.
+    pub cross_origin_redirects: u64,
     /// Seconds from the origin to the summary.
     pub duration_s: f64,
     /// `polls` / `duration_s`.
@@ -145,6 +153,9 @@ impl Stats {
             resyncs: c.resyncs,
             client_cuts: c.client_cuts,
             pollers_died: c.pollers_died,
+            sequence_resets: c.sequence_resets,
+            redirects: c.redirects,
+            cross_origin_redirects: c.cross_origin_redirects,
             duration_s,
             polls_per_s: per_s(c.polls),
             events_per_s: per_s(c.events),

@@ -326,16 +326,17 @@ fn sequence_gaps_and_duplicates_per_poller() {
 }
 
 #[test]
-fn extreme_sequence_numbers_saturate() {
-    assert_eq!(
-        track_seq(&mut Some(i64::MIN), i64::MAX),
-        Seq::Gap(u64::MAX - 1)
-    );
-    let mut last = None;
-    assert_eq!(track_seq(&mut last, i64::MAX), Seq::InOrder);
+fn extreme_sequence_numbers_are_resets_not_billions_lost() {
+    assert_eq!(track_seq(&mut Some(i64::MIN), i64::MAX), Seq::Reset);
+    let mut last = Some(7);
+    assert_eq!(track_seq(&mut last, i64::MAX), Seq::Reset, "7 → i64::MAX");
     assert_eq!(track_seq(&mut last, i64::MAX), Seq::Duplicate);
-    assert_eq!(track_seq(&mut last, i64::MIN), Seq::Duplicate);
-    assert_eq!(last, Some(i64::MAX));
+    assert_eq!(track_seq(&mut last, 8), Seq::Reset, "back to 8: a restart");
+    assert_eq!(track_seq(&mut last, 9), Seq::InOrder, "then in order again");
+    // Within the bounds: gaps and duplicates as before.
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000), Seq::Gap(999_999));
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000 - 10_000), Seq::Duplicate);
+    assert_eq!(track_seq(&mut last, 9 + 1_000_000 - 10_001), Seq::Reset);
 }
 
 #[test]
@@ -603,6 +604,9 @@ fn summary_json_has_the_documented_keys() {
         "lost_events",
         "duplicate_events",
         "pollers_died",
+        "sequence_resets",
+        "redirects",
+        "cross_origin_redirects",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -620,7 +624,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 42, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 45, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);
@@ -675,4 +679,43 @@ fn client_cut_is_an_empty_hold_without_a_status() {
     assert_eq!(sum.client_cuts, 1);
     assert_eq!(sum.empty_polls, 1);
     assert!(sum.statuses.is_empty(), "{:?}", sum.statuses);
+}
+
+#[test]
+fn headline_rates_fall_to_zero_after_a_silent_second() {
+    let origin = Instant::now();
+    let mut s = stats(origin);
+    assert_eq!(s.recent_rates(origin + ms(500)), RecentRates::default());
+    for i in 0..4 {
+        let events = vec![event(None, None)];
+        s.record(&answer(response(origin, 0, ms(10_000 + i * 200), events)));
+    }
+    // During second 10 the last whole second is 9: nothing yet.
+    assert_eq!(s.recent_rates(origin + ms(10_900)).events_per_s, 0.0);
+    let busy = s.recent_rates(origin + ms(11_500));
+    assert!(close(busy.events_per_s, 4.0), "{busy:?}");
+    assert!(close(busy.polls_per_s, 4.0), "{busy:?}");
+    // Second 11 was silent: the figure says so, it does not hold 4/s.
+    assert_eq!(s.recent_rates(origin + ms(12_000)).events_per_s, 0.0);
+    assert_eq!(s.recent_rates(origin + ms(19_000)).events_per_s, 0.0);
+}
+
+#[test]
+fn advancing_extends_the_series_through_silence() {
+    let origin = Instant::now();
+    let mut s = stats(origin);
+    assert!(!s.advance(origin + ms(5_000)), "nothing to extend yet");
+    s.record(&answer(response(
+        origin,
+        0,
+        ms(2_500),
+        vec![event(None, Some(7.0))],
+    )));
+    assert!(s.advance(origin + ms(19_100)));
+    let seconds: Vec<u64> = s.seconds().iter().map(|b| b.second).collect();
+    assert_eq!(seconds, (2..=18).collect::<Vec<_>>());
+    let tail = s.seconds().back().copied().unwrap();
+    assert_eq!((tail.events, tail.polls, tail.latency_p50_ms), (0, 0, None));
+    assert!(!s.advance(origin + ms(19_900)), "same whole second");
+    assert_eq!(s.events(), 1, "advancing counts nothing");
 }

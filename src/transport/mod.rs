@@ -252,8 +252,9 @@ impl AgentSettings {
 }
 
 /// Request-head room for what the cursor rule adds (a query parameter, `If-None-Match`,
-/// `If-Modified-Since`) and ureq's own headers.
-const CURSOR_ALLOWANCE: usize = 2048;
+/// `If-Modified-Since`: at most [`crate::cursor::MAX_CURSOR_BYTES`], longer cursors are
+/// not followed) and ureq's own headers.
+const CURSOR_ALLOWANCE: usize = crate::cursor::MAX_CURSOR_BYTES + 1024;
 
 impl Default for AgentSettings {
     fn default() -> Self {
@@ -297,6 +298,9 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
     let config = Config::builder()
         .proxy(pool_proxy)
         .http_status_as_error(false)
+        // The poller follows redirects itself, one hop at a time, to show and police
+        // each (see poll/redirect.rs).
+        .max_redirects(0)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
         .max_idle_age(Duration::from_secs(60))

@@ -29,12 +29,15 @@ mod widgets;
 use std::path::PathBuf;
 
 pub use app::{AppSetup, PollscopeApp};
+pub use model::entry::{Entry, EntryId, Status};
 pub use model::notice::{Notice, NoticeLevel, SaveStatus};
 pub use model::saver::Loaded;
 pub use model::transfer::ExportKind;
-pub use model::workspace::{Entry, EntryId, Workspace};
+pub use model::workspace::Workspace;
 pub use view::chart_data::{ChartCache, Series};
+pub use view::compare_lanes::{CompareCharts, LaneSeries};
 pub use view::decimate;
+pub use view::entry::EntryView;
 pub use view::time_axis::ChartWindow;
 
 /// The app id: the window class on X11/Wayland (matches `pollscope.desktop`).

@@ -7,7 +7,11 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
 mod content;
+mod credentials;
+mod files;
+mod messages;
 mod numbers;
+mod sequence;
 mod server;
 
 use std::path::Path;

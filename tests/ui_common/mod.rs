@@ -25,6 +25,11 @@ pub fn app(dir: &Path) -> App {
     setup.first_run_demo = false;
     setup.restore = false;
     setup.export_base = dir.join("exports");
+    app_with(setup)
+}
+
+/// The app as `setup` says, in a 1280×800 window.
+pub fn app_with(setup: AppSetup) -> App {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .with_max_steps(20)
@@ -47,10 +52,11 @@ pub fn demo_server() -> DemoServer {
     .expect("demo server")
 }
 
-/// Step frames until `done` holds; fails after [`WAIT`] naming `what`.
+/// Step frames until `done` holds; fails after [`WAIT`] (or 10,000 frames) naming
+/// `what`.
 pub fn wait_until(h: &mut App, what: &str, done: impl Fn(&App) -> bool) {
     let deadline = Instant::now() + WAIT;
-    loop {
+    for _ in 0..10_000 {
         h.step();
         if done(h) {
             return;
@@ -61,6 +67,7 @@ pub fn wait_until(h: &mut App, what: &str, done: impl Fn(&App) -> bool) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    panic!("gave up waiting for {what} after 10,000 frames");
 }
 
 pub fn has_label_containing(h: &App, text: &str) -> bool {

@@ -1,14 +1,15 @@
-//! What clicks, menus and shortcuts do: profile commands, header and menu commands,
-//! Compare tab commands, and the keyboard shortcuts (see [`crate::ui::panels::dialogs::SHORTCUTS`]).
+//! What the panels' and dialogs' actions, the menus and the keyboard shortcuts do (see
+//! [`crate::ui::panels::dialogs::SHORTCUTS`]): each becomes a workspace command, a
+//! dialog, or a change of what is shown.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::PollscopeApp;
 use crate::profile::Profile;
+use crate::ui::model::entry::{EntryId, connect_issues};
 use crate::ui::model::transfer::ExportKind;
-use crate::ui::model::workspace::{EntryId, connect_issues};
 use crate::ui::panels::compare::CompareAction;
-use crate::ui::panels::dialogs::Dialog;
+use crate::ui::panels::dialogs::{Dialog, DialogAction};
 use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::feed::FILTER_ID;
 use crate::ui::panels::header::{HeaderAction, Tab};
@@ -20,13 +21,11 @@ impl PollscopeApp {
             ProfileAction::Select(id) => self.select(id),
             ProfileAction::New => {
                 let id = self.ws.add(Profile::default());
-                self.select(id);
-                self.tab = Tab::Profile;
+                self.edit(id);
             }
             ProfileAction::FromPreset(preset) => {
                 let id = self.ws.add(preset.profile(""));
-                self.select(id);
-                self.tab = Tab::Profile;
+                self.edit(id);
             }
             ProfileAction::FromCurl => {
                 self.dialog = Some(Dialog::ImportCurl {
@@ -65,6 +64,12 @@ impl PollscopeApp {
         self.selected = Some(id);
     }
 
+    /// Select `id` in the editor.
+    fn edit(&mut self, id: EntryId) {
+        self.select(id);
+        self.tab = Tab::Profile;
+    }
+
     pub(super) fn header_act(&mut self, ctx: &egui::Context, action: HeaderAction) {
         match action {
             HeaderAction::Profile(a) => self.act(a),
@@ -83,15 +88,11 @@ impl PollscopeApp {
             }
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
             HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
-            HeaderAction::DismissNotice(i) => {
-                if i < self.ws.notices.len() {
-                    self.ws.notices.remove(i);
-                }
-            }
+            HeaderAction::DismissNotice(i) => self.ws.dismiss_notice(i),
             HeaderAction::Export(kind) => self.open_export(kind),
             HeaderAction::ImportProfiles => {
                 self.dialog = Some(Dialog::ImportProfiles {
-                    path: self.ws.export_base.display().to_string() + "/",
+                    path: self.ws.export_base().display().to_string() + "/",
                     error: None,
                 });
             }
@@ -119,9 +120,55 @@ impl PollscopeApp {
                     ctx.copy_text(c.markdown(&[]));
                 }
             }
-            CompareAction::Reset => {
-                if let Some(e) = self.ws.get_mut(id) {
-                    e.compare.reset();
+            CompareAction::Reset => self.ws.compare_reset(id),
+            CompareAction::Settings(settings) => self.ws.set_compare_settings(id, settings),
+        }
+    }
+
+    /// Carry out what a dialog asked for: on success it closes (a profile it made is
+    /// opened in the editor); otherwise it shows why and stays open.
+    pub(super) fn dialog_act(&mut self, action: DialogAction) {
+        let done: Result<Option<EntryId>, String> = match action {
+            DialogAction::Close => Ok(None),
+            DialogAction::Rename { id, name } => self
+                .ws
+                .rename(id, &name)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            DialogAction::Delete(id) => {
+                self.ws.delete(id);
+                Ok(None)
+            }
+            DialogAction::ImportCurl(command) => self
+                .ws
+                .add_from_curl(&command)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            DialogAction::Export {
+                kind,
+                path,
+                include_secrets,
+            } => self
+                .ws
+                .export(kind, &path, include_secrets)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+            DialogAction::ImportProfiles(path) => self
+                .ws
+                .import_profiles(&path)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+        };
+        match done {
+            Ok(created) => {
+                self.dialog = None;
+                if let Some(id) = created {
+                    self.edit(id);
+                }
+            }
+            Err(why) => {
+                if let Some(dialog) = &mut self.dialog {
+                    dialog.refuse(why);
                 }
             }
         }
@@ -144,14 +191,14 @@ impl PollscopeApp {
         if pressed(plain(Key::F1)) {
             self.dialog = Some(Dialog::Shortcuts);
         }
-        if pressed(cmd(Key::Num1)) {
-            self.tab = Tab::Monitor;
-        }
-        if pressed(cmd(Key::Num2)) {
-            self.tab = Tab::Profile;
-        }
-        if pressed(cmd(Key::Num3)) {
-            self.tab = Tab::Compare;
+        for (key, tab) in [
+            (Key::Num1, Tab::Monitor),
+            (Key::Num2, Tab::Profile),
+            (Key::Num3, Tab::Compare),
+        ] {
+            if pressed(cmd(key)) {
+                self.tab = tab;
+            }
         }
         if pressed(cmd(Key::F)) {
             self.tab = Tab::Monitor;
@@ -169,23 +216,25 @@ impl PollscopeApp {
         if pressed(cmd(Key::Enter)) {
             self.toggle_connection(id);
         }
-        if let Some(entry) = self.ws.get_mut(id) {
+        if let Some(entry) = self.ws.get(id) {
+            let view = self.views.of(entry);
             if pressed(cmd(Key::P))
                 && let Some(m) = &entry.monitor
             {
-                entry.feed_view.toggle_pause(m.feed());
+                view.feed.toggle_pause(m.feed());
             }
             if pressed(plain(Key::Escape)) {
-                entry.feed_view.selected = None;
+                view.feed.selected = None;
             }
         }
     }
 
+    /// Disconnect a live or connecting profile; connect one that can.
     fn toggle_connection(&mut self, id: EntryId) {
         let Some(entry) = self.ws.get(id) else {
             return;
         };
-        if entry.is_live() {
+        if entry.is_live() || entry.is_connecting() {
             self.act(ProfileAction::Disconnect(id));
         } else if connect_issues(&entry.profile).is_empty() {
             self.act(ProfileAction::Connect(id));

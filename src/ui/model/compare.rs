@@ -1,28 +1,115 @@
-//! The Compare tab's model: the settings as typed, the comparison in flight (pumped each
-//! frame, never blocking), its finishing on a background thread (stopping sessions can
-//! take a second), the result, and the chart series the plots borrow.
+//! The Compare tab's model: the settings as typed, and where the comparison stands —
+//! starting (on a starter thread), running (pumped each frame, never blocking),
+//! finishing (on a thread: stopping sessions can take a second), done or failed.
 //!
-//! The workspace commands that drive it (`compare_start`, `compare_cancel`, pumping) are
-//! here too. No egui (only egui_plot's point type, for borrowed plot data).
+//! No egui, and no knowledge of the workspace: the workspace drives it (start, pump,
+//! cancel) and the view draws it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, TryRecvError};
-use egui_plot::PlotPoint;
 
 use crate::compare::{CompareOptions, Comparison, Running, Variant};
-use crate::stats::Stats;
-use crate::ui::model::workspace::{EntryId, Workspace};
 
-/// How often the live chart series are rebuilt while a comparison runs.
-pub const CHART_EVERY: Duration = Duration::from_millis(250);
 /// Longest comparison the tab starts.
 const MAX_DURATION: Duration = Duration::from_secs(3600);
+
+/// Why the settings as typed cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// A duration that is no number of seconds and no `30s`/`2m`-style text.
+    #[error("{what}: {reason} (for example 30s, 2m, 500ms)")]
+    BadDuration {
+        /// Which field.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The comparison would be too short or too long.
+    #[error("duration: between 1 s and 1 h")]
+    DurationOutOfRange,
+    /// The short-poll interval is under a millisecond.
+    #[error("short-poll interval: at least 1 ms")]
+    IntervalTooShort,
+    /// No variant is ticked.
+    #[error("choose at least one variant")]
+    NoVariant,
+}
+
+/// The tab's settings as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareSettings {
+    /// Duration as typed (`30s`, `2m`).
+    pub duration: String,
+    /// Short-polling interval as typed (`5s`, `500ms`).
+    pub interval: String,
+    /// Which variants run, in [`Variant::ALL`] order.
+    pub variants: [bool; 4],
+}
+
+impl Default for CompareSettings {
+    fn default() -> Self {
+        let defaults = CompareOptions::default();
+        Self {
+            duration: format!("{}s", defaults.duration.as_secs()),
+            interval: format!("{}s", defaults.interval.as_secs()),
+            variants: [true; 4],
+        }
+    }
+}
+
+/// `30s`, `1m30s`, `500ms`, or a bare number of seconds.
+fn parse_duration(what: &'static str, text: &str) -> Result<Duration, SettingsError> {
+    let t = text.trim();
+    let bad = |reason: String| SettingsError::BadDuration { what, reason };
+    if let Ok(s) = t.parse::<f64>() {
+        if (0.0..1e9).contains(&s) {
+            return Ok(Duration::from_secs_f64(s));
+        }
+        return Err(bad("not a duration".to_owned()));
+    }
+    humantime::parse_duration(t).map_err(|e| bad(e.to_string()))
+}
+
+impl CompareSettings {
+    /// The options as typed.
+    ///
+    /// # Errors
+    /// The first thing that keeps them from running.
+    pub fn options(&self) -> Result<CompareOptions, SettingsError> {
+        let duration = parse_duration("duration", &self.duration)?;
+        if duration < Duration::from_secs(1) || duration > MAX_DURATION {
+            return Err(SettingsError::DurationOutOfRange);
+        }
+        let interval = parse_duration("short-poll interval", &self.interval)?;
+        if interval < Duration::from_millis(1) {
+            return Err(SettingsError::IntervalTooShort);
+        }
+        let variants: Vec<Variant> = Variant::ALL
+            .iter()
+            .zip(self.variants)
+            .filter(|(_, on)| *on)
+            .map(|(v, _)| *v)
+            .collect();
+        if variants.is_empty() {
+            return Err(SettingsError::NoVariant);
+        }
+        Ok(CompareOptions {
+            duration,
+            interval,
+            variants,
+        })
+    }
+}
 
 /// Where the comparison stands.
 enum Phase {
     /// Nothing ran yet (or the last run was cancelled).
     Setup,
+    /// A starter thread starts the variants.
+    Starting {
+        ticket: u64,
+    },
     Running(Box<Running>),
     /// Time is up; a thread stops the variants and computes the result.
     Finishing(Receiver<Comparison>),
@@ -32,113 +119,38 @@ enum Phase {
 
 /// What the view shows, borrowed from the model.
 pub enum PhaseView<'a> {
+    /// The settings only.
     Setup,
-    Running { elapsed_s: f64, total_s: f64 },
+    /// The variants are being started.
+    Starting,
+    /// The variants run.
+    Running {
+        /// Seconds run so far.
+        elapsed_s: f64,
+        /// Seconds in all.
+        total_s: f64,
+        /// The comparison in flight (its live figures, for charts).
+        running: &'a Running,
+    },
+    /// Time is up; the result is being worked out.
     Finishing,
+    /// The result.
     Done(&'a Comparison),
+    /// Why it could not run.
     Failed(&'a str),
-}
-
-/// One variant's series for the four charts, and its totals so far.
-#[derive(Clone, Debug)]
-pub struct LaneSeries {
-    pub variant: Variant,
-    /// Cumulative requests sent, per second.
-    pub requests: Vec<PlotPoint>,
-    /// Cumulative new TCP connections, per second.
-    pub connections: Vec<PlotPoint>,
-    /// Delivery delay median of the events received in each second.
-    pub delay_ms: Vec<PlotPoint>,
-    /// Connections open (sampled).
-    pub held: Vec<PlotPoint>,
-    pub total_requests: u64,
-    pub total_connections: u64,
-    pub total_events: u64,
-}
-
-impl LaneSeries {
-    fn from_stats(variant: Variant, stats: &Stats, held: &[[f64; 2]]) -> Self {
-        let mut lane = Self::empty(variant, held);
-        let mut requests = 0_u64;
-        for b in stats.seconds() {
-            // The same x as the exported charts (`compare::Timeline`): the bucket's second.
-            let t = b.second as f64;
-            requests += u64::from(b.polls);
-            lane.requests.push(PlotPoint::new(t, requests as f64));
-            lane.connections
-                .push(PlotPoint::new(t, b.cumulative_new_connections as f64));
-            if let Some(ms) = b.latency_p50_ms {
-                lane.delay_ms.push(PlotPoint::new(t, ms));
-            }
-        }
-        lane.total_requests = stats.polls();
-        lane.total_connections = stats.new_connections();
-        lane.total_events = stats.events();
-        lane
-    }
-
-    fn from_comparison(c: &Comparison) -> Vec<Self> {
-        c.results
-            .iter()
-            .map(|r| {
-                let held = c
-                    .held
-                    .iter()
-                    .find(|(v, _)| *v == r.variant)
-                    .map_or(&[][..], |(_, h)| h.as_slice());
-                let mut lane = Self::empty(r.variant, held);
-                if let Some((_, t)) = c.timelines.iter().find(|(v, _)| *v == r.variant) {
-                    let at = |ys: &[f64]| -> Vec<PlotPoint> {
-                        t.t.iter()
-                            .zip(ys)
-                            .map(|(x, y)| PlotPoint::new(*x, *y))
-                            .collect()
-                    };
-                    lane.requests = at(&t.requests_total);
-                    lane.connections = at(&t.connections_total);
-                    lane.delay_ms =
-                        t.t.iter()
-                            .zip(&t.delay_p50_ms)
-                            .filter_map(|(x, y)| y.map(|y| PlotPoint::new(*x, y)))
-                            .collect();
-                }
-                lane.total_requests = r.requests;
-                lane.total_connections = r.new_connections;
-                lane.total_events = r.events;
-                lane
-            })
-            .collect()
-    }
-
-    fn empty(variant: Variant, held: &[[f64; 2]]) -> Self {
-        Self {
-            variant,
-            requests: Vec::new(),
-            connections: Vec::new(),
-            delay_ms: Vec::new(),
-            held: held.iter().map(|p| PlotPoint::new(p[0], p[1])).collect(),
-            total_requests: 0,
-            total_connections: 0,
-            total_events: 0,
-        }
-    }
 }
 
 /// The Compare tab of one profile.
 pub struct CompareTab {
-    /// Duration as typed (`30s`, `2m`).
-    pub duration: String,
-    /// Short-polling interval as typed (`5s`, `500ms`).
-    pub interval: String,
-    /// Which variants run, in [`Variant::ALL`] order.
-    pub variants: [bool; 4],
+    /// The settings as typed.
+    pub settings: CompareSettings,
     phase: Phase,
-    lanes: Vec<LaneSeries>,
-    charted: Option<Instant>,
     /// Seconds the comparison lasts: the charts' x range.
     span_s: f64,
     /// The comparison polls the embedded demo server (keep it running meanwhile).
-    pub(super) uses_demo: bool,
+    uses_demo: bool,
+    /// Counts the comparisons started (views keyed by it start over).
+    run: u64,
 }
 
 impl std::fmt::Debug for CompareTab {
@@ -151,67 +163,30 @@ impl std::fmt::Debug for CompareTab {
 
 impl Default for CompareTab {
     fn default() -> Self {
-        let defaults = CompareOptions::default();
         Self {
-            duration: format!("{}s", defaults.duration.as_secs()),
-            interval: format!("{}s", defaults.interval.as_secs()),
-            variants: [true; 4],
+            settings: CompareSettings::default(),
             phase: Phase::Setup,
-            lanes: Vec::new(),
-            charted: None,
-            span_s: defaults.duration.as_secs_f64(),
+            span_s: CompareOptions::default().duration.as_secs_f64(),
             uses_demo: false,
+            run: 0,
         }
     }
-}
-
-/// `30s`, `1m30s`, `500ms`, or a bare number of seconds.
-fn parse_duration(what: &str, text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if let Ok(s) = t.parse::<f64>() {
-        if (0.0..1e9).contains(&s) {
-            return Ok(Duration::from_secs_f64(s));
-        }
-        return Err(format!("{what}: not a duration"));
-    }
-    humantime::parse_duration(t).map_err(|e| format!("{what}: {e} (for example 30s, 2m, 500ms)"))
 }
 
 impl CompareTab {
-    /// The options as typed, or why they are not usable.
-    pub fn options(&self) -> Result<CompareOptions, String> {
-        let duration = parse_duration("duration", &self.duration)?;
-        if duration < Duration::from_secs(1) || duration > MAX_DURATION {
-            return Err("duration: between 1 s and 1 h".to_owned());
-        }
-        let interval = parse_duration("short-poll interval", &self.interval)?;
-        if interval < Duration::from_millis(1) {
-            return Err("short-poll interval: at least 1 ms".to_owned());
-        }
-        let variants: Vec<Variant> = Variant::ALL
-            .iter()
-            .zip(self.variants)
-            .filter(|(_, on)| *on)
-            .map(|(v, _)| *v)
-            .collect();
-        if variants.is_empty() {
-            return Err("choose at least one variant".to_owned());
-        }
-        Ok(CompareOptions {
-            duration,
-            interval,
-            variants,
-        })
-    }
-
     /// What to show.
     #[must_use]
     pub fn view(&self) -> PhaseView<'_> {
         match &self.phase {
             Phase::Setup => PhaseView::Setup,
+            Phase::Starting { .. } => PhaseView::Starting,
             Phase::Running(r) => {
                 let (elapsed_s, total_s) = r.progress();
-                PhaseView::Running { elapsed_s, total_s }
+                PhaseView::Running {
+                    elapsed_s,
+                    total_s,
+                    running: r,
+                }
             }
             Phase::Finishing(_) => PhaseView::Finishing,
             Phase::Done(c) => PhaseView::Done(c),
@@ -219,10 +194,13 @@ impl CompareTab {
         }
     }
 
-    /// Running or finishing.
+    /// Starting, running or finishing.
     #[must_use]
     pub fn is_active(&self) -> bool {
-        matches!(self.phase, Phase::Running(_) | Phase::Finishing(_))
+        matches!(
+            self.phase,
+            Phase::Starting { .. } | Phase::Running(_) | Phase::Finishing(_)
+        )
     }
 
     /// The finished comparison.
@@ -234,56 +212,69 @@ impl CompareTab {
         }
     }
 
-    /// The chart series, one per variant.
-    #[must_use]
-    pub fn lanes(&self) -> &[LaneSeries] {
-        &self.lanes
-    }
-
     /// The charts' x range in seconds.
     #[must_use]
     pub fn span_s(&self) -> f64 {
         self.span_s
     }
 
-    /// Back to the settings (after a result or a failure; never while running).
+    /// Counts the comparisons started.
+    #[must_use]
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// An active comparison polls the embedded demo server.
+    #[must_use]
+    pub fn uses_demo(&self) -> bool {
+        self.is_active() && self.uses_demo
+    }
+
+    /// Back to the settings (after a result or a failure; never while active).
     pub fn reset(&mut self) {
         if !self.is_active() {
             self.phase = Phase::Setup;
-            self.lanes.clear();
         }
     }
 
-    fn begin(&mut self, running: Running, span: Duration, uses_demo: bool) {
-        self.lanes = running
-            .lanes()
-            .map(|(v, s, h)| LaneSeries::from_stats(v, s, h))
-            .collect();
-        self.phase = Phase::Running(Box::new(running));
+    /// A starter thread starts the variants under `ticket`; the comparison lasts `span`.
+    pub(super) fn begin(&mut self, ticket: u64, span: Duration, uses_demo: bool) {
+        self.phase = Phase::Starting { ticket };
         self.span_s = span.as_secs_f64();
         self.uses_demo = uses_demo;
-        self.charted = None;
+        self.run += 1;
     }
 
-    fn fail(&mut self, message: String) {
+    /// The start under `ticket` ended. Returns the variants back when that start is no
+    /// longer awaited (cancelled meanwhile), for the caller to stop.
+    pub(super) fn started(
+        &mut self,
+        ticket: u64,
+        outcome: Result<Box<Running>, String>,
+    ) -> Option<Box<Running>> {
+        if !matches!(self.phase, Phase::Starting { ticket: t } if t == ticket) {
+            return outcome.ok();
+        }
+        match outcome {
+            Ok(running) => self.phase = Phase::Running(running),
+            Err(message) => self.fail(message),
+        }
+        None
+    }
+
+    /// It could not run: show why.
+    pub(super) fn fail(&mut self, message: String) {
         self.phase = Phase::Failed(message);
         self.uses_demo = false;
     }
 
-    /// Take in the variants' events and refresh the charts now and then. Returns the
-    /// comparison once its time is up, for finishing off the UI thread.
-    fn pump(&mut self, now: Instant) -> Option<Box<Running>> {
+    /// Take in the variants' events. Returns the comparison once its time is up, for
+    /// finishing off the UI thread ([`CompareTab::finishing`]).
+    pub(super) fn pump(&mut self) -> Option<Box<Running>> {
         let Phase::Running(running) = &mut self.phase else {
             return None;
         };
         running.pump();
-        if self.charted.is_none_or(|t| now - t >= CHART_EVERY) || running.is_done() {
-            self.charted = Some(now);
-            self.lanes = running
-                .lanes()
-                .map(|(v, s, h)| LaneSeries::from_stats(v, s, h))
-                .collect();
-        }
         if !running.is_done() {
             return None;
         }
@@ -296,14 +287,18 @@ impl CompareTab {
         }
     }
 
+    /// A thread finishes the comparison and sends the result over `rx`.
+    pub(super) fn finishing(&mut self, rx: Receiver<Comparison>) {
+        self.phase = Phase::Finishing(rx);
+    }
+
     /// Take the result if the finishing thread sent it. True when the phase changed.
-    fn poll_finished(&mut self) -> bool {
+    pub(super) fn poll_finished(&mut self) -> bool {
         let Phase::Finishing(rx) = &self.phase else {
             return false;
         };
         match rx.try_recv() {
             Ok(c) => {
-                self.lanes = LaneSeries::from_comparison(&c);
                 self.span_s = self.span_s.max(c.duration_s);
                 self.phase = Phase::Done(Box::new(c));
             }
@@ -316,108 +311,17 @@ impl CompareTab {
         true
     }
 
-    /// Take a running comparison out (to cancel it); back to the settings.
-    fn take_running(&mut self) -> Option<Box<Running>> {
-        if !matches!(self.phase, Phase::Running(_)) {
+    /// Cancel: back to the settings. Returns the running variants to stop (none while
+    /// starting: that start's outcome is stopped when it comes in).
+    pub(super) fn cancel(&mut self) -> Option<Box<Running>> {
+        if !matches!(self.phase, Phase::Running(_) | Phase::Starting { .. }) {
             return None;
         }
         self.uses_demo = false;
-        self.lanes.clear();
         match std::mem::replace(&mut self.phase, Phase::Setup) {
             Phase::Running(r) => Some(r),
             _ => None,
         }
-    }
-}
-
-impl Workspace {
-    /// Start comparing the variants of a profile (a builtin-demo profile polls the
-    /// embedded server). `confirmed` lets aggressive short-poll intervals run.
-    pub fn compare_start(&mut self, id: EntryId, confirmed: bool) {
-        let Some(entry) = self.get(id) else {
-            return;
-        };
-        if entry.compare.is_active() {
-            return;
-        }
-        let options = entry.compare.options();
-        let mut run = entry.profile.clone();
-        let secrets = run.secrets();
-        let url = run.url.clone();
-        let uses_demo = run.builtin_demo;
-        let started = options.and_then(|opts| {
-            if uses_demo {
-                run.url = self
-                    .demo_url()
-                    .map_err(|e| format!("the demo server cannot start: {e}"))?;
-            }
-            Running::start(&run, &opts, confirmed, &self.waker)
-                .map(|r| (r, opts.duration))
-                .map_err(|e| e.to_string())
-        });
-        let Some(entry) = self.get_mut(id) else {
-            return;
-        };
-        match started {
-            Ok((running, span)) => entry.compare.begin(running, span, uses_demo),
-            Err(message) => {
-                // Start errors may quote the request; never show its secrets.
-                let message = if url.is_empty() {
-                    message
-                } else {
-                    message.replace(&url, &crate::redact::url(&url))
-                };
-                let message = secrets.mask(&message).into_owned();
-                entry.compare.fail(message);
-                self.release_demo_if_unused();
-            }
-        }
-    }
-
-    /// Stop a running comparison without a result (the sessions stop off the UI thread).
-    pub fn compare_cancel(&mut self, id: EntryId) {
-        let Some(running) = self.get_mut(id).and_then(|e| e.compare.take_running()) else {
-            return;
-        };
-        self.spawn_stopper("compare-cancel", move || drop(running));
-        self.release_demo_if_unused();
-    }
-
-    /// Pump every comparison; hand the ones whose time is up to a finishing thread.
-    /// Returns true while some comparison is running or finishing.
-    pub(super) fn pump_compares(&mut self) -> bool {
-        let now = Instant::now();
-        let mut due = Vec::new();
-        let mut finished = false;
-        for e in &mut self.entries {
-            if let Some(running) = e.compare.pump(now) {
-                due.push((e.id, running));
-            }
-            finished |= e.compare.poll_finished();
-        }
-        for (id, running) in due {
-            let (tx, rx) = crossbeam_channel::bounded(1);
-            let waker = self.waker.clone();
-            self.spawn_stopper("compare-finish", move || {
-                if tx.send(running.finish()).is_ok() {
-                    waker();
-                }
-            });
-            // A thread that could not start dropped `tx`: the tab reports it.
-            if let Some(e) = self.get_mut(id) {
-                e.compare.phase = Phase::Finishing(rx);
-            }
-        }
-        if finished {
-            self.release_demo_if_unused();
-        }
-        self.any_comparing()
-    }
-
-    /// Some comparison is running or finishing.
-    #[must_use]
-    pub fn any_comparing(&self) -> bool {
-        self.entries.iter().any(|e| e.compare.is_active())
     }
 }
 
@@ -427,27 +331,46 @@ mod tests {
 
     #[test]
     fn options_parse_as_typed() {
-        let mut tab = CompareTab::default();
-        let o = tab.options().expect("defaults are valid");
+        let mut s = CompareSettings::default();
+        let o = s.options().expect("defaults are valid");
         assert_eq!(o.duration, Duration::from_secs(30));
         assert_eq!(o.interval, Duration::from_secs(5));
         assert_eq!(o.variants.len(), 4);
-        tab.duration = "3".to_owned();
-        tab.interval = "250ms".to_owned();
-        tab.variants = [true, false, true, false];
-        let o = tab.options().expect("valid");
+        s.duration = "3".to_owned();
+        s.interval = "250ms".to_owned();
+        s.variants = [true, false, true, false];
+        let o = s.options().expect("valid");
         assert_eq!(o.duration, Duration::from_secs(3));
         assert_eq!(o.interval, Duration::from_millis(250));
         assert_eq!(
             o.variants,
             [Variant::LongKeepAlive, Variant::ShortKeepAlive]
         );
-        tab.duration = "soon".to_owned();
-        assert!(tab.options().is_err_and(|e| e.starts_with("duration")));
-        tab.duration = "0.5s".to_owned();
-        assert!(tab.options().is_err());
-        tab.duration = "10s".to_owned();
-        tab.variants = [false; 4];
-        assert!(tab.options().is_err_and(|e| e.contains("variant")));
+        s.duration = "soon".to_owned();
+        assert!(
+            s.options()
+                .is_err_and(|e| e.to_string().starts_with("duration"))
+        );
+        s.duration = "0.5s".to_owned();
+        assert_eq!(s.options().err(), Some(SettingsError::DurationOutOfRange));
+        s.duration = "10s".to_owned();
+        s.variants = [false; 4];
+        assert_eq!(s.options().err(), Some(SettingsError::NoVariant));
+    }
+
+    #[test]
+    fn a_start_no_longer_awaited_is_handed_back() {
+        let mut tab = CompareTab::default();
+        tab.begin(1, Duration::from_secs(3), true);
+        assert!(tab.is_active() && tab.uses_demo());
+        assert!(matches!(tab.view(), PhaseView::Starting));
+        assert!(tab.cancel().is_none(), "nothing runs yet");
+        assert!(!tab.is_active() && !tab.uses_demo());
+        // The cancelled start fails late: the tab stays in the settings.
+        assert!(tab.started(1, Err("late".to_owned())).is_none());
+        assert!(matches!(tab.view(), PhaseView::Setup));
+        tab.begin(2, Duration::from_secs(3), false);
+        tab.started(2, Err("refused".to_owned()));
+        assert!(matches!(tab.view(), PhaseView::Failed("refused")));
     }
 }

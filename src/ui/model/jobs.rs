@@ -5,46 +5,95 @@
 //! No egui; depends on the engine's types only.
 
 use std::path::PathBuf;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::poll::Waker;
 use crate::profile::Profile;
+use crate::profile_store::StoreError;
+use crate::ui::model::threads::Threads;
 
 /// What a finished job did.
 #[derive(Debug)]
 pub enum JobDone {
     /// Files were written: `what` in words, at `path`.
-    Wrote { what: String, path: PathBuf },
+    Wrote {
+        /// What was written, in words.
+        what: String,
+        /// Where.
+        path: PathBuf,
+    },
     /// Profiles were read from `path` (to be added by the UI thread).
     Imported {
+        /// The file read.
         path: PathBuf,
+        /// Its profiles.
         profiles: Vec<Profile>,
     },
 }
 
-/// A job's outcome; the error is a message for the user (secret-free, with the path).
-pub type JobReport = Result<JobDone, String>;
+/// Why a job failed, for a notice: secret-free, naming the path.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Reading or writing a file failed.
+    #[error("{what} failed: {}: {source}", path.display())]
+    Io {
+        /// What was being done ("Exporting statistics").
+        what: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An export would overwrite a file.
+    #[error("Exporting profiles failed: {} exists already; choose another name", path.display())]
+    Exists {
+        /// The file that is there.
+        path: PathBuf,
+    },
+    /// A profiles file too large to import.
+    #[error("Importing profiles failed: {} is larger than {limit}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The largest size read, as shown.
+        limit: String,
+    },
+    /// A file that is not a profiles file.
+    #[error("Importing profiles failed: {0}")]
+    Import(StoreError),
+    /// No thread could be started for the job.
+    #[error("cannot start a thread for the {name}: {source}")]
+    Thread {
+        /// The job's name.
+        name: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A job's outcome.
+pub type JobReport = Result<JobDone, JobError>;
 
 /// The job threads and their reports.
 pub struct Jobs {
     tx: Sender<JobReport>,
     rx: Receiver<JobReport>,
     waker: Waker,
-    threads: Vec<JoinHandle<()>>,
+    threads: Threads,
 }
 
 impl std::fmt::Debug for Jobs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jobs")
-            .field("threads", &self.threads.len())
+            .field("busy", &self.threads.busy())
             .finish_non_exhaustive()
     }
 }
 
 impl Jobs {
+    /// No jobs yet; each report rings `waker`.
     #[must_use]
     pub fn new(waker: Waker) -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -52,30 +101,27 @@ impl Jobs {
             tx,
             rx,
             waker,
-            threads: Vec::new(),
+            threads: Threads::new("an export thread"),
         }
     }
 
     /// Run `job` on a thread named `pollscope-{name}`. Never blocks.
     pub fn spawn(&mut self, name: &str, job: impl FnOnce() -> JobReport + Send + 'static) {
-        self.threads.retain(|t| !t.is_finished());
         let tx = self.tx.clone();
         let waker = self.waker.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("pollscope-{name}"))
-            .spawn(move || {
-                if tx.send(job()).is_ok() {
-                    waker();
-                }
+        let spawned = self.threads.spawn(name, move || {
+            if tx.send(job()).is_ok() {
+                waker();
+            }
+        });
+        if let Err(source) = spawned {
+            // Reported like a failed job, so the user learns it did not happen.
+            let report = Err(JobError::Thread {
+                name: name.to_owned(),
+                source,
             });
-        match spawned {
-            Ok(handle) => self.threads.push(handle),
-            Err(e) => {
-                // Reported like a failed job, so the user learns it did not happen.
-                let report = Err(format!("cannot start a thread for the {name}: {e}"));
-                if self.tx.send(report).is_ok() {
-                    (self.waker)();
-                }
+            if self.tx.send(report).is_ok() {
+                (self.waker)();
             }
         }
     }
@@ -85,23 +131,10 @@ impl Jobs {
         self.rx.try_iter()
     }
 
-    /// Some job is still running.
-    #[must_use]
-    pub fn busy(&self) -> bool {
-        self.threads.iter().any(|t| !t.is_finished())
-    }
-
     /// Let running jobs finish, waiting at most until `end` (for exit: a half-written
     /// export is worse than a slightly slower close).
     pub fn finish(&mut self, end: Instant) {
-        while self.busy() && Instant::now() < end {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        for t in self.threads.drain(..) {
-            if t.is_finished() && t.join().is_err() {
-                log::warn!("an export thread panicked");
-            }
-        }
+        self.threads.finish(end);
     }
 }
 
@@ -142,10 +175,16 @@ mod tests {
         let mut jobs = Jobs::new(std::sync::Arc::new(move || {
             w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }));
-        jobs.spawn("test", || Err("nope".to_owned()));
-        jobs.finish(Instant::now() + Duration::from_secs(5));
+        jobs.spawn("test", || {
+            Err(JobError::Exists {
+                path: PathBuf::from("/x"),
+            })
+        });
+        jobs.finish(Instant::now() + std::time::Duration::from_secs(5));
         let reports: Vec<JobReport> = jobs.reports().collect();
-        assert!(matches!(reports.as_slice(), [Err(m)] if m == "nope"));
+        assert!(
+            matches!(reports.as_slice(), [Err(e)] if e.to_string().contains("/x exists already"))
+        );
         assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -14,6 +14,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::profile_store::{ProfileStore, SetAside, StoreError};
+use crate::ui::model::notice::{Notice, NoticeLevel};
 
 /// Quiet time after the last change before saving.
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
@@ -44,12 +45,20 @@ pub enum SaveReport {
 /// The profile store as loaded before the window opens.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The config dir.
     pub dir: PathBuf,
+    /// The store, unless it could not be opened.
     pub store: Option<ProfileStore>,
+    /// A profiles file that could not be read and was moved aside.
     pub set_aside: Option<SetAside>,
     /// Why the store could not be opened (then nothing is saved).
     pub error: Option<String>,
 }
+
+/// The saver thread has ended: changes are no longer saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("profiles are not saved: the saver has stopped")]
+pub struct SaverGone;
 
 impl Loaded {
     /// Open (or set aside) the store in `dir`. Does file I/O: call it before the window
@@ -63,16 +72,38 @@ impl Loaded {
                 set_aside,
                 error: None,
             },
-            Err(e) => {
-                log::warn!("{e}");
-                Self {
-                    dir,
-                    store: None,
-                    set_aside: None,
-                    error: Some(e.to_string()),
-                }
-            }
+            Err(e) => Self {
+                dir,
+                store: None,
+                set_aside: None,
+                error: Some(e.to_string()),
+            },
         }
+    }
+
+    /// What loading went wrong with, as notices (shown, so not logged).
+    #[must_use]
+    pub fn notices(&self) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        if let Some(aside) = &self.set_aside {
+            notices.push(Notice {
+                level: NoticeLevel::Warning,
+                text: format!(
+                    "The profiles file could not be read ({}). It was moved to {} and Pollscope started with no profiles.",
+                    aside.error,
+                    aside.moved_to.display()
+                ),
+                offer_reload: false,
+            });
+        }
+        if let Some(e) = &self.error {
+            notices.push(Notice {
+                level: NoticeLevel::Error,
+                text: format!("Profiles cannot be loaded or saved: {e}"),
+                offer_reload: false,
+            });
+        }
+        notices
     }
 }
 
@@ -91,14 +122,16 @@ impl std::fmt::Debug for Saver {
 
 impl Saver {
     /// Start the thread. `store` is `None` when the file could not be opened at all;
-    /// then every save reports why (`why_not`) and nothing is written.
+    /// then every save reports why (`why_not`) and nothing is written. With the saver
+    /// comes why its thread could not start, if it could not (then every
+    /// [`Saver::send`] fails).
     #[must_use]
     pub fn spawn(
         store: Option<ProfileStore>,
         dir: PathBuf,
         why_not: Option<String>,
         waker: Waker,
-    ) -> Self {
+    ) -> (Self, Option<std::io::Error>) {
         let (tx, rx) = crossbeam_channel::unbounded();
         let (report_tx, reports) = crossbeam_channel::unbounded();
         let worker = Worker {
@@ -111,26 +144,26 @@ impl Saver {
         let thread = std::thread::Builder::new()
             .name("pollscope-saver".to_owned())
             .spawn(move || worker.run(&rx));
-        let thread = match thread {
-            Ok(t) => Some(t),
-            Err(e) => {
-                log::warn!("cannot start the saver thread; profiles will not be saved: {e}");
-                None
-            }
+        let (thread, error) = match thread {
+            Ok(t) => (Some(t), None),
+            Err(e) => (None, Some(e)),
         };
-        Self {
+        let saver = Self {
             tx: thread.as_ref().map(|_| tx),
             reports,
             thread,
-        }
+        };
+        (saver, error)
     }
 
     /// Ask for something; never blocks.
-    pub fn send(&self, command: SaveCommand) {
-        if let Some(tx) = &self.tx
-            && tx.send(command).is_err()
-        {
-            log::warn!("the saver thread has ended; a change was not saved");
+    ///
+    /// # Errors
+    /// When the saver thread has ended (or never started).
+    pub fn send(&self, command: SaveCommand) -> Result<(), SaverGone> {
+        match &self.tx {
+            Some(tx) => tx.send(command).map_err(|_| SaverGone),
+            None => Err(SaverGone),
         }
     }
 
@@ -297,7 +330,7 @@ mod tests {
     fn saves_after_changes_pause_and_reports_conflicts() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::open(dir.path()).unwrap();
-        let saver = Saver::spawn(
+        let (saver, _) = Saver::spawn(
             Some(store),
             dir.path().to_path_buf(),
             None,
@@ -308,7 +341,9 @@ mod tests {
                 name: format!("p{n}"),
                 ..Profile::default()
             };
-            saver.send(SaveCommand::Save(vec![p]));
+            saver
+                .send(SaveCommand::Save(vec![p]))
+                .expect("the saver runs");
         }
         assert!(matches!(wait_for(&saver), SaveReport::Saved));
         let on_disk = ProfileStore::open(dir.path()).unwrap();
@@ -319,7 +354,9 @@ mod tests {
         let mut other = ProfileStore::open(dir.path()).unwrap();
         other.profiles.push(Profile::default());
         other.save().unwrap();
-        saver.send(SaveCommand::Save(vec![]));
+        saver
+            .send(SaveCommand::Save(vec![]))
+            .expect("the saver runs");
         let report = wait_for(&saver);
         assert!(
             matches!(
@@ -331,7 +368,7 @@ mod tests {
             ),
             "{report:?}"
         );
-        saver.send(SaveCommand::Reload);
+        saver.send(SaveCommand::Reload).expect("the saver runs");
         assert!(matches!(wait_for(&saver), SaveReport::Reloaded(p) if p.len() == 2));
     }
 
@@ -339,13 +376,15 @@ mod tests {
     fn pending_change_is_written_on_finish() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::open(dir.path()).unwrap();
-        let mut saver = Saver::spawn(
+        let (mut saver, _) = Saver::spawn(
             Some(store),
             dir.path().to_path_buf(),
             None,
             crate::poll::no_waker(),
         );
-        saver.send(SaveCommand::Save(vec![Profile::default()]));
+        saver
+            .send(SaveCommand::Save(vec![Profile::default()]))
+            .expect("the saver runs");
         saver.finish(Duration::from_secs(5));
         assert_eq!(ProfileStore::open(dir.path()).unwrap().profiles.len(), 1);
     }
@@ -353,13 +392,15 @@ mod tests {
     #[test]
     fn without_a_store_saves_say_why() {
         let dir = tempfile::tempdir().unwrap();
-        let saver = Saver::spawn(
+        let (saver, _) = Saver::spawn(
             None,
             dir.path().to_path_buf(),
             Some("cannot read it".to_owned()),
             crate::poll::no_waker(),
         );
-        saver.send(SaveCommand::Save(vec![]));
+        saver
+            .send(SaveCommand::Save(vec![]))
+            .expect("the saver runs");
         let report = wait_for(&saver);
         assert!(
             matches!(&report, SaveReport::Failed { message, .. } if message.contains("cannot read it")),

@@ -2,18 +2,22 @@
 //! imported as JSON, a profile's event log (JSON Lines) and statistics (CSV + summary
 //! JSON), and a finished comparison (Markdown, PNG charts, JSON).
 //!
-//! The UI thread only copies the data; every file is read or written by a job thread
-//! ([`crate::ui::model::jobs`]), whose outcome comes back as a notice naming the path. No egui.
+//! The UI thread only copies the data ([`ExportData::gather`]); every file is read or
+//! written by a job ([`export_job`], [`import_job`]) on a job thread, whose outcome comes
+//! back as a notice naming the path. No egui, and no knowledge of the workspace.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use crate::compare::Comparison;
+use crate::monitor::EventLog;
+use crate::present::units;
 use crate::profile::Profile;
-use crate::ui::model::jobs::{JobDone, expand_home};
+use crate::stats::{Stats, Summary};
+use crate::ui::model::entry::{Entry, EntryId};
+use crate::ui::model::jobs::{JobDone, JobError, JobReport, expand_home};
 use crate::ui::model::notice::{Notice, NoticeLevel};
-use crate::ui::model::workspace::{EntryId, Workspace};
-use crate::ui::widgets::format;
 
 /// Largest profiles file read on import.
 const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;
@@ -55,6 +59,123 @@ impl ExportKind {
             }
         }
     }
+
+    /// The suggested path for this export under `base`, named after the profile.
+    #[must_use]
+    pub fn default_path(self, base: &Path, entries: &[Entry], now: SystemTime) -> String {
+        let stamp = file_stamp(now);
+        let name = |id: EntryId| {
+            entries
+                .iter()
+                .find(|e| e.id == id)
+                .map_or_else(|| "profile".to_owned(), |e| slug(&e.profile.name))
+        };
+        let leaf = match self {
+            Self::Profiles => format!("pollscope-profiles-{stamp}.json"),
+            Self::EventLog(id) | Self::Stats(id) => format!("pollscope-{}-{stamp}", name(id)),
+            Self::Comparison(id) => format!("pollscope-compare-{}-{stamp}", name(id)),
+        };
+        base.join(leaf).display().to_string()
+    }
+}
+
+/// Why an export or import cannot start (shown in its dialog).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    /// The path field is empty.
+    #[error("choose where to write it")]
+    EmptyPath,
+    /// The file field is empty.
+    #[error("choose a file to import")]
+    EmptyFile,
+    /// The profile never connected, or nothing arrived.
+    #[error("no events to export yet: connect first")]
+    NoEvents,
+    /// The profile never connected.
+    #[error("no statistics yet: connect first")]
+    NoStats,
+    /// No comparison finished.
+    #[error("no finished comparison to export")]
+    NoComparison,
+}
+
+/// A copy of what an export writes, taken on the UI thread.
+pub enum ExportData {
+    /// The profiles file's text, and how many profiles it holds.
+    Profiles {
+        /// The JSON text.
+        json: String,
+        /// Profiles in it.
+        count: usize,
+    },
+    /// The feed's events.
+    EventLog(EventLog),
+    /// Per-second statistics (settled) and the summary.
+    Stats {
+        /// The statistics.
+        stats: Box<Stats>,
+        /// Their summary.
+        summary: Box<Summary>,
+    },
+    /// A finished comparison.
+    Comparison(Box<Comparison>),
+}
+
+impl ExportData {
+    /// Copy what `kind` exports from `entries` (secrets in profiles only when
+    /// `include_secrets`).
+    ///
+    /// # Errors
+    /// When there is nothing to export yet.
+    pub fn gather(
+        kind: ExportKind,
+        entries: &[Entry],
+        include_secrets: bool,
+    ) -> Result<Self, TransferError> {
+        let entry = |id: EntryId| entries.iter().find(|e| e.id == id);
+        match kind {
+            ExportKind::Profiles => {
+                let profiles: Vec<Profile> = entries.iter().map(|e| e.profile.clone()).collect();
+                Ok(Self::Profiles {
+                    json: crate::export::profiles_json(&profiles, include_secrets),
+                    count: profiles.len(),
+                })
+            }
+            ExportKind::EventLog(id) => entry(id)
+                .and_then(|e| e.monitor.as_ref())
+                .map(crate::monitor::Monitor::event_log)
+                .filter(|l| !l.is_empty())
+                .map(Self::EventLog)
+                .ok_or(TransferError::NoEvents),
+            ExportKind::Stats(id) => {
+                let monitor = entry(id)
+                    .and_then(|e| e.monitor.as_ref())
+                    .ok_or(TransferError::NoStats)?;
+                let mut stats = monitor.stats().clone();
+                stats.settle();
+                let summary = stats.summary(monitor.stopped_at().unwrap_or_else(Instant::now));
+                Ok(Self::Stats {
+                    stats: Box::new(stats),
+                    summary: Box::new(summary),
+                })
+            }
+            ExportKind::Comparison(id) => entry(id)
+                .and_then(|e| e.compare.result())
+                .map(|c| Self::Comparison(Box::new(c.clone())))
+                .ok_or(TransferError::NoComparison),
+        }
+    }
+
+    /// The job thread's name.
+    #[must_use]
+    pub fn job_name(&self) -> &'static str {
+        match self {
+            Self::Profiles { .. } => "export-profiles",
+            Self::EventLog(_) => "export-events",
+            Self::Stats { .. } => "export-stats",
+            Self::Comparison(_) => "export-comparison",
+        }
+    }
 }
 
 /// A name safe in a file name: letters, digits, `-` and `_`; the rest becomes `-`.
@@ -77,212 +198,209 @@ fn slug(name: &str) -> String {
     }
 }
 
-fn io_error(what: &str, path: &Path, e: &dyn std::fmt::Display) -> String {
-    format!("{what} failed: {}: {e}", path.display())
+/// UTC date and time for file names: `20250102-140307`.
+#[must_use]
+fn file_stamp(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days(secs / 86_400);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
 }
 
-impl Workspace {
-    /// The suggested path for an export, under [`Workspace::export_base`].
-    #[must_use]
-    pub fn default_export_path(&self, kind: ExportKind, now: SystemTime) -> String {
-        let stamp = format::file_stamp(now);
-        let name = |id: EntryId| {
-            self.get(id)
-                .map_or_else(|| "profile".to_owned(), |e| slug(&e.profile.name))
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm, for
+/// dates after the epoch).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The job that writes `data` to `path` (`~` is the home directory).
+pub fn export_job(data: ExportData, path: String) -> impl FnOnce() -> JobReport + Send {
+    move || {
+        let io = |what, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| JobError::Io { what, path, source }
         };
-        let leaf = match kind {
-            ExportKind::Profiles => format!("pollscope-profiles-{stamp}.json"),
-            ExportKind::EventLog(id) | ExportKind::Stats(id) => {
-                format!("pollscope-{}-{stamp}", name(id))
+        match data {
+            ExportData::Profiles { json, count } => write_profiles(&path, &json, count),
+            ExportData::EventLog(log) => {
+                let dir = expand_home(&path);
+                let file = dir.join("events.jsonl");
+                let write = || -> std::io::Result<()> {
+                    std::fs::create_dir_all(&dir)?;
+                    let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+                    log.write_jsonl(&mut w)?;
+                    w.flush()
+                };
+                write().map_err(io("Exporting the event log", &file))?;
+                let mut what = format!("{} events", units::count(log.len() as u64));
+                if log.dropped > 0 {
+                    what.push_str(" (the feed's newest; older ones were dropped)");
+                }
+                Ok(JobDone::Wrote { what, path: file })
             }
-            ExportKind::Comparison(id) => format!("pollscope-compare-{}-{stamp}", name(id)),
-        };
-        self.export_base.join(leaf).display().to_string()
-    }
-
-    /// Export `kind` to `path` on a job thread. An error here (nothing to export, no
-    /// path) is for the dialog to show; the job's outcome arrives as a notice.
-    pub fn export(
-        &mut self,
-        kind: ExportKind,
-        path: &str,
-        include_secrets: bool,
-    ) -> Result<(), String> {
-        if path.trim().is_empty() {
-            return Err("choose where to write it".to_owned());
-        }
-        let path = path.to_owned();
-        match kind {
-            ExportKind::Profiles => {
-                let profiles: Vec<Profile> =
-                    self.entries.iter().map(|e| e.profile.clone()).collect();
-                let json = crate::export::profiles_json(&profiles, include_secrets);
-                let n = profiles.len();
-                self.jobs
-                    .spawn("export-profiles", move || write_profiles(&path, &json, n));
+            ExportData::Stats { stats, summary } => {
+                let dir = expand_home(&path);
+                crate::export::write_stats_files(&dir, &stats, &summary)
+                    .map_err(io("Exporting statistics", &dir))?;
+                Ok(JobDone::Wrote {
+                    what: "statistics (stats.csv, summary.json)".to_owned(),
+                    path: dir,
+                })
             }
-            ExportKind::EventLog(id) => {
-                let monitor = self.get(id).and_then(|e| e.monitor.as_ref());
-                let log = monitor.map(crate::monitor::Monitor::event_log);
-                let log = log
-                    .filter(|l| !l.is_empty())
-                    .ok_or("no events to export yet: connect first")?;
-                self.jobs.spawn("export-events", move || {
-                    let dir = expand_home(&path);
-                    let file = dir.join("events.jsonl");
-                    let write = || -> std::io::Result<()> {
-                        std::fs::create_dir_all(&dir)?;
-                        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
-                        log.write_jsonl(&mut w)?;
-                        w.flush()
-                    };
-                    write().map_err(|e| io_error("Exporting the event log", &file, &e))?;
-                    let mut what = format!("{} events", format::count(log.len() as u64));
-                    if log.dropped > 0 {
-                        what.push_str(" (the feed's newest; older ones were dropped)");
-                    }
-                    Ok(JobDone::Wrote { what, path: file })
-                });
+            ExportData::Comparison(comparison) => {
+                let dir = expand_home(&path);
+                let files = crate::compare::export(&comparison, &dir)
+                    .map_err(io("Exporting the comparison", &dir))?;
+                Ok(JobDone::Wrote {
+                    what: format!("the comparison ({})", files.join(", ")),
+                    path: dir,
+                })
             }
-            ExportKind::Stats(id) => {
-                let monitor = self
-                    .get(id)
-                    .and_then(|e| e.monitor.as_ref())
-                    .ok_or("no statistics yet: connect first")?;
-                let mut stats = monitor.stats().clone();
-                stats.settle();
-                let summary = stats.summary(monitor.stopped_at().unwrap_or_else(Instant::now));
-                self.jobs.spawn("export-stats", move || {
-                    let dir = expand_home(&path);
-                    crate::export::write_stats_files(&dir, &stats, &summary)
-                        .map_err(|e| io_error("Exporting statistics", &dir, &e))?;
-                    Ok(JobDone::Wrote {
-                        what: "statistics (stats.csv, summary.json)".to_owned(),
-                        path: dir,
-                    })
-                });
-            }
-            ExportKind::Comparison(id) => {
-                let comparison = self
-                    .get(id)
-                    .and_then(|e| e.compare.result())
-                    .cloned()
-                    .ok_or("no finished comparison to export")?;
-                self.jobs.spawn("export-comparison", move || {
-                    let dir = expand_home(&path);
-                    let files = crate::compare::export(&comparison, &dir)
-                        .map_err(|e| io_error("Exporting the comparison", &dir, &e))?;
-                    Ok(JobDone::Wrote {
-                        what: format!("the comparison ({})", files.join(", ")),
-                        path: dir,
-                    })
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Read profiles from `path` on a job thread; they are added when it reports.
-    pub fn import_profiles(&mut self, path: &str) -> Result<(), String> {
-        if path.trim().is_empty() {
-            return Err("choose a file to import".to_owned());
-        }
-        let path = path.to_owned();
-        self.jobs.spawn("import-profiles", move || {
-            let path = expand_home(&path);
-            let mut bytes = Vec::new();
-            std::fs::File::open(&path)
-                .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
-                .map_err(|e| io_error("Importing profiles", &path, &e))?;
-            if bytes.len() as u64 > MAX_IMPORT_BYTES {
-                return Err(format!(
-                    "Importing profiles failed: {} is larger than {}",
-                    path.display(),
-                    format::bytes(MAX_IMPORT_BYTES)
-                ));
-            }
-            let profiles = crate::export::import_profiles(&path, &bytes)
-                .map_err(|e| format!("Importing profiles failed: {e}"))?;
-            Ok(JobDone::Imported { path, profiles })
-        });
-        Ok(())
-    }
-
-    /// Turn finished jobs into notices (and imported profiles into entries).
-    pub(super) fn take_job_reports(&mut self) {
-        let reports: Vec<_> = self.jobs.reports().collect();
-        for report in reports {
-            let notice = match report {
-                Ok(JobDone::Wrote { what, path }) => Notice {
-                    level: NoticeLevel::Info,
-                    text: format!("Exported {what} to {}", path.display()),
-                    offer_reload: false,
-                },
-                Ok(JobDone::Imported { path, profiles }) => self.add_imported(&path, profiles),
-                Err(message) => Notice {
-                    level: NoticeLevel::Error,
-                    text: message,
-                    offer_reload: false,
-                },
-            };
-            self.notice(notice);
-        }
-    }
-
-    fn add_imported(&mut self, path: &Path, profiles: Vec<Profile>) -> Notice {
-        let missing_secrets = profiles.iter().any(|p| {
-            p.headers.iter().any(|h| h.secret && h.value.is_empty())
-                || p.url.contains(crate::redact::MASK)
-        });
-        let mut names = Vec::new();
-        for p in profiles {
-            let id = self.add(p);
-            self.imported.push(id);
-            if let Some(e) = self.get(id) {
-                names.push(e.profile.name.clone());
-            }
-        }
-        let mut text = format!(
-            "Imported {} profile(s) from {}: {}",
-            names.len(),
-            path.display(),
-            names.join(", ")
-        );
-        if missing_secrets {
-            text.push_str(
-                ". The file held no secret values (tokens were left out): fill them in before connecting.",
-            );
-        }
-        Notice {
-            level: if missing_secrets {
-                NoticeLevel::Warning
-            } else {
-                NoticeLevel::Info
-            },
-            text,
-            offer_reload: false,
         }
     }
 }
 
 /// Write exported profiles: owner-only (they may hold secrets), never over a file.
-fn write_profiles(path: &str, json: &str, n: usize) -> Result<JobDone, String> {
+fn write_profiles(path: &str, json: &str, n: usize) -> JobReport {
     let mut path = expand_home(path);
     if path.is_dir() {
         path = path.join("pollscope-profiles.json");
     }
     if path.exists() {
-        return Err(format!(
-            "Exporting profiles failed: {} exists already; choose another name",
-            path.display()
-        ));
+        return Err(JobError::Exists { path });
     }
-    crate::profile_store::write_atomic(&path, json.as_bytes())
-        .map_err(|e| io_error("Exporting profiles", &path, &e))?;
+    if let Err(source) = crate::profile_store::write_atomic(&path, json.as_bytes()) {
+        return Err(JobError::Io {
+            what: "Exporting profiles",
+            path,
+            source,
+        });
+    }
     Ok(JobDone::Wrote {
         what: format!("{n} profile(s)"),
         path,
     })
+}
+
+/// The job that reads the profiles in `path` (they are added when it reports).
+pub fn import_job(path: String) -> impl FnOnce() -> JobReport + Send {
+    move || {
+        let path = expand_home(&path);
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&path)
+            .and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes));
+        if let Err(source) = read {
+            return Err(JobError::Io {
+                what: "Importing profiles",
+                path,
+                source,
+            });
+        }
+        if bytes.len() as u64 > MAX_IMPORT_BYTES {
+            return Err(JobError::TooLarge {
+                path,
+                limit: units::bytes(MAX_IMPORT_BYTES),
+            });
+        }
+        let profiles = crate::export::import_profiles(&path, &bytes).map_err(JobError::Import)?;
+        Ok(JobDone::Imported { path, profiles })
+    }
+}
+
+/// The notice for a finished export, or a failed job.
+#[must_use]
+pub fn job_notice(report: Result<(String, PathBuf), JobError>) -> Notice {
+    match report {
+        Ok((what, path)) => Notice {
+            level: NoticeLevel::Info,
+            text: format!("Exported {what} to {}", path.display()),
+            offer_reload: false,
+        },
+        Err(e) => Notice {
+            level: NoticeLevel::Error,
+            text: e.to_string(),
+            offer_reload: false,
+        },
+    }
+}
+
+/// Imported profiles whose secret values were left out of the file.
+#[must_use]
+pub fn lack_secrets(profiles: &[Profile]) -> bool {
+    profiles.iter().any(|p| {
+        p.headers.iter().any(|h| h.secret && h.value.is_empty())
+            || p.url.contains(crate::redact::MASK)
+    })
+}
+
+/// The notice for profiles imported from `path` under `names`.
+#[must_use]
+pub fn imported_notice(path: &Path, names: &[String], missing_secrets: bool) -> Notice {
+    let mut text = format!(
+        "Imported {} profile(s) from {}: {}",
+        names.len(),
+        path.display(),
+        names.join(", ")
+    );
+    if missing_secrets {
+        text.push_str(
+            ". The file held no secret values (tokens were left out): fill them in before connecting.",
+        );
+    }
+    Notice {
+        level: if missing_secrets {
+            NoticeLevel::Warning
+        } else {
+            NoticeLevel::Info
+        },
+        text,
+        offer_reload: false,
+    }
+}
+
+/// The notice for what a curl import ignored (none when it ignored nothing).
+#[must_use]
+pub fn curl_notice(warnings: &[String]) -> Option<Notice> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let warnings: Vec<String> = warnings.iter().map(|w| safe_warning(w)).collect();
+    Some(Notice {
+        level: NoticeLevel::Info,
+        text: format!("curl import: {}", warnings.join("; ")),
+        offer_reload: false,
+    })
+}
+
+/// A curl-import warning without the value it quotes, which may be a secret
+/// (`--cert file:password`, `--proxy http://user:pass@…`, a token taken for a second URL):
+/// the flag and the reason only.
+fn safe_warning(warning: &str) -> String {
+    let Some((what, why)) = warning.rsplit_once(": ") else {
+        return crate::redact::url(warning);
+    };
+    let what = if what.starts_with('-') {
+        what.split_whitespace().next().unwrap_or(what)
+    } else {
+        "an extra argument"
+    };
+    format!("{what}: {why}")
 }
 
 /// The base folder for exports: the Downloads folder when there is one, else
@@ -305,5 +423,47 @@ mod tests {
         assert_eq!(slug("My API / prod"), "my-api---prod");
         assert_eq!(slug("   "), "profile");
         assert_eq!(slug(&"x".repeat(100)).len(), 40);
+    }
+
+    #[test]
+    fn curl_warnings_do_not_quote_values() {
+        assert_eq!(
+            safe_warning("--cert c.pem:hunter2: ignored"),
+            "--cert: ignored"
+        );
+        assert_eq!(
+            safe_warning("\"tok-123: x\": a second URL, ignored"),
+            "an extra argument: a second URL, ignored"
+        );
+        assert_eq!(
+            safe_warning("--insecure: TLS certificates will not be verified"),
+            "--insecure: TLS certificates will not be verified"
+        );
+        assert!(curl_notice(&[]).is_none());
+    }
+
+    #[test]
+    fn file_stamps_are_utc_dates() {
+        use std::time::Duration;
+        assert_eq!(file_stamp(SystemTime::UNIX_EPOCH), "19700101-000000");
+        // 2024-02-29 13:14:15 UTC, a leap day.
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_212_455);
+        assert_eq!(file_stamp(leap), "20240229-131415");
+        let later = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_599);
+        assert_eq!(file_stamp(later), "20251231-235959");
+    }
+
+    #[test]
+    fn an_export_never_overwrites_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("p.json");
+        std::fs::write(&file, "mine").expect("write");
+        let data = ExportData::Profiles {
+            json: "[]".to_owned(),
+            count: 0,
+        };
+        let report = export_job(data, file.display().to_string())();
+        assert!(matches!(report, Err(JobError::Exists { .. })));
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
     }
 }

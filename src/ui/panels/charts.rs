@@ -12,10 +12,8 @@ use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::monitor::Monitor;
 use crate::stats::Summary;
-pub use crate::ui::view::chart_data::ChartCache;
-use crate::ui::view::chart_data::Series;
-pub use crate::ui::view::time_axis::ChartWindow;
-use crate::ui::view::time_axis::{time_grid_steps, x_range};
+use crate::ui::view::chart_data::{ChartCache, Series};
+use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 

@@ -3,16 +3,19 @@
 //! their overlaid charts (one colour per variant, as in the exported PNGs), and once
 //! done the side-by-side table and the verdict, with Export… and Copy as Markdown.
 //!
-//! Draws the model in [`crate::ui::model::compare`] and returns what the user asked for.
+//! Draws the model ([`crate::ui::model::compare`]) and the lanes kept in the view
+//! state; the table is the one the CLI and the Markdown report show
+//! ([`Comparison::table`]). Returns what the user asked for (settings as typed too).
 
 use egui::{RichText, Ui};
 use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
-use crate::compare::{CompareError, Comparison, Variant, VariantResult};
+use crate::compare::{Chart, CompareError, Comparison, Variant};
+use crate::present::{Align, units};
 use crate::profile::Profile;
-use crate::ui::model::compare::{CompareTab, LaneSeries, PhaseView};
-use crate::ui::model::workspace::{Entry, connect_issues};
-use crate::ui::widgets::format;
+use crate::ui::model::compare::{CompareSettings, CompareTab, PhaseView};
+use crate::ui::model::entry::{Entry, connect_issues};
+use crate::ui::view::compare_lanes::{CompareCharts, LaneSeries};
 use crate::ui::widgets::theme;
 
 /// Lowest and highest plot heights (the charts fill what room the window leaves).
@@ -21,24 +24,34 @@ const CHART_HEIGHT: std::ops::RangeInclusive<f32> = 140.0..=360.0;
 const MIN_CHART_WIDTH: f32 = 220.0;
 
 /// What the user asked for in the tab.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompareAction {
     /// Start; `confirmed` lets an aggressive short-poll interval run.
     Start {
+        /// The user confirmed an aggressive short-poll interval.
         confirmed: bool,
     },
+    /// Stop the variants without a result.
     Cancel,
     /// Open the export dialog for the result.
     Export,
+    /// Copy the report's table and verdict as Markdown.
     CopyMarkdown,
     /// Back to the settings.
     Reset,
+    /// The settings as typed.
+    Settings(CompareSettings),
 }
 
-/// The tab's contents.
-pub fn compare_ui(ui: &mut Ui, entry: &mut Entry, actions: &mut Vec<CompareAction>) {
-    let profile = &entry.profile;
-    let tab = &mut entry.compare;
+/// The tab's contents; `charts` is the tab's view state (brought up to date here).
+pub fn compare_ui(
+    ui: &mut Ui,
+    entry: &Entry,
+    charts: &mut CompareCharts,
+    actions: &mut Vec<CompareAction>,
+) {
+    let (profile, tab) = (&entry.profile, &entry.compare);
+    charts.update(tab, std::time::Instant::now());
     egui::ScrollArea::vertical()
         .id_salt("compare-scroll")
         .auto_shrink([false, false])
@@ -47,43 +60,44 @@ pub fn compare_ui(ui: &mut Ui, entry: &mut Entry, actions: &mut Vec<CompareActio
             ui.add_space(6.0);
             match tab.view() {
                 PhaseView::Setup => intro_ui(ui, profile),
-                PhaseView::Running { elapsed_s, total_s } => {
-                    progress_ui(ui, elapsed_s, total_s);
-                }
+                PhaseView::Starting => spinner_ui(ui, "Starting the variants…"),
+                PhaseView::Running {
+                    elapsed_s, total_s, ..
+                } => progress_ui(ui, elapsed_s, total_s),
                 PhaseView::Finishing => {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Stopping the variants and working out the results…");
-                    });
+                    spinner_ui(ui, "Stopping the variants and working out the results…");
                 }
                 PhaseView::Done(c) => result_ui(ui, c, actions),
                 PhaseView::Failed(message) => {
                     ui.label(RichText::new(message).color(theme::ERROR));
                 }
             }
-            if !tab.lanes().is_empty() {
+            if !charts.lanes().is_empty() {
                 ui.add_space(8.0);
-                charts_ui(ui, tab);
+                charts_ui(ui, charts.lanes(), tab.span_s());
             }
         });
 }
 
-fn settings_ui(
-    ui: &mut Ui,
-    profile: &Profile,
-    tab: &mut CompareTab,
-    actions: &mut Vec<CompareAction>,
-) {
+fn spinner_ui(ui: &mut Ui, text: &str) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(text);
+    });
+}
+
+fn settings_ui(ui: &mut Ui, profile: &Profile, tab: &CompareTab, actions: &mut Vec<CompareAction>) {
     let idle = !tab.is_active();
+    let mut settings = tab.settings.clone();
     ui.horizontal(|ui| {
         ui.add_enabled_ui(idle, |ui| {
             let label = ui.label("Duration");
-            ui.add(egui::TextEdit::singleline(&mut tab.duration).desired_width(56.0))
+            ui.add(egui::TextEdit::singleline(&mut settings.duration).desired_width(56.0))
                 .labelled_by(label.id)
                 .on_hover_text("How long every variant runs: 30s, 2m, 90");
             ui.add_space(8.0);
             let label = ui.label("Short-poll interval");
-            ui.add(egui::TextEdit::singleline(&mut tab.interval).desired_width(56.0))
+            ui.add(egui::TextEdit::singleline(&mut settings.interval).desired_width(56.0))
                 .labelled_by(label.id)
                 .on_hover_text("How often the short-polling variants ask: 5s, 1s, 500ms");
         });
@@ -93,14 +107,17 @@ fn settings_ui(
     ui.add_enabled_ui(idle, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Variants").weak());
-            for (on, v) in tab.variants.iter_mut().zip(Variant::ALL) {
+            for (on, v) in settings.variants.iter_mut().zip(Variant::ALL) {
                 theme::dot_ui(ui, theme::variant_color(v));
                 ui.checkbox(on, v.label());
             }
         });
     });
     if idle {
-        problems_ui(ui, profile, tab, actions);
+        problems_ui(ui, profile, &settings, actions);
+    }
+    if settings != tab.settings {
+        actions.push(CompareAction::Settings(settings));
     }
 }
 
@@ -118,7 +135,10 @@ fn start_ui(ui: &mut Ui, profile: &Profile, tab: &CompareTab, actions: &mut Vec<
         return;
     }
     let ready = connect_issues(profile).is_empty()
-        && tab.options().is_ok_and(|o| o.check(profile, false).is_ok());
+        && tab
+            .settings
+            .options()
+            .is_ok_and(|o| o.check(profile, false).is_ok());
     let button = egui::Button::new(RichText::new("Start").strong().color(egui::Color32::WHITE))
         .fill(theme::EVENTS);
     if ui
@@ -140,7 +160,12 @@ fn start_ui(ui: &mut Ui, profile: &Profile, tab: &CompareTab, actions: &mut Vec<
 }
 
 /// Why Start is disabled, and the confirmation an aggressive interval needs.
-fn problems_ui(ui: &mut Ui, profile: &Profile, tab: &CompareTab, actions: &mut Vec<CompareAction>) {
+fn problems_ui(
+    ui: &mut Ui,
+    profile: &Profile,
+    settings: &CompareSettings,
+    actions: &mut Vec<CompareAction>,
+) {
     let issues = connect_issues(profile);
     if !issues.is_empty() {
         let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
@@ -151,10 +176,10 @@ fn problems_ui(ui: &mut Ui, profile: &Profile, tab: &CompareTab, actions: &mut V
         );
         return;
     }
-    let options = match tab.options() {
+    let options = match settings.options() {
         Ok(o) => o,
         Err(e) => {
-            ui.label(RichText::new(e).color(theme::ERROR).small());
+            ui.label(RichText::new(e.to_string()).color(theme::ERROR).small());
             return;
         }
     };
@@ -209,15 +234,6 @@ fn progress_ui(ui: &mut Ui, elapsed_s: f64, total_s: f64) {
     ui.add(bar);
 }
 
-/// `5 s`, `1.5 s`, `500 ms`.
-fn interval_text(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{} s", (s * 10.0).round() / 10.0)
-    } else {
-        format!("{:.0} ms", s * 1000.0)
-    }
-}
-
 fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Result").heading());
@@ -235,15 +251,7 @@ fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
         {
             actions.push(CompareAction::CopyMarkdown);
         }
-        ui.label(
-            RichText::new(format!(
-                "{:.0} s, {} poller(s) per variant, short polls every {}",
-                c.duration_s,
-                c.pollers,
-                interval_text(c.interval_s)
-            ))
-            .weak(),
-        );
+        ui.label(RichText::new(c.settings()).weak());
     });
     egui::Frame::new()
         .fill(ui.visuals().faint_bg_color)
@@ -256,106 +264,47 @@ fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
     table_ui(ui, c);
 }
 
-/// The figures, one column per variant (the rows of the Markdown report).
+/// The figures, one column per variant: [`Comparison::table`], as the CLI and the
+/// Markdown report show it, figures right-aligned.
 fn table_ui(ui: &mut Ui, c: &Comparison) {
+    let table = c.table();
     egui::Grid::new("compare-table")
-        .num_columns(c.results.len() + 1)
+        .num_columns(table.columns.len() + 1)
         .striped(true)
         .spacing([24.0, 4.0])
         .show(ui, |ui| {
             ui.label("");
-            for r in &c.results {
+            for (i, title) in table.columns.iter().enumerate() {
                 ui.horizontal(|ui| {
-                    theme::dot_ui(ui, theme::variant_color(r.variant));
-                    ui.label(RichText::new(r.label).strong());
+                    if let Some(r) = c.results.get(i) {
+                        theme::dot_ui(ui, theme::variant_color(r.variant));
+                    }
+                    ui.label(RichText::new(title).strong());
                 });
             }
             ui.end_row();
-            for (label, cells) in rows(c) {
-                ui.label(RichText::new(label).weak());
-                for cell in cells {
-                    ui.label(RichText::new(cell).monospace());
+            for row in &table.rows {
+                ui.label(RichText::new(row.label).weak());
+                for (i, cell) in row.cells.iter().enumerate() {
+                    let text = RichText::new(&cell.text).monospace();
+                    let layout = match table.column_align(i) {
+                        Align::Right => egui::Layout::right_to_left(egui::Align::Center),
+                        Align::Left => egui::Layout::left_to_right(egui::Align::Center),
+                    };
+                    ui.with_layout(layout, |ui| ui.label(text));
                 }
                 ui.end_row();
             }
         });
 }
 
-fn ms(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{:.1} s", v / 1000.0)
-    } else if v.abs() >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.1} ms")
-    }
-}
-
-fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), ms)
-}
-
-/// The rows of `compare::report`'s table, from the same fields.
-fn rows(c: &Comparison) -> Vec<(&'static str, Vec<String>)> {
-    let col = |f: &dyn Fn(&VariantResult) -> String| c.results.iter().map(f).collect();
-    vec![
-        ("requests sent", col(&|r| format::count(r.requests))),
-        (
-            "new TCP connections",
-            col(&|r| format::count(r.new_connections)),
-        ),
-        ("TLS handshakes", col(&|r| format::count(r.tls_handshakes))),
-        ("handshake time", col(&|r| ms(r.handshake_ms))),
-        (
-            "empty responses",
-            col(&|r| {
-                r.empty_pct
-                    .map_or_else(|| "–".to_owned(), |p| format!("{p:.0}%"))
-            }),
-        ),
-        ("bytes on the wire", col(&|r| format::bytes(r.wire_bytes()))),
-        ("events received", col(&|r| format::count(r.events))),
-        ("delivery delay p50", col(&|r| opt_ms(r.delay_ms_p50))),
-        ("delivery delay p99", col(&|r| opt_ms(r.delay_ms_p99))),
-        (
-            "connections held (mean / max)",
-            col(&|r| {
-                format!(
-                    "{:.1} / {:.0}",
-                    r.held_connections_mean, r.held_connections_max
-                )
-            }),
-        ),
-        ("errors", col(&|r| format::count(r.errors))),
-    ]
-}
-
-/// Which series a chart draws.
-#[derive(Clone, Copy)]
-enum Metric {
-    Requests,
-    Connections,
-    Delay,
-    Held,
-}
-
-impl Metric {
-    fn title(self) -> &'static str {
-        match self {
-            Self::Requests => "Requests sent (cumulative)",
-            Self::Connections => "New TCP connections (cumulative)",
-            Self::Delay => "Delivery delay p50 (ms)",
-            Self::Held => "Connections held open",
-        }
-    }
-
-    fn series(self, lane: &LaneSeries) -> &[PlotPoint] {
-        match self {
-            Self::Requests => &lane.requests,
-            Self::Connections => &lane.connections,
-            Self::Delay => &lane.delay_ms,
-            Self::Held => &lane.held,
-        }
+/// The series of `lane` that `chart` draws.
+fn series(chart: Chart, lane: &LaneSeries) -> &[PlotPoint] {
+    match chart {
+        Chart::Requests => &lane.requests,
+        Chart::Connections => &lane.connections,
+        Chart::Delay => &lane.delay_ms,
+        Chart::Held => &lane.held,
     }
 }
 
@@ -382,9 +331,9 @@ fn legend_ui(ui: &mut Ui, lanes: &[LaneSeries]) {
                         });
                         let figures = format!(
                             "{} requests · {} connections · {} events",
-                            format::count(lane.total_requests),
-                            format::count(lane.total_connections),
-                            format::count(lane.total_events)
+                            units::count(lane.total_requests),
+                            units::count(lane.total_connections),
+                            units::count(lane.total_events)
                         );
                         ui.label(RichText::new(figures).small().weak());
                     });
@@ -414,14 +363,9 @@ fn line_swatch_ui(ui: &mut Ui, color: egui::Color32, dashed: bool) {
 
 /// A legend with each variant's totals so far, then the four charts: in a row when
 /// there is room, else two by two; as tall as the room left in the window allows.
-fn charts_ui(ui: &mut Ui, tab: &CompareTab) {
-    legend_ui(ui, tab.lanes());
-    let metrics = [
-        Metric::Requests,
-        Metric::Connections,
-        Metric::Delay,
-        Metric::Held,
-    ];
+fn charts_ui(ui: &mut Ui, lanes: &[LaneSeries], span_s: f64) {
+    legend_ui(ui, lanes);
+    let metrics = Chart::ALL;
     let columns = if ui.available_width() >= MIN_CHART_WIDTH * 4.0 {
         4
     } else {
@@ -434,17 +378,17 @@ fn charts_ui(ui: &mut Ui, tab: &CompareTab) {
     let title_h = ui.text_style_height(&egui::TextStyle::Body) + 3.0 * spacing;
     let height =
         (room / rows as f32 - title_h - 4.0).clamp(*CHART_HEIGHT.start(), *CHART_HEIGHT.end());
-    let span = tab.span_s().max(1.0);
+    let span = span_s.max(1.0);
     for row in metrics.chunks(columns) {
         ui.columns(columns, |cols| {
             for (col, metric) in cols.iter_mut().zip(row) {
-                chart_ui(col, tab.lanes(), *metric, span, height);
+                chart_ui(col, lanes, *metric, span, height);
             }
         });
     }
 }
 
-fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Metric, span: f64, height: f32) {
+fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Chart, span: f64, height: f32) {
     ui.label(RichText::new(metric.title()).strong());
     Plot::new(("compare-chart", metric.title()))
         .height(height)
@@ -476,7 +420,7 @@ fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Metric, span: f64, height
             let n = lanes.len();
             for (i, lane) in lanes.iter().enumerate() {
                 let color = theme::variant_color(lane.variant);
-                let points = metric.series(lane);
+                let points = series(metric, lane);
                 // Variants often overlap exactly (the same requests, the same two
                 // connections): earlier ones are drawn wider and no-keep-alive ones
                 // dashed, so each stays visible under the ones drawn over it.
@@ -492,7 +436,7 @@ fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Metric, span: f64, height
                         .width(width)
                         .style(style),
                 );
-                if matches!(metric, Metric::Delay) {
+                if matches!(metric, Chart::Delay) {
                     plot.points(
                         Points::new(lane.variant.label(), PlotPoints::Borrowed(points))
                             .color(color)

@@ -2,64 +2,21 @@
 //! coloured once, then kept as a laid-out galley, shown capped), and the answer it came
 //! in (hold, connection, cursor, response headers).
 
-use std::sync::Arc;
-
-use egui::{Galley, RichText, TextStyle, Ui};
+use egui::{RichText, Ui};
 
 use crate::monitor::FeedItem;
+use crate::ui::view::detail::DetailCache;
 use crate::ui::widgets::format;
-use crate::ui::widgets::json_color::{Palette, json_job};
 
-/// Bytes of body drawn (Copy copies all of it).
-const DETAIL_BYTES: usize = 128 * 1024;
-
-/// The laid-out body of the selected item, kept between frames.
-#[derive(Debug, Default)]
-pub struct DetailCache {
-    key: Option<(u64, bool)>,
-    galley: Option<Arc<Galley>>,
-    rest: usize,
-}
-
-impl DetailCache {
-    /// The body of `item` laid out for the current theme (computed once per item).
-    fn body(&mut self, ui: &Ui, item: &FeedItem) -> (Arc<Galley>, usize) {
-        let dark = ui.visuals().dark_mode;
-        if self.key != Some((item.id, dark)) || self.galley.is_none() {
-            let text = item.pretty();
-            let (shown, rest) = match text.char_indices().find(|(i, _)| *i >= DETAIL_BYTES) {
-                Some((i, _)) => (&text[..i], text.len() - i),
-                None => (text, 0),
-            };
-            let font = TextStyle::Monospace.resolve(ui.style());
-            let job = if item.is_json && !item.truncated {
-                json_job(shown, &font, &Palette::for_theme(dark))
-            } else {
-                egui::text::LayoutJob::simple_singleline(
-                    shown.to_owned(),
-                    font,
-                    ui.visuals().text_color(),
-                )
-            };
-            self.galley = Some(ui.painter().layout_job(job));
-            self.rest = rest;
-            self.key = Some((item.id, dark));
-        }
-        match &self.galley {
-            Some(g) => (Arc::clone(g), self.rest),
-            None => (ui.painter().layout_job(egui::text::LayoutJob::default()), 0),
-        }
-    }
-}
-
-/// The detail panel. Sets `close` when the user closes it.
-pub fn detail_ui(ui: &mut Ui, item: &FeedItem, cache: &mut DetailCache, close: &mut bool) {
+/// The detail panel. Returns true when the user closes it.
+pub fn detail_ui(ui: &mut Ui, item: &FeedItem, cache: &mut DetailCache) -> bool {
+    let mut close = false;
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("{} #{}", title(item), item.id)).strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("Close").on_hover_text("Esc").clicked() {
-                *close = true;
+                close = true;
             }
             if ui.button("Copy body").clicked() {
                 ui.ctx().copy_text(item.pretty().to_owned());
@@ -90,6 +47,7 @@ pub fn detail_ui(ui: &mut Ui, item: &FeedItem, cache: &mut DetailCache, close: &
         });
     ui.separator();
     answer_ui(ui, item);
+    close
 }
 
 fn title(item: &FeedItem) -> &'static str {

@@ -1,42 +1,103 @@
 //! Modal dialogs: renaming a profile, confirming its deletion, the keyboard shortcuts
 //! help, and where to export to or import from (a path field: no file-dialog crate).
+//!
+//! A dialog keeps what is typed into it and returns what the user asked for as a
+//! [`DialogAction`]; the app carries it out and closes the dialog, or hands the reason
+//! it could not back to the dialog ([`Dialog::refuse`]) to show under the fields.
 
 use egui::{Context, RichText};
 
-use crate::ui::model::notice;
+use crate::ui::model::entry::EntryId;
 use crate::ui::model::transfer::ExportKind;
-use crate::ui::model::workspace::{EntryId, Workspace};
+use crate::ui::model::workspace::Workspace;
 use crate::ui::widgets::theme;
 
 /// The dialog on screen, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dialog {
+    /// A new name for a profile.
     Rename {
+        /// The profile.
         id: EntryId,
+        /// The name as typed.
         name: String,
+        /// Why the last name was refused.
         error: Option<String>,
     },
+    /// Confirm deleting a profile.
     Delete {
+        /// The profile.
         id: EntryId,
     },
     /// Paste a curl command (e.g. "Copy as cURL" from a browser) to make a profile.
     ImportCurl {
+        /// The command as pasted.
         command: String,
+        /// Why it could not be read.
         error: Option<String>,
     },
+    /// The keyboard shortcuts.
     Shortcuts,
     /// Where to export `kind` to; profiles may include secrets when asked.
     Export {
+        /// What is exported.
         kind: ExportKind,
+        /// The path as typed.
         path: String,
+        /// Include secret values (profiles only).
         include_secrets: bool,
+        /// Why the export could not start.
         error: Option<String>,
     },
     /// Which profiles file to import.
     ImportProfiles {
+        /// The path as typed.
         path: String,
+        /// Why the import could not start.
         error: Option<String>,
     },
+}
+
+impl Dialog {
+    /// Show why what was asked for could not be done; the dialog stays open.
+    pub fn refuse(&mut self, why: String) {
+        match self {
+            Self::Rename { error, .. }
+            | Self::ImportCurl { error, .. }
+            | Self::Export { error, .. }
+            | Self::ImportProfiles { error, .. } => *error = Some(why),
+            Self::Delete { .. } | Self::Shortcuts => {}
+        }
+    }
+}
+
+/// What the user asked for in a dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogAction {
+    /// Close it (Cancel, Close, Esc, a click outside).
+    Close,
+    /// Rename profile `id` to `name`.
+    Rename {
+        /// The profile.
+        id: EntryId,
+        /// The new name.
+        name: String,
+    },
+    /// Delete the profile.
+    Delete(EntryId),
+    /// Make a profile from this curl command.
+    ImportCurl(String),
+    /// Export `kind` to `path`.
+    Export {
+        /// What.
+        kind: ExportKind,
+        /// Where.
+        path: String,
+        /// With secret values.
+        include_secrets: bool,
+    },
+    /// Import the profiles in this file.
+    ImportProfiles(String),
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
@@ -58,43 +119,52 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
     ("Ctrl+Q", "quit"),
 ];
 
-/// Show `dialog`; clears it when the dialog is done. Returns a profile it created.
-pub fn dialog_ui(
-    ctx: &Context,
-    dialog: &mut Option<Dialog>,
-    ws: &mut Workspace,
-) -> Option<EntryId> {
-    let current = dialog.as_mut()?;
-    let mut created = None;
-    let done = match current {
-        Dialog::Rename { id, name, error } => rename_ui(ctx, *id, name, error, ws),
+/// Show `dialog`; returns what the user asked for.
+pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<DialogAction> {
+    let (action, closed) = match dialog {
+        Dialog::Rename { id, name, error } => rename_ui(ctx, *id, name, error.as_deref()),
         Dialog::Delete { id } => delete_ui(ctx, *id, ws),
-        Dialog::ImportCurl { command, error } => {
-            import_curl_ui(ctx, command, error, ws, &mut created)
-        }
-        Dialog::Shortcuts => shortcuts_ui(ctx),
+        Dialog::ImportCurl { command, error } => import_curl_ui(ctx, command, error.as_deref()),
+        Dialog::Shortcuts => (None, shortcuts_ui(ctx)),
         Dialog::Export {
             kind,
             path,
             include_secrets,
             error,
-        } => export_ui(ctx, *kind, path, include_secrets, error, ws),
-        Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error, ws),
+        } => export_ui(ctx, *kind, path, include_secrets, error.as_deref()),
+        Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error.as_deref()),
     };
-    if done {
-        *dialog = None;
+    action.or(closed.then_some(DialogAction::Close))
+}
+
+/// The reason shown under a dialog's fields.
+fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
+    if let Some(e) = error {
+        ui.label(RichText::new(e).color(theme::ERROR).small());
     }
-    created
+}
+
+/// A dialog's buttons: `submit` (or Enter, when `enter`) asks for `action`; Cancel
+/// closes. Returns the action asked for, and whether the dialog is to close.
+fn buttons_ui(
+    ui: &mut egui::Ui,
+    submit: &str,
+    enter: bool,
+    action: impl FnOnce() -> DialogAction,
+) -> (Option<DialogAction>, bool) {
+    ui.horizontal(|ui| {
+        let asked = (ui.button(submit).clicked() || enter).then(action);
+        (asked, ui.button("Cancel").clicked())
+    })
+    .inner
 }
 
 fn rename_ui(
     ctx: &Context,
     id: EntryId,
     name: &mut String,
-    error: &mut Option<String>,
-    ws: &mut Workspace,
-) -> bool {
-    let mut done = false;
+    error: Option<&str>,
+) -> (Option<DialogAction>, bool) {
     let modal = egui::Modal::new(egui::Id::unique("rename-dialog")).show(ctx, |ui| {
         ui.set_width(360.0);
         ui.heading("Rename profile");
@@ -105,30 +175,22 @@ fn rename_ui(
         if !edit.has_focus() && !edit.lost_focus() {
             edit.request_focus();
         }
-        if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
-        }
+        error_ui(ui, error);
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        ui.horizontal(|ui| {
-            if ui.button("Save name").clicked() || enter {
-                match ws.rename(id, name) {
-                    Ok(()) => done = true,
-                    Err(e) => *error = Some(e),
-                }
-            }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
-        });
+        buttons_ui(ui, "Save name", enter, || DialogAction::Rename {
+            id,
+            name: name.clone(),
+        })
     });
-    done || modal.should_close()
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
 }
 
-fn delete_ui(ctx: &Context, id: EntryId, ws: &mut Workspace) -> bool {
+fn delete_ui(ctx: &Context, id: EntryId, ws: &Workspace) -> (Option<DialogAction>, bool) {
     let Some(name) = ws.get(id).map(|e| e.profile.name.clone()) else {
-        return true;
+        return (None, true);
     };
-    let mut done = false;
     let modal = egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
         ui.set_width(360.0);
         ui.heading("Delete profile?");
@@ -140,26 +202,21 @@ fn delete_ui(ctx: &Context, id: EntryId, ws: &mut Workspace) -> bool {
             let delete =
                 egui::Button::new(RichText::new("Delete profile").color(egui::Color32::WHITE))
                     .fill(theme::ERROR);
-            if ui.add(delete).clicked() {
-                ws.delete(id);
-                done = true;
-            }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
-        });
+            let asked = ui.add(delete).clicked().then_some(DialogAction::Delete(id));
+            (asked, ui.button("Cancel").clicked())
+        })
+        .inner
     });
-    done || modal.should_close()
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
 }
 
 fn import_curl_ui(
     ctx: &Context,
     command: &mut String,
-    error: &mut Option<String>,
-    ws: &mut Workspace,
-    created: &mut Option<EntryId>,
-) -> bool {
-    let mut done = false;
+    error: Option<&str>,
+) -> (Option<DialogAction>, bool) {
     let modal = egui::Modal::new(egui::Id::unique("curl-dialog")).show(ctx, |ui| {
         ui.set_width(560.0);
         ui.heading("New profile from a curl command");
@@ -171,58 +228,14 @@ fn import_curl_ui(
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id);
-        if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
-        }
-        ui.horizontal(|ui| {
-            if ui.button("Create profile").clicked() {
-                match crate::curl_import::parse(command) {
-                    Ok(mut import) => {
-                        // The name comes from the URL's path, which may hold a token.
-                        import.profile.name = crate::redact::url(&import.profile.name);
-                        let id = ws.add(import.profile);
-                        if !import.warnings.is_empty() {
-                            ws.notice(notice::Notice {
-                                level: notice::NoticeLevel::Info,
-                                text: format!(
-                                    "curl import: {}",
-                                    import
-                                        .warnings
-                                        .iter()
-                                        .map(|w| safe_warning(w))
-                                        .collect::<Vec<_>>()
-                                        .join("; ")
-                                ),
-                                offer_reload: false,
-                            });
-                        }
-                        *created = Some(id);
-                        done = true;
-                    }
-                    Err(e) => *error = Some(e.to_string()),
-                }
-            }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
-        });
+        error_ui(ui, error);
+        buttons_ui(ui, "Create profile", false, || {
+            DialogAction::ImportCurl(command.clone())
+        })
     });
-    done || modal.should_close()
-}
-
-/// A curl-import warning without the value it quotes, which may be a secret
-/// (`--cert file:password`, `--proxy http://user:pass@…`, a token taken for a second URL):
-/// the flag and the reason only.
-fn safe_warning(warning: &str) -> String {
-    let Some((what, why)) = warning.rsplit_once(": ") else {
-        return crate::redact::url(warning);
-    };
-    let what = if what.starts_with('-') {
-        what.split_whitespace().next().unwrap_or(what)
-    } else {
-        "an extra argument"
-    };
-    format!("{what}: {why}")
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
 }
 
 fn shortcuts_ui(ctx: &Context) -> bool {
@@ -262,60 +275,55 @@ fn export_ui(
     kind: ExportKind,
     path: &mut String,
     include_secrets: &mut bool,
-    error: &mut Option<String>,
-    ws: &mut Workspace,
-) -> bool {
-    let mut done = false;
+    error: Option<&str>,
+) -> (Option<DialogAction>, bool) {
     let modal = egui::Modal::new(egui::Id::unique("export-dialog")).show(ctx, |ui| {
         ui.set_width(560.0);
         ui.heading(kind.title());
         path_field_ui(ui, kind.path_label(), path);
         if kind == ExportKind::Profiles {
-            ui.checkbox(
-                include_secrets,
-                "Include secrets (tokens, passwords, API keys)",
-            );
-            if *include_secrets {
-                ui.label(
-                    RichText::new(
-                        "The file will contain tokens and passwords in clear text. It is \
-                         written readable by you only; keep it that way.",
-                    )
-                    .color(theme::WARNING),
-                );
-            } else {
-                ui.label(
-                    RichText::new("Secret header values are left out and tokens in URLs masked.")
-                        .weak()
-                        .small(),
-                );
-            }
+            secrets_ui(ui, include_secrets);
         }
-        if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
-        }
-        ui.horizontal(|ui| {
-            if ui.button("Export").clicked() {
-                match ws.export(kind, path, *include_secrets) {
-                    Ok(()) => done = true,
-                    Err(e) => *error = Some(e),
-                }
-            }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
-        });
+        error_ui(ui, error);
+        buttons_ui(ui, "Export", false, || DialogAction::Export {
+            kind,
+            path: path.clone(),
+            include_secrets: *include_secrets,
+        })
     });
-    done || modal.should_close()
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
+}
+
+/// "Include secrets", and what it means either way.
+fn secrets_ui(ui: &mut egui::Ui, include_secrets: &mut bool) {
+    ui.checkbox(
+        include_secrets,
+        "Include secrets (tokens, passwords, API keys)",
+    );
+    if *include_secrets {
+        ui.label(
+            RichText::new(
+                "The file will contain tokens and passwords in clear text. It is \
+                 written readable by you only; keep it that way.",
+            )
+            .color(theme::WARNING),
+        );
+    } else {
+        ui.label(
+            RichText::new("Secret header values are left out and tokens in URLs masked.")
+                .weak()
+                .small(),
+        );
+    }
 }
 
 fn import_ui(
     ctx: &Context,
     path: &mut String,
-    error: &mut Option<String>,
-    ws: &mut Workspace,
-) -> bool {
-    let mut done = false;
+    error: Option<&str>,
+) -> (Option<DialogAction>, bool) {
     let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
         ui.set_width(560.0);
         ui.heading("Import profiles");
@@ -325,41 +333,12 @@ fn import_ui(
                 .weak()
                 .small(),
         );
-        if let Some(e) = error {
-            ui.label(RichText::new(e.as_str()).color(theme::ERROR).small());
-        }
-        ui.horizontal(|ui| {
-            if ui.button("Import").clicked() {
-                match ws.import_profiles(path) {
-                    Ok(()) => done = true,
-                    Err(e) => *error = Some(e),
-                }
-            }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
-        });
+        error_ui(ui, error);
+        buttons_ui(ui, "Import", false, || {
+            DialogAction::ImportProfiles(path.clone())
+        })
     });
-    done || modal.should_close()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_warning;
-
-    #[test]
-    fn curl_warnings_do_not_quote_values() {
-        assert_eq!(
-            safe_warning("--cert c.pem:hunter2: ignored"),
-            "--cert: ignored"
-        );
-        assert_eq!(
-            safe_warning("\"tok-123: x\": a second URL, ignored"),
-            "an extra argument: a second URL, ignored"
-        );
-        assert_eq!(
-            safe_warning("--insecure: TLS certificates will not be verified"),
-            "--insecure: TLS certificates will not be verified"
-        );
-    }
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
 }

@@ -7,7 +7,8 @@
 
 use egui::{Color32, RichText, TextStyle, Ui};
 
-use crate::monitor::{Feed, FeedItem, FeedKind, FeedView, Monitor};
+use crate::monitor::{Feed, FeedItem, FeedKind, Monitor};
+use crate::ui::view::feed::FeedView;
 use crate::ui::widgets::format;
 use crate::ui::widgets::json_color::{Palette, json_job};
 use crate::ui::widgets::theme;

@@ -7,11 +7,11 @@ use egui::{RichText, Ui};
 use serde::{Deserialize, Serialize};
 
 use crate::presets;
+use crate::ui::model::entry::{Entry, connect_issues};
 use crate::ui::model::notice::{Notice, NoticeLevel};
 use crate::ui::model::transfer::ExportKind;
-use crate::ui::model::workspace::{Entry, connect_issues};
-use crate::ui::panels::charts::ChartWindow;
-use crate::ui::panels::profiles::{ProfileAction, badge_of};
+use crate::ui::panels::profiles::ProfileAction;
+use crate::ui::view::time_axis::ChartWindow;
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
@@ -30,16 +30,23 @@ pub enum Tab {
 /// Commands from the bars.
 #[derive(Clone, Copy, Debug)]
 pub enum HeaderAction {
+    /// A command on a profile (as from the Profiles panel).
     Profile(ProfileAction),
+    /// Reconnect the selected profile (applies edits).
     Reconnect,
+    /// Close the window.
     Quit,
+    /// Open the keyboard shortcuts help.
     Shortcuts,
     /// Open the "new profile from a curl command" dialog.
     ImportCurl,
     /// Copy the selected profile as a curl command (secrets masked).
     CopyCurl,
+    /// Read the profiles file that changed on disk.
     ReloadFromDisk,
+    /// Write our profiles over the file that changed on disk.
     OverwriteDisk,
+    /// Hide the `n`th notice.
     DismissNotice(usize),
     /// Open the export dialog.
     Export(ExportKind),
@@ -121,7 +128,7 @@ pub fn menu_bar_ui(
 fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
     let id = entry.id;
     let push = |actions: &mut Vec<HeaderAction>, a| actions.push(HeaderAction::Profile(a));
-    if entry.is_live() {
+    if entry.is_live() || entry.is_connecting() {
         if ui.button("Disconnect  Ctrl+Enter").clicked() {
             push(actions, ProfileAction::Disconnect(id));
         }
@@ -225,10 +232,10 @@ pub fn profile_header_ui(
     now: Instant,
     actions: &mut Vec<HeaderAction>,
 ) {
-    let badge = badge_of(entry.monitor.as_ref(), now);
+    let status = entry.status(now);
     ui.horizontal(|ui| {
         ui.label(RichText::new(&entry.profile.name).heading().strong());
-        theme::badge_ui(ui, &badge);
+        theme::state_ui(ui, &status);
         // The buttons first (from the right), then the target in the room left between
         // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -254,10 +261,10 @@ pub fn profile_header_ui(
         ui.selectable_value(tab, Tab::Monitor, "Monitor");
         ui.selectable_value(tab, Tab::Profile, "Profile");
         ui.selectable_value(tab, Tab::Compare, "Compare");
-        if let Some(message) = badge.message() {
+        if let Some(message) = status.message() {
             ui.label(
                 RichText::new(message)
-                    .color(theme::badge_color(&badge))
+                    .color(theme::state_color(&status))
                     .small(),
             );
         }
@@ -266,12 +273,13 @@ pub fn profile_header_ui(
 
 fn connect_button_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) {
     let id = entry.id;
-    if entry.is_live() {
-        if ui
-            .button("Disconnect")
-            .on_hover_text("Ctrl+Enter")
-            .clicked()
-        {
+    if entry.is_live() || entry.is_connecting() {
+        let hint = if entry.is_connecting() {
+            "Stop connecting (Ctrl+Enter)"
+        } else {
+            "Ctrl+Enter"
+        };
+        if ui.button("Disconnect").on_hover_text(hint).clicked() {
             actions.push(HeaderAction::Profile(ProfileAction::Disconnect(id)));
         }
         return;

@@ -8,34 +8,35 @@ use std::time::Instant;
 
 use egui::{RichText, Ui};
 
-use crate::monitor::{Badge, Monitor};
+use crate::monitor::Monitor;
 use crate::presets::{self, Preset};
 use crate::profile::Profile;
-use crate::ui::model::workspace::{EntryId, Workspace, connect_issues};
+use crate::ui::model::entry::{Entry, EntryId, Status, connect_issues};
+use crate::ui::model::workspace::Workspace;
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
 /// What the user asked for in the panel.
 #[derive(Clone, Copy, Debug)]
 pub enum ProfileAction {
+    /// Show this profile.
     Select(EntryId),
+    /// A new empty profile.
     New,
+    /// A new profile from a preset.
     FromPreset(&'static Preset),
     /// Open the "new profile from a curl command" dialog.
     FromCurl,
+    /// Copy a profile.
     Duplicate(EntryId),
     /// Open the rename dialog.
     Rename(EntryId),
     /// Open the delete confirmation.
     Delete(EntryId),
+    /// Start polling.
     Connect(EntryId),
+    /// Stop polling (or stop connecting).
     Disconnect(EntryId),
-}
-
-/// The badge of an entry's monitor (idle when it has none).
-#[must_use]
-pub fn badge_of(monitor: Option<&Monitor>, now: Instant) -> Badge {
-    monitor.map_or(Badge::Idle, |m| m.badge(now))
 }
 
 /// The panel's contents.
@@ -63,21 +64,12 @@ pub fn profiles_ui(
         .auto_shrink([false, false])
         .max_height(ui.available_height() - 40.0)
         .show(ui, |ui| {
-            if ws.entries.is_empty() {
+            if ws.entries().is_empty() {
                 ui.label(RichText::new("No profiles yet. Add one with New or From preset.").weak());
             }
-            for entry in &ws.entries {
-                let badge = badge_of(entry.monitor.as_ref(), now);
+            for entry in ws.entries() {
                 let is_selected = selected == Some(entry.id);
-                row_ui(
-                    ui,
-                    entry.id,
-                    &entry.profile,
-                    entry.monitor.as_ref(),
-                    &badge,
-                    is_selected,
-                    &mut actions,
-                );
+                row_ui(ui, entry, now, is_selected, &mut actions);
             }
         });
     if let Some(id) = selected.filter(|id| ws.get(*id).is_some()) {
@@ -142,13 +134,13 @@ fn preset_menu_ui(ui: &mut Ui, actions: &mut Vec<ProfileAction>) {
 
 fn row_ui(
     ui: &mut Ui,
-    id: EntryId,
-    profile: &Profile,
-    monitor: Option<&Monitor>,
-    badge: &Badge,
+    entry: &Entry,
+    now: Instant,
     is_selected: bool,
     actions: &mut Vec<ProfileAction>,
 ) {
+    let (id, profile, monitor) = (entry.id, &entry.profile, entry.monitor.as_ref());
+    let status = entry.status(now);
     let fill = if is_selected {
         ui.visuals().selection.bg_fill.gamma_multiply(0.5)
     } else {
@@ -158,7 +150,7 @@ fn row_ui(
         .inner_margin(egui::Margin::symmetric(6, 4))
         .corner_radius(4.0)
         .fill(fill)
-        .show(ui, |ui| row_contents_ui(ui, profile, monitor, badge));
+        .show(ui, |ui| row_contents_ui(ui, profile, monitor, &status));
     let mut response = ui.interact(
         inner.response.rect,
         ui.scope_id().with(("profile-row", id)),
@@ -167,27 +159,27 @@ fn row_ui(
     let name = profile.name.clone();
     response
         .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, is_selected, &name));
-    if let Some(message) = badge.message() {
+    if let Some(message) = status.message() {
         response = response.on_hover_text(message);
     }
     if response.clicked() {
         actions.push(ProfileAction::Select(id));
     }
-    let live = monitor.is_some_and(Monitor::is_live);
+    let active = entry.is_live() || entry.is_connecting();
     let connectable = connect_issues(profile).is_empty();
-    response.context_menu(|ui| row_menu_ui(ui, id, live, connectable, actions));
+    response.context_menu(|ui| row_menu_ui(ui, id, active, connectable, actions));
 }
 
-/// Badge dot, name and state; then where it polls.
-fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, badge: &Badge) {
+/// State dot, name and state; then where it polls.
+fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, status: &Status) {
     ui.set_width(ui.available_width());
-    let color = theme::badge_color(badge);
+    let color = theme::state_color(status);
     ui.horizontal(|ui| {
         theme::dot_ui(ui, color);
         let name = RichText::new(&profile.name).strong();
         ui.add(egui::Label::new(name).truncate().selectable(false));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let state = RichText::new(badge.label()).small().color(color);
+            let state = RichText::new(status.label()).small().color(color);
             ui.add(egui::Label::new(state).selectable(false));
         });
     });
@@ -195,15 +187,15 @@ fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, ba
     ui.add(egui::Label::new(subtitle).truncate().selectable(false));
 }
 
-/// The right-click menu of a row.
+/// The right-click menu of a row (`active`: live or connecting).
 fn row_menu_ui(
     ui: &mut Ui,
     id: EntryId,
-    live: bool,
+    active: bool,
     connectable: bool,
     actions: &mut Vec<ProfileAction>,
 ) {
-    if live {
+    if active {
         if ui.button("Disconnect").clicked() {
             actions.push(ProfileAction::Disconnect(id));
         }

@@ -5,10 +5,9 @@ use std::time::Instant;
 
 use egui::{RichText, Ui};
 
-use crate::monitor::Badge;
 use crate::stats::Summary;
+use crate::ui::model::entry::Entry;
 use crate::ui::model::notice::SaveStatus;
-use crate::ui::model::workspace::Entry;
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
@@ -27,7 +26,12 @@ pub fn status_bar_ui(
             (Some(entry), Some(s)) => totals_ui(ui, entry, s, now),
             (Some(entry), None) => {
                 ui.label(RichText::new(&entry.profile.name).strong());
-                ui.label(RichText::new("not connected").weak());
+                let state = if entry.is_connecting() {
+                    "connecting…"
+                } else {
+                    "not connected"
+                };
+                ui.label(RichText::new(state).weak());
             }
             _ => {
                 ui.label(RichText::new("No profile selected").weak());
@@ -42,9 +46,8 @@ pub fn status_bar_ui(
 }
 
 fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
-    let badge = entry.monitor.as_ref().map_or(Badge::Idle, |m| m.badge(now));
     ui.label(RichText::new(&entry.profile.name).strong());
-    theme::badge_ui(ui, &badge);
+    theme::state_ui(ui, &entry.status(now));
     let item = |ui: &mut Ui, label: &str, value: String| {
         ui.separator();
         ui.label(RichText::new(label).small().weak());

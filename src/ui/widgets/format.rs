@@ -111,37 +111,6 @@ pub fn clock_utc(t: SystemTime) -> String {
     )
 }
 
-/// UTC date and time for file names: `20250102-140307`.
-#[must_use]
-pub fn file_stamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days(secs / 86_400);
-    let rem = secs % 86_400;
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm, for
-/// dates after the epoch).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Seconds on a time axis as `m:ss` (or `h:mm:ss`).
 #[must_use]
 pub fn axis_seconds(s: f64) -> String {
@@ -201,11 +170,5 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_millis(3_723_004);
         assert_eq!(clock_utc(t), "01:02:03.004");
         assert_eq!(drawable("a → b"), "a -> b");
-        assert_eq!(file_stamp(SystemTime::UNIX_EPOCH), "19700101-000000");
-        // 2024-02-29 13:14:15 UTC, a leap day.
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_212_455);
-        assert_eq!(file_stamp(leap), "20240229-131415");
-        let later = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_599);
-        assert_eq!(file_stamp(later), "20251231-235959");
     }
 }

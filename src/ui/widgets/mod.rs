@@ -1,8 +1,9 @@
 //! Small drawing helpers the panels share: colours and the state badge, labelled form
 //! rows, JSON colouring, and number, size and time formatting.
 //!
-//! Stateless: each call draws or returns text. Must not depend on the model, the
-//! panels or the app shell.
+//! Stateless: each call draws or returns text. Reads engine and model types (a
+//! profile's state, a form's issues); must not depend on the panels, the view state or
+//! the app shell.
 
 pub mod form;
 pub mod format;

@@ -1,10 +1,11 @@
 //! Colours and small visual helpers shared by the panels: series colours that read on
-//! both the dark and the light theme, and the state badge.
+//! both the dark and the light theme, and a profile's state badge.
 
 use egui::{Color32, RichText, Ui};
 
 use crate::compare::Variant;
 use crate::monitor::Badge;
+use crate::ui::model::entry::Status;
 
 /// Answers with events, and event rates.
 pub const EVENTS: Color32 = Color32::from_rgb(0x2e, 0xb8, 0x8a);
@@ -37,15 +38,15 @@ pub fn variant_color(v: Variant) -> Color32 {
     }
 }
 
-/// The colour of a badge.
+/// The colour of a profile's state.
 #[must_use]
-pub fn badge_color(badge: &Badge) -> Color32 {
-    match badge {
-        Badge::Idle => IDLE,
-        Badge::Holding => HOLDING,
-        Badge::Receiving => EVENTS,
-        Badge::BackingOff(_) => WARNING,
-        Badge::Error(_) => ERROR,
+pub fn state_color(status: &Status) -> Color32 {
+    match status {
+        Status::Connecting | Status::Badge(Badge::Holding) => HOLDING,
+        Status::Badge(Badge::Idle) => IDLE,
+        Status::Badge(Badge::Receiving) => EVENTS,
+        Status::Badge(Badge::Quiet(_) | Badge::BackingOff(_)) => WARNING,
+        Status::Badge(Badge::Stalled(_) | Badge::Error(_)) => ERROR,
     }
 }
 
@@ -56,17 +57,17 @@ pub fn dot_ui(ui: &mut Ui, color: Color32) {
     ui.painter().circle_filled(rect.center(), size / 2.0, color);
 }
 
-/// The badge as a dot and its label; hovering shows the message behind it.
-pub fn badge_ui(ui: &mut Ui, badge: &Badge) -> egui::Response {
-    let color = badge_color(badge);
+/// A profile's state as a dot and its label; hovering shows the message behind it.
+pub fn state_ui(ui: &mut Ui, status: &Status) -> egui::Response {
+    let color = state_color(status);
     let response = ui
         .horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
             dot_ui(ui, color);
-            ui.label(RichText::new(badge.label()).color(color).small());
+            ui.label(RichText::new(status.label()).color(color).small());
         })
         .response;
-    match badge.message() {
+    match status.message() {
         Some(message) => response.on_hover_text(message),
         None => response,
     }

@@ -2,11 +2,14 @@
 //! poll, the cursor, the event shape and the connection, with each problem that
 //! [`Profile::validate`] or [`Profile::warnings`] finds shown next to its field.
 //!
-//! Edits the profile in place; the app notices the change and has it saved (by the saver
-//! thread). Secret header values are masked unless the user asks to see them.
+//! Edits a copy of the profile and returns it as an action when it changed; the app
+//! hands it to the workspace, which has it saved (by the saver thread). Secret header
+//! values are masked unless the user asks to see them.
 
 mod cursor;
 mod session;
+
+pub use session::TEST_WAIT;
 
 use egui::{RichText, TextEdit, Ui};
 
@@ -14,7 +17,7 @@ use crate::profile::{
     HeaderSpec, HoldParam, HoldUnit, MAX_POLLERS, PROXY_CUT_WARNING_S, Profile, ProfileIssue,
     TimeUnit,
 };
-use crate::ui::model::workspace::connect_issues;
+use crate::ui::model::entry::connect_issues;
 use crate::ui::widgets::form::{LABEL_WIDTH, field_label, issue_ui, opt_text, row, warning_ui};
 use crate::ui::widgets::theme;
 use cursor::cursor_rule_ui;
@@ -24,27 +27,36 @@ use cursor::cursor_rule_ui;
 pub struct EditorState {
     /// Show secret header values in clear.
     pub show_secrets: bool,
-    /// A `Name: value` line being typed, and why it was refused.
+    /// A `Name: value` line being typed.
     pub header_line: String,
+    /// Why the line typed was refused.
     pub header_line_error: Option<String>,
-    /// "Test once": the run in progress or done, and the profile it is for.
+    /// "Test once": the run in progress or done.
     pub probe: Option<crate::poll::probe::ProbeRun>,
+    /// The name of the profile the run is for.
     pub probe_for: Option<String>,
 }
 
-/// What the editor asks of the app besides the edits themselves.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct EditorOutcome {
+/// What the user asked for in the editor.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditorAction {
+    /// The profile as edited (its name is changed by renaming only).
+    Edited(Box<Profile>),
     /// Open the rename dialog.
-    pub rename: bool,
+    Rename,
+    /// Run the bootstrap steps and one poll of this profile, on a thread.
+    TestOnce(Box<Profile>),
 }
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// The editor for `profile`.
-pub fn editor_ui(ui: &mut Ui, profile: &mut Profile, state: &mut EditorState) -> EditorOutcome {
-    let mut outcome = EditorOutcome::default();
-    let issues = connect_issues(profile);
+pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec<EditorAction> {
+    let mut actions = Vec::new();
+    let original = profile;
+    let mut edited = original.clone();
+    let issues = connect_issues(original);
+    let profile = &mut edited;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -55,7 +67,7 @@ pub fn editor_ui(ui: &mut Ui, profile: &mut Profile, state: &mut EditorState) ->
                     field_label(ui, "Name");
                     ui.label(RichText::new(&profile.name).strong());
                     if ui.button("Rename…").clicked() {
-                        outcome.rename = true;
+                        actions.push(EditorAction::Rename);
                     }
                 });
                 request_ui(ui, profile, state, &issues);
@@ -64,11 +76,14 @@ pub fn editor_ui(ui: &mut Ui, profile: &mut Profile, state: &mut EditorState) ->
             section(ui, "Cursor", |ui| cursor_rule_ui(ui, profile, &issues));
             section(ui, "Events", |ui| events_ui(ui, profile, &issues));
             section(ui, "Session", |ui| {
-                session::session_ui(ui, profile, state, &issues);
+                session::session_ui(ui, profile, state, &issues, &mut actions);
             });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
         });
-    outcome
+    if edited != *original {
+        actions.push(EditorAction::Edited(Box::new(edited)));
+    }
+    actions
 }
 
 /// "Ready to connect", or the number of problems; and every warning.
@@ -137,14 +152,16 @@ fn request_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[P
         },
     );
     headers_ui(ui, p, state, issues);
-    ui.horizontal(|ui| {
-        let id = field_label(ui, "Body");
-        let mut has_body = p.body.is_some();
-        if ui.checkbox(&mut has_body, "Send a request body").changed() {
-            p.body = has_body.then(String::new);
-        }
-        let _ = id;
-    });
+    let label = ui
+        .horizontal(|ui| {
+            let id = field_label(ui, "Body");
+            let mut has_body = p.body.is_some();
+            if ui.checkbox(&mut has_body, "Send a request body").changed() {
+                p.body = has_body.then(String::new);
+            }
+            id
+        })
+        .inner;
     if let Some(body) = &mut p.body {
         ui.horizontal(|ui| {
             ui.add_space(LABEL_WIDTH + ui.spacing().item_spacing.x);
@@ -154,7 +171,8 @@ fn request_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[P
                     .desired_rows(3)
                     .hint_text("{\"request\": \"body\"}")
                     .desired_width(f32::INFINITY),
-            );
+            )
+            .labelled_by(label);
         });
     }
 }

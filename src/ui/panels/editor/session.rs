@@ -5,14 +5,13 @@
 //! Edits the profile in place; problems come from [`Profile::validate`] like everywhere
 //! else in the editor.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use egui::{RichText, TextEdit, Ui};
 
-use super::EditorState;
+use super::{EditorAction, EditorState};
 use crate::header::HeaderSpec;
-use crate::poll::probe::{Exchange, Probe, ProbeRun};
+use crate::poll::probe::{Exchange, Probe};
 use crate::profile::{Profile, ProfileIssue};
 use crate::protocol::{Decoder, Extract, Fresh, Match, Reply, RequestSpec, Step, Variable};
 use crate::ui::widgets::form::{LABEL_WIDTH, field_label, issue_ui, row};
@@ -44,6 +43,7 @@ pub(super) fn session_ui(
     p: &mut Profile,
     state: &mut EditorState,
     issues: &[ProfileIssue],
+    actions: &mut Vec<EditorAction>,
 ) {
     ui.label(
         RichText::new(
@@ -64,7 +64,7 @@ pub(super) fn session_ui(
     ui.add_space(6.0);
     conditions_ui(ui, p);
     ui.add_space(6.0);
-    test_once_ui(ui, p, state, issues);
+    test_once_ui(ui, p, state, issues, actions);
 }
 
 fn variables_ui(ui: &mut Ui, vars: &mut Vec<Variable>, show_secrets: bool) {
@@ -487,8 +487,14 @@ fn replies_ui(ui: &mut Ui, replies: &mut Vec<Reply>) {
     }
 }
 
-/// The button, the run in progress, and the last result.
-fn test_once_ui(ui: &mut Ui, p: &Profile, state: &mut EditorState, issues: &[ProfileIssue]) {
+/// The button (the app starts the run), the run in progress, and the last result.
+fn test_once_ui(
+    ui: &mut Ui,
+    p: &Profile,
+    state: &mut EditorState,
+    issues: &[ProfileIssue],
+    actions: &mut Vec<EditorAction>,
+) {
     if state.probe_for.as_deref() != Some(p.name.as_str()) {
         state.probe = None;
     }
@@ -505,13 +511,7 @@ fn test_once_ui(ui: &mut Ui, p: &Profile, state: &mut EditorState, issues: &[Pro
                  request and answer",
             );
         if button.clicked() {
-            let ctx = ui.ctx().clone();
-            state.probe = Some(ProbeRun::start(
-                p.clone(),
-                TEST_WAIT,
-                Arc::new(move || ctx.request_repaint()),
-            ));
-            state.probe_for = Some(p.name.clone());
+            actions.push(EditorAction::TestOnce(Box::new(p.clone())));
         }
         if running {
             ui.spinner();

@@ -1,0 +1,169 @@
+//! One profile in the workspace's list: the profile as edited, its monitor (the live
+//! session, or the last one's data), whether a connect is under way, and its Compare
+//! tab; and the state the list, the header and the status bar show for it.
+//!
+//! No egui. The workspace changes entries through the methods here; views keyed by
+//! [`Entry::run`] start over when a new session's monitor is put in place.
+
+use std::time::Instant;
+
+use crate::monitor::{Badge, Monitor};
+use crate::profile::{Profile, ProfileIssue};
+use crate::ui::model::compare::CompareTab;
+
+/// Stable id of a profile in the list (names can change).
+pub type EntryId = u64;
+
+/// URL stored in a builtin-demo profile; the real address is filled in at connect time.
+pub const DEMO_URL_PLACEHOLDER: &str = "http://127.0.0.1:8787/events";
+
+/// A connect under way.
+#[derive(Clone, Copy, Debug)]
+struct Connecting {
+    ticket: u64,
+    /// It polls the embedded demo server (keep the server meanwhile).
+    uses_demo: bool,
+}
+
+/// One profile in the list, with what the model keeps about it.
+#[derive(Debug)]
+pub struct Entry {
+    /// Its id in the list.
+    pub id: EntryId,
+    /// The profile as edited (what is saved).
+    pub profile: Profile,
+    /// The current session, or the last one's data after disconnecting.
+    pub monitor: Option<Monitor>,
+    /// The Compare tab.
+    pub compare: CompareTab,
+    connecting: Option<Connecting>,
+    run: u64,
+}
+
+/// What the profile list, the header and the status bar show for an entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A connect is under way (the session starts on a thread of its own).
+    Connecting,
+    /// The monitor's badge (idle without one).
+    Badge(Badge),
+}
+
+impl Status {
+    /// Short lowercase label.
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting…",
+            Self::Badge(b) => b.label(),
+        }
+    }
+
+    /// The message behind a backing-off or error badge.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Connecting => None,
+            Self::Badge(b) => b.message(),
+        }
+    }
+}
+
+impl Entry {
+    /// A profile not connected yet.
+    #[must_use]
+    pub fn new(id: EntryId, profile: Profile) -> Self {
+        Self {
+            id,
+            profile,
+            monitor: None,
+            compare: CompareTab::default(),
+            connecting: None,
+            run: 0,
+        }
+    }
+
+    /// A session is running.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.monitor.as_ref().is_some_and(Monitor::is_live)
+    }
+
+    /// A connect is under way.
+    #[must_use]
+    pub fn is_connecting(&self) -> bool {
+        self.connecting.is_some()
+    }
+
+    /// Connected, and the profile was edited since: reconnecting would apply the edits.
+    #[must_use]
+    pub fn has_unapplied_edits(&self) -> bool {
+        self.monitor
+            .as_ref()
+            .is_some_and(|m| m.is_live() && m.source() != &self.profile)
+    }
+
+    /// Counts the monitors put in place: views built on an older one start over.
+    #[must_use]
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// What the list, the header and the status bar show, as of `now`.
+    #[must_use]
+    pub fn status(&self, now: Instant) -> Status {
+        if self.is_connecting() {
+            return Status::Connecting;
+        }
+        Status::Badge(self.monitor.as_ref().map_or(Badge::Idle, |m| m.badge(now)))
+    }
+
+    /// Its session, a connect under way, or its comparison polls the embedded demo
+    /// server.
+    #[must_use]
+    pub fn uses_demo(&self) -> bool {
+        self.connecting.is_some_and(|c| c.uses_demo)
+            || self.compare.uses_demo()
+            || self
+                .monitor
+                .as_ref()
+                .is_some_and(|m| m.is_live() && m.source().builtin_demo)
+    }
+
+    /// A connect under `ticket` started.
+    pub(super) fn begin_connect(&mut self, ticket: u64, uses_demo: bool) {
+        self.connecting = Some(Connecting { ticket, uses_demo });
+    }
+
+    /// Stop waiting for the connect under way (its outcome will be stopped).
+    pub(super) fn abandon_connect(&mut self) {
+        self.connecting = None;
+    }
+
+    /// The connect under `ticket` ended: true when it was the one awaited.
+    pub(super) fn end_connect(&mut self, ticket: u64) -> bool {
+        let awaited = self.connecting.is_some_and(|c| c.ticket == ticket);
+        if awaited {
+            self.connecting = None;
+        }
+        awaited
+    }
+
+    /// Put a new session's monitor in place; returns the old one.
+    pub(super) fn install(&mut self, monitor: Monitor) -> Option<Monitor> {
+        self.run += 1;
+        self.monitor.replace(monitor)
+    }
+}
+
+/// The problems that keep a profile from connecting (a builtin-demo profile is checked
+/// with a stand-in address, since its real one is known only once the server runs).
+#[must_use]
+pub fn connect_issues(profile: &Profile) -> Vec<ProfileIssue> {
+    if profile.builtin_demo {
+        let mut p = profile.clone();
+        p.url = DEMO_URL_PLACEHOLDER.to_owned();
+        return p.validate();
+    }
+    profile.validate()
+}

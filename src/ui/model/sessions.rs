@@ -1,0 +1,257 @@
+//! Starting sessions away from the UI thread: a connect (or a comparison's start) runs
+//! on a starter thread of its own — the embedded demo server's start (a runtime and a
+//! socket), `Session::start` (the open-file check, one thread per poller) — and its
+//! outcome comes back over a channel the UI drains each frame, with the waker rung.
+//!
+//! Every start carries a ticket: an outcome whose ticket is no longer awaited (the
+//! profile was disconnected, deleted or reconnected meanwhile) is stopped, never used.
+//! No egui.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::compare::{CompareOptions, Running};
+use crate::demo_server::{DemoServer, DemoServerConfig, DemoServerError};
+use crate::monitor::Monitor;
+use crate::poll::Waker;
+use crate::profile::Profile;
+use crate::ui::model::entry::EntryId;
+use crate::ui::model::threads::Threads;
+
+/// Events per second the embedded demo server publishes.
+pub const DEMO_RATE_PER_S: f64 = 5.0;
+
+/// The embedded demo server the builtin-demo profiles share: started by the first
+/// start that needs it (on its starter thread), taken out to be stopped once nothing
+/// uses it.
+#[derive(Clone, Default)]
+pub struct DemoHost(Arc<Mutex<Option<DemoServer>>>);
+
+impl std::fmt::Debug for DemoHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoHost").finish_non_exhaustive()
+    }
+}
+
+impl DemoHost {
+    /// The server's events URL, starting the server if none runs. Blocks (binds a
+    /// socket, builds a runtime): for starter threads only.
+    ///
+    /// # Errors
+    /// When the server cannot start.
+    pub fn url(&self) -> Result<String, DemoServerError> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(server) = slot.as_ref() {
+            return Ok(server.events_url());
+        }
+        let server = DemoServer::start(DemoServerConfig {
+            rate_per_s: DEMO_RATE_PER_S,
+            ..DemoServerConfig::default()
+        })?;
+        let url = server.events_url();
+        *slot = Some(server);
+        Ok(url)
+    }
+
+    /// Take the server out to stop it. Never blocks: `None` also while a starter thread
+    /// is starting it (that start's outcome asks again once it is taken in).
+    #[must_use]
+    pub fn take(&self) -> Option<DemoServer> {
+        match self.0.try_lock() {
+            Ok(mut slot) => slot.take(),
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().take(),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
+/// On a starter thread: start polling `source` (a builtin-demo profile polls the
+/// embedded server, started first if need be). A start failure gives a monitor in the
+/// error state.
+#[must_use]
+pub fn start_monitor(source: Profile, demo: &DemoHost, waker: Waker) -> Monitor {
+    let mut run = source.clone();
+    if run.builtin_demo {
+        match demo.url() {
+            Ok(url) => run.url = url,
+            Err(e) => return Monitor::failed(source, format!("the demo server cannot start: {e}")),
+        }
+    }
+    Monitor::start(source, run, waker)
+}
+
+/// On a starter thread: start every variant of `base`'s comparison. The error is
+/// secret-free (start errors may quote the request).
+///
+/// # Errors
+/// Why the variants could not start.
+pub fn start_comparison(
+    base: Profile,
+    options: &CompareOptions,
+    confirmed: bool,
+    demo: &DemoHost,
+    waker: &Waker,
+) -> Result<Box<Running>, String> {
+    let secrets = base.secrets();
+    let url = base.url.clone();
+    let mut run = base;
+    let mut start = || {
+        if run.builtin_demo {
+            run.url = demo
+                .url()
+                .map_err(|e| format!("the demo server cannot start: {e}"))?;
+        }
+        Running::start(&run, options, confirmed, waker)
+            .map(Box::new)
+            .map_err(|e| e.to_string())
+    };
+    start().map_err(|message| {
+        let message = if url.is_empty() {
+            message
+        } else {
+            message.replace(&url, &crate::redact::url(&url))
+        };
+        secrets.mask(&message).into_owned()
+    })
+}
+
+/// What a starter thread produced.
+pub enum Outcome {
+    /// A connect: the monitor of the new session (in the error state when it could
+    /// not start).
+    Connected(Box<Monitor>),
+    /// A comparison's start: its variants running, or why they could not start
+    /// (secret-free).
+    Compared(Result<Box<Running>, String>),
+}
+
+/// An outcome, for the entry and the ticket it was started for.
+pub struct Started {
+    /// The entry it was started for.
+    pub id: EntryId,
+    /// The start's ticket.
+    pub ticket: u64,
+    /// What it produced.
+    pub outcome: Outcome,
+}
+
+/// The starter threads and the channel their outcomes come back on.
+pub struct Starter {
+    tx: Sender<Started>,
+    rx: Receiver<Started>,
+    waker: Waker,
+    threads: Threads,
+    next_ticket: u64,
+}
+
+impl std::fmt::Debug for Starter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Starter")
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Starter {
+    /// No starts yet; each outcome rings `waker`.
+    #[must_use]
+    pub fn new(waker: Waker) -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Self {
+            tx,
+            rx,
+            waker,
+            threads: Threads::new("a session starter"),
+            next_ticket: 1,
+        }
+    }
+
+    /// A ticket no start had before.
+    pub fn ticket(&mut self) -> u64 {
+        let t = self.next_ticket;
+        self.next_ticket += 1;
+        t
+    }
+
+    /// Run `start` for entry `id` under `ticket` on a thread named
+    /// `pollscope-{name}`. Never blocks.
+    ///
+    /// # Errors
+    /// When no thread can be started (then nothing was started).
+    pub fn spawn(
+        &mut self,
+        name: &str,
+        id: EntryId,
+        ticket: u64,
+        start: impl FnOnce() -> Outcome + Send + 'static,
+    ) -> std::io::Result<()> {
+        let tx = self.tx.clone();
+        let waker = self.waker.clone();
+        self.threads.spawn(name, move || {
+            let outcome = start();
+            // A closed channel (the app is gone) drops the outcome here, off the UI
+            // thread: dropping a session stops it.
+            if tx
+                .send(Started {
+                    id,
+                    ticket,
+                    outcome,
+                })
+                .is_ok()
+            {
+                waker();
+            }
+        })
+    }
+
+    /// Outcomes waiting, without blocking.
+    pub fn outcomes(&self) -> impl Iterator<Item = Started> + '_ {
+        self.rx.try_iter()
+    }
+
+    /// Wait for the starts under way until `end` (for exit).
+    pub fn finish(&mut self, end: Instant) {
+        self.threads.finish(end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_come_back_with_their_ticket_and_wake() {
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let w = Arc::clone(&woken);
+        let mut starter = Starter::new(Arc::new(move || {
+            w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }));
+        let ticket = starter.ticket();
+        assert_ne!(ticket, starter.ticket(), "tickets differ");
+        starter
+            .spawn("test-start", 7, ticket, || {
+                Outcome::Compared(Err("nothing to run".to_owned()))
+            })
+            .expect("a thread");
+        starter.finish(Instant::now() + std::time::Duration::from_secs(10));
+        let got: Vec<Started> = starter.outcomes().collect();
+        assert!(
+            matches!(got.as_slice(), [Started { id: 7, ticket: t, outcome: Outcome::Compared(Err(m)) }]
+                if *t == ticket && m == "nothing to run")
+        );
+        assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_demo_host_starts_once_and_is_taken_once() {
+        let host = DemoHost::default();
+        let url = host.url().expect("the demo server starts on loopback");
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert_eq!(host.url().expect("running"), url, "the same server");
+        let server = host.take().expect("a server to stop");
+        assert!(host.take().is_none(), "taken once");
+        server.stop();
+    }
+}
