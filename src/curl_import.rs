@@ -470,11 +470,11 @@ mod tests {
 
     #[test]
     fn chrome_copy_as_curl() {
-        let cmd = r#"curl 'https://api.example.com/v1/updates?since=42' \
+        let cmd = r"curl 'https://api.example.com/v1/updates?since=42' \
   -H 'accept: application/json' \
   -H 'authorization: Bearer eyJhbGciOi.abc' \
   -H 'user-agent: Mozilla/5.0 (X11; Linux x86_64)' \
-  --compressed"#;
+  --compressed";
         let i = parse(cmd).unwrap();
         let p = &i.profile;
         assert_eq!(p.url, "https://api.example.com/v1/updates?since=42");

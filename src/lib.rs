@@ -86,10 +86,6 @@ pub mod export;
 pub mod header;
 pub mod headless;
 pub mod limits;
-#[allow(
-    missing_docs,
-    reason = "feed.rs's FeedView moves to the UI in ui-rooms' restructure; documented after"
-)]
 pub mod monitor;
 pub mod poll;
 pub mod present;
@@ -102,9 +98,5 @@ pub mod redact;
 pub mod stats;
 pub mod terminal;
 pub mod transport;
-#[allow(
-    missing_docs,
-    reason = "the desktop face: ui-rooms documents it in its restructure"
-)]
 pub mod ui;
 pub mod url_query;

@@ -41,7 +41,7 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_owned();
     }
-    (2..)
+    (2..=usize::MAX)
         .map(|n| format!("{base} ({n})"))
         .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_owned())
@@ -267,6 +267,10 @@ impl std::str::FromStr for RedirectPolicy {
     }
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
 fn is_json(d: &Decoder) -> bool {
     *d == Decoder::Json
 }

@@ -167,7 +167,7 @@ impl fmt::Debug for ProxyEndpoint {
                 &self.password.as_ref().map(|_| crate::redact::MASK),
             )
             .field("source", &self.source)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -215,7 +215,7 @@ impl ProxyEndpoint {
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8()
-                .map(|c| c.into_owned())
+                .map(std::borrow::Cow::into_owned)
                 .map_err(|_| bad("credentials are not UTF-8"))
         };
         let username = match url.username() {

@@ -330,7 +330,7 @@ impl std::fmt::Debug for Secrets {
         f.debug_struct("Secrets")
             .field("values", &self.values.len())
             .field("fields", &self.fields.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

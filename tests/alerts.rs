@@ -52,7 +52,13 @@ impl Publisher {
             .spawn(move || {
                 let period = Duration::from_secs_f64(1.0 / rate);
                 // Bounded: at most ten minutes, whatever happens to the test.
-                for n in 0..(rate * 600.0) as u64 {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a small, positive count"
+                )]
+                let most = (rate * 600.0) as u64;
+                for n in 0..most {
                     if flag.load(Ordering::Relaxed) {
                         break;
                     }

@@ -534,6 +534,11 @@ fn generator_publishes_ticks_at_the_rate() {
     });
     thread::sleep(Duration::from_millis(500));
     let published = server.stats().published;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small, positive count"
+    )]
     let most = (200.0 * started.elapsed().as_secs_f64()).ceil() as u64;
     // About 100 expected; the lower bound is generous for a loaded test machine.
     assert!(
@@ -600,7 +605,7 @@ fn thousands_of_held_requests() {
             connection
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while server.stats().held_requests < clients as u64 {
         assert!(Instant::now() < deadline, "{:?}", server.stats());
         thread::sleep(Duration::from_millis(20));

@@ -151,7 +151,7 @@ fn thousand_events_arrive_once_in_order_for_every_poller() {
     let reached = drive(
         &session,
         &mut stats,
-        Duration::from_secs(60),
+        Duration::from_mins(1),
         |s| s.pollers().iter().map(|p| p.events).sum::<u64>() >= 3000,
         |e| {
             if let PollEvent::Response(r) = e {

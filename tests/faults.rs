@@ -37,6 +37,10 @@ struct Run {
 
 /// Publish `n` events (one every 10 ms) while one poller watches; collect until all
 /// `n` arrived or `limit` passed.
+#[expect(
+    clippy::many_single_char_names,
+    reason = "p, n, e, i: the profile, the count, an event, an index"
+)]
 fn run(server: &Arc<DemoServer>, p: Profile, n: i64, limit: Duration) -> Run {
     let mut session = Session::start(p, no_waker()).unwrap();
     let mut stats = Stats::new(session.started(), StatsConfig::default());
@@ -59,7 +63,7 @@ fn run(server: &Arc<DemoServer>, p: Profile, n: i64, limit: Duration) -> Run {
     };
     let (mut seqs, mut failures, mut raw_texts, mut problems) = (vec![], vec![], vec![], vec![]);
     let deadline = Instant::now() + limit;
-    while Instant::now() < deadline && (seqs.len() as i64) < n {
+    while Instant::now() < deadline && i64::try_from(seqs.len()).unwrap() < n {
         let Ok(e) = session.events().recv_timeout(Duration::from_millis(50)) else {
             continue;
         };
@@ -257,8 +261,8 @@ fn many_pollers_failing_together_spread_their_retries() {
     p.pollers = u32::try_from(pollers).unwrap();
     p.hold_s = 5;
     let mut session = Session::start(p, no_waker()).unwrap();
-    let mut failed = vec![None; pollers as usize];
-    let mut retried = vec![None; pollers as usize];
+    let mut failed = vec![None; usize::try_from(pollers).unwrap()];
+    let mut retried = vec![None; usize::try_from(pollers).unwrap()];
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline && retried.iter().any(Option::is_none) {
         match session.events().recv_timeout(Duration::from_millis(50)) {
@@ -310,7 +314,7 @@ fn huge_body_is_stopped_at_the_limit_with_bounded_memory() {
         &server,
         profile(&server.events_url()),
         20,
-        Duration::from_secs(60),
+        Duration::from_mins(1),
     );
     let rss_after = rss_kib();
     assert_no_loss(&r, 20);

@@ -121,7 +121,7 @@ fn nchan_case(pollers: u32) {
             }
         }
     };
-    let r = run(p, ready, publish, 200, Duration::from_secs(60));
+    let r = run(p, ready, publish, 200, Duration::from_mins(1));
     assert_all_in_order(&r, pollers as usize, 200);
 }
 
@@ -243,7 +243,7 @@ fn etcd_outdated_index_resyncs_and_reports_the_gap() {
         match &e {
             PollEvent::Resynced(r) => resynced = Some(r.clone()),
             PollEvent::Response(r) => {
-                later_values.extend(r.events.iter().map(|ev| format!("{:?}", ev.payload)))
+                later_values.extend(r.events.iter().map(|ev| format!("{:?}", ev.payload)));
             }
             _ => {}
         }
@@ -300,7 +300,7 @@ fn couchdb_case(pollers: u32) {
             }
         }
     };
-    let r = run(p, || true, publish, 200, Duration::from_secs(60));
+    let r = run(p, || true, publish, 200, Duration::from_mins(1));
     assert_all_in_order(&r, pollers as usize, 200);
     assert!(
         r.stats.polls() > u64::from(pollers),

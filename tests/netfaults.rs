@@ -157,7 +157,7 @@ fn blackhole_and_reset_on_loopback_lose_nothing() {
     // Long enough that the poller tries again inside it whatever its backoff and a
     // connect hung by the blackhole (2 s timeout) left it doing: 1.5 s once missed it
     // on a loaded machine.
-    std::thread::sleep(Duration::from_millis(3000));
+    std::thread::sleep(Duration::from_secs(3));
     ns.rule(None);
     let out = watch.wait_with_output().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(40));

@@ -93,7 +93,7 @@ impl Watch {
         self.stats.record(&e);
         match e {
             PollEvent::Response(r) => {
-                self.seqs[r.poller].extend(r.events.iter().filter_map(|e| e.seq))
+                self.seqs[r.poller].extend(r.events.iter().filter_map(|e| e.seq));
             }
             PollEvent::Failed(f) => self.failures.push(f.message.clone()),
             PollEvent::Session(s) => match s.change {
@@ -242,7 +242,7 @@ fn restart_case(
             server.post(&a, publish_path, &format!("{{\"seq\":{next}}}"));
             next += 1;
         }
-        let want = (next - 1) as usize;
+        let want = usize::try_from(next - 1).unwrap();
         w.pump_until(limit(30), |w| w.seqs[0].len() >= want);
         assert_eq!(
             w.seqs[0],
@@ -398,7 +398,7 @@ fn bayeux_profile(server: &NodeServer) -> Profile {
     let mut p = presets::by_id("bayeux")
         .unwrap()
         .profile(&server.url("/faye"));
-    p.variables[0].value = "/numbers".to_owned();
+    "/numbers".clone_into(&mut p.variables[0].value);
     p.seq_pointer = Some("/data/seq".to_owned());
     p.hold_s = 5;
     p
@@ -488,7 +488,7 @@ fn pushpin_case(pollers: u32) {
             }
         }
     };
-    let r = run(p, ready, publish, 200, Duration::from_secs(60));
+    let r = run(p, ready, publish, 200, Duration::from_mins(1));
     if !r.failures.is_empty() {
         eprintln!("{}", pushpin.log());
     }

@@ -110,7 +110,7 @@ fn every_message_case(pollers: u32) {
             })
             .unwrap()
     };
-    seen.pump(&session, Duration::from_secs(60), |s| {
+    seen.pump(&session, Duration::from_mins(1), |s| {
         s.seqs.iter().all(|q| q.len() >= 200)
     });
     publisher.join().unwrap();
@@ -170,7 +170,7 @@ fn signalr_connection_lost_negotiates_again() {
             server.publish(&format!(r#"{{"seq":{next}}}"#));
             next += 1;
         }
-        let want = (next - 1) as usize;
+        let want = usize::try_from(next - 1).unwrap();
         seen.pump(&session, Duration::from_secs(15), |s| {
             s.seqs[0].len() >= want
         });

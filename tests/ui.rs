@@ -1,4 +1,4 @@
-//! The desktop app driven through its accessibility tree with egui_kittest, no display
+//! The desktop app driven through its accessibility tree with `egui_kittest`, no display
 //! needed: create a profile, see validation, connect to a real demo server on loopback,
 //! watch events and connection counters arrive, disconnect, delete.
 //!
@@ -259,4 +259,26 @@ fn a_token_in_the_url_is_masked_until_asked_for() {
         token_visible(&h),
         "shown once asked for, so it can be edited"
     );
+}
+
+#[test]
+fn the_request_body_field_is_found_by_its_label() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app(dir.path());
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "New").click();
+    h.run_ok();
+    assert!(
+        h.query_by_role_and_label(Role::MultilineTextInput, "Body")
+            .is_none(),
+        "no body field until asked for"
+    );
+    h.get_by_label("Send a request body").click();
+    h.run_ok();
+    // The field is labelled "Body" for screen readers, so it is found by that name.
+    h.get_by_role_and_label(Role::MultilineTextInput, "Body")
+        .set_text_value_accesskit("{\"since\": 0}");
+    h.run_ok();
+    let profile = &h.state().workspace().entries()[0].profile;
+    assert_eq!(profile.body.as_deref(), Some("{\"since\": 0}"));
 }

@@ -1,4 +1,4 @@
-//! The Compare tab driven through egui_kittest, no display: a short comparison against a
+//! The Compare tab driven through `egui_kittest`, no display: a short comparison against a
 //! demo server on loopback ends in the table and the verdict; an interval under a second
 //! runs only after the explicit confirmation, and can be cancelled.
 

@@ -1,4 +1,4 @@
-//! Connecting never blocks the UI thread, driven through egui_kittest, no display: the
+//! Connecting never blocks the UI thread, driven through `egui_kittest`, no display: the
 //! session starts on a starter thread while the window shows "connecting…", and its
 //! pollers reach a real demo server on loopback while no frame is drawn at all. A
 //! disconnect, delete, second connect or reconnect while connecting leaves exactly the
@@ -139,21 +139,33 @@ fn connect_runs_off_the_ui_thread_and_shows_connecting() {
     assert_eq!(running, Some(POLLERS as usize));
 }
 
-#[test]
-fn disconnect_while_connecting_stops_the_session_it_started() {
+/// Press Ctrl+Enter, then `abandon` (given the profile's id) before any frame could
+/// take the session in; the start still runs to its end on its thread, and what it
+/// started must be stopped once a frame takes it in. Returns the app for more checks.
+fn abandon_while_connecting(abandon: impl FnOnce(&mut App, EntryId)) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
     let mut h = app_on(dir.path(), &server);
     press_ctrl_enter(&mut h);
     let id = first(&h);
-    // Disconnect before any frame could take the session in.
-    h.state_mut().workspace_mut().disconnect(id);
-    let entry = &h.state().workspace().entries()[0];
-    assert!(!entry.is_connecting() && !entry.is_live());
+    abandon(&mut h, id);
+    assert!(
+        h.state()
+            .workspace()
+            .get(id)
+            .is_none_or(|e| !e.is_connecting() && !e.is_live()),
+        "no longer connecting"
+    );
     wait_for_server(&server, "the abandoned start's pollers", |s| {
         s.accepted_connections >= u64::from(POLLERS)
     });
     assert_no_session_polls(&mut h, &server);
+    h
+}
+
+#[test]
+fn disconnect_while_connecting_stops_the_session_it_started() {
+    let h = abandon_while_connecting(|h, id| h.state_mut().workspace_mut().disconnect(id));
     let entry = &h.state().workspace().entries()[0];
     assert!(
         !entry.is_connecting() && !entry.is_live(),
@@ -164,17 +176,8 @@ fn disconnect_while_connecting_stops_the_session_it_started() {
 
 #[test]
 fn delete_while_connecting_stops_the_session_it_started() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = demo_server();
-    let mut h = app_on(dir.path(), &server);
-    press_ctrl_enter(&mut h);
-    let id = first(&h);
-    h.state_mut().workspace_mut().delete(id);
+    let h = abandon_while_connecting(|h, id| h.state_mut().workspace_mut().delete(id));
     assert!(h.state().workspace().entries().is_empty());
-    wait_for_server(&server, "the abandoned start's pollers", |s| {
-        s.accepted_connections >= u64::from(POLLERS)
-    });
-    assert_no_session_polls(&mut h, &server);
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Data in and out of the app through egui_kittest, no display: profiles exported
+//! Data in and out of the app through `egui_kittest`, no display: profiles exported
 //! without their secrets and imported back, a connected profile's event log (JSON Lines)
 //! and statistics written to a folder. Every file is written by a background job; the
 //! tests wait for the file and the notice, bounded in time.
@@ -48,8 +48,12 @@ fn profiles_export_without_secrets_and_import_back() {
     let exports = dir.path().join("exports");
     let suggested = h
         .query_all_by(|n| {
-            n.value()
-                .is_some_and(|v| v.contains("pollscope-profiles-") && v.ends_with(".json"))
+            n.value().is_some_and(|v| {
+                v.contains("pollscope-profiles-")
+                    && std::path::Path::new(&v)
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            })
         })
         .count();
     assert!(suggested >= 1, "a default path is suggested");

@@ -1,13 +1,46 @@
-//! Fault visibility through egui_kittest, no display: a profile whose server refuses
-//! connections shows a stalled badge with the message and its kind, red feed
-//! rows naming the error kind, and the Connections panel counts the errors by kind.
+//! Fault visibility through `egui_kittest`, no display. A profile whose server refuses
+//! connections shows its badge (the model's state, word for word) with the message and
+//! its kind, and the Connections panel counts its errors by kind; a profile that misses
+//! events (short polls against a demo server keeping only the last two) shows how many
+//! it lost. Each figure is read from the value the panel labels with it, and compared
+//! with what the model counted in the frame drawn.
 
 mod ui_common;
 
+use std::time::Instant;
+
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
+use pollscope::demo_server::{DemoServer, DemoServerConfig};
+use pollscope::monitor::{Badge, Monitor};
+use pollscope::present::units;
 use pollscope::profile::Profile;
-use ui_common::{app, has_label_containing, save_profiles, wait_until};
+use pollscope::ui::Status;
+use ui_common::{App, app, save_profiles, wait_until};
+
+/// The app with one profile, connected.
+fn connected(dir: &std::path::Path, profile: Profile) -> App {
+    save_profiles(dir, vec![profile]);
+    let mut h = app(dir);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    h.run_ok();
+    h
+}
+
+fn monitor(h: &App) -> &Monitor {
+    h.state().workspace().entries()[0]
+        .monitor
+        .as_ref()
+        .expect("connected")
+}
+
+/// The figure the Connections panel shows for `key` (the value labelled by it).
+fn figure(h: &App, key: &str) -> Vec<String> {
+    h.query_all_by(|n| n.label().as_deref() == Some(key))
+        .filter_map(|n| n.value())
+        .collect()
+}
 
 #[test]
 fn a_refused_connection_is_visible_everywhere() {
@@ -17,31 +50,67 @@ fn a_refused_connection_is_visible_everywhere() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    save_profiles(
-        dir.path(),
-        vec![Profile::for_demo(
-            "Refused",
-            &format!("http://127.0.0.1:{port}/events"),
-        )],
+    let refused = Profile::for_demo("Refused", &format!("http://127.0.0.1:{port}/events"));
+    let mut h = connected(dir.path(), refused);
+    // The only poller keeps failing: the profile stalls.
+    wait_until(&mut h, "a stalled badge", |h| {
+        matches!(
+            h.state().workspace().entries()[0].status(Instant::now()),
+            Status::Badge(Badge::Stalled(_))
+        )
+    });
+    // One frame, then the model as that frame drew it (events are taken in by frames).
+    h.step();
+    let status = h.state().workspace().entries()[0].status(Instant::now());
+    let Status::Badge(Badge::Stalled(_)) = &status else {
+        panic!("{status:?}");
+    };
+    // The badge says the state word for word in the header, the profile list and the
+    // status bar, and the header says why, with the kind.
+    assert_eq!(h.query_all_by_label("stalled").count(), 3, "{status:?}");
+    let why = status.message().expect("a stalled badge says why");
+    assert!(why.ends_with("[connect_refused]"), "{why}");
+    assert_eq!(
+        h.query_all_by_role_and_label(Role::Label, why).count(),
+        1,
+        "the header's message"
     );
-    let mut h = app(dir.path());
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Connect").click();
-    h.run_ok();
-    wait_until(&mut h, "two failed polls", |h| {
+    // The Connections panel counts the errors of that kind, as the model does.
+    let counted = monitor(&h)
+        .stats()
+        .errors_by_kind()
+        .iter()
+        .find(|(kind, _)| kind.name() == "connect_refused")
+        .map(|(_, n)| *n)
+        .expect("errors of the kind were counted");
+    assert!(counted >= 2, "{counted}");
+    assert_eq!(
+        figure(&h, "errors: connect_refused"),
+        [units::count(counted)]
+    );
+    assert_eq!(figure(&h, "Lost events"), ["0"], "nothing was lost");
+}
+
+#[test]
+fn lost_events_are_counted_where_they_are_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 20 events a second, the last two kept: a poll every half second misses most.
+    let server = DemoServer::start(DemoServerConfig {
+        rate_per_s: 20.0,
+        history: 2,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server");
+    let mut gappy = Profile::for_demo("Gappy", &server.events_url());
+    gappy.interval_s = Some(0.5);
+    let mut h = connected(dir.path(), gappy);
+    wait_until(&mut h, "lost events", |h| {
         h.state().workspace().entries()[0]
             .monitor
             .as_ref()
-            .is_some_and(|m| m.stats().errors() >= 2)
+            .is_some_and(|m| m.stats().lost_events() >= 5)
     });
-    h.run_ok();
-    // Badge and its message, with the kind: the only poller keeps failing.
-    assert!(has_label_containing(&h, "stalled"), "badge");
-    assert!(
-        has_label_containing(&h, "[connect_refused]"),
-        "message with kind"
-    );
-    // The Connections panel counts errors by kind.
-    assert!(has_label_containing(&h, "errors: connect_refused"));
-    assert!(has_label_containing(&h, "Lost events"));
+    h.step();
+    let lost = monitor(&h).stats().lost_events();
+    assert_eq!(figure(&h, "Lost events"), [units::count(lost)]);
 }

@@ -1,4 +1,4 @@
-//! Session profiles in the app, through egui_kittest (no display): the editor's Session
+//! Session profiles in the app, through `egui_kittest` (no display): the editor's Session
 //! section, "Test once" (the bootstrap and one poll run off the UI thread, every request
 //! and answer shown, secrets masked), and the Connections panel's session state and
 //! restarts — against a scripted login-then-poll server on loopback.

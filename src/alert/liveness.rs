@@ -15,7 +15,7 @@ use crate::profile::MAX_POLLERS;
 /// normal for almost any stream.
 pub const QUIET_FLOOR: Duration = Duration::from_secs(10);
 /// …nor above this.
-pub const QUIET_CEILING: Duration = Duration::from_secs(24 * 3600);
+pub const QUIET_CEILING: Duration = Duration::from_hours(24);
 /// The learned threshold is this many typical gaps: for events arriving at random
 /// (Poisson) at the learned rate, a silence that long happens with probability
 /// e^-10 ≈ 0.005 %.
@@ -364,7 +364,6 @@ fn rate_text(per_s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poll::ConnectionUse;
     use crate::poll::{Payload, PollFailure, PollResponse, ReceivedEvent};
 
     const TIMEOUT: Duration = Duration::from_secs(35);
@@ -389,19 +388,10 @@ mod tests {
 
     fn failure(poller: usize, at: Instant, kind: ErrorKind) -> PollEvent {
         PollEvent::Failed(Box::new(PollFailure {
-            poller,
-            at,
-            kind,
             status: Some(503),
-            message: "HTTP 503 Service Unavailable".to_owned(),
             elapsed: ms(1),
             backoff: ms(500),
-            retry_after: false,
-            attempt: 1,
-            stale_retries: 0,
-            connection: ConnectionUse::default(),
-            wire_in: 0,
-            wire_out: 0,
+            ..PollFailure::new(poller, at, kind, "HTTP 503 Service Unavailable".to_owned())
         }))
     }
 
@@ -443,7 +433,7 @@ mod tests {
         }
         assert_eq!(
             l.quiet_threshold(),
-            Some(Threshold::Learned(Duration::from_secs(600)))
+            Some(Threshold::Learned(Duration::from_mins(10)))
         );
         // Empty answers are not events.
         l.observe(&answer(0, t0 + ms(900_000), 0));
@@ -535,6 +525,6 @@ mod tests {
     fn whole_seconds_read_well() {
         assert_eq!(whole(ms(42_900)), "42 s");
         assert_eq!(whole(ms(185_000)), "3 min 5 s");
-        assert_eq!(whole(Duration::from_secs(7260)), "2 h 1 min");
+        assert_eq!(whole(Duration::from_mins(2 * 60 + 1)), "2 h 1 min");
     }
 }

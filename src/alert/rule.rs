@@ -11,12 +11,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// The longest window or duration a rule may name.
-pub const MAX_SPAN: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_SPAN: Duration = Duration::from_hours(7 * 24);
 /// Window of `errors`, `p99` and `reuse` rules that name none.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
+pub const DEFAULT_WINDOW: Duration = Duration::from_mins(1);
 /// Window of `lost` and `hold` rules that name none: losses and cut holds are rare, so
 /// they stay visible longer.
-pub const DEFAULT_LONG_WINDOW: Duration = Duration::from_secs(300);
+pub const DEFAULT_LONG_WINDOW: Duration = Duration::from_mins(5);
 
 /// One alert rule of a profile.
 ///

@@ -179,8 +179,7 @@ impl HistWindow {
         if ms.is_nan() {
             return;
         }
-        // `as` saturates: negative → 0, huge or +∞ → u64::MAX (then clamped).
-        let us = ((ms * 1000.0) as u64).clamp(1, HIGHEST_US);
+        let us = crate::stats::micros(ms).clamp(1, HIGHEST_US);
         let index = self.grid.index(at);
         match self.slots.back().map(|(last, _)| *last) {
             Some(last) if last >= index => {

@@ -448,7 +448,14 @@ pub fn as_i64(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
+                .map(|f| {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "a whole number below 2^53: exact"
+                    )]
+                    let n = f as i64;
+                    n
+                })
         }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,

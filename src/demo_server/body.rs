@@ -92,7 +92,7 @@ impl Body {
     /// `answer` at about `bytes_per_s` (≥ 1), the first step at once.
     pub fn trickle(answer: Bytes, bytes_per_s: u64) -> Self {
         let bytes_per_s = bytes_per_s.max(1);
-        let steps_per_s = (1_000 / TRICKLE_STEP.as_millis()) as u64;
+        let steps_per_s = u64::try_from(1_000 / TRICKLE_STEP.as_millis()).unwrap_or(1);
         let (step, period) = if bytes_per_s <= steps_per_s {
             (
                 1,

@@ -51,17 +51,26 @@ fn tick_period(rate_per_s: f64) -> Duration {
         .unwrap_or(Duration::MAX)
         .max(MIN_TICK)
         // One tick a day is slow enough; also keeps `interval` away from overflow.
-        .min(Duration::from_secs(86_400))
+        .min(Duration::from_hours(24))
 }
 
 /// How many events should have been published `elapsed` after the start.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "float-to-int `as` saturates, which is what we want for absurd rates"
+)]
 fn due_by(rate_per_s: f64, elapsed: Duration) -> u64 {
-    // Float-to-int `as` saturates, which is what we want for absurd rates.
     (rate_per_s * elapsed.as_secs_f64()).floor() as u64
 }
 
 /// How many to publish now to catch up to `due`. After a stall (a suspended laptop)
 /// at most one second's worth is sent at once, and the schedule moves on.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a finite, non-negative rate; `as` saturates"
+)]
 fn batch_size(due: u64, sent: &mut u64, rate_per_s: f64) -> u64 {
     let most = (rate_per_s.ceil() as u64).max(1);
     let behind = due.saturating_sub(*sent);
@@ -81,7 +90,7 @@ mod tests {
     fn slow_rates_tick_per_event_fast_rates_batch() {
         assert_eq!(tick_period(5.0), Duration::from_millis(200));
         assert_eq!(tick_period(1000.0), MIN_TICK);
-        assert_eq!(tick_period(1e-12), Duration::from_secs(86_400));
+        assert_eq!(tick_period(1e-12), Duration::from_hours(24));
     }
 
     #[test]

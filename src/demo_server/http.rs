@@ -24,7 +24,7 @@ pub(super) const MAX_PUBLISH_BODY: usize = 1024 * 1024;
 const DRAIN_LIMIT: usize = 16 * MAX_PUBLISH_BODY;
 
 /// Caps the deadline arithmetic, whatever `max_hold` says.
-pub(super) const LONGEST_HOLD: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+pub(super) const LONGEST_HOLD: Duration = Duration::from_hours(365 * 24);
 
 pub(super) type Answer = Response<Body>;
 

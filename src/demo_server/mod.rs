@@ -113,7 +113,7 @@ impl Default for DemoServerConfig {
             rate_per_s: 0.0,
             history: 10_000,
             default_hold: Duration::from_secs(30),
-            max_hold: Duration::from_secs(300),
+            max_hold: Duration::from_mins(5),
             max_batch: 1000,
             fault: Fault::None,
             fault_every: 1,
@@ -165,6 +165,10 @@ impl DemoServer {
     /// negative or non-finite rate or a bad fault plan, `StateFile` when the state file
     /// cannot be read or written, `Tls` and `Runtime`/`Spawn` when the OS refuses
     /// resources.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: a config is handed over and built in place by callers"
+    )]
     pub fn start(config: DemoServerConfig) -> Result<Self, DemoServerError> {
         let rate_per_s = config.rate_per_s;
         if !rate_per_s.is_finite() || rate_per_s < 0.0 {
@@ -275,6 +279,12 @@ impl DemoServer {
     }
 
     /// Publish one event with `data`; returns its seq and wakes the held requests.
+    #[expect(
+        clippy::must_use_candidate,
+        clippy::needless_pass_by_value,
+        reason = "published for the effect (the seq is there for callers that want it); \
+                  the event is handed over, as callers write it in place"
+    )]
     pub fn publish(&self, data: serde_json::Value) -> u64 {
         self.shared.publish(&data)
     }
@@ -364,7 +374,7 @@ fn prepare(
         })?),
         None => None,
     };
-    let tls = match config.tls {
+    let tls = match &config.tls {
         Some(mode) => Some(tls::setup(mode).map_err(|err| DemoServerError::Tls(err.to_string()))?),
         None => None,
     };

@@ -86,7 +86,6 @@ impl EventLog {
                 self.failing = false;
                 log::info!("demo server: {} is writable again", self.path.display());
             }
-            Ok(()) => {}
             Err(err) if !self.failing => {
                 self.failing = true;
                 log::warn!(
@@ -94,7 +93,7 @@ impl EventLog {
                     self.path.display()
                 );
             }
-            Err(_) => {}
+            Ok(()) | Err(_) => {}
         }
     }
 }
@@ -124,12 +123,11 @@ fn load(mut reader: impl BufRead, keep: usize, path: &Path) -> io::Result<Loaded
         }
         number += 1;
         loaded.ends_cleanly = buf.ends_with(b"\n");
-        let text = match std::str::from_utf8(&buf) {
-            Ok(text) => text.trim(),
-            Err(_) => {
-                skip(&mut loaded, path, number, "not UTF-8");
-                continue;
-            }
+        let text = if let Ok(text) = std::str::from_utf8(&buf) {
+            text.trim()
+        } else {
+            skip(&mut loaded, path, number, "not UTF-8");
+            continue;
         };
         if text.is_empty() {
             continue;

@@ -136,6 +136,7 @@ fn fatal_before_success(kind: ErrorKind) -> bool {
 pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchReport> {
     let interrupted = ctrl_c_flag();
     let target = Target::of(&profile);
+    warn_if_insecure(&profile);
     let event_log = open_event_log(opts.export.as_deref())?;
     let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let mut run = Run::new(session, opts, event_log);
@@ -160,6 +161,18 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         )),
     }
     Ok(report)
+}
+
+/// What every run without certificate checks says first (on stderr, whatever the output
+/// mode: it is not part of the JSON).
+pub const INSECURE_WARNING: &str = "TLS certificates are NOT verified for this run \
+     (--insecure, or the profile's accept_invalid_certs): anyone between you and the server \
+     can read and change the traffic, credentials included";
+
+fn warn_if_insecure(profile: &Profile) {
+    if profile.accept_invalid_certs {
+        Printer::warn(INSECURE_WARNING);
+    }
 }
 
 /// A flag Ctrl-C sets (the run then stops and prints its summary).
@@ -440,6 +453,7 @@ pub fn compare(
     export: Option<&Path>,
 ) -> anyhow::Result<crate::compare::Comparison> {
     use crate::compare::{CompareError, Running};
+    warn_if_insecure(profile);
     let mut running = Running::start(profile, opts, confirmed, &crate::poll::no_waker()).map_err(
         |e| match e {
             CompareError::Start { variant, source } => {

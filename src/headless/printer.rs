@@ -141,14 +141,13 @@ impl Printer {
     /// A session established or lost (lost ones always print: they are rare and matter).
     pub(super) fn session(&mut self, e: &SessionEvent) {
         match &e.change {
-            SessionChange::Bootstrapping => {}
             SessionChange::Established { number, .. } if *number > 1 => {
                 self.line(&format!(
                     "{} session {number} established (bootstrap steps done again)",
                     self.head(e.at, e.poller)
                 ));
             }
-            SessionChange::Established { .. } => {}
+            SessionChange::Bootstrapping | SessionChange::Established { .. } => {}
             SessionChange::Lost {
                 reason,
                 events_in_session,

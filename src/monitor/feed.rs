@@ -51,19 +51,30 @@ impl FeedKind {
     }
 }
 
-/// The answer an event came in, shared by all its events.
+/// The poll an item came from: the answer an event came in (shared by all its
+/// events), or the failed poll a failure reports. What the inspector shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResponseInfo {
+    /// HTTP status; 0 when no answer came.
     pub status: u16,
     /// Response headers; values of secret-looking headers are masked.
     pub headers: Vec<(String, String)>,
+    /// Body size in bytes.
     pub body_bytes: u64,
+    /// How long the server held the poll.
     pub hold: Duration,
+    /// The connection it came over.
     pub connection: ConnectionUse,
     /// The cursor the next poll sends.
     pub cursor: String,
     /// Events in the answer.
     pub events: usize,
+    /// Where the poll's time went.
+    pub timing: crate::poll::PollTiming,
+    /// The request head as sent, secrets masked (when the session captured it).
+    pub request: Option<String>,
+    /// An error answer's body as text (start of it; secrets masked).
+    pub body: Option<String>,
 }
 
 /// One row of the feed.
@@ -71,13 +82,19 @@ pub struct ResponseInfo {
 pub struct FeedItem {
     /// Increasing, contiguous within a feed.
     pub id: u64,
+    /// When it arrived, by the wall clock.
     pub received: SystemTime,
+    /// Which poller it came from.
     pub poller: usize,
+    /// An event, or a message about the polls.
     pub kind: FeedKind,
+    /// The answer's HTTP status, when there was an answer.
     pub status: Option<u16>,
     /// Payload size in bytes (as compact text), before any cut.
     pub size: u64,
+    /// The event's sequence number, when the profile reads one.
     pub seq: Option<i64>,
+    /// Receive time minus the server's timestamp, when the profile reads one.
     pub latency_ms: Option<f64>,
     /// The payload as one line of compact JSON, the raw text, or the message.
     pub text: String,
@@ -85,6 +102,7 @@ pub struct FeedItem {
     pub truncated: bool,
     /// `text` is JSON.
     pub is_json: bool,
+    /// The answer an event came in (events only).
     pub response: Option<Arc<ResponseInfo>>,
     pretty: OnceCell<String>,
 }

@@ -21,7 +21,9 @@ pub use feed::{Feed, FeedItem, FeedKind, ResponseInfo};
 
 use crate::alert::pump::{TransitionHook, lock};
 use crate::alert::{Alerts, Condition, Pump, PumpHooks};
-use crate::poll::{ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, Waker};
+use crate::poll::{
+    ErrorKind, Payload, PollEvent, PollFailure, PollResponse, Session, SessionOptions, Waker,
+};
 use crate::profile::{Profile, looks_secret};
 use crate::redact::Secrets;
 use crate::stats::{PollerState, Stats, StatsConfig};
@@ -135,6 +137,10 @@ impl Monitor {
     /// [`Monitor::start`], with `on_transition` called (on the alert pump's thread) for
     /// every alert that fires or resolves.
     #[must_use]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the pump keeps clones"
+    )]
     pub fn start_with(
         source: Profile,
         run: Profile,
@@ -145,7 +151,11 @@ impl Monitor {
         let mut monitor = Self::detached(source);
         monitor.secrets = secrets;
         // The pump wakes the face; the pollers only wake the pump (through the channel).
-        let session = match Session::start(run, crate::poll::no_waker()) {
+        // Requests are captured for the inspector.
+        let options = SessionOptions {
+            capture_requests: true,
+        };
+        let session = match Session::start_with(run, crate::poll::no_waker(), options) {
             Ok(session) => session,
             Err(e) => return Self::failed(monitor.source, format!("cannot connect: {e}")),
         };
@@ -373,6 +383,9 @@ impl Monitor {
             connection: r.connection,
             cursor: r.cursor.clone(),
             events: r.events.len(),
+            timing: r.timing,
+            request: r.request.clone(),
+            body: None,
         });
         for event in &r.events {
             let (text, is_json) = match &event.payload {
@@ -423,6 +436,22 @@ impl Monitor {
         );
         let mut item = FeedItem::new(FeedKind::Failure, f.poller, text, false);
         item.status = f.status;
+        item.response = Some(Arc::new(ResponseInfo {
+            status: f.status.unwrap_or(0),
+            headers: f
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.mask_header(k, v)))
+                .collect(),
+            body_bytes: f.body.as_ref().map_or(0, |b| b.len() as u64),
+            hold: f.elapsed,
+            connection: f.connection,
+            cursor: String::new(),
+            events: 0,
+            timing: f.timing,
+            request: f.request.clone(),
+            body: f.body.clone(),
+        }));
         self.feed.push(item);
     }
 

@@ -41,24 +41,14 @@ fn response(poller: usize, payloads: Vec<Payload>, at: Instant) -> PollEvent {
 
 fn failure(poller: usize, attempt: u32, at: Instant) -> PollEvent {
     PollEvent::Failed(Box::new(PollFailure {
-        poller,
-        at,
-        kind: ErrorKind::ConnectRefused,
-        status: None,
-        message: "connection refused".to_owned(),
-        elapsed: Duration::ZERO,
         backoff: Duration::from_secs(2),
-        retry_after: false,
         attempt,
-        stale_retries: 0,
-        connection: ConnectionUse {
-            id: None,
-            reused: false,
-            requests: 0,
-            age: Duration::ZERO,
-        },
-        wire_in: 0,
-        wire_out: 0,
+        ..PollFailure::new(
+            poller,
+            at,
+            ErrorKind::ConnectRefused,
+            "connection refused".to_owned(),
+        )
     }))
 }
 

@@ -10,7 +10,7 @@ pub const BASE: Duration = Duration::from_millis(500);
 /// Largest backoff ceiling.
 pub const CAP: Duration = Duration::from_secs(30);
 /// Longest `Retry-After` honoured (a misconfigured server cannot park us for days).
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+pub const MAX_RETRY_AFTER: Duration = Duration::from_mins(10);
 
 /// Backoff state for one poller.
 #[derive(Clone, Debug, Default)]

@@ -13,6 +13,7 @@ use super::event::{
     ErrorKind, LostPoll, NotHolding, PollEvent, PollFailure, SessionChange, SessionEvent,
 };
 use super::request::{self, Outgoing};
+use super::timing::PollTiming;
 use super::worker::{CallFacts, RawAnswer, Worker, classify};
 use crate::cursor::Cursor;
 use crate::profile::Profile;
@@ -142,6 +143,10 @@ pub(crate) enum Bootstrap {
 
 impl Worker {
     /// Run the bootstrap steps in order; each answer may set variables.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the steps in order, each failure returned where it happens"
+    )]
     pub(crate) fn bootstrap(&self, conv: &mut Conversation, cursor: &Cursor) -> Bootstrap {
         let profile = &*self.profile;
         self.send(PollEvent::Session(Box::new(SessionEvent {
@@ -166,9 +171,8 @@ impl Worker {
                     return self.step_failed(conv, &label, &e, ErrorKind::Request, sent, None);
                 }
             };
-            let (result, facts) = match self.exchange(&outgoing, conv) {
-                Some(r) => r,
-                None => return Bootstrap::Stopped,
+            let Some((result, facts)) = self.exchange(&outgoing, conv) else {
+                return Bootstrap::Stopped;
             };
             let raw = match result {
                 Ok(raw) if (200..300).contains(&raw.status) => raw,
@@ -259,26 +263,26 @@ impl Worker {
         answered: Option<(u16, CallFacts)>,
     ) -> Bootstrap {
         let now = Instant::now();
+        // Reported as a Failed event (shown by every face), so not logged as well.
         let message = self.mask_with(conv, &format!("bootstrap {label} failed: {why}"));
-        log::warn!("poller {}: {message}", self.poller);
-        let (status, facts) = match answered {
-            Some((status, facts)) => ((status > 0).then_some(status), Some(facts)),
-            None => (None, None),
+        let (status, failure) = match answered {
+            Some((status, facts)) => (
+                (status > 0).then_some(status),
+                facts.failure(self.poller, now, kind, message),
+            ),
+            None => (
+                None,
+                PollFailure {
+                    elapsed: now.saturating_duration_since(sent),
+                    ..PollFailure::new(self.poller, now, kind, message)
+                },
+            ),
         };
         Bootstrap::Failed(Box::new(PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
             status,
-            message,
-            elapsed: now - sent,
             backoff: conv.restart_backoff.next_delay(),
-            retry_after: false,
             attempt: conv.restart_backoff.failures(),
-            stale_retries: facts.as_ref().map_or(0, |f| f.stale_retries),
-            connection: facts.as_ref().map(|f| f.connection).unwrap_or_default(),
-            wire_in: facts.as_ref().map_or(0, |f| f.wire_in),
-            wire_out: facts.as_ref().map_or(0, |f| f.wire_out),
+            ..failure
         }))
     }
 
@@ -298,7 +302,7 @@ impl Worker {
             };
             self.trace_label(&format!("reply {}", i + 1));
             let outcome =
-                request::other(&reply.request, poll_url, &conv.vars).map_err(|e| e.to_string());
+                request::other(&reply.request, poll_url, &conv.vars).map_err(|e| e.clone());
             let outcome = outcome.and_then(|o| match self.exchange(&o, conv) {
                 Some((Ok(raw), _)) if (200..300).contains(&raw.status) => Ok(()),
                 Some((Ok(raw), _)) => Err(format!("HTTP {}{}", raw.status, excerpt(&raw.body))),
@@ -334,6 +338,7 @@ impl Worker {
             transport::begin_call();
             let result = self.call_outgoing(outgoing);
             let record = transport::end_call();
+            let ended = Instant::now();
             self.report_connections(&record);
             if self.stopping() {
                 return None;
@@ -354,6 +359,8 @@ impl Worker {
                 wire_in: record.wire_in,
                 wire_out: record.wire_out,
                 stale_retries,
+                timing: PollTiming::of_call(&record, sent, ended),
+                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return Some((result, facts));
         }

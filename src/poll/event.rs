@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
+use super::timing::PollTiming;
 use crate::transport::NewConnection;
 
 /// Everything a poll worker reports. One enum crosses threads; errors are data.
@@ -187,6 +188,10 @@ pub struct PollResponse {
     pub cursor: String,
     /// Why the cursor or the events could not be read (the old cursor is kept).
     pub problem: Option<String>,
+    /// Where the time went: lookup, connect, TLS, waiting, body.
+    pub timing: PollTiming,
+    /// The request head as sent (secrets masked), when the session captures requests.
+    pub request: Option<String>,
     /// Control messages in the answer (pings, heartbeats, meta replies), by label:
     /// never events.
     pub control: Vec<String>,
@@ -313,6 +318,8 @@ impl PollResponse {
             events: Vec::new(),
             cursor: String::new(),
             problem: None,
+            timing: PollTiming::default(),
+            request: None,
             control: Vec::new(),
             replies: 0,
             not_holding: None,
@@ -462,7 +469,47 @@ pub struct PollFailure {
     pub wire_in: u64,
     /// Bytes written to the wire for this poll.
     pub wire_out: u64,
+    /// Where the time went, as far as the poll got.
+    pub timing: PollTiming,
+    /// The request head as sent (secrets masked), when the session captures requests.
+    pub request: Option<String>,
+    /// The answer's headers, when the server answered with an error status.
+    pub headers: Vec<(String, String)>,
+    /// The start of the answer's body as text, when the server answered with an error
+    /// status (at most [`FAILURE_BODY_KEPT`] bytes; secrets masked).
+    pub body: Option<String>,
 }
+
+impl PollFailure {
+    /// A failure of `poller`'s poll seen at `at`: `kind`, `message`, nothing else known
+    /// (no status, no wait, attempt 1, no connection, no bytes). Callers state what
+    /// differs with struct update syntax, as for [`PollResponse::new`].
+    #[must_use]
+    pub fn new(poller: usize, at: Instant, kind: ErrorKind, message: String) -> Self {
+        Self {
+            poller,
+            at,
+            kind,
+            status: None,
+            message,
+            elapsed: Duration::ZERO,
+            backoff: Duration::ZERO,
+            retry_after: false,
+            attempt: 1,
+            stale_retries: 0,
+            connection: ConnectionUse::default(),
+            wire_in: 0,
+            wire_out: 0,
+            timing: PollTiming::default(),
+            request: None,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+/// How much of an error answer's body a [`PollFailure`] keeps.
+pub const FAILURE_BODY_KEPT: usize = 64 * 1024;
 
 /// A resynchronisation after the server refused a cursor as too old.
 #[derive(Clone, Debug)]

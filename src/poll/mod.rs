@@ -11,6 +11,7 @@ pub mod event;
 pub mod probe;
 mod redirect;
 mod request;
+pub mod timing;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +26,7 @@ pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
     PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
+pub use timing::PollTiming;
 pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
@@ -64,6 +66,15 @@ fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> 
     ProxyPlan::for_setting(&profile.proxy)
 }
 
+/// How a session reports, beyond what every session does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Put each request's head, as sent and with secrets masked, in its event
+    /// ([`PollResponse::request`], [`PollFailure::request`]): for an inspector. A copy
+    /// per poll, so off by default.
+    pub capture_requests: bool,
+}
+
 /// Why a session could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -89,6 +100,9 @@ pub enum StartError {
     #[error(transparent)]
     /// The proxy setting (the profile's, or an environment variable) is not usable.
     Proxy(#[from] crate::proxy::ProxyError),
+    /// The trusted CAs cannot be read (the profile's CA file).
+    #[error(transparent)]
+    Trust(#[from] transport::trust::TrustError),
 }
 
 /// A running profile: its pollers, their agent and the channel they report on.
@@ -118,6 +132,19 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Validate `profile` and start its pollers.
     pub fn start(profile: Profile, waker: Waker) -> Result<Self, StartError> {
+        Self::start_with(profile, waker, SessionOptions::default())
+    }
+
+    /// [`Session::start`] with options.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "public API: callers hand the waker over; the session keeps clones"
+    )]
+    pub fn start_with(
+        profile: Profile,
+        waker: Waker,
+        options: SessionOptions,
+    ) -> Result<Self, StartError> {
         let issues = profile.validate();
         if !issues.is_empty() {
             return Err(StartError::Invalid(issues));
@@ -132,11 +159,19 @@ impl Session {
             .parsed_url()
             .ok()
             .and_then(|u| proxy.route_url(&u).cloned());
+        // The system's store is read only for HTTPS (or an explicit CA file).
+        let roots = if profile.ca_file.is_some() || profile.url.trim_start().starts_with("https:") {
+            Some(transport::trust::roots(profile.ca_file.as_deref())?)
+        } else {
+            None
+        };
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
         let (agent, metrics) = transport::build_agent(AgentSettings {
+            roots,
             keep_alive: profile.keep_alive,
             accept_invalid_certs: profile.accept_invalid_certs,
             call_timeout: Some(profile.client_timeout()),
+            capture_requests: options.capture_requests,
             proxy,
             ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
         });

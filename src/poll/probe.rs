@@ -202,7 +202,7 @@ pub fn test_once(mut profile: Profile, max_wait: Duration) -> Probe {
             }
             probe.outcome = text;
         }
-        Outcome::Failed(f) => probe.outcome = f.message.clone(),
+        Outcome::Failed(f) => probe.outcome.clone_from(&f.message),
         Outcome::Resynced(r) => {
             probe.ok = true;
             probe.outcome = format!("cursor {} refused as too old; resumed at {}", r.from, r.to);
@@ -213,7 +213,7 @@ pub fn test_once(mut profile: Profile, max_wait: Duration) -> Probe {
                 worker.mask_with(&conv, &reason)
             );
         }
-        Outcome::Stopped => probe.outcome = "stopped".to_owned(),
+        Outcome::Stopped => "stopped".clone_into(&mut probe.outcome),
     }
     finish(probe, &worker, &conv)
 }

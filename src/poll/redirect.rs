@@ -50,6 +50,10 @@ pub(crate) struct Chain {
 }
 
 /// The request a redirect answer leads to, and the hop to report; or why not.
+#[expect(
+    clippy::too_many_lines,
+    reason = "each redirect rule checked in turn, in the order they apply"
+)]
 pub(crate) fn follow<'a>(
     current: &Outgoing<'a>,
     status: u16,

@@ -15,10 +15,12 @@ use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
 use super::conversation::{Bootstrap, Conversation};
 use super::event::{
-    ConnectionUse, ErrorKind, LostPoll, PollEvent, PollFailure, PollResponse, Resynced,
+    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, PollEvent, PollFailure, PollResponse,
+    Resynced,
 };
 use super::redirect;
 use super::request::{self, Outgoing};
+use super::timing::PollTiming;
 use crate::cursor::Cursor;
 use crate::profile::{PollUrlTemplate, Profile};
 use crate::proxy::ProxyEndpoint;
@@ -64,6 +66,10 @@ pub(crate) struct CallFacts {
     pub wire_out: u64,
     /// Stale-connection retries this poll needed before this call.
     pub stale_retries: u32,
+    /// Where the call's time went.
+    pub timing: PollTiming,
+    /// The request head as sent, secrets masked (when captured).
+    pub request: Option<String>,
 }
 
 impl CallFacts {
@@ -74,7 +80,30 @@ impl CallFacts {
             stale_retries: self.stale_retries,
             wire_in: self.wire_in,
             wire_out: self.wire_out,
+            timing: self.timing,
+            request: self.request.clone(),
             ..PollResponse::new(poller, self.sent, received)
+        }
+    }
+
+    /// A failure of `kind` seen at `at`, with these facts filled in (the wait and the
+    /// attempt are the caller's to set).
+    pub(crate) fn failure(
+        &self,
+        poller: usize,
+        at: Instant,
+        kind: ErrorKind,
+        message: String,
+    ) -> PollFailure {
+        PollFailure {
+            elapsed: at.saturating_duration_since(self.sent),
+            stale_retries: self.stale_retries,
+            connection: self.connection,
+            wire_in: self.wire_in,
+            wire_out: self.wire_out,
+            timing: self.timing,
+            request: self.request.clone(),
+            ..PollFailure::new(poller, at, kind, message)
         }
     }
 }
@@ -229,6 +258,7 @@ impl Worker {
             transport::begin_call();
             let result = self.call_outgoing(&outgoing);
             let record = transport::end_call();
+            let ended = Instant::now();
             self.report_connections(&record);
             self.report_redirects();
             if self.stopping() {
@@ -240,12 +270,14 @@ impl Worker {
                 wire_in: record.wire_in,
                 wire_out: record.wire_out,
                 stale_retries,
+                timing: PollTiming::of_call(&record, sent, ended),
+                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
             };
             return match result {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
                     {
-                        return Outcome::Lost(reason, self.lost_poll(raw.status, &facts));
+                        return Outcome::Lost(reason, Self::lost_poll(raw.status, &facts));
                     }
                     if is_answer(raw.status) {
                         return self.answer(raw, cursor, &facts, conv, &outgoing.url, backoff);
@@ -274,7 +306,7 @@ impl Worker {
         }
     }
 
-    fn lost_poll(&self, status: u16, facts: &CallFacts) -> LostPoll {
+    fn lost_poll(status: u16, facts: &CallFacts) -> LostPoll {
         LostPoll {
             status,
             hold: facts.sent.elapsed(),
@@ -335,25 +367,22 @@ impl Worker {
             }
             None => format!("keeping cursor {}", cursor.describe()),
         };
-        let now = Instant::now();
+        let message = format!(
+            "the server sent a cursor of {len} bytes, more than the {} this client \
+             follows (longer ones make every later request too long); {action}",
+            crate::cursor::MAX_CURSOR_BYTES
+        );
+        let failure = facts.failure(
+            self.poller,
+            Instant::now(),
+            ErrorKind::CursorTooLong,
+            message,
+        );
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind: ErrorKind::CursorTooLong,
             status: Some(status),
-            message: format!(
-                "the server sent a cursor of {len} bytes, more than the {} this client \
-                 follows (longer ones make every later request too long); {action}",
-                crate::cursor::MAX_CURSOR_BYTES
-            ),
-            elapsed: now - facts.sent,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
+            ..failure
         }
     }
 
@@ -366,19 +395,10 @@ impl Worker {
     ) -> PollFailure {
         let now = Instant::now();
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind: ErrorKind::Request,
-            status: None,
             message: self.mask_with(conv, &format!("the poll request cannot be built: {why}")),
-            elapsed: Duration::ZERO,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: 0,
-            connection: ConnectionUse::default(),
-            wire_in: 0,
-            wire_out: 0,
+            ..PollFailure::new(self.poller, now, ErrorKind::Request, String::new())
         }
     }
 
@@ -441,23 +461,40 @@ impl Worker {
         facts: &CallFacts,
         backoff: &mut Backoff,
     ) -> PollFailure {
-        let now = Instant::now();
         let (message, kind) = self.describe_error(e, kind);
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
-            status: None,
-            message,
-            elapsed: now - facts.sent,
             backoff: backoff.next_delay(),
-            retry_after: false,
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
+            ..facts.failure(self.poller, Instant::now(), kind, message)
         }
+    }
+
+    /// A request head for display: secret header values (by name, and the profile's
+    /// secret headers) and every profile secret masked; `\n` line ends.
+    pub(crate) fn mask_head(&self, head: &str) -> String {
+        let mut lines = head.trim_end().split("\r\n");
+        let mut out = lines.next().unwrap_or_default().to_owned();
+        for line in lines {
+            out.push('\n');
+            match line.split_once(':') {
+                Some((name, _)) if self.secret_header(name.trim()) => {
+                    out.push_str(name);
+                    out.push_str(": ");
+                    out.push_str(crate::redact::MASK);
+                }
+                _ => out.push_str(line),
+            }
+        }
+        self.mask(&out)
+    }
+
+    fn secret_header(&self, name: &str) -> bool {
+        crate::profile::looks_secret(name)
+            || self
+                .profile
+                .headers
+                .iter()
+                .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
     pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
@@ -512,20 +549,13 @@ impl Worker {
         if let Some(failure) = &signals.failure
             && interp.events.is_empty()
         {
+            let message = self.mask_with(conv, failure);
             return Outcome::Failed(Box::new(PollFailure {
-                poller: self.poller,
-                at: received,
-                kind: ErrorKind::Session,
                 status: Some(raw.status),
-                message: self.mask_with(conv, failure),
-                elapsed: received - facts.sent,
-                backoff: signals.delay.unwrap_or_else(|| self.session_backoff(conv)),
+                backoff: signals.delay.unwrap_or_else(|| Self::session_backoff(conv)),
                 retry_after: signals.delay.is_some(),
-                attempt: 1,
-                stale_retries: facts.stale_retries,
-                connection: facts.connection,
-                wire_in: facts.wire_in,
-                wire_out: facts.wire_out,
+                headers: raw.headers.clone(),
+                ..facts.failure(self.poller, received, ErrorKind::Session, message)
             }));
         }
         problems.extend(signals.failure.clone());
@@ -577,7 +607,7 @@ impl Worker {
     }
 
     /// The wait after an answer that reported a failure (grows while it goes on).
-    fn session_backoff(&self, conv: &mut Conversation) -> Duration {
+    fn session_backoff(conv: &mut Conversation) -> Duration {
         conv.pacer = super::conversation::Pacer::default();
         conv.restart_delay().unwrap_or(Duration::from_millis(500))
     }
@@ -658,19 +688,16 @@ impl Worker {
             message.push_str(&format!(" (server asked to retry after {} s)", d.as_secs()));
         }
         PollFailure {
-            poller: self.poller,
-            at: now,
-            kind,
             status: Some(raw.status),
-            message: self.mask(&message),
-            elapsed: now - facts.sent,
             backoff: retry_after.unwrap_or(jittered),
             retry_after: retry_after.is_some(),
             attempt: backoff.failures(),
-            stale_retries: facts.stale_retries,
-            connection: facts.connection,
-            wire_in: facts.wire_in,
-            wire_out: facts.wire_out,
+            headers: raw.headers.clone(),
+            body: (!raw.body.is_empty()).then(|| {
+                let kept = &raw.body[..raw.body.len().min(FAILURE_BODY_KEPT)];
+                self.mask(&String::from_utf8_lossy(kept))
+            }),
+            ..facts.failure(self.poller, now, kind, self.mask(&message))
         }
     }
 
@@ -737,6 +764,7 @@ impl Worker {
             None => self.agent.run(request)?,
         };
         HEAD_READ.with(|h| h.set(true));
+        transport::mark_head_received();
         read_answer(response, self.profile.max_body_bytes)
     }
 
@@ -934,6 +962,11 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// An I/O error's inner error is rustls' own.
+fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    e.is::<rustls::Error>()
+}
+
 /// Apply `mask` to every string (not key) in `v`.
 fn mask_json(v: &mut serde_json::Value, mask: &dyn Fn(&mut String)) {
     match v {
@@ -987,9 +1020,6 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::HostNotFound => ErrorKind::HostNotFound,
         E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
         E::Timeout(_) => ErrorKind::Timeout,
-        // ureq's decoder could make no progress with a full buffer: framing that never
-        // ends (a 50 MB chunk-size line), not a slow server.
-        E::BodyStalled => ErrorKind::Protocol,
         E::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
@@ -998,7 +1028,7 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
-            _ if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => ErrorKind::Tls,
+            _ if io.get_ref().is_some_and(is_tls) => ErrorKind::Tls,
             // EMFILE (24) and ENFILE (23) on Linux and the BSDs.
             _ if matches!(io.raw_os_error(), Some(23 | 24)) => ErrorKind::FileLimit,
             // getaddrinfo failures carry no ErrorKind of their own.
@@ -1013,7 +1043,9 @@ pub fn classify(e: &ureq::Error) -> ErrorKind {
         E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
         E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,
-        E::Protocol(_) | E::Decompress(..) => ErrorKind::Protocol,
+        // BodyStalled: ureq's decoder could make no progress with a full buffer: framing
+        // that never ends (a 50 MB chunk-size line), not a slow server.
+        E::Protocol(_) | E::Decompress(..) | E::BodyStalled => ErrorKind::Protocol,
         E::BadUri(_) | E::Http(_) => ErrorKind::Request,
         _ => ErrorKind::Other,
     }

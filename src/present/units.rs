@@ -29,12 +29,10 @@ fn trimmed(value: f64, decimals: usize) -> String {
 /// digits above.
 fn significant(value: f64) -> String {
     let a = value.abs();
-    let decimals = if a < 9.995 {
-        2
-    } else if a < 99.95 {
-        1
-    } else {
-        0
+    let decimals = match a {
+        a if a < 9.995 => 2,
+        a if a < 99.95 => 1,
+        _ => 0,
     };
     trimmed(value, decimals)
 }
@@ -154,7 +152,10 @@ pub fn times(x: f64) -> String {
     if !x.is_finite() {
         return UNKNOWN.to_owned();
     }
-    let decimals = if x.abs() < 9.95 { 1 } else { 0 };
+    let decimals = match x.abs() {
+        a if a < 9.95 => 1,
+        _ => 0,
+    };
     format!("{}×", trimmed(x, decimals))
 }
 

@@ -35,7 +35,7 @@ impl Preset {
             url.trim()
         };
         let mut p = (self.build)(endpoint);
-        p.name = self.name.to_owned();
+        self.name.clone_into(&mut p.name);
         if p.url.is_empty() {
             endpoint.clone_into(&mut p.url);
         }

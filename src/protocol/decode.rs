@@ -314,7 +314,7 @@ fn sockjs(body: &[u8], out: &mut Decoded) {
             },
             'm' => match serde_json::from_str::<Value>(rest) {
                 Ok(Value::String(s)) => {
-                    out.data(json!({"type": "message", "data": json_or_text(&s)}))
+                    out.data(json!({"type": "message", "data": json_or_text(&s)}));
                 }
                 Ok(other) => out.data(json!({"type": "message", "data": other})),
                 Err(e) => out.problem(format!("bad SockJS message frame ({e})"), frame),

@@ -12,7 +12,7 @@ use super::matcher::{Match, as_text};
 use super::spec::{Extract, SessionSpec};
 
 /// Longest delay a server may advise between polls.
-pub const MAX_ADVISED_DELAY: Duration = Duration::from_secs(300);
+pub const MAX_ADVISED_DELAY: Duration = Duration::from_mins(5);
 
 /// A variable an answer set.
 #[derive(Clone, Debug, PartialEq, Eq)]

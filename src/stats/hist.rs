@@ -12,6 +12,18 @@ pub(super) const HIGHEST_US: u64 = 3_600_000_000;
 #[derive(Clone, Debug)]
 pub(super) struct Hist(Histogram<u64>);
 
+/// Milliseconds as whole microseconds, saturating: negative → 0, too large or +∞ →
+/// `u64::MAX` (callers clamp). NaN gives 0; callers skip it first.
+#[must_use]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "float-to-int `as` saturates, which is the point"
+)]
+pub fn micros(ms: f64) -> u64 {
+    (ms * 1000.0) as u64
+}
+
 impl Hist {
     /// Three significant figures: 0.1 % resolution at every magnitude (~190 KB).
     pub(super) fn new() -> Self {
@@ -48,8 +60,7 @@ impl Hist {
         if ms.is_nan() {
             return;
         }
-        // `as` saturates for floats: negative → 0, too large or +∞ → u64::MAX.
-        self.record_us((ms * 1000.0) as u64);
+        self.record_us(micros(ms));
     }
 
     /// The value at `quantile` (0..=1) in milliseconds, or `None` when nothing was recorded.
@@ -121,5 +132,13 @@ mod tests {
         assert!(close(top, HIGHEST_US as f64 / 1000.0), "{top}");
         h.reset();
         assert_eq!(h.0.len(), 0);
+    }
+
+    #[test]
+    fn micros_saturate_instead_of_wrapping() {
+        assert_eq!(micros(1.5), 1500);
+        assert_eq!(micros(-3.0), 0);
+        assert_eq!(micros(f64::INFINITY), u64::MAX);
+        assert_eq!(micros(1e30), u64::MAX);
     }
 }

@@ -22,6 +22,7 @@ use crate::profile::MAX_POLLERS;
 use crate::transport::NewConnection;
 
 use hist::Hist;
+pub use hist::micros;
 pub use series::SecondBucket;
 use series::SecondSeries;
 pub use session::{MAX_RESTARTS_KEPT, Restart, SessionState};

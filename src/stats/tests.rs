@@ -1,4 +1,8 @@
 //! Unit tests for [`Stats`], over hand-built events.
+#![expect(
+    clippy::float_cmp,
+    reason = "the figures compared are exact: sums and ratios of small whole numbers"
+)]
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -52,24 +56,12 @@ fn answer(r: PollResponse) -> PollEvent {
 
 fn failure(origin: Instant, poller: usize, at: Duration, kind: ErrorKind) -> PollFailure {
     PollFailure {
-        poller,
-        at: origin + at,
-        kind,
         status: (kind == ErrorKind::HttpStatus).then_some(503),
-        message: format!("{} failed", kind.name()),
         elapsed: ms(5),
         backoff: ms(1000),
-        retry_after: false,
-        attempt: 1,
-        stale_retries: 0,
-        connection: ConnectionUse {
-            id: None,
-            reused: false,
-            requests: 0,
-            age: ms(0),
-        },
         wire_in: 7,
         wire_out: 3,
+        ..PollFailure::new(poller, origin + at, kind, format!("{} failed", kind.name()))
     }
 }
 

@@ -31,6 +31,7 @@ use ureq::unversioned::transport::{
 };
 
 mod resolver;
+pub mod trust;
 mod tunnel;
 
 pub use resolver::{CachingResolver, DNS_CACHE_TTL};
@@ -58,6 +59,17 @@ pub struct NewConnection {
 /// What the transport saw during one call on this thread.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallRecord {
+    /// Time spent resolving names (the server's, or the proxy's) during the call.
+    pub dns: Duration,
+    /// Names actually looked up (not IP addresses, not cached names).
+    pub dns_lookups: u32,
+    /// When the request's last bytes were written.
+    pub sent_at: Option<Instant>,
+    /// When the response head had arrived (see [`mark_head_received`]).
+    pub head_at: Option<Instant>,
+    /// The request head as written (request line and headers, secrets included: mask
+    /// before showing), when the agent captures requests.
+    pub request_head: Option<String>,
     /// Connections opened during the call (normally none or one).
     pub opened: Vec<NewConnection>,
     /// The connection that carried the last I/O of the call.
@@ -83,6 +95,22 @@ thread_local! {
 /// Start recording a call on this thread.
 pub fn begin_call() {
     CALL.with(|c| *c.borrow_mut() = CallRecord::default());
+}
+
+/// Note that the response head of the call in progress has arrived (its status and
+/// headers are read; the body follows).
+pub fn mark_head_received() {
+    let now = Instant::now();
+    CALL.with(|c| c.borrow_mut().head_at = Some(now));
+}
+
+/// Add a name lookup's time to the call in progress.
+fn record_dns(took: Duration, looked_up: bool) {
+    CALL.with(|c| {
+        let mut c = c.borrow_mut();
+        c.dns += took;
+        c.dns_lookups += u32::from(looked_up);
+    });
 }
 
 /// Finish recording and return what the transport saw since [`begin_call`].
@@ -216,8 +244,13 @@ pub struct AgentSettings {
     /// agent, rather than per request: a per-request config is a copy of ureq's whole
     /// `Config` on every poll, and on the stack of every poller while it holds.
     pub call_timeout: Option<Duration>,
+    /// Keep each request's head as written ([`CallRecord::request_head`]), for an
+    /// inspector. Off for headless runs: it is a copy per poll.
+    pub capture_requests: bool,
     /// Which requests go through which forward proxy.
     pub proxy: ProxyPlan,
+    /// The CAs HTTPS trusts (see [`trust::roots`]); `None`: ureq's bundled roots.
+    pub roots: Option<trust::Roots>,
 }
 
 /// Above this many pollers, buffers are sized for memory rather than headroom.
@@ -265,7 +298,9 @@ impl Default for AgentSettings {
             input_bytes: 16 * 1024,
             output_bytes: 16 * 1024,
             call_timeout: None,
+            capture_requests: false,
             proxy: ProxyPlan::direct(),
+            roots: None,
         }
     }
 }
@@ -303,7 +338,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .max_redirects(0)
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)
-        .max_idle_age(Duration::from_secs(60))
+        .max_idle_age(Duration::from_mins(1))
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_global(settings.call_timeout)
         .input_buffer_size(settings.input_bytes)
@@ -312,6 +347,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         .tls_config(
             TlsConfig::builder()
                 .disable_verification(settings.accept_invalid_certs)
+                .root_certs(settings.roots.map_or(ureq::tls::RootCerts::WebPki, |r| r.0))
                 .build(),
         )
         .build();
@@ -320,6 +356,7 @@ pub fn build_agent(settings: AgentSettings) -> (Agent, Arc<TransportMetrics>) {
         tls: RustlsConnector::default(),
         metrics: Arc::clone(&metrics),
         proxy: settings.proxy,
+        capture_requests: settings.capture_requests,
     };
     let agent = Agent::with_parts(config, connector, CachingResolver::default());
     (agent, metrics)
@@ -332,6 +369,7 @@ struct MeasuringConnector {
     tls: RustlsConnector,
     metrics: Arc<TransportMetrics>,
     proxy: ProxyPlan,
+    capture_requests: bool,
 }
 
 impl fmt::Debug for MeasuringConnector {
@@ -354,9 +392,28 @@ impl Connector<()> for MeasuringConnector {
                 "the session is stopping",
             )));
         }
+        if self.capture_requests {
+            let opened = if self.proxy.uses_proxy() {
+                self.proxied_or_bypassed(details)?
+            } else {
+                self.direct(details)?
+            };
+            return Ok(opened.map(|t| Box::new(HeadCapture(t)) as Box<dyn Transport>));
+        }
         if self.proxy.uses_proxy() {
             return self.proxied_or_bypassed(details);
         }
+        self.direct(details)
+    }
+}
+
+impl MeasuringConnector {
+    /// A connection straight to the server.
+    #[inline]
+    fn direct(
+        &self,
+        details: &ConnectionDetails,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
         // Two steps in functions of their own, so that this frame, live under both, stays
         // small: a poller's stack is only as deep as its deepest call ever went (its
         // first connect), and every 4 KiB of that is 40 MiB at 10,000 pollers.
@@ -377,9 +434,9 @@ type HandleSlot = Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>>;
 type OpenedTcp = (Box<dyn Transport>, HandleSlot);
 
 impl MeasuringConnector {
-    /// The TCP connect itself; the socket's shutdown handle goes to our own O(1)
-    /// registry, not ureq's pool (see `TransportMetrics::handles`).
-    /// Connects to `addrs` (the server's, or the proxy's for `uri` = the proxy).
+    /// The TCP connect itself, to `addrs` (the server's, or the proxy's with `uri` the
+    /// proxy's); the socket's shutdown handle goes to our own O(1) registry, not
+    /// ureq's pool (see `TransportMetrics::handles`).
     #[inline(never)]
     fn open_tcp(
         &self,
@@ -440,6 +497,10 @@ impl MeasuringConnector {
 
     /// Count and register a new TCP connection (to the server, or to a proxy).
     #[inline(never)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "owning `tcp` is the point: dropping it on a refusal closes the socket"
+    )]
     fn counted(
         &self,
         tcp: Box<dyn Transport>,
@@ -635,7 +696,10 @@ impl Transport for CountingTransport {
             c.connection = Some(id);
             c.wire_out += amount as u64;
         });
-        self.inner.transmit_output(amount, timeout)
+        let result = self.inner.transmit_output(amount, timeout);
+        let now = Instant::now();
+        CALL.with(|c| c.borrow_mut().sent_at = Some(now));
+        result
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -657,6 +721,52 @@ impl Transport for CountingTransport {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+/// The outermost transport when requests are captured: keeps the first bytes each
+/// call writes (the request head; for HTTPS, the plaintext above TLS).
+struct HeadCapture(Box<dyn Transport>);
+
+/// Longest request head kept.
+const MAX_CAPTURED_HEAD: usize = 16 * 1024;
+
+impl fmt::Debug for HeadCapture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeadCapture").finish_non_exhaustive()
+    }
+}
+
+impl Transport for HeadCapture {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let wanted = CALL.with(|c| c.borrow().request_head.is_none());
+        if wanted {
+            let out = &self.0.buffers().output()[..amount];
+            let end = out
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(out.len(), |i| i + 4)
+                .min(MAX_CAPTURED_HEAD);
+            let head = String::from_utf8_lossy(&out[..end]).into_owned();
+            CALL.with(|c| c.borrow_mut().request_head = Some(head));
+        }
+        self.0.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.0.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
     }
 }
 

@@ -25,7 +25,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 /// How long a looked-up name is kept (curl's `CURLOPT_DNS_CACHE_TIMEOUT` default).
-pub const DNS_CACHE_TTL: Duration = Duration::from_secs(60);
+pub const DNS_CACHE_TTL: Duration = Duration::from_mins(1);
 
 type Slot = Arc<Mutex<Option<(Instant, ResolvedSocketAddrs)>>>;
 
@@ -71,8 +71,11 @@ impl Resolver for CachingResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let start = Instant::now();
         let Some(port) = port_of(uri) else {
-            return self.inner.resolve(uri, config, timeout);
+            let found = self.inner.resolve(uri, config, timeout);
+            super::record_dns(start.elapsed(), true);
+            return found;
         };
         if let Some(ip) = ip_literal(uri) {
             let addr = SocketAddr::new(ip, port);
@@ -92,9 +95,12 @@ impl Resolver for CachingResolver {
         if let Some((at, addrs)) = cached.as_ref()
             && at.elapsed() < DNS_CACHE_TTL
         {
+            super::record_dns(start.elapsed(), false);
             return Ok(addrs.clone());
         }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
+        let found = self.inner.resolve(uri, config, timeout);
+        super::record_dns(start.elapsed(), true);
+        let addrs = found?;
         *cached = Some((Instant::now(), addrs.clone()));
         Ok(addrs)
     }

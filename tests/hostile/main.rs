@@ -13,6 +13,7 @@ mod messages;
 mod numbers;
 mod sequence;
 mod server;
+mod tls;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,6 +21,7 @@ use std::process::{Command, Output};
 /// The `pollscope` binary with a config dir of its own (never the developer's).
 /// `POLLSCOPE_TEST_BIN=/path/to/an/older/pollscope` runs the suite against another
 /// build, to show that a test fails where the fix is missing.
+#[must_use]
 pub fn bin(config: &Path) -> Command {
     let exe = std::env::var_os("POLLSCOPE_TEST_BIN")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_pollscope").into());
@@ -31,6 +33,10 @@ pub fn bin(config: &Path) -> Command {
 }
 
 /// Run and collect; stdout and stderr as text.
+///
+/// # Panics
+/// When the command cannot be started at all.
+#[must_use]
 pub fn run(mut c: Command) -> (Option<i32>, String, String) {
     let Output {
         status,

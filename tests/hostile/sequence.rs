@@ -15,7 +15,7 @@ fn watch_json(url: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value, Str
     (code, v, err)
 }
 
-/// 1, 2, i64::MAX, then 3, 4: before, 9,223,372,036,854,775,805 events were "lost" and
+/// 1, 2, `i64::MAX`, then 3, 4: before, 9,223,372,036,854,775,805 events were "lost" and
 /// every later event a duplicate.
 #[test]
 fn a_sequence_jump_to_i64_max_is_a_visible_reset_not_billions_lost() {

@@ -133,7 +133,7 @@ impl Scripted {
     pub fn requests(&self) -> Vec<Request> {
         self.requests
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -158,7 +158,7 @@ fn serve(stream: TcpStream, id: u64, requests: &Mutex<Vec<Request>>, handler: &H
     while let Some(request) = read_request(&mut reader, id) {
         requests
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(request.clone());
         let response = handler(&request);
         let mut head = format!("HTTP/1.1 {} X\r\n", response.status);

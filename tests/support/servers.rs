@@ -16,7 +16,7 @@ const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 const INSTALL_HINT: &str = "install with scripts/install-interop-servers.sh (Debian packages \
      nginx-light libnginx-mod-nchan etcd-server squid pushpin nodejs npm, then `npm ci` in \
      each folder of tests/servers that has a package-lock.json)";
-/// PouchDB Server's folder (script, package.json and lock file; `npm ci` fills node_modules).
+/// PouchDB Server's folder (script, package.json and lock file; `npm ci` fills `node_modules`).
 const POUCHDB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/pouchdb");
 
 /// Whether a missing server fails the test instead of skipping it.
@@ -68,7 +68,7 @@ pub fn start_logged(command: &mut Command, log: &Path, port: u16) -> Proc {
         .stdout(out)
         .stderr(err)
         .spawn()
-        .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
+        .unwrap_or_else(|e| panic!("start {}: {e}", command.get_program().display()));
     let mut proc = Proc(child);
     wait_for_port(port, &mut proc.0, log);
     proc
@@ -115,7 +115,7 @@ impl Nchan {
         let port = free_port();
         let d = dir.path().display();
         let conf = format!(
-            r#"load_module {NCHAN_MODULE};
+            r"load_module {NCHAN_MODULE};
 daemon off;
 master_process off;
 worker_processes 1;
@@ -137,7 +137,7 @@ http {{
     location = /status {{ nchan_stub_status; }}
   }}
 }}
-"#
+"
         );
         let conf_path = dir.path().join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("write nginx.conf");

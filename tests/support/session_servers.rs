@@ -31,7 +31,7 @@ pub struct NodeServer {
 
 impl NodeServer {
     /// Start `tests/servers/{folder}/{script} PORT args…`, or skip when Node.js or the
-    /// npm packages (`module`, in the folder's node_modules) are missing.
+    /// npm packages (`module`, in the folder's `node_modules`) are missing.
     fn start(
         what: &'static str,
         folder: &str,

@@ -69,7 +69,9 @@ impl SignalR {
     /// Queue an invocation of `send` with `arg` for every connection past its handshake.
     pub fn publish(&self, arg: &str) {
         let (lock, cv) = &*self.state;
-        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for c in s
             .connections
             .values_mut()
@@ -84,7 +86,11 @@ impl SignalR {
 
     /// Connections past their handshake.
     pub fn clients(&self) -> usize {
-        let s = self.state.0.lock().unwrap_or_else(|e| e.into_inner());
+        let s = self
+            .state
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.connections
             .values()
             .filter(|c| c.handshaken && !c.closed)
@@ -95,7 +101,7 @@ impl SignalR {
     pub fn kill(&self) {
         let (lock, cv) = &*self.state;
         lock.lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .connections
             .clear();
         cv.notify_all();
@@ -111,7 +117,7 @@ fn handle(state: &(Mutex<State>, Condvar), t: Timings, r: &Request) -> Response 
         ("DELETE", "/hub", Some(id)) => {
             let (lock, cv) = state;
             lock.lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .connections
                 .remove(&id);
             cv.notify_all();
@@ -127,7 +133,10 @@ fn negotiate(state: &(Mutex<State>, Condvar), r: &Request) -> Response {
         .query("negotiateVersion")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut s = state.0.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = state
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     s.next_id += 1;
     let n = s.next_id;
     // Base64url-looking tokens, as ASP.NET Core hands out.
@@ -154,7 +163,9 @@ fn negotiate(state: &(Mutex<State>, Condvar), r: &Request) -> Response {
 
 fn send(state: &(Mutex<State>, Condvar), id: &str, body: &[u8]) -> Response {
     let (lock, cv) = state;
-    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(c) = s.connections.get_mut(id).filter(|c| !c.closed) else {
         return Response::new(404, "text/plain", "");
     };
@@ -184,7 +195,9 @@ fn send(state: &(Mutex<State>, Condvar), id: &str, body: &[u8]) -> Response {
 
 fn poll(state: &(Mutex<State>, Condvar), t: Timings, id: &str) -> Response {
     let (lock, cv) = state;
-    let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let generation = match s.connections.get_mut(id) {
         Some(c) => {
             c.poll_generation += 1;
@@ -230,7 +243,7 @@ fn poll(state: &(Mutex<State>, Condvar), t: Timings, id: &str) -> Response {
         let wait = (deadline - now).min(Duration::from_millis(50));
         s = cv
             .wait_timeout(s, wait)
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .0;
     }
 }

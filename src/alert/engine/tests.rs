@@ -44,19 +44,9 @@ fn answer(at: Instant, events: Vec<ReceivedEvent>, reused: bool, hold: Duration)
 
 fn failure(at: Instant, kind: ErrorKind) -> PollEvent {
     PollEvent::Failed(Box::new(PollFailure {
-        poller: 0,
-        at,
-        kind,
-        status: None,
-        message: "connection refused".to_owned(),
         elapsed: ms(1),
         backoff: ms(500),
-        retry_after: false,
-        attempt: 1,
-        stale_retries: 0,
-        connection: ConnectionUse::default(),
-        wire_in: 0,
-        wire_out: 0,
+        ..PollFailure::new(0, at, kind, "connection refused".to_owned())
     }))
 }
 

@@ -61,21 +61,7 @@ impl PollscopeApp {
             .size_range(170.0..=480.0)
             .show(ui, |ui| profiles_ui(ui, &self.ws, self.selected, now))
             .inner;
-        // An open event detail takes the connections panel's room.
-        let detail_open = selected
-            .and_then(|e| self.views.get(e))
-            .is_some_and(|v| v.feed.selected.is_some());
-        if self.show_connections
-            && !detail_open
-            && let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), &summary)
-            && self.tab == Tab::Monitor
-        {
-            egui::Panel::right("connections")
-                .resizable(true)
-                .default_size(260.0)
-                .size_range(200.0..=520.0)
-                .show(ui, |ui| connections_ui(ui, m, s, now));
-        }
+        self.connections_panel_ui(ui, summary.as_ref(), now);
         egui::CentralPanel::default().show(ui, |ui| {
             self.selected_ui(ui, now, summary.as_ref(), &mut header_actions);
         });
@@ -84,6 +70,26 @@ impl PollscopeApp {
         }
         for a in header_actions {
             self.header_act(ui.ctx(), a);
+        }
+    }
+
+    /// The Connections panel of the selected profile, on the Monitor tab, when shown
+    /// (an open event detail takes its room).
+    fn connections_panel_ui(&self, ui: &mut Ui, summary: Option<&Summary>, now: Instant) {
+        let selected = self.selected.and_then(|id| self.ws.get(id));
+        let detail_open = selected
+            .and_then(|e| self.views.get(e))
+            .is_some_and(|v| v.feed.selected.is_some());
+        if self.show_connections
+            && !detail_open
+            && self.tab == Tab::Monitor
+            && let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), summary)
+        {
+            egui::Panel::right("connections")
+                .resizable(true)
+                .default_size(260.0)
+                .size_range(200.0..=520.0)
+                .show(ui, |ui| connections_ui(ui, m, s, now));
         }
     }
 

@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use crate::compare::{CompareOptions, Comparison, Running, Variant};
 
 /// Longest comparison the tab starts.
-const MAX_DURATION: Duration = Duration::from_secs(3600);
+const MAX_DURATION: Duration = Duration::from_hours(1);
 
 /// Why the settings as typed cannot run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -5,14 +5,19 @@
 //! No egui. The workspace changes entries through the methods here; views keyed by
 //! [`Entry::run`] start over when a new session's monitor is put in place.
 
+use std::ops::{Deref, DerefMut};
 use std::time::Instant;
 
 use crate::monitor::{Badge, Monitor};
+use crate::poll::Session;
 use crate::profile::{Profile, ProfileIssue};
 use crate::ui::model::compare::CompareTab;
 
 /// Stable id of a profile in the list (names can change).
 pub type EntryId = u64;
+
+/// Events still taken in when disconnecting (the rest is dropped with the session).
+const DISCONNECT_DRAIN: usize = 100_000;
 
 /// URL stored in a builtin-demo profile; the real address is filled in at connect time.
 pub const DEMO_URL_PLACEHOLDER: &str = "http://127.0.0.1:8787/events";
@@ -130,14 +135,41 @@ impl Entry {
                 .is_some_and(|m| m.is_live() && m.source().builtin_demo)
     }
 
+    /// Take the profile as edited, keeping its name (renaming checks names). True when
+    /// it changed.
+    pub fn edit(&mut self, mut profile: Profile) -> bool {
+        profile.name.clone_from(&self.profile.name);
+        let changed = self.profile != profile;
+        if changed {
+            self.profile = profile;
+        }
+        changed
+    }
+
+    /// Stop waiting for a connect under way, and hand over the running session (its
+    /// data stays for viewing) for the caller to stop off the UI thread.
+    pub fn stop_polling(&mut self) -> Option<Session> {
+        self.connecting = None;
+        let m = self.monitor.as_mut()?;
+        // Count what already arrived before letting the session go.
+        m.drain(DISCONNECT_DRAIN);
+        let session = m.take_session()?;
+        let s = m.stats();
+        log::info!(
+            "disconnecting {}: {} events in {} polls over {:.1} s ({} lost, {} errors)",
+            session.profile().name,
+            s.events(),
+            s.polls(),
+            m.elapsed_s(Instant::now()),
+            s.lost_events(),
+            s.errors(),
+        );
+        Some(session)
+    }
+
     /// A connect under `ticket` started.
     pub(super) fn begin_connect(&mut self, ticket: u64, uses_demo: bool) {
         self.connecting = Some(Connecting { ticket, uses_demo });
-    }
-
-    /// Stop waiting for the connect under way (its outcome will be stopped).
-    pub(super) fn abandon_connect(&mut self) {
-        self.connecting = None;
     }
 
     /// The connect under `ticket` ended: true when it was the one awaited.
@@ -156,13 +188,111 @@ impl Entry {
     }
 }
 
+/// Why a profile cannot take a name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RenameError {
+    /// Blank.
+    #[error("the name must not be empty")]
+    Empty,
+    /// Another profile has it.
+    #[error("a profile called {0:?} exists already")]
+    Taken(String),
+    /// The profile is gone.
+    #[error("no such profile")]
+    NoSuchProfile,
+}
+
+/// The list of entries, in order, with ids that are never reused; read as a slice.
+#[derive(Debug, Default)]
+pub struct Entries {
+    list: Vec<Entry>,
+    next_id: EntryId,
+}
+
+impl Deref for Entries {
+    type Target = [Entry];
+
+    fn deref(&self) -> &[Entry] {
+        &self.list
+    }
+}
+
+impl DerefMut for Entries {
+    fn deref_mut(&mut self) -> &mut [Entry] {
+        &mut self.list
+    }
+}
+
+impl Entries {
+    /// Append `profile` as it is; returns its new id.
+    pub fn push(&mut self, profile: Profile) -> EntryId {
+        self.next_id += 1;
+        self.list.push(Entry::new(self.next_id, profile));
+        self.next_id
+    }
+
+    /// Remove the entry with `id`.
+    pub fn remove(&mut self, id: EntryId) {
+        self.list.retain(|e| e.id != id);
+    }
+
+    /// The entry with `id`.
+    #[must_use]
+    pub fn get(&self, id: EntryId) -> Option<&Entry> {
+        self.list.iter().find(|e| e.id == id)
+    }
+
+    /// The entry with `id`, to change.
+    pub fn get_mut(&mut self, id: EntryId) -> Option<&mut Entry> {
+        self.list.iter_mut().find(|e| e.id == id)
+    }
+
+    /// The entry called `name`.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<EntryId> {
+        self.list
+            .iter()
+            .find(|e| e.profile.name == name)
+            .map(|e| e.id)
+    }
+
+    /// `base`, or `base (2)`, `base (3)`… whichever no entry is called.
+    #[must_use]
+    pub fn unique_name(&self, base: &str) -> String {
+        crate::profile::unique_name(base, |n| self.find(n).is_some())
+    }
+
+    /// Name entry `id` `name` (trimmed).
+    ///
+    /// # Errors
+    /// When the name is blank or taken, or the entry is gone.
+    pub fn rename(&mut self, id: EntryId, name: &str) -> Result<(), RenameError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(RenameError::Empty);
+        }
+        if self.find(name).is_some_and(|other| other != id) {
+            return Err(RenameError::Taken(name.to_owned()));
+        }
+        let entry = self.get_mut(id).ok_or(RenameError::NoSuchProfile)?;
+        name.clone_into(&mut entry.profile.name);
+        Ok(())
+    }
+
+    /// A copy of every profile, in order (for the saver).
+    #[must_use]
+    pub fn profiles(&self) -> Vec<Profile> {
+        self.list.iter().map(|e| e.profile.clone()).collect()
+    }
+}
+
 /// The problems that keep a profile from connecting (a builtin-demo profile is checked
 /// with a stand-in address, since its real one is known only once the server runs).
 #[must_use]
 pub fn connect_issues(profile: &Profile) -> Vec<ProfileIssue> {
     if profile.builtin_demo {
         let mut p = profile.clone();
-        p.url = DEMO_URL_PLACEHOLDER.to_owned();
+        DEMO_URL_PLACEHOLDER.clone_into(&mut p.url);
         return p.validate();
     }
     profile.validate()

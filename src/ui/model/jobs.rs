@@ -7,12 +7,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
-
 use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::profile_store::StoreError;
-use crate::ui::model::threads::Threads;
+use crate::ui::model::threads::Workers;
 
 /// What a finished job did.
 #[derive(Debug)]
@@ -77,64 +75,36 @@ pub enum JobError {
 pub type JobReport = Result<JobDone, JobError>;
 
 /// The job threads and their reports.
-pub struct Jobs {
-    tx: Sender<JobReport>,
-    rx: Receiver<JobReport>,
-    waker: Waker,
-    threads: Threads,
-}
-
-impl std::fmt::Debug for Jobs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jobs")
-            .field("busy", &self.threads.busy())
-            .finish_non_exhaustive()
-    }
-}
+#[derive(Debug)]
+pub struct Jobs(Workers<JobReport>);
 
 impl Jobs {
     /// No jobs yet; each report rings `waker`.
     #[must_use]
     pub fn new(waker: Waker) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        Self {
-            tx,
-            rx,
-            waker,
-            threads: Threads::new("an export thread"),
-        }
+        Self(Workers::new("an export thread", waker))
     }
 
     /// Run `job` on a thread named `pollscope-{name}`. Never blocks.
     pub fn spawn(&mut self, name: &str, job: impl FnOnce() -> JobReport + Send + 'static) {
-        let tx = self.tx.clone();
-        let waker = self.waker.clone();
-        let spawned = self.threads.spawn(name, move || {
-            if tx.send(job()).is_ok() {
-                waker();
-            }
-        });
-        if let Err(source) = spawned {
+        if let Err(source) = self.0.spawn(name, job) {
             // Reported like a failed job, so the user learns it did not happen.
-            let report = Err(JobError::Thread {
+            self.0.send(Err(JobError::Thread {
                 name: name.to_owned(),
                 source,
-            });
-            if self.tx.send(report).is_ok() {
-                (self.waker)();
-            }
+            }));
         }
     }
 
     /// Reports waiting, without blocking.
     pub fn reports(&self) -> impl Iterator<Item = JobReport> + '_ {
-        self.rx.try_iter()
+        self.0.results()
     }
 
     /// Let running jobs finish, waiting at most until `end` (for exit: a half-written
     /// export is worse than a slightly slower close).
     pub fn finish(&mut self, end: Instant) {
-        self.threads.finish(end);
+        self.0.finish(end);
     }
 }
 

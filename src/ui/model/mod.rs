@@ -8,8 +8,9 @@
 //! workspace   the Workspace and every command on it
 //! entry       one profile in the list: its monitor, connect under way, Compare tab
 //! compare     the Compare tab's settings and the comparison in flight
-//! sessions    starting sessions on starter threads; the shared demo server
-//! threads     named background threads, waited for at exit
+//! sessions    starting sessions on starter threads, stopping them on stopper
+//!             threads; the shared demo server
+//! threads     named background threads, waited for at exit, reporting to the UI
 //! saver       loading profiles, and the thread that saves them
 //! jobs        threads for exports and imports, their reports
 //! transfer    what exports and imports copy, write and read

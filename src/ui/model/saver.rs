@@ -15,6 +15,7 @@ use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::profile_store::{ProfileStore, SetAside, StoreError};
 use crate::ui::model::notice::{Notice, NoticeLevel};
+use crate::ui::model::threads::ToUi;
 
 /// Quiet time after the last change before saving.
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
@@ -33,12 +34,16 @@ pub enum SaveCommand {
 /// What the saver tells the UI.
 #[derive(Debug)]
 pub enum SaveReport {
+    /// The last snapshot is on disk.
     Saved,
+    /// It could not be saved.
     Failed {
+        /// Why, for the user.
         message: String,
         /// Another program changed the file: offer reload or overwrite.
         changed_on_disk: bool,
     },
+    /// The file as read again.
     Reloaded(Vec<Profile>),
 }
 
@@ -133,13 +138,12 @@ impl Saver {
         waker: Waker,
     ) -> (Self, Option<std::io::Error>) {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let (report_tx, reports) = crossbeam_channel::unbounded();
+        let (to_ui, reports) = ToUi::unbounded(waker);
         let worker = Worker {
             store,
             dir,
             why_not,
-            reports: report_tx,
-            waker,
+            to_ui,
         };
         let thread = std::thread::Builder::new()
             .name("pollscope-saver".to_owned())
@@ -154,6 +158,16 @@ impl Saver {
             thread,
         };
         (saver, error)
+    }
+
+    /// The notice that the saver thread could not start (`e`, from [`Saver::spawn`]).
+    #[must_use]
+    pub fn start_notice(e: &std::io::Error) -> Notice {
+        Notice {
+            level: NoticeLevel::Error,
+            text: format!("Profiles will not be saved: no thread for saving ({e})"),
+            offer_reload: false,
+        }
     }
 
     /// Ask for something; never blocks.
@@ -202,8 +216,7 @@ struct Worker {
     store: Option<ProfileStore>,
     dir: PathBuf,
     why_not: Option<String>,
-    reports: Sender<SaveReport>,
-    waker: Waker,
+    to_ui: ToUi<SaveReport>,
 }
 
 impl Worker {
@@ -241,9 +254,7 @@ impl Worker {
     }
 
     fn report(&self, report: SaveReport) {
-        if self.reports.send(report).is_ok() {
-            (self.waker)();
-        }
+        self.to_ui.send(report);
     }
 
     fn save(&mut self, profiles: Vec<Profile>) {

@@ -10,15 +10,15 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
-use crate::compare::{CompareOptions, Running};
+use crate::compare::{CompareOptions, Comparison, Running};
 use crate::demo_server::{DemoServer, DemoServerConfig, DemoServerError};
 use crate::monitor::Monitor;
-use crate::poll::Waker;
+use crate::poll::{Session, Waker};
 use crate::profile::Profile;
 use crate::ui::model::entry::EntryId;
-use crate::ui::model::threads::Threads;
+use crate::ui::model::threads::{Threads, ToUi, Workers};
 
 /// Events per second the embedded demo server publishes.
 pub const DEMO_RATE_PER_S: f64 = 5.0;
@@ -138,32 +138,18 @@ pub struct Started {
 }
 
 /// The starter threads and the channel their outcomes come back on.
+#[derive(Debug)]
 pub struct Starter {
-    tx: Sender<Started>,
-    rx: Receiver<Started>,
-    waker: Waker,
-    threads: Threads,
+    workers: Workers<Started>,
     next_ticket: u64,
-}
-
-impl std::fmt::Debug for Starter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Starter")
-            .field("threads", &self.threads)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Starter {
     /// No starts yet; each outcome rings `waker`.
     #[must_use]
     pub fn new(waker: Waker) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
         Self {
-            tx,
-            rx,
-            waker,
-            threads: Threads::new("a session starter"),
+            workers: Workers::new("a session starter", waker),
             next_ticket: 1,
         }
     }
@@ -176,7 +162,8 @@ impl Starter {
     }
 
     /// Run `start` for entry `id` under `ticket` on a thread named
-    /// `pollscope-{name}`. Never blocks.
+    /// `pollscope-{name}`. Never blocks. A closed channel (the app is gone) drops the
+    /// outcome on that thread: dropping a session stops it.
     ///
     /// # Errors
     /// When no thread can be started (then nothing was started).
@@ -187,33 +174,148 @@ impl Starter {
         ticket: u64,
         start: impl FnOnce() -> Outcome + Send + 'static,
     ) -> std::io::Result<()> {
-        let tx = self.tx.clone();
-        let waker = self.waker.clone();
-        self.threads.spawn(name, move || {
-            let outcome = start();
-            // A closed channel (the app is gone) drops the outcome here, off the UI
-            // thread: dropping a session stops it.
-            if tx
-                .send(Started {
-                    id,
-                    ticket,
-                    outcome,
-                })
-                .is_ok()
-            {
-                waker();
-            }
+        self.workers.spawn(name, move || Started {
+            id,
+            ticket,
+            outcome: start(),
         })
     }
 
     /// Outcomes waiting, without blocking.
     pub fn outcomes(&self) -> impl Iterator<Item = Started> + '_ {
-        self.rx.try_iter()
+        self.workers.results()
     }
 
     /// Wait for the starts under way until `end` (for exit).
     pub fn finish(&mut self, end: Instant) {
-        self.threads.finish(end);
+        self.workers.finish(end);
+    }
+}
+
+/// Everything around sessions that must not run on the UI thread: starts on starter
+/// threads, stops on stopper threads (exit waits for both), and the demo server.
+pub struct Sessions {
+    starter: Starter,
+    stoppers: Threads,
+    demo: DemoHost,
+    waker: Waker,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("stoppers", &self.stoppers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    /// Nothing started yet; outcomes and finished comparisons ring `waker`.
+    #[must_use]
+    pub fn new(waker: Waker) -> Self {
+        Self {
+            starter: Starter::new(waker.clone()),
+            stoppers: Threads::new("a session stopper"),
+            demo: DemoHost::default(),
+            waker,
+        }
+    }
+
+    /// Start polling `source` for entry `id` on a starter thread; returns the ticket
+    /// its [`Outcome::Connected`] will carry.
+    ///
+    /// # Errors
+    /// When no thread can be started.
+    pub fn connect(&mut self, id: EntryId, source: Profile) -> std::io::Result<u64> {
+        let ticket = self.starter.ticket();
+        let (demo, waker) = (self.demo.clone(), self.waker.clone());
+        self.starter.spawn("connect", id, ticket, move || {
+            Outcome::Connected(Box::new(start_monitor(source, &demo, waker)))
+        })?;
+        Ok(ticket)
+    }
+
+    /// Start the variants of `base`'s comparison for entry `id` on a starter thread;
+    /// returns the ticket its [`Outcome::Compared`] will carry.
+    ///
+    /// # Errors
+    /// When no thread can be started.
+    pub fn compare(
+        &mut self,
+        id: EntryId,
+        base: Profile,
+        options: CompareOptions,
+        confirmed: bool,
+    ) -> std::io::Result<u64> {
+        let ticket = self.starter.ticket();
+        let (demo, waker) = (self.demo.clone(), self.waker.clone());
+        self.starter.spawn("compare-start", id, ticket, move || {
+            Outcome::Compared(start_comparison(base, &options, confirmed, &demo, &waker))
+        })?;
+        Ok(ticket)
+    }
+
+    /// What the starter threads produced, without blocking.
+    pub fn outcomes(&self) -> impl Iterator<Item = Started> + '_ {
+        self.starter.outcomes()
+    }
+
+    /// Run `stop` (which may wait for threads) on a thread that exit waits for.
+    pub fn stop(&mut self, name: &str, stop: impl FnOnce() + Send + 'static) {
+        // What was to be stopped went down with the closure: dropping it stopped it.
+        if let Err(e) = self.stoppers.spawn(name, stop) {
+            log::warn!("cannot start a thread ({name}): {e}");
+        }
+    }
+
+    /// Stop `session` off the UI thread (`Session::stop` waits up to a second).
+    pub fn stop_session(&mut self, mut session: Session) {
+        self.stop("stopper", move || {
+            session.stop();
+        });
+    }
+
+    /// Stop a monitor's session, if it has one, off the UI thread.
+    pub fn stop_monitor(&mut self, mut monitor: Monitor) {
+        if let Some(session) = monitor.take_session() {
+            self.stop_session(session);
+        }
+    }
+
+    /// Stop a comparison's variants without a result, off the UI thread.
+    pub fn stop_comparison(&mut self, running: Box<Running>) {
+        self.stop("compare-cancel", move || drop(running));
+    }
+
+    /// Stop `running`'s variants and work out the result on a thread; the result comes
+    /// over the channel returned (closed without one if no thread could start).
+    pub fn finish_comparison(&mut self, running: Box<Running>) -> Receiver<Comparison> {
+        let (to_ui, rx) = ToUi::bounded(1, self.waker.clone());
+        self.stop("compare-finish", move || {
+            to_ui.send(running.finish());
+        });
+        rx
+    }
+
+    /// Stop the demo server, off the UI thread, for nothing uses it (unless a start
+    /// is starting it right now: that start's outcome asks again).
+    pub fn release_demo(&mut self) {
+        if let Some(server) = self.demo.take() {
+            self.stop("demo-stopper", move || server.stop());
+        }
+    }
+
+    /// For exit: wait for the starts under way until `end`.
+    pub fn finish_starts(&mut self, end: Instant) {
+        self.starter.finish(end);
+    }
+
+    /// For exit: wait for the stops under way until `end`, then stop the demo server.
+    pub fn finish_stops(&mut self, end: Instant) {
+        self.stoppers.finish(end);
+        if let Some(server) = self.demo.take() {
+            server.stop();
+        }
     }
 }
 

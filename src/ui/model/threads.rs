@@ -1,11 +1,117 @@
 //! Named background threads the model starts (to stop sessions, write files, start
-//! sessions), and waiting for them, bounded, when the app closes. The UI thread never
-//! joins a running thread: finished ones are dropped as new ones start.
+//! sessions), waiting for them, bounded, when the app closes, and the channel on which
+//! they report to the UI. The UI thread never joins a running thread: finished ones are
+//! dropped as new ones start.
 //!
-//! No egui; std only.
+//! No egui.
 
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::poll::Waker;
+
+/// The sending end of a channel to the UI: what is sent wakes the UI to take it in.
+pub struct ToUi<T> {
+    tx: Sender<T>,
+    waker: Waker,
+}
+
+impl<T> Clone for ToUi<T> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+}
+
+impl<T> ToUi<T> {
+    /// A channel to the UI holding any number of values, waking it with `waker`.
+    #[must_use]
+    pub fn unbounded(waker: Waker) -> (Self, Receiver<T>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        (Self { tx, waker }, rx)
+    }
+
+    /// A channel to the UI holding at most `cap` values, waking it with `waker`.
+    #[must_use]
+    pub fn bounded(cap: usize, waker: Waker) -> (Self, Receiver<T>) {
+        let (tx, rx) = crossbeam_channel::bounded(cap);
+        (Self { tx, waker }, rx)
+    }
+
+    /// Send `value` and wake the UI. False (and the value dropped here) when the UI is
+    /// gone.
+    pub fn send(&self, value: T) -> bool {
+        let sent = self.tx.send(value).is_ok();
+        if sent {
+            (self.waker)();
+        }
+        sent
+    }
+}
+
+/// Threads whose work ends in a value for the UI: every value comes back over one
+/// channel, waking the UI, which takes them in with [`Workers::results`].
+pub struct Workers<T> {
+    to_ui: ToUi<T>,
+    rx: Receiver<T>,
+    threads: Threads,
+}
+
+impl<T> std::fmt::Debug for Workers<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers")
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Workers<T> {
+    /// No threads yet; `what` names them in log lines, each value rings `waker`.
+    #[must_use]
+    pub fn new(what: &'static str, waker: Waker) -> Self {
+        let (to_ui, rx) = ToUi::unbounded(waker);
+        Self {
+            to_ui,
+            rx,
+            threads: Threads::new(what),
+        }
+    }
+
+    /// Run `work` on a thread named `pollscope-{name}`; its value goes to the UI (or is
+    /// dropped on that thread when the UI is gone). Never blocks.
+    ///
+    /// # Errors
+    /// When no thread can be started; `work` is dropped unrun.
+    pub fn spawn(
+        &mut self,
+        name: &str,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> std::io::Result<()> {
+        let to_ui = self.to_ui.clone();
+        self.threads.spawn(name, move || {
+            to_ui.send(work());
+        })
+    }
+
+    /// Send `value` to the UI as if a thread had produced it.
+    pub fn send(&self, value: T) {
+        self.to_ui.send(value);
+    }
+
+    /// The values waiting, without blocking.
+    pub fn results(&self) -> impl Iterator<Item = T> + '_ {
+        self.rx.try_iter()
+    }
+
+    /// Wait until every thread has finished or `end` has passed (for exit).
+    pub fn finish(&mut self, end: Instant) {
+        self.threads.finish(end);
+    }
+}
 
 /// Threads started for one purpose (`what`, for log lines).
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 //! compare, export, import), all here.
 //!
 //! None of it blocks: sessions start on starter threads and stop on stopper threads
-//! ([`super::sessions`]), files are written by the saver thread and by job threads.
+//! ([`Sessions`]), files are written by the saver thread and by job threads.
 //! No egui; the helpers it drives ([`Entry`], [`super::compare::CompareTab`],
 //! [`super::transfer`]) know nothing of it.
 
@@ -13,52 +13,29 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::curl_import::CurlError;
 use crate::monitor::Monitor;
-use crate::poll::{Session, Waker};
+use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::ui::model::compare::CompareSettings;
-use crate::ui::model::entry::{DEMO_URL_PLACEHOLDER, Entry, EntryId};
+use crate::ui::model::entry::{DEMO_URL_PLACEHOLDER, Entries, Entry, EntryId, RenameError};
 use crate::ui::model::jobs::{JobDone, Jobs};
-use crate::ui::model::notice::{Notice, NoticeLevel, SaveStatus};
+use crate::ui::model::notice::{Notice, NoticeLevel, Notices, SaveStatus};
 use crate::ui::model::saver::{Loaded, SaveCommand, SaveReport, Saver};
-use crate::ui::model::sessions::{
-    DemoHost, Outcome, Started, Starter, start_comparison, start_monitor,
-};
-use crate::ui::model::threads::Threads;
+use crate::ui::model::sessions::{Outcome, Sessions, Started};
 use crate::ui::model::transfer::{self, ExportData, ExportKind, TransferError};
 
 /// Pollers of the profile created on the first run.
 pub const DEMO_POLLERS: u32 = 2;
-/// Events still taken in when disconnecting (the rest is dropped with the session).
-const DISCONNECT_DRAIN: usize = 100_000;
-
-/// Why a profile cannot take a name.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RenameError {
-    /// Blank.
-    #[error("the name must not be empty")]
-    Empty,
-    /// Another profile has it.
-    #[error("a profile called {0:?} exists already")]
-    Taken(String),
-    /// The profile is gone.
-    #[error("no such profile")]
-    NoSuchProfile,
-}
 
 /// The profiles, their monitors, and the services around them.
 pub struct Workspace {
-    entries: Vec<Entry>,
-    notices: Vec<Notice>,
+    entries: Entries,
+    notices: Notices,
     save_status: SaveStatus,
     export_base: PathBuf,
     imported: Vec<EntryId>,
-    next_id: EntryId,
-    demo: DemoHost,
-    waker: Waker,
     saver: Saver,
     jobs: Jobs,
-    starter: Starter,
-    stoppers: Threads,
+    sessions: Sessions,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -82,38 +59,21 @@ impl Workspace {
             .unwrap_or_default();
         let (saver, saver_error) =
             Saver::spawn(loaded.store, loaded.dir, loaded.error, waker.clone());
-        if let Some(e) = saver_error {
-            notices.push(Notice {
-                level: NoticeLevel::Error,
-                text: format!("Profiles will not be saved: no thread for saving ({e})"),
-                offer_reload: false,
-            });
+        notices.extend(saver_error.as_ref().map(Saver::start_notice));
+        let mut entries = Entries::default();
+        for p in profiles {
+            entries.push(p);
         }
-        let mut ws = Self {
-            entries: Vec::new(),
-            notices,
+        Self {
+            entries,
+            notices: Notices::new(notices),
             save_status: SaveStatus::Unchanged,
             export_base,
             imported: Vec::new(),
-            next_id: 1,
-            demo: DemoHost::default(),
             jobs: Jobs::new(waker.clone()),
-            starter: Starter::new(waker.clone()),
-            waker,
+            sessions: Sessions::new(waker),
             saver,
-            stoppers: Threads::new("a session stopper"),
-        };
-        for p in profiles {
-            ws.push_entry(p);
         }
-        ws
-    }
-
-    fn push_entry(&mut self, profile: Profile) -> EntryId {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.entries.push(Entry::new(id, profile));
-        id
     }
 
     /// Every profile, in list order.
@@ -125,26 +85,23 @@ impl Workspace {
     /// The entry with `id`.
     #[must_use]
     pub fn get(&self, id: EntryId) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
+        self.entries.get(id)
     }
 
     fn get_mut(&mut self, id: EntryId) -> Option<&mut Entry> {
-        self.entries.iter_mut().find(|e| e.id == id)
+        self.entries.get_mut(id)
     }
 
     /// The entry called `name`.
     #[must_use]
     pub fn find(&self, name: &str) -> Option<EntryId> {
-        self.entries
-            .iter()
-            .find(|e| e.profile.name == name)
-            .map(|e| e.id)
+        self.entries.find(name)
     }
 
     /// The notices to show, oldest first.
     #[must_use]
     pub fn notices(&self) -> &[Notice] {
-        &self.notices
+        self.notices.as_slice()
     }
 
     /// Where the last change to the profiles stands.
@@ -164,16 +121,10 @@ impl Workspace {
         std::mem::take(&mut self.imported)
     }
 
-    /// `base`, or `base (2)`, `base (3)`… whichever is free.
-    #[must_use]
-    pub fn unique_name(&self, base: &str) -> String {
-        crate::profile::unique_name(base, |n| self.find(n).is_some())
-    }
-
     /// Add `profile` (renamed if its name is taken) and save.
     pub fn add(&mut self, mut profile: Profile) -> EntryId {
-        profile.name = self.unique_name(&profile.name);
-        let id = self.push_entry(profile);
+        profile.name = self.entries.unique_name(&profile.name);
+        let id = self.entries.push(profile);
         self.profiles_changed();
         id
     }
@@ -197,7 +148,7 @@ impl Workspace {
         import.profile.name = crate::redact::url(&import.profile.name);
         let id = self.add(import.profile);
         if let Some(notice) = transfer::curl_notice(&import.warnings) {
-            self.notify(notice);
+            self.notices.push(notice);
         }
         Ok(id)
     }
@@ -214,27 +165,14 @@ impl Workspace {
     /// # Errors
     /// When the name is blank or taken, or the profile is gone.
     pub fn rename(&mut self, id: EntryId, name: &str) -> Result<(), RenameError> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(RenameError::Empty);
-        }
-        if self.find(name).is_some_and(|other| other != id) {
-            return Err(RenameError::Taken(name.to_owned()));
-        }
-        let entry = self.get_mut(id).ok_or(RenameError::NoSuchProfile)?;
-        entry.profile.name = name.to_owned();
+        self.entries.rename(id, name)?;
         self.profiles_changed();
         Ok(())
     }
 
     /// Take the profile as edited (its name stays: renaming checks it).
-    pub fn set_profile(&mut self, id: EntryId, mut profile: Profile) {
-        let Some(entry) = self.get_mut(id) else {
-            return;
-        };
-        profile.name.clone_from(&entry.profile.name);
-        if entry.profile != profile {
-            entry.profile = profile;
+    pub fn set_profile(&mut self, id: EntryId, profile: Profile) {
+        if self.get_mut(id).is_some_and(|e| e.edit(profile)) {
             self.profiles_changed();
         }
     }
@@ -243,13 +181,13 @@ impl Workspace {
     pub fn delete(&mut self, id: EntryId) {
         self.compare_cancel(id);
         self.disconnect(id);
-        self.entries.retain(|e| e.id != id);
+        self.entries.remove(id);
         self.profiles_changed();
     }
 
     /// Send the profiles to the saver (it saves once changes pause).
     fn profiles_changed(&mut self) {
-        let snapshot = self.entries.iter().map(|e| e.profile.clone()).collect();
+        let snapshot = self.entries.profiles();
         self.save_status = match self.saver.send(SaveCommand::Save(snapshot)) {
             Ok(()) => SaveStatus::Pending,
             Err(e) => SaveStatus::Failed(e.to_string()),
@@ -267,14 +205,8 @@ impl Workspace {
         }
         let source = entry.profile.clone();
         let uses_demo = source.builtin_demo;
-        let ticket = self.starter.ticket();
-        let (demo, waker) = (self.demo.clone(), self.waker.clone());
-        let start = source.clone();
-        let spawned = self.starter.spawn("connect", id, ticket, move || {
-            Outcome::Connected(Box::new(start_monitor(start, &demo, waker)))
-        });
-        match spawned {
-            Ok(()) => {
+        match self.sessions.connect(id, source.clone()) {
+            Ok(ticket) => {
                 if let Some(e) = self.get_mut(id) {
                     e.begin_connect(ticket, uses_demo);
                 }
@@ -285,28 +217,8 @@ impl Workspace {
 
     /// Stop polling a profile (or stop waiting for its connect); its data stays.
     pub fn disconnect(&mut self, id: EntryId) {
-        let Some(entry) = self.get_mut(id) else {
-            return;
-        };
-        entry.abandon_connect();
-        let session = entry.monitor.as_mut().and_then(|m| {
-            // Count what already arrived before letting the session go.
-            m.drain(DISCONNECT_DRAIN);
-            let session = m.take_session()?;
-            let s = m.stats();
-            log::info!(
-                "disconnecting {}: {} events in {} polls over {:.1} s ({} lost, {} errors)",
-                session.profile().name,
-                s.events(),
-                s.polls(),
-                m.elapsed_s(Instant::now()),
-                s.lost_events(),
-                s.errors(),
-            );
-            Some(session)
-        });
-        if let Some(session) = session {
-            self.stop_in_background(session);
+        if let Some(session) = self.get_mut(id).and_then(Entry::stop_polling) {
+            self.sessions.stop_session(session);
         }
         self.release_demo_if_unused();
     }
@@ -325,7 +237,7 @@ impl Workspace {
             None => Some(monitor),
         };
         if let Some(old) = old {
-            self.stop_monitor(old);
+            self.sessions.stop_monitor(old);
         }
     }
 
@@ -334,43 +246,18 @@ impl Workspace {
         self.get_mut(id)?.monitor.as_mut()
     }
 
-    /// Stop a monitor's session off the UI thread.
-    fn stop_monitor(&mut self, mut monitor: Monitor) {
-        if let Some(session) = monitor.take_session() {
-            self.stop_in_background(session);
-        }
-    }
-
-    /// `Session::stop` waits up to a second for its threads: never on the UI thread.
-    fn stop_in_background(&mut self, mut session: Session) {
-        self.spawn_stopper("stopper", move || {
-            session.stop();
-        });
-    }
-
-    /// Run `stop` (which may wait for threads) on a thread that exit waits for.
-    fn spawn_stopper(&mut self, name: &str, stop: impl FnOnce() + Send + 'static) {
-        // What was to be stopped went down with the closure: dropping it stopped it.
-        if let Err(e) = self.stoppers.spawn(name, stop) {
-            log::warn!("cannot start a thread ({name}): {e}");
-        }
-    }
-
     /// Stop the embedded demo server once nothing polls it or is about to (off the UI
     /// thread: stopping waits for its thread). The next start starts a new one.
     fn release_demo_if_unused(&mut self) {
-        if self.entries.iter().any(Entry::uses_demo) {
-            return;
-        }
-        if let Some(server) = self.demo.take() {
-            self.spawn_stopper("demo-stopper", move || server.stop());
+        if !self.entries.iter().any(Entry::uses_demo) {
+            self.sessions.release_demo();
         }
     }
 
     /// Take in what the starter threads produced: the awaited ones are put in place,
     /// the others (disconnected, deleted, cancelled meanwhile) are stopped.
     fn take_outcomes(&mut self) {
-        let outcomes: Vec<Started> = self.starter.outcomes().collect();
+        let outcomes: Vec<Started> = self.sessions.outcomes().collect();
         if outcomes.is_empty() {
             return;
         }
@@ -385,7 +272,7 @@ impl Workspace {
                     if self.get_mut(id).is_some_and(|e| e.end_connect(ticket)) {
                         self.install(id, *monitor);
                     } else {
-                        self.stop_monitor(*monitor);
+                        self.sessions.stop_monitor(*monitor);
                     }
                 }
                 Outcome::Compared(result) => {
@@ -394,7 +281,7 @@ impl Workspace {
                         None => result.ok(),
                     };
                     if let Some(running) = unwanted {
-                        self.spawn_stopper("compare-cancel", move || drop(running));
+                        self.sessions.stop_comparison(running);
                     }
                 }
             }
@@ -406,37 +293,22 @@ impl Workspace {
     /// profile polls the embedded server). `confirmed` lets aggressive short-poll
     /// intervals run.
     pub fn compare_start(&mut self, id: EntryId, confirmed: bool) {
-        let Some(entry) = self.get(id) else {
+        let Some(entry) = self.get(id).filter(|e| !e.compare.is_active()) else {
             return;
         };
-        if entry.compare.is_active() {
-            return;
-        }
-        let options = entry.compare.settings.options();
-        let base = entry.profile.clone();
-        let options = match options {
-            Ok(o) => o,
-            Err(e) => {
-                if let Some(entry) = self.get_mut(id) {
-                    entry.compare.fail(e.to_string());
-                }
-                return;
-            }
-        };
-        let (span, uses_demo) = (options.duration, base.builtin_demo);
-        let ticket = self.starter.ticket();
-        let (demo, waker) = (self.demo.clone(), self.waker.clone());
-        let spawned = self.starter.spawn("compare-start", id, ticket, move || {
-            Outcome::Compared(start_comparison(base, &options, confirmed, &demo, &waker))
+        let (base, options) = (entry.profile.clone(), entry.compare.settings.options());
+        let started = options.map_err(|e| e.to_string()).and_then(|options| {
+            let (span, uses_demo) = (options.duration, base.builtin_demo);
+            self.sessions
+                .compare(id, base, options, confirmed)
+                .map(|ticket| (ticket, span, uses_demo))
+                .map_err(|e| format!("cannot start the comparison: {e}"))
         });
-        let Some(entry) = self.get_mut(id) else {
-            return;
-        };
-        match spawned {
-            Ok(()) => entry.compare.begin(ticket, span, uses_demo),
-            Err(e) => entry
-                .compare
-                .fail(format!("cannot start the comparison: {e}")),
+        if let Some(tab) = self.get_mut(id).map(|e| &mut e.compare) {
+            match started {
+                Ok((ticket, span, uses_demo)) => tab.begin(ticket, span, uses_demo),
+                Err(message) => tab.fail(message),
+            }
         }
     }
 
@@ -445,7 +317,7 @@ impl Workspace {
     pub fn compare_cancel(&mut self, id: EntryId) {
         let running = self.get_mut(id).and_then(|e| e.compare.cancel());
         if let Some(running) = running {
-            self.spawn_stopper("compare-cancel", move || drop(running));
+            self.sessions.stop_comparison(running);
         }
         self.release_demo_if_unused();
     }
@@ -468,21 +340,15 @@ impl Workspace {
     fn pump_compares(&mut self) {
         let mut due = Vec::new();
         let mut finished = false;
-        for e in &mut self.entries {
+        for e in self.entries.iter_mut() {
             if let Some(running) = e.compare.pump() {
                 due.push((e.id, running));
             }
             finished |= e.compare.poll_finished();
         }
         for (id, running) in due {
-            let (tx, rx) = crossbeam_channel::bounded(1);
-            let waker = self.waker.clone();
-            self.spawn_stopper("compare-finish", move || {
-                if tx.send(running.finish()).is_ok() {
-                    waker();
-                }
-            });
-            // A thread that could not start dropped `tx`: the tab reports it.
+            // A thread that could not start closed the channel: the tab reports it.
+            let rx = self.sessions.finish_comparison(running);
             if let Some(e) = self.get_mut(id) {
                 e.compare.finishing(rx);
             }
@@ -549,7 +415,7 @@ impl Workspace {
                 }
                 Err(e) => transfer::job_notice(Err(e)),
             };
-            self.notify(notice);
+            self.notices.push(notice);
         }
     }
 
@@ -558,7 +424,7 @@ impl Workspace {
         for report in reports {
             match report {
                 SaveReport::Saved => {
-                    self.notices.retain(|n| !n.offer_reload);
+                    self.notices.clear_reload_offers();
                     self.save_status = SaveStatus::Saved;
                 }
                 SaveReport::Failed {
@@ -566,7 +432,7 @@ impl Workspace {
                     changed_on_disk,
                 } => {
                     self.save_status = SaveStatus::Failed(message.clone());
-                    self.notify(Notice {
+                    self.notices.push(Notice {
                         level: NoticeLevel::Error,
                         text: message,
                         offer_reload: changed_on_disk,
@@ -577,30 +443,21 @@ impl Workspace {
         }
     }
 
-    /// Show a notice (once: an identical one is not repeated).
-    fn notify(&mut self, notice: Notice) {
-        if !self.notices.contains(&notice) {
-            self.notices.push(notice);
-        }
-    }
-
     /// Hide the `i`th notice.
     pub fn dismiss_notice(&mut self, i: usize) {
-        if i < self.notices.len() {
-            self.notices.remove(i);
-        }
+        self.notices.dismiss(i);
     }
 
     /// Re-read the profiles file (after it changed on disk).
     pub fn reload_from_disk(&mut self) {
-        self.notices.retain(|n| !n.offer_reload);
+        self.notices.clear_reload_offers();
         self.send_to_saver(SaveCommand::Reload);
     }
 
     /// Write our profiles over the file that changed on disk.
     pub fn overwrite_disk(&mut self) {
-        self.notices.retain(|n| !n.offer_reload);
-        let snapshot = self.entries.iter().map(|e| e.profile.clone()).collect();
+        self.notices.clear_reload_offers();
+        let snapshot = self.entries.profiles();
         self.send_to_saver(SaveCommand::Overwrite(snapshot));
     }
 
@@ -622,13 +479,13 @@ impl Workspace {
         for id in gone {
             self.compare_cancel(id);
             self.disconnect(id);
-            self.entries.retain(|e| e.id != id);
+            self.entries.remove(id);
         }
         for p in profiles {
             match self.find(&p.name).and_then(|id| self.get_mut(id)) {
                 Some(entry) => entry.profile = p,
                 None => {
-                    self.push_entry(p);
+                    self.entries.push(p);
                 }
             }
         }
@@ -685,16 +542,13 @@ impl Workspace {
         }
         // Starts under way end on their own; none is awaited now, so what they started
         // is stopped.
-        self.starter.finish(end);
+        self.sessions.finish_starts(end);
         self.take_outcomes();
-        self.stoppers.finish(end);
+        self.sessions.finish_stops(end);
         self.jobs.finish(end);
         self.saver.finish(
             end.saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(200)),
         );
-        if let Some(server) = self.demo.take() {
-            server.stop();
-        }
     }
 }

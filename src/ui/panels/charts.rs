@@ -1,4 +1,4 @@
-//! The live charts of the selected profile (egui_plot, time on x, seconds since the
+//! The live charts of the selected profile (`egui_plot`, time on x, seconds since the
 //! session started): hold time per poll, events per second, event latency, connections
 //! opened vs reused, the reuse ratio, and bytes on the wire.
 //!
@@ -11,11 +11,12 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
-use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
+use crate::ui::widgets::{format, plot};
 
 /// Charts per row when there is room for them.
 const MAX_COLUMNS: usize = 3;
@@ -52,44 +53,15 @@ pub fn charts_ui(
     // Fill the panel (a panel remembers its content's size: content that only fit
     // would shrink it frame by frame).
     ui.set_min_height(ui.available_height());
-    ui.horizontal(|ui| {
-        ui.label(RichText::new("Charts").strong());
-        ui.label(RichText::new("time since connect").weak().small());
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for w in ChartWindow::ALL.iter().rev() {
-                ui.selectable_value(window, *w, w.label());
-            }
-        });
-    });
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a small count"
-    )]
-    let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(2, MAX_COLUMNS);
-    let spacing = ui.spacing().item_spacing;
-    let rows = 6_usize.div_ceil(columns);
-    // Each row: the title line, the plot, and the spacing after each. Computed from
-    // the panel's height so the charts never push the panel taller.
-    let title_h = ui.spacing().interact_size.y;
-    let per_row = title_h + 2.0 * spacing.y + 2.0;
-    let height = ((ui.available_height() / rows as f32) - per_row)
-        .floor()
-        .max(MIN_CHART_HEIGHT);
-    let chart_w = (ui.available_width() - spacing.x * (columns as f32 - 1.0)) / columns as f32;
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a pixel count"
-    )]
-    let buckets = (chart_w * ui.pixels_per_point()).max(1.0) as usize;
+    window_picker_ui(ui, window);
+    let grid = Grid::of(ui);
     let range = x_range(*window, monitor.elapsed_s(now));
     let live_s = monitor.is_live().then(|| monitor.elapsed_s(now));
     cache.update(
         monitor.stats(),
         monitor.generation(),
         range,
-        buckets,
+        grid.buckets,
         live_s,
     );
     if !cache.is_complete() {
@@ -99,18 +71,74 @@ pub fn charts_ui(
 
     let charts = build_charts(monitor, summary, cache);
     let mut charts = charts.into_iter();
-    for _ in 0..rows {
-        ui.columns(columns, |cols| {
+    for _ in 0..grid.rows {
+        ui.columns(grid.columns, |cols| {
             for col in cols.iter_mut() {
                 if let Some(chart) = charts.next() {
-                    chart_ui(col, chart, range, height);
+                    chart_ui(col, chart, range, grid.height);
                 }
             }
         });
     }
 }
 
-fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
+/// "Charts", and the time windows to pick from.
+fn window_picker_ui(ui: &mut Ui, window: &mut ChartWindow) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Charts").strong());
+        ui.label(RichText::new("time since connect").weak().small());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for w in ChartWindow::ALL.iter().rev() {
+                ui.selectable_value(window, *w, w.label());
+            }
+        });
+    });
+}
+
+/// How the six charts are laid out in the room left.
+struct Grid {
+    columns: usize,
+    rows: usize,
+    /// Each plot's height.
+    height: f32,
+    /// Pixel columns in one plot (the series are decimated to about that).
+    buckets: usize,
+}
+
+impl Grid {
+    fn of(ui: &Ui) -> Self {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a small count"
+        )]
+        let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(2, MAX_COLUMNS);
+        let spacing = ui.spacing().item_spacing;
+        let rows = 6_usize.div_ceil(columns);
+        // Each row: the title line, the plot, and the spacing after each. Computed from
+        // the panel's height so the charts never push the panel taller.
+        let title_h = ui.spacing().interact_size.y;
+        let per_row = title_h + 2.0 * spacing.y + 2.0;
+        let height = ((ui.available_height() / rows as f32) - per_row)
+            .floor()
+            .max(MIN_CHART_HEIGHT);
+        let chart_w = (ui.available_width() - spacing.x * (columns as f32 - 1.0)) / columns as f32;
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a pixel count"
+        )]
+        let buckets = (chart_w * ui.pixels_per_point()).max(1.0) as usize;
+        Self {
+            columns,
+            rows,
+            height,
+            buckets,
+        }
+    }
+}
+
+fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(chart.title).small().strong());
         if chart.series.len() > 1 {
@@ -123,41 +151,11 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
             ui.label(RichText::new(chart.figure).small().monospace());
         });
     });
-    let plot = Plot::new(chart.id)
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .include_y(0.0)
-        .include_y(
-            chart
-                .y_top
-                .unwrap_or(if chart.has_data { 0.0 } else { 1.0 }),
-        )
-        .set_margin_fraction(egui::vec2(0.0, 0.08))
-        .y_axis_min_width(28.0)
-        .show_grid([false, true])
-        .custom_x_axes(vec![
-            egui_plot::AxisHints::new_x()
-                .formatter(|mark, _| format::axis_seconds(mark.value))
-                .label_spacing(40.0..=41.0),
-        ])
-        .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
-            time_grid_steps(input.base_step_size)
-        }))
-        .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
-            Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
-        });
+    let plot = time_plot(chart.id, height).include_y(chart.y_top.unwrap_or(if chart.has_data {
+        0.0
+    } else {
+        1.0
+    }));
     let draw = chart.draw;
     let hint = chart.hint;
     plot.show(ui, move |plot_ui| {
@@ -167,8 +165,8 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
         if let Some(hint) = hint {
             let b = plot_ui.plot_bounds();
             let centre = egui_plot::PlotPoint::new(
-                (range.0 + range.1) / 2.0,
-                (b.min()[1] + b.max()[1]) / 2.0,
+                f64::midpoint(range.0, range.1),
+                f64::midpoint(b.min()[1], b.max()[1]),
             );
             plot_ui.text(egui_plot::Text::new(
                 "hint",
@@ -177,6 +175,25 @@ fn chart_ui<'a>(ui: &mut Ui, chart: Chart<'a>, range: (f64, f64), height: f32) {
             ));
         }
     });
+}
+
+/// A plot with time since connect on x (clock units), fixed (no drag or zoom),
+/// reaching down to 0.
+fn time_plot(id: &str, height: f32) -> Plot<'_> {
+    plot::fixed_plot(id, height)
+        .y_axis_min_width(28.0)
+        .custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .formatter(|mark, _| format::axis_seconds(mark.value))
+                .label_spacing(40.0..=41.0),
+        ])
+        .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            time_grid_steps(input.base_step_size)
+        }))
+        .label_formatter(|pos| {
+            let (name, p) = plot::hovered(pos);
+            Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
+        })
 }
 
 fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> Line<'a> {
@@ -189,147 +206,182 @@ fn last_y(points: &[egui_plot::PlotPoint]) -> Option<f64> {
     points.last().map(|p| p.y)
 }
 
+/// The six charts, in reading order.
 fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
-    let mut charts = traffic_charts(monitor, summary, c);
-    charts.extend(connection_charts(summary, c));
-    charts
+    vec![
+        hold_chart(summary, c),
+        rate_chart(c),
+        latency_chart(monitor, summary, c),
+        connections_chart(summary, c),
+        reuse_chart(summary, c),
+        wire_chart(summary, c),
+    ]
 }
 
-/// Hold time, event rate and latency.
-fn traffic_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
+/// Hold time per poll, answers with events and empty ones.
+fn hold_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    Chart {
+        id: "hold",
+        has_data: !c.series(Series::HoldEvents).is_empty()
+            || !c.series(Series::HoldEmpty).is_empty(),
+        series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
+        title: "Hold (s)",
+        figure: format!("p50 {}", units::opt_millis(summary.hold_ms_p50)),
+        hint: None,
+        y_top: None,
+        draw: Box::new(move |p| {
+            p.points(
+                Points::new("empty", PlotPoints::Borrowed(c.series(Series::HoldEmpty)))
+                    .color(theme::EMPTY)
+                    .radius(2.0)
+                    .shape(MarkerShape::Circle),
+            );
+            p.points(
+                Points::new("events", PlotPoints::Borrowed(c.series(Series::HoldEvents)))
+                    .color(theme::EVENTS)
+                    .radius(2.0)
+                    .shape(MarkerShape::Circle),
+            );
+        }),
+    }
+}
+
+/// One line of a chart: its name on hover, its series, its colour, filled below or not.
+struct Trace {
+    name: &'static str,
+    series: Series,
+    color: Color32,
+    filled: bool,
+}
+
+impl Trace {
+    const fn line(name: &'static str, series: Series, color: Color32) -> Self {
+        Self {
+            name,
+            series,
+            color,
+            filled: false,
+        }
+    }
+
+    const fn filled(name: &'static str, series: Series, color: Color32) -> Self {
+        Self {
+            filled: true,
+            ..Self::line(name, series, color)
+        }
+    }
+}
+
+/// A chart of `traces` drawn from `c` (it has data once the first trace has points).
+fn lines_chart<'a>(
+    (id, title): (&'static str, &'static str),
+    legend: &'static [(&'static str, Color32)],
+    figure: String,
+    c: &'a ChartCache,
+    traces: &'static [Trace],
+) -> Chart<'a> {
+    Chart {
+        id,
+        title,
+        figure,
+        series: legend,
+        hint: None,
+        y_top: None,
+        has_data: traces
+            .first()
+            .is_some_and(|t| !c.series(t.series).is_empty()),
+        draw: Box::new(move |p| {
+            for t in traces {
+                let l = line(t.name, c.series(t.series), t.color);
+                p.line(if t.filled {
+                    l.fill(0.0).fill_alpha(0.15)
+                } else {
+                    l
+                });
+            }
+        }),
+    }
+}
+
+/// Events and errors per second.
+fn rate_chart(c: &ChartCache) -> Chart<'_> {
+    const TRACES: &[Trace] = &[
+        Trace::filled("events/s", Series::EventsPerS, theme::EVENTS),
+        Trace::line("errors/s", Series::ErrorsPerS, theme::ERROR),
+    ];
+    let figure = units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0));
+    let legend = &[("events", theme::EVENTS), ("errors", theme::ERROR)];
+    lines_chart(("rate", "Events/s"), legend, figure, c, TRACES)
+}
+
+/// Event latency p50 and p99 (with a hint when no timestamp pointer is set).
+fn latency_chart<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[
+        // p50 and p99 are pushed together: either tells whether there is data.
+        Trace::line("p50", Series::LatencyP50, theme::LATENCY_P50),
+        Trace::line("p99", Series::LatencyP99, theme::LATENCY_P99),
+    ];
     let has_latency = monitor
         .source()
         .timestamp_pointer
         .as_deref()
         .is_some_and(|p| !p.is_empty());
-    vec![
-        Chart {
-            id: "hold",
-            has_data: !c.series(Series::HoldEvents).is_empty()
-                || !c.series(Series::HoldEmpty).is_empty(),
-            series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
-            title: "Hold (s)",
-            figure: format!("p50 {}", format::opt_millis(summary.hold_ms_p50)),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.points(
-                    Points::new("empty", PlotPoints::Borrowed(c.series(Series::HoldEmpty)))
-                        .color(theme::EMPTY)
-                        .radius(2.0)
-                        .shape(MarkerShape::Circle),
-                );
-                p.points(
-                    Points::new("events", PlotPoints::Borrowed(c.series(Series::HoldEvents)))
-                        .color(theme::EVENTS)
-                        .radius(2.0)
-                        .shape(MarkerShape::Circle),
-                );
-            }),
-        },
-        Chart {
-            id: "rate",
-            has_data: !c.series(Series::EventsPerS).is_empty(),
-            series: &[("events", theme::EVENTS), ("errors", theme::ERROR)],
-            title: "Events/s",
-            figure: format!(
-                "{:.1}/s",
-                last_y(c.series(Series::EventsPerS)).unwrap_or(0.0)
-            ),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(
-                    line("events/s", c.series(Series::EventsPerS), theme::EVENTS)
-                        .fill(0.0)
-                        .fill_alpha(0.15),
-                );
-                p.line(line("errors/s", c.series(Series::ErrorsPerS), theme::ERROR));
-            }),
-        },
-        Chart {
-            id: "latency",
-            has_data: !c.series(Series::LatencyP99).is_empty(),
-            series: &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)],
-            title: "Latency (ms)",
-            figure: format!("p99 {}", format::opt_millis(summary.event_latency_ms_p99)),
-            hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "p50",
-                    c.series(Series::LatencyP50),
-                    theme::LATENCY_P50,
-                ));
-                p.line(line(
-                    "p99",
-                    c.series(Series::LatencyP99),
-                    theme::LATENCY_P99,
-                ));
-            }),
-        },
-    ]
+    let figure = format!("p99 {}", units::opt_millis(summary.event_latency_ms_p99));
+    let legend = &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)];
+    Chart {
+        hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
+        ..lines_chart(("latency", "Latency (ms)"), legend, figure, c, TRACES)
+    }
 }
 
-/// Connections opened vs reused, the reuse ratio, and bytes on the wire.
-fn connection_charts<'a>(summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
-    vec![
-        Chart {
-            id: "connections",
-            has_data: !c.series(Series::NewConnections).is_empty(),
-            series: &[("new", theme::NEW_CONN), ("reused", theme::REUSED)],
-            title: "Connections",
-            figure: format!(
-                "{} / {}",
-                format::count(summary.new_connections),
-                format::count(summary.reused_connections)
-            ),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "new TCP connections",
-                    c.series(Series::NewConnections),
-                    theme::NEW_CONN,
-                ));
-                p.line(line(
-                    "reused polls",
-                    c.series(Series::ReusedPolls),
-                    theme::REUSED,
-                ));
-            }),
-        },
-        Chart {
-            id: "reuse",
-            has_data: !c.series(Series::ReuseRatio).is_empty(),
-            series: &[("reuse", theme::REUSED)],
-            title: "Reuse (%)",
-            figure: format::percent(summary.reuse_ratio),
-            hint: None,
-            y_top: Some(100.0),
-            draw: Box::new(move |p| {
-                p.line(line(
-                    "reuse ratio",
-                    c.series(Series::ReuseRatio),
-                    theme::REUSED,
-                ));
-            }),
-        },
-        Chart {
-            id: "wire",
-            has_data: !c.series(Series::WireKibPerS).is_empty(),
-            series: &[("KiB/s", theme::WIRE)],
-            title: "Wire (KiB/s)",
-            figure: format::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out)),
-            hint: None,
-            y_top: None,
-            draw: Box::new(move |p| {
-                p.line(
-                    line("KiB/s", c.series(Series::WireKibPerS), theme::WIRE)
-                        .fill(0.0)
-                        .fill_alpha(0.15),
-                );
-            }),
-        },
-    ]
+/// New TCP connections vs polls over reused ones.
+fn connections_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[
+        Trace::line(
+            "new TCP connections",
+            Series::NewConnections,
+            theme::NEW_CONN,
+        ),
+        Trace::line("reused polls", Series::ReusedPolls, theme::REUSED),
+    ];
+    let figure = format!(
+        "{} / {}",
+        units::count(summary.new_connections),
+        units::count(summary.reused_connections)
+    );
+    let legend = &[("new", theme::NEW_CONN), ("reused", theme::REUSED)];
+    lines_chart(("connections", "Connections"), legend, figure, c, TRACES)
+}
+
+/// The share of polls over reused connections.
+fn reuse_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[Trace::line(
+        "reuse ratio",
+        Series::ReuseRatio,
+        theme::REUSED,
+    )];
+    let figure = units::opt_percent(summary.reuse_ratio);
+    Chart {
+        y_top: Some(100.0),
+        ..lines_chart(
+            ("reuse", "Reuse (%)"),
+            &[("reuse", theme::REUSED)],
+            figure,
+            c,
+            TRACES,
+        )
+    }
+}
+
+/// Bytes on the wire per second.
+fn wire_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
+    const TRACES: &[Trace] = &[Trace::filled("KiB/s", Series::WireKibPerS, theme::WIRE)];
+    let figure = units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out));
+    lines_chart(
+        ("wire", "Wire (KiB/s)"),
+        &[("KiB/s", theme::WIRE)],
+        figure,
+        c,
+        TRACES,
+    )
 }

@@ -8,7 +8,7 @@
 //! ([`Comparison::table`]). Returns what the user asked for (settings as typed too).
 
 use egui::{RichText, Ui};
-use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, LineStyle, MarkerShape, PlotPoint, PlotPoints, Points};
 
 use crate::compare::{Chart, CompareError, Comparison, Variant};
 use crate::present::{Align, units};
@@ -16,7 +16,7 @@ use crate::profile::Profile;
 use crate::ui::model::compare::{CompareSettings, CompareTab, PhaseView};
 use crate::ui::model::entry::{Entry, connect_issues};
 use crate::ui::view::compare_lanes::{CompareCharts, LaneSeries};
-use crate::ui::widgets::theme;
+use crate::ui::widgets::{plot, theme};
 
 /// Lowest and highest plot heights (the charts fill what room the window leaves).
 const CHART_HEIGHT: std::ops::RangeInclusive<f32> = 140.0..=360.0;
@@ -268,6 +268,26 @@ fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
 /// Markdown report show it, figures right-aligned.
 fn table_ui(ui: &mut Ui, c: &Comparison) {
     let table = c.table();
+    // Each figure column as wide as its widest cell, so right-aligned figures line up
+    // without the column taking the whole row.
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    let widths: Vec<f32> = (0..table.columns.len())
+        .map(|i| {
+            table
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(i))
+                .map(|cell| {
+                    let galley =
+                        ui.painter()
+                            .layout_no_wrap(cell.text.clone(), font.clone(), color);
+                    galley.size().x
+                })
+                .fold(0.0, f32::max)
+        })
+        .collect();
+    let height = ui.spacing().interact_size.y;
     egui::Grid::new("compare-table")
         .num_columns(table.columns.len() + 1)
         .striped(true)
@@ -286,12 +306,15 @@ fn table_ui(ui: &mut Ui, c: &Comparison) {
             for row in &table.rows {
                 ui.label(RichText::new(row.label).weak());
                 for (i, cell) in row.cells.iter().enumerate() {
-                    let text = RichText::new(&cell.text).monospace();
                     let layout = match table.column_align(i) {
                         Align::Right => egui::Layout::right_to_left(egui::Align::Center),
                         Align::Left => egui::Layout::left_to_right(egui::Align::Center),
                     };
-                    ui.with_layout(layout, |ui| ui.label(text));
+                    let width = widths.get(i).copied().unwrap_or(0.0);
+                    ui.allocate_ui_with_layout(egui::vec2(width, height), layout, |ui| {
+                        ui.set_width(width);
+                        ui.label(RichText::new(&cell.text).monospace());
+                    });
                 }
                 ui.end_row();
             }
@@ -390,30 +413,14 @@ fn charts_ui(ui: &mut Ui, lanes: &[LaneSeries], span_s: f64) {
 
 fn chart_ui(ui: &mut Ui, lanes: &[LaneSeries], metric: Chart, span: f64, height: f32) {
     ui.label(RichText::new(metric.title()).strong());
-    Plot::new(("compare-chart", metric.title()))
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
+    plot::fixed_plot(("compare-chart", metric.title()), height)
         .include_x(0.0)
         .include_x(span)
-        .include_y(0.0)
         .include_y(1.0)
-        .set_margin_fraction(egui::vec2(0.0, 0.08))
         .y_axis_min_width(36.0)
-        .show_grid([false, true])
         .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value))
         .label_formatter(|pos| {
-            let (name, p) = match pos {
-                egui_plot::HoverPosition::NearDataPoint {
-                    plot_name,
-                    position,
-                    ..
-                } => (*plot_name, *position),
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
-            };
+            let (name, p) = plot::hovered(pos);
             Some(format!("{name}\n{:.0} s  {:.1}", p.x, p.y))
         })
         .show(ui, |plot| {

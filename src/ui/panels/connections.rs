@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::stats::{PollerState, PollerView, SessionState, Summary};
-use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
 /// The panel's contents.
@@ -36,68 +36,87 @@ fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, hint: &str| {
-                ui.label(k).on_hover_text(hint);
-                ui.label(RichText::new(v).monospace());
-                ui.end_row();
+                figure_row_ui(ui, k, RichText::new(v).monospace(), hint);
             };
             kv(
                 "TCP connects",
-                format::count(metrics.tcp_connects()),
+                units::count(metrics.tcp_connects()),
                 "New TCP connections the transport opened",
             );
             kv(
                 "TLS handshakes",
-                format::count(metrics.tls_handshakes()),
+                units::count(metrics.tls_handshakes()),
                 "Handshakes completed (https only)",
             );
             kv(
                 "Handshake time spent",
-                format::millis(s.connect_ms_total + s.tls_ms_total),
+                units::millis(s.connect_ms_total + s.tls_ms_total),
                 "TCP connect plus TLS handshake time, summed over new connections",
             );
             kv(
                 "Saved by reuse",
-                format::millis(s.handshake_ms_saved),
+                units::millis(s.handshake_ms_saved),
                 "Reused polls × the median cost of a new connection",
             );
             kv(
                 "Reused polls",
                 format!(
                     "{} ({})",
-                    format::count(s.reused_connections),
-                    format::percent(s.reuse_ratio)
+                    units::count(s.reused_connections),
+                    units::opt_percent(s.reuse_ratio)
                 ),
                 "Answers that came over a connection already open",
             );
             kv(
                 "Stale-connection retries",
-                format::count(s.stale_retries),
+                units::count(s.stale_retries),
                 "Requests re-sent because a kept-alive connection had been closed by the server",
             );
             kv(
                 "Open connections",
-                format::count(metrics.open_connections() as u64),
+                units::count(metrics.open_connections() as u64),
                 "Connections open now (in use or pooled)",
             );
             kv(
                 "Connect failures",
-                format::count(metrics.connect_failures()),
+                units::count(metrics.connect_failures()),
                 "TCP connects or TLS handshakes that failed",
             );
         });
+}
+
+/// One row of a figures grid: what it is (`hint` on hover), and the figure, labelled by
+/// it for screen readers (and tests): "Lost events: 12".
+fn figure_row_ui(ui: &mut Ui, key: &str, value: RichText, hint: &str) {
+    let key = ui.label(key).on_hover_text(hint);
+    ui.label(value).labelled_by(key.id);
+    ui.end_row();
+}
+
+/// A figure in monospace, in `flag`'s colour when it calls for attention.
+fn figure(text: String, flag: Option<egui::Color32>) -> RichText {
+    let text = RichText::new(text).monospace();
+    match flag {
+        Some(color) => text.color(color),
+        None => text,
+    }
+}
+
+/// Something went wrong besides errors: lost or duplicate events, resyncs, cut holds,
+/// stale connections.
+fn any_fault(s: &Summary) -> bool {
+    s.lost_events > 0
+        || s.duplicate_events > 0
+        || s.resyncs > 0
+        || s.client_cuts > 0
+        || s.stale_retries > 0
 }
 
 /// Errors by kind and what was lost; quiet (one line) while nothing went wrong.
 fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
     ui.label(RichText::new("Faults").strong());
     let by_kind = monitor.stats().errors_by_kind();
-    let nothing = by_kind.is_empty()
-        && s.lost_events == 0
-        && s.duplicate_events == 0
-        && s.resyncs == 0
-        && s.client_cuts == 0
-        && s.stale_retries == 0;
-    if nothing {
+    if by_kind.is_empty() && !any_fault(s) {
         ui.label(RichText::new("none so far").weak().small());
         return;
     }
@@ -107,14 +126,8 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
-                ui.label(k).on_hover_text(hint);
-                let text = RichText::new(format::count(n)).monospace();
-                ui.label(if bad && n > 0 {
-                    text.color(theme::ERROR)
-                } else {
-                    text
-                });
-                ui.end_row();
+                let flag = (bad && n > 0).then_some(theme::ERROR);
+                figure_row_ui(ui, k, figure(units::count(n), flag), hint);
             };
             for (kind, n) in by_kind {
                 kv(
@@ -158,11 +171,11 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
 /// Session figures: restarts, control messages, replies, answers from a server not
 /// holding; nothing while there are none (a plain long poll against a holding server).
 fn sessions_ui(ui: &mut Ui, s: &Summary) {
-    if s.session_restarts == 0
+    let quiet = s.session_restarts == 0
         && s.control_messages == 0
         && s.not_holding_answers == 0
-        && s.restarts.is_empty()
-    {
+        && s.restarts.is_empty();
+    if quiet {
         return;
     }
     ui.label(RichText::new("Sessions").strong());
@@ -172,29 +185,22 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
-                ui.label(k).on_hover_text(hint);
-                let text = RichText::new(v).monospace();
-                ui.label(if warn {
-                    text.color(theme::WARNING)
-                } else {
-                    text
-                });
-                ui.end_row();
+                figure_row_ui(ui, k, figure(v, warn.then_some(theme::WARNING)), hint);
             };
             kv(
                 "Session restarts",
-                format::count(s.session_restarts),
+                units::count(s.session_restarts),
                 s.session_restarts > 0,
                 "Sessions the server ended; each time the poller ran its bootstrap steps again",
             );
             let kinds: Vec<String> = s
                 .control_by_kind
                 .iter()
-                .map(|(k, n)| format!("{k} {}", format::count(*n)))
+                .map(|(k, n)| format!("{k} {}", units::count(*n)))
                 .collect();
             kv(
                 "Control messages",
-                format::count(s.control_messages),
+                units::count(s.control_messages),
                 false,
                 &format!(
                     "Pings, heartbeats, meta replies (never events): {}",
@@ -203,17 +209,23 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
             );
             kv(
                 "Replies sent",
-                format::count(s.replies_sent),
+                units::count(s.replies_sent),
                 false,
                 "Answers to control messages that need one (Engine.IO pong)",
             );
             kv(
                 "Not holding",
-                format::count(s.not_holding_answers),
+                units::count(s.not_holding_answers),
                 s.not_holding_answers > 0,
                 "Long polls answered at once with nothing new, again: the poller paced itself",
             );
         });
+    last_restart_ui(ui, s);
+    ui.add_space(8.0);
+}
+
+/// The last session restart, in a line: which poller, when, why.
+fn last_restart_ui(ui: &mut Ui, s: &Summary) {
     if let Some(last) = s.restarts.last() {
         ui.label(
             RichText::new(format!(
@@ -221,14 +233,13 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
                 last.poller,
                 last.t_s,
                 last.reason,
-                format::count(last.events_before),
-                format::count(last.events_after)
+                units::count(last.events_before),
+                units::count(last.events_after)
             ))
             .small()
             .weak(),
         );
     }
-    ui.add_space(8.0);
 }
 
 fn pollers_ui(ui: &mut Ui, monitor: &Monitor, now: Instant) {
@@ -255,7 +266,7 @@ fn session_text(view: &PollerView) -> Option<String> {
     let restarts = match view.restarts {
         0 => String::new(),
         1 => " (1 restart)".to_owned(),
-        n => format!(" ({} restarts)", format::count(n)),
+        n => format!(" ({} restarts)", units::count(n)),
     };
     match view.session {
         SessionState::None => None,
@@ -264,8 +275,13 @@ fn session_text(view: &PollerView) -> Option<String> {
     }
 }
 
-fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
-    let (state, color, held) = match &view.state {
+/// A poller's state in words, its colour, and how long it has been in it.
+fn poller_state(
+    view: &PollerView,
+    live: bool,
+    now: Instant,
+) -> (&'static str, egui::Color32, String) {
+    match &view.state {
         _ if !live => ("stopped", theme::IDLE, String::new()),
         PollerState::Idle => ("answered", theme::EVENTS, String::new()),
         PollerState::Holding { since } => (
@@ -273,7 +289,7 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             theme::HOLDING,
             format!(
                 "for {}",
-                format::whole_seconds(now.saturating_duration_since(*since))
+                units::whole_seconds(now.saturating_duration_since(*since))
             ),
         ),
         PollerState::BackingOff { until, .. } => (
@@ -282,13 +298,15 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             format!(
                 "retry in {}",
                 // Rounded up: a countdown says "1 s" until the retry, never "0 s" before it.
-                format::whole_seconds(Duration::from_secs(
-                    until.saturating_duration_since(now).as_secs_f64().ceil() as u64
-                ))
+                units::whole_seconds(ceil_seconds(until.saturating_duration_since(now)))
             ),
         ),
         PollerState::Stopped => ("stopped", theme::IDLE, String::new()),
-    };
+    }
+}
+
+fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Instant) {
+    let (state, color, held) = poller_state(view, live, now);
     let response = ui
         .vertical(|ui| {
             ui.horizontal(|ui| {
@@ -303,8 +321,8 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
             let conn = match (view.connection, view.connection_opened) {
                 (Some(id), Some(opened)) => format!(
                     "conn #{id} · {} polls · open {}",
-                    format::count(view.requests_on_connection),
-                    format::whole_seconds(now.saturating_duration_since(opened))
+                    units::count(view.requests_on_connection),
+                    units::whole_seconds(now.saturating_duration_since(opened))
                 ),
                 (Some(id), None) => format!("conn #{id} · {} polls", view.requests_on_connection),
                 _ => "no connection yet".to_owned(),
@@ -314,9 +332,9 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
         .response;
     let mut hover = format!(
         "{} polls, {} events, {} errors",
-        format::count(view.polls),
-        format::count(view.events),
-        format::count(view.errors)
+        units::count(view.polls),
+        units::count(view.events),
+        units::count(view.errors)
     );
     if let Some(seq) = view.last_seq {
         hover.push_str(&format!("\nlast seq {seq}"));
@@ -325,4 +343,9 @@ fn poller_ui(ui: &mut Ui, index: usize, view: &PollerView, live: bool, now: Inst
         hover.push_str(&format!("\nlast error: {e}"));
     }
     response.on_hover_text(hover);
+}
+
+/// `d` rounded up to whole seconds.
+fn ceil_seconds(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
 }

@@ -5,6 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::monitor::FeedItem;
+use crate::present::units;
 use crate::ui::view::detail::DetailCache;
 use crate::ui::widgets::format;
 
@@ -38,7 +39,7 @@ pub fn detail_ui(ui: &mut Ui, item: &FeedItem, cache: &mut DetailCache) -> bool 
         .show(ui, |ui| {
             ui.add(egui::Label::new(galley).wrap_mode(egui::TextWrapMode::Extend));
             if rest > 0 {
-                let more = format::bytes(rest as u64);
+                let more = units::bytes(rest as u64);
                 ui.label(
                     RichText::new(format!("… {more} more not shown (Copy body copies it all)"))
                         .weak(),
@@ -68,12 +69,12 @@ fn detail_line(item: &FeedItem) -> String {
     if let Some(s) = item.status {
         parts.push(format!("HTTP {s}"));
     }
-    parts.push(format::bytes(item.size));
+    parts.push(units::bytes(item.size));
     if let Some(seq) = item.seq {
         parts.push(format!("seq {seq}"));
     }
     if let Some(ms) = item.latency_ms {
-        parts.push(format!("latency {}", format::millis(ms)));
+        parts.push(format!("latency {}", units::millis(ms)));
     }
     if item.truncated {
         parts.push("payload cut in memory".to_owned());
@@ -102,12 +103,12 @@ fn answer_ui(ui: &mut Ui, item: &FeedItem) {
                     let conn = &info.connection;
                     let conn_id = conn.id.map_or_else(|| "?".to_owned(), |c| format!("#{c}"));
                     let how = if conn.reused { "reused" } else { "new" };
-                    kv(ui, "held", format::duration(info.hold));
+                    kv(ui, "held", units::duration(info.hold));
                     kv(ui, "events in answer", info.events.to_string());
-                    kv(ui, "body", format::bytes(info.body_bytes));
+                    kv(ui, "body", units::bytes(info.body_bytes));
                     kv(ui, "connection", format!("{conn_id}, {how}"));
-                    kv(ui, "requests on it", format::count(conn.requests));
-                    kv(ui, "connection age", format::duration(conn.age));
+                    kv(ui, "requests on it", units::count(conn.requests));
+                    kv(ui, "connection age", units::duration(conn.age));
                     kv(ui, "next cursor", info.cursor.clone());
                 });
             ui.add_space(6.0);

@@ -137,6 +137,25 @@ pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<D
     action.or(closed.then_some(DialogAction::Close))
 }
 
+/// A modal dialog `width` wide under `title`; `body` returns what was asked for and
+/// whether Cancel was clicked. Returns that, and whether the dialog is to close.
+fn modal_ui(
+    ctx: &Context,
+    id: &str,
+    width: f32,
+    title: &str,
+    body: impl FnOnce(&mut egui::Ui) -> (Option<DialogAction>, bool),
+) -> (Option<DialogAction>, bool) {
+    let modal = egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+        ui.set_width(width);
+        ui.heading(title);
+        body(ui)
+    });
+    let close = modal.should_close();
+    let (action, cancel) = modal.inner;
+    (action, cancel || close)
+}
+
 /// The reason shown under a dialog's fields.
 fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
@@ -165,9 +184,7 @@ fn rename_ui(
     name: &mut String,
     error: Option<&str>,
 ) -> (Option<DialogAction>, bool) {
-    let modal = egui::Modal::new(egui::Id::unique("rename-dialog")).show(ctx, |ui| {
-        ui.set_width(360.0);
-        ui.heading("Rename profile");
+    modal_ui(ctx, "rename-dialog", 360.0, "Rename profile", |ui| {
         let label = ui.label("New name");
         let edit = ui
             .add(egui::TextEdit::singleline(name).desired_width(f32::INFINITY))
@@ -181,19 +198,14 @@ fn rename_ui(
             id,
             name: name.clone(),
         })
-    });
-    let close = modal.should_close();
-    let (action, cancel) = modal.inner;
-    (action, cancel || close)
+    })
 }
 
 fn delete_ui(ctx: &Context, id: EntryId, ws: &Workspace) -> (Option<DialogAction>, bool) {
     let Some(name) = ws.get(id).map(|e| e.profile.name.clone()) else {
         return (None, true);
     };
-    let modal = egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
-        ui.set_width(360.0);
-        ui.heading("Delete profile?");
+    modal_ui(ctx, "delete-dialog", 360.0, "Delete profile?", |ui| {
         ui.label(format!(
             "“{name}” will be disconnected and deleted. This cannot be undone."
         ));
@@ -206,10 +218,7 @@ fn delete_ui(ctx: &Context, id: EntryId, ws: &Workspace) -> (Option<DialogAction
             (asked, ui.button("Cancel").clicked())
         })
         .inner
-    });
-    let close = modal.should_close();
-    let (action, cancel) = modal.inner;
-    (action, cancel || close)
+    })
 }
 
 fn import_curl_ui(
@@ -217,25 +226,27 @@ fn import_curl_ui(
     command: &mut String,
     error: Option<&str>,
 ) -> (Option<DialogAction>, bool) {
-    let modal = egui::Modal::new(egui::Id::unique("curl-dialog")).show(ctx, |ui| {
-        ui.set_width(560.0);
-        ui.heading("New profile from a curl command");
-        let label = ui.label("Paste a curl command (for example from a browser's Copy as cURL)");
-        ui.add(
-            egui::TextEdit::multiline(command)
-                .code_editor()
-                .desired_rows(5)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id);
-        error_ui(ui, error);
-        buttons_ui(ui, "Create profile", false, || {
-            DialogAction::ImportCurl(command.clone())
-        })
-    });
-    let close = modal.should_close();
-    let (action, cancel) = modal.inner;
-    (action, cancel || close)
+    modal_ui(
+        ctx,
+        "curl-dialog",
+        560.0,
+        "New profile from a curl command",
+        |ui| {
+            let label =
+                ui.label("Paste a curl command (for example from a browser's Copy as cURL)");
+            ui.add(
+                egui::TextEdit::multiline(command)
+                    .code_editor()
+                    .desired_rows(5)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            error_ui(ui, error);
+            buttons_ui(ui, "Create profile", false, || {
+                DialogAction::ImportCurl(command.clone())
+            })
+        },
+    )
 }
 
 fn shortcuts_ui(ctx: &Context) -> bool {
@@ -277,9 +288,7 @@ fn export_ui(
     include_secrets: &mut bool,
     error: Option<&str>,
 ) -> (Option<DialogAction>, bool) {
-    let modal = egui::Modal::new(egui::Id::unique("export-dialog")).show(ctx, |ui| {
-        ui.set_width(560.0);
-        ui.heading(kind.title());
+    modal_ui(ctx, "export-dialog", 560.0, kind.title(), |ui| {
         path_field_ui(ui, kind.path_label(), path);
         if kind == ExportKind::Profiles {
             secrets_ui(ui, include_secrets);
@@ -290,10 +299,7 @@ fn export_ui(
             path: path.clone(),
             include_secrets: *include_secrets,
         })
-    });
-    let close = modal.should_close();
-    let (action, cancel) = modal.inner;
-    (action, cancel || close)
+    })
 }
 
 /// "Include secrets", and what it means either way.
@@ -324,9 +330,7 @@ fn import_ui(
     path: &mut String,
     error: Option<&str>,
 ) -> (Option<DialogAction>, bool) {
-    let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
-        ui.set_width(560.0);
-        ui.heading("Import profiles");
+    modal_ui(ctx, "import-dialog", 560.0, "Import profiles", |ui| {
         path_field_ui(ui, "Profiles file (JSON, as exported)", path);
         ui.label(
             RichText::new("Profiles whose names are taken are imported under a new name.")
@@ -337,8 +341,5 @@ fn import_ui(
         buttons_ui(ui, "Import", false, || {
             DialogAction::ImportProfiles(path.clone())
         })
-    });
-    let close = modal.should_close();
-    let (action, cancel) = modal.inner;
-    (action, cancel || close)
+    })
 }

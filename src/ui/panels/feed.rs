@@ -8,6 +8,7 @@
 use egui::{Color32, RichText, TextStyle, Ui};
 
 use crate::monitor::{Feed, FeedItem, FeedKind, Monitor};
+use crate::present::units;
 use crate::ui::view::feed::FeedView;
 use crate::ui::widgets::format;
 use crate::ui::widgets::json_color::{Palette, json_job};
@@ -97,7 +98,7 @@ fn toolbar_ui(ui: &mut Ui, feed: &Feed, view: &mut FeedView) -> bool {
                 ui.label(
                     RichText::new(format!(
                         "{} older events dropped",
-                        format::count(feed.dropped())
+                        units::count(feed.dropped())
                     ))
                     .color(theme::WARNING)
                     .small(),
@@ -105,7 +106,7 @@ fn toolbar_ui(ui: &mut Ui, feed: &Feed, view: &mut FeedView) -> bool {
                 .on_hover_text("The feed keeps the newest items only; statistics count everything");
             }
             ui.label(
-                RichText::new(format!("{} in feed", format::count(feed.len() as u64)))
+                RichText::new(format!("{} in feed", units::count(feed.len() as u64)))
                     .small()
                     .weak(),
             );
@@ -226,7 +227,7 @@ fn cells_ui(ui: &mut Ui, item: &FeedItem) {
     );
     // A payload's size; a failure, warning or retry row carries a message, not a payload.
     let size = if item.kind == FeedKind::Event {
-        format::bytes(item.size)
+        units::bytes(item.size)
     } else {
         "–".to_owned()
     };

@@ -10,7 +10,7 @@ use crate::presets;
 use crate::ui::model::entry::{Entry, connect_issues};
 use crate::ui::model::notice::{Notice, NoticeLevel};
 use crate::ui::model::transfer::ExportKind;
-use crate::ui::panels::profiles::ProfileAction;
+use crate::ui::panels::profiles::{ProfileAction, connect_item_ui, manage_items_ui};
 use crate::ui::view::time_axis::ChartWindow;
 use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
@@ -64,59 +64,11 @@ pub fn menu_bar_ui(
     actions: &mut Vec<HeaderAction>,
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
-        ui.menu_button("File", |ui| {
-            if ui.button("New profile  Ctrl+N").clicked() {
-                actions.push(HeaderAction::Profile(ProfileAction::New));
-            }
-            ui.menu_button("New from preset", |ui| {
-                for preset in presets::all() {
-                    if ui
-                        .button(preset.name)
-                        .on_hover_text(format::drawable(preset.summary))
-                        .clicked()
-                    {
-                        actions.push(HeaderAction::Profile(ProfileAction::FromPreset(preset)));
-                    }
-                }
-            });
-            if ui.button("New from curl command…").clicked() {
-                actions.push(HeaderAction::ImportCurl);
-            }
-            ui.separator();
-            if ui
-                .button("Import profiles…")
-                .on_hover_text("Add the profiles of an exported JSON file")
-                .clicked()
-            {
-                actions.push(HeaderAction::ImportProfiles);
-            }
-            if ui
-                .button("Export profiles…")
-                .on_hover_text("Every profile to a JSON file; secrets only if you ask")
-                .clicked()
-            {
-                actions.push(HeaderAction::Export(ExportKind::Profiles));
-            }
-            ui.separator();
-            if ui.button("Quit  Ctrl+Q").clicked() {
-                actions.push(HeaderAction::Quit);
-            }
-        });
+        ui.menu_button("File", |ui| file_menu_ui(ui, actions));
         if let Some(entry) = selected {
             ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
         }
-        ui.menu_button("View", |ui| {
-            ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
-            ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
-            ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
-            ui.separator();
-            ui.checkbox(show_connections, "Connections panel");
-            ui.separator();
-            ui.label(RichText::new("Chart window").small().weak());
-            for w in ChartWindow::ALL {
-                ui.radio_value(window, w, w.label());
-            }
-        });
+        ui.menu_button("View", |ui| view_menu_ui(ui, tab, show_connections, window));
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts  F1").clicked() {
                 actions.push(HeaderAction::Shortcuts);
@@ -125,22 +77,90 @@ pub fn menu_bar_ui(
     });
 }
 
-fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
-    let id = entry.id;
-    let push = |actions: &mut Vec<HeaderAction>, a| actions.push(HeaderAction::Profile(a));
-    if entry.is_live() || entry.is_connecting() {
-        if ui.button("Disconnect  Ctrl+Enter").clicked() {
-            push(actions, ProfileAction::Disconnect(id));
+/// The File menu: new profiles, import and export, quit.
+fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
+    if ui.button("New profile  Ctrl+N").clicked() {
+        actions.push(HeaderAction::Profile(ProfileAction::New));
+    }
+    ui.menu_button("New from preset", |ui| {
+        for preset in presets::all() {
+            if ui
+                .button(preset.name)
+                .on_hover_text(format::drawable(preset.summary))
+                .clicked()
+            {
+                actions.push(HeaderAction::Profile(ProfileAction::FromPreset(preset)));
+            }
         }
-    } else if ui
-        .add_enabled(
-            connect_issues(&entry.profile).is_empty(),
-            egui::Button::new("Connect  Ctrl+Enter"),
-        )
+    });
+    if ui.button("New from curl command…").clicked() {
+        actions.push(HeaderAction::ImportCurl);
+    }
+    ui.separator();
+    if ui
+        .button("Import profiles…")
+        .on_hover_text("Add the profiles of an exported JSON file")
         .clicked()
     {
-        push(actions, ProfileAction::Connect(id));
+        actions.push(HeaderAction::ImportProfiles);
     }
+    if ui
+        .button("Export profiles…")
+        .on_hover_text("Every profile to a JSON file; secrets only if you ask")
+        .clicked()
+    {
+        actions.push(HeaderAction::Export(ExportKind::Profiles));
+    }
+    ui.separator();
+    if ui.button("Quit  Ctrl+Q").clicked() {
+        actions.push(HeaderAction::Quit);
+    }
+}
+
+/// The View menu: the tab, the Connections panel, the charts' window.
+fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, show_connections: &mut bool, window: &mut ChartWindow) {
+    ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
+    ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
+    ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
+    ui.separator();
+    ui.checkbox(show_connections, "Connections panel");
+    ui.separator();
+    ui.label(RichText::new("Chart window").small().weak());
+    for w in ChartWindow::ALL {
+        ui.radio_value(window, w, w.label());
+    }
+}
+
+/// The Profile menu's exports: enabled once the profile has data.
+fn export_items_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>) {
+    let id = entry.id;
+    let has_data = entry.monitor.is_some();
+    let exports = [
+        (
+            "Export event log…",
+            "The events the feed holds, as JSON Lines",
+            ExportKind::EventLog(id),
+        ),
+        (
+            "Export statistics…",
+            "Per-second figures (CSV) and the summary (JSON)",
+            ExportKind::Stats(id),
+        ),
+    ];
+    for (label, hint, kind) in exports {
+        if ui
+            .add_enabled(has_data, egui::Button::new(label))
+            .on_hover_text(hint)
+            .on_disabled_hover_text("Connect first: there is nothing to export yet")
+            .clicked()
+        {
+            actions.push(HeaderAction::Export(kind));
+        }
+    }
+}
+
+fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<HeaderAction>) {
+    actions.extend(connect_item_ui(ui, entry, true).map(HeaderAction::Profile));
     if ui
         .button("Compare…  Ctrl+3")
         .on_hover_text("Keep-alive vs none vs short polling, side by side")
@@ -157,34 +177,9 @@ fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<
         actions.push(HeaderAction::CopyCurl);
     }
     ui.separator();
-    let has_data = entry.monitor.is_some();
-    let why = "Connect first: there is nothing to export yet";
-    if ui
-        .add_enabled(has_data, egui::Button::new("Export event log…"))
-        .on_hover_text("The events the feed holds, as JSON Lines")
-        .on_disabled_hover_text(why)
-        .clicked()
-    {
-        actions.push(HeaderAction::Export(ExportKind::EventLog(entry.id)));
-    }
-    if ui
-        .add_enabled(has_data, egui::Button::new("Export statistics…"))
-        .on_hover_text("Per-second figures (CSV) and the summary (JSON)")
-        .on_disabled_hover_text(why)
-        .clicked()
-    {
-        actions.push(HeaderAction::Export(ExportKind::Stats(entry.id)));
-    }
+    export_items_ui(ui, entry, actions);
     ui.separator();
-    if ui.button("Duplicate  Ctrl+D").clicked() {
-        push(actions, ProfileAction::Duplicate(id));
-    }
-    if ui.button("Rename…  F2").clicked() {
-        push(actions, ProfileAction::Rename(id));
-    }
-    if ui.button("Delete…").clicked() {
-        push(actions, ProfileAction::Delete(id));
-    }
+    actions.extend(manage_items_ui(ui, entry.id, true).map(HeaderAction::Profile));
 }
 
 /// The notices, each with a dismiss button (and reload/overwrite when the file changed).

@@ -9,6 +9,7 @@ use std::time::Instant;
 use egui::{RichText, Ui};
 
 use crate::monitor::Monitor;
+use crate::present::units;
 use crate::presets::{self, Preset};
 use crate::profile::Profile;
 use crate::ui::model::entry::{Entry, EntryId, Status, connect_issues};
@@ -165,9 +166,7 @@ fn row_ui(
     if response.clicked() {
         actions.push(ProfileAction::Select(id));
     }
-    let active = entry.is_live() || entry.is_connecting();
-    let connectable = connect_issues(profile).is_empty();
-    response.context_menu(|ui| row_menu_ui(ui, id, active, connectable, actions));
+    response.context_menu(|ui| row_menu_ui(ui, entry, actions));
 }
 
 /// State dot, name and state; then where it polls.
@@ -187,33 +186,46 @@ fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, st
     ui.add(egui::Label::new(subtitle).truncate().selectable(false));
 }
 
-/// The right-click menu of a row (`active`: live or connecting).
-fn row_menu_ui(
-    ui: &mut Ui,
-    id: EntryId,
-    active: bool,
-    connectable: bool,
-    actions: &mut Vec<ProfileAction>,
-) {
-    if active {
-        if ui.button("Disconnect").clicked() {
-            actions.push(ProfileAction::Disconnect(id));
-        }
-    } else if ui
-        .add_enabled(connectable, egui::Button::new("Connect"))
+/// The right-click menu of a row.
+fn row_menu_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<ProfileAction>) {
+    actions.extend(connect_item_ui(ui, entry, false));
+    actions.extend(manage_items_ui(ui, entry.id, false));
+}
+
+/// Connect, or Disconnect while live or connecting (with the shortcut, in menus that
+/// show them). Returns what was clicked.
+pub fn connect_item_ui(ui: &mut Ui, entry: &Entry, shortcut: bool) -> Option<ProfileAction> {
+    let keys = if shortcut { "  Ctrl+Enter" } else { "" };
+    if entry.is_live() || entry.is_connecting() {
+        let clicked = ui.button(format!("Disconnect{keys}")).clicked();
+        return clicked.then_some(ProfileAction::Disconnect(entry.id));
+    }
+    let connectable = connect_issues(&entry.profile).is_empty();
+    ui.add_enabled(connectable, egui::Button::new(format!("Connect{keys}")))
         .clicked()
-    {
-        actions.push(ProfileAction::Connect(id));
+        .then_some(ProfileAction::Connect(entry.id))
+}
+
+/// Duplicate, Rename…, Delete… (with their shortcuts, in menus that show them).
+/// Returns what was clicked.
+pub fn manage_items_ui(ui: &mut Ui, id: EntryId, shortcuts: bool) -> Option<ProfileAction> {
+    let items = [
+        ("Duplicate", "  Ctrl+D", ProfileAction::Duplicate(id)),
+        ("Rename…", "  F2", ProfileAction::Rename(id)),
+        ("Delete…", "", ProfileAction::Delete(id)),
+    ];
+    let mut clicked = None;
+    for (label, keys, action) in items {
+        let text = if shortcuts {
+            format!("{label}{keys}")
+        } else {
+            label.to_owned()
+        };
+        if ui.button(text).clicked() {
+            clicked = Some(action);
+        }
     }
-    if ui.button("Duplicate").clicked() {
-        actions.push(ProfileAction::Duplicate(id));
-    }
-    if ui.button("Rename…").clicked() {
-        actions.push(ProfileAction::Rename(id));
-    }
-    if ui.button("Delete…").clicked() {
-        actions.push(ProfileAction::Delete(id));
-    }
+    clicked
 }
 
 /// `127.0.0.1:8787 · 2 pollers · 1,234 events`.
@@ -235,12 +247,12 @@ fn subtitle(profile: &Profile, monitor: Option<&Monitor>) -> String {
     let pollers = if profile.pollers == 1 {
         "1 poller".to_owned()
     } else {
-        format!("{} pollers", format::count(u64::from(profile.pollers)))
+        format!("{} pollers", units::count(u64::from(profile.pollers)))
     };
     match monitor.filter(|m| m.stats().events() > 0) {
         Some(m) => format!(
             "{target} · {pollers} · {} events",
-            format::count(m.stats().events())
+            units::count(m.stats().events())
         ),
         None => format!("{target} · {pollers}"),
     }

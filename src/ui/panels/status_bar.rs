@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use egui::{RichText, Ui};
 
+use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::model::entry::Entry;
 use crate::ui::model::notice::SaveStatus;
-use crate::ui::widgets::format;
 use crate::ui::widgets::theme;
 
 /// The bar's contents.
@@ -53,29 +53,25 @@ fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
         ui.label(RichText::new(label).small().weak());
         ui.label(RichText::new(value).small().monospace());
     };
-    item(ui, "events", format::count(s.events));
-    item(ui, "polls", format::count(s.polls));
-    item(ui, "errors", format::count(s.errors));
+    item(ui, "events", units::count(s.events));
+    item(ui, "polls", units::count(s.polls));
+    item(ui, "errors", units::count(s.errors));
     if s.lost_events > 0 {
-        item(ui, "lost", format::count(s.lost_events));
+        item(ui, "lost", units::count(s.lost_events));
     }
-    item(ui, "new conns", format::count(s.new_connections));
-    item(ui, "reused", format::percent(s.reuse_ratio));
-    item(ui, "hold p50", format::opt_millis(s.hold_ms_p50));
+    item(ui, "new conns", units::count(s.new_connections));
+    item(ui, "reused", units::opt_percent(s.reuse_ratio));
+    item(ui, "hold p50", units::opt_millis(s.hold_ms_p50));
     if s.event_latency_ms_p50.is_some() {
-        item(
-            ui,
-            "latency p50",
-            format::opt_millis(s.event_latency_ms_p50),
-        );
+        item(ui, "latency p50", units::opt_millis(s.event_latency_ms_p50));
     }
     item(
         ui,
         "wire",
-        format::bytes(s.wire_bytes_in.saturating_add(s.wire_bytes_out)),
+        units::bytes(s.wire_bytes_in.saturating_add(s.wire_bytes_out)),
     );
     let secs = std::time::Duration::from_secs_f64(s.duration_s.max(0.0));
-    item(ui, "up", format::whole_seconds(secs));
+    item(ui, "up", units::whole_seconds(secs));
 }
 
 fn save_ui(ui: &mut Ui, save: &SaveStatus) {

@@ -2,7 +2,7 @@
 //! from the running comparison's statistics every [`CHART_EVERY`] and from the finished
 //! comparison's timelines once, so the plots borrow them (`PlotPoints::Borrowed`).
 //!
-//! View state (egui_plot's point type); no drawing.
+//! View state (`egui_plot`'s point type); no drawing.
 
 use std::time::{Duration, Instant};
 

@@ -13,7 +13,7 @@
 //! compare_lanes  the Compare tab's series per variant
 //! ```
 //!
-//! Data and caches (egui_plot points, an egui galley), no drawing and no threads. May
+//! Data and caches (`egui_plot` points, an egui galley), no drawing and no threads. May
 //! read the model and use the widgets' colouring; must not depend on the panels or the
 //! app shell.
 

@@ -8,10 +8,14 @@ use serde::{Deserialize, Serialize};
 /// The time span the charts show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChartWindow {
+    /// The last minute.
     OneMinute,
+    /// The last 5 minutes.
     #[default]
     FiveMinutes,
+    /// The last 15 minutes.
     FifteenMinutes,
+    /// The last hour.
     OneHour,
     /// Everything kept.
     All,
@@ -87,6 +91,10 @@ pub fn time_grid_steps(min_step: f64) -> [f64; 3] {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "the ranges are whole seconds, exactly representable"
+)]
 mod tests {
     use super::*;
 

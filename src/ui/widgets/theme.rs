@@ -30,12 +30,8 @@ pub const IDLE: Color32 = Color32::from_rgb(0x8a, 0x96, 0xa8);
 /// (`compare::charts`), so a screenshot and a report read alike.
 #[must_use]
 pub fn variant_color(v: Variant) -> Color32 {
-    match v {
-        Variant::LongKeepAlive => Color32::from_rgb(31, 119, 180),
-        Variant::LongNoKeepAlive => Color32::from_rgb(255, 127, 14),
-        Variant::ShortKeepAlive => Color32::from_rgb(44, 160, 44),
-        Variant::ShortNoKeepAlive => Color32::from_rgb(214, 39, 40),
-    }
+    let [r, g, b] = v.rgb();
+    Color32::from_rgb(r, g, b)
 }
 
 /// The colour of a profile's state.

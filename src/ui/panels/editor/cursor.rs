@@ -164,69 +164,72 @@ fn param_plus_ui(ui: &mut Ui, param: &mut String, plus: &mut i64) {
 
 /// Reset, floor, "unchanged is empty" and resync.
 fn options_ui(ui: &mut Ui, p: &mut Profile) {
-    let none: &[ProfileIssue] = &[];
     let o = &mut p.cursor_options;
     egui::CollapsingHeader::new(RichText::new("More cursor options").small())
         .id_salt("cursor-options")
         .default_open(o != &crate::cursor::CursorOptions::default())
-        .show(ui, |ui| {
-            row(
+        .show(ui, |ui| option_rows_ui(ui, o));
+}
+
+/// The rows of "More cursor options".
+fn option_rows_ui(ui: &mut Ui, o: &mut crate::cursor::CursorOptions) {
+    let none: &[ProfileIssue] = &[];
+    row(
+        ui,
+        "If it goes backwards",
+        none,
+        |_| false,
+        |ui, id| {
+            opt_text(
                 ui,
-                "If it goes backwards",
-                none,
-                |_| false,
-                |ui, id| {
-                    opt_text(
-                        ui,
-                        &mut o.reset_if_backwards,
-                        "restart from (Consul: 0)",
-                        id,
-                    );
-                },
+                &mut o.reset_if_backwards,
+                "restart from (Consul: 0)",
+                id,
             );
-            row(
-                ui,
-                "Floor",
-                none,
-                |_| false,
-                |ui, _| {
-                    let mut on = o.min.is_some();
-                    if ui.checkbox(&mut on, "never below").changed() {
-                        o.min = on.then_some(1);
-                    }
-                    if let Some(min) = &mut o.min {
-                        ui.add(egui::DragValue::new(min));
-                    }
-                },
-            );
-            row(
-                ui,
-                "Unchanged cursor",
-                none,
-                |_| false,
-                |ui, _| {
-                    ui.checkbox(&mut o.unchanged_is_empty, "means nothing new (Consul)");
-                },
-            );
-            row(
-                ui,
-                "Resync when too old",
-                none,
-                |_| false,
-                |ui, _| {
-                    let mut on = o.resync.is_some();
-                    if ui
-                        .checkbox(&mut on, "jump to the server's position")
-                        .changed()
-                    {
-                        o.resync = on.then(ResyncRule::default);
-                    }
-                },
-            );
-            if let Some(r) = &mut o.resync {
-                resync_ui(ui, r);
+        },
+    );
+    row(
+        ui,
+        "Floor",
+        none,
+        |_| false,
+        |ui, _| {
+            let mut on = o.min.is_some();
+            if ui.checkbox(&mut on, "never below").changed() {
+                o.min = on.then_some(1);
             }
-        });
+            if let Some(min) = &mut o.min {
+                ui.add(egui::DragValue::new(min));
+            }
+        },
+    );
+    row(
+        ui,
+        "Unchanged cursor",
+        none,
+        |_| false,
+        |ui, _| {
+            ui.checkbox(&mut o.unchanged_is_empty, "means nothing new (Consul)");
+        },
+    );
+    row(
+        ui,
+        "Resync when too old",
+        none,
+        |_| false,
+        |ui, _| {
+            let mut on = o.resync.is_some();
+            if ui
+                .checkbox(&mut on, "jump to the server's position")
+                .changed()
+            {
+                o.resync = on.then(ResyncRule::default);
+            }
+        },
+    );
+    if let Some(r) = &mut o.resync {
+        resync_ui(ui, r);
+    }
 }
 
 fn resync_ui(ui: &mut Ui, r: &mut ResyncRule) {

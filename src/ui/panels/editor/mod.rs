@@ -7,20 +7,21 @@
 //! values are masked unless the user asks to see them.
 
 mod cursor;
+mod request;
 mod session;
+mod timing;
 
 pub use session::TEST_WAIT;
 
-use egui::{RichText, TextEdit, Ui};
+use egui::{RichText, Ui};
 
-use crate::profile::{
-    HeaderSpec, HoldParam, HoldUnit, MAX_POLLERS, PROXY_CUT_WARNING_S, Profile, ProfileIssue,
-    TimeUnit,
-};
+use crate::profile::{MAX_POLLERS, Profile, ProfileIssue, TimeUnit};
 use crate::ui::model::entry::connect_issues;
-use crate::ui::widgets::form::{LABEL_WIDTH, field_label, issue_ui, opt_text, row, warning_ui};
+use crate::ui::widgets::form::{field_label, opt_text, row};
 use crate::ui::widgets::theme;
 use cursor::cursor_rule_ui;
+use request::request_ui;
+use timing::hold_ui;
 
 /// Editor state that is not part of the profile.
 #[derive(Debug, Default)]
@@ -47,8 +48,6 @@ pub enum EditorAction {
     /// Run the bootstrap steps and one poll of this profile, on a thread.
     TestOnce(Box<Profile>),
 }
-
-const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// The editor for `profile`.
 pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec<EditorAction> {
@@ -107,295 +106,6 @@ fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
     ui.label(RichText::new(title).strong().size(15.0));
     ui.separator();
     body(ui);
-}
-
-fn request_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[ProfileIssue]) {
-    ui.horizontal(|ui| {
-        field_label(ui, "Embedded demo server");
-        ui.checkbox(
-            &mut p.builtin_demo,
-            "Poll the demo server built into Pollscope",
-        )
-        .on_hover_text("Its address is filled in when connecting (the port changes per run)");
-    });
-    row(
-        ui,
-        "URL",
-        issues,
-        |i| matches!(i, ProfileIssue::BadUrl { .. }),
-        |ui, id| {
-            if p.builtin_demo {
-                ui.label(
-                    RichText::new("the embedded server's address, filled in when connecting")
-                        .weak(),
-                );
-            } else {
-                url_field_ui(ui, &mut p.url, &mut state.show_secrets, id);
-            }
-        },
-    );
-    row(
-        ui,
-        "Method",
-        issues,
-        |i| matches!(i, ProfileIssue::BadMethod(_)),
-        |ui, id| {
-            egui::ComboBox::from_id_salt("method")
-                .selected_text(p.method.as_str())
-                .show_ui(ui, |ui| {
-                    for m in METHODS {
-                        ui.selectable_value(&mut p.method, m.to_owned(), m);
-                    }
-                })
-                .response
-                .labelled_by(id);
-        },
-    );
-    headers_ui(ui, p, state, issues);
-    let label = ui
-        .horizontal(|ui| {
-            let id = field_label(ui, "Body");
-            let mut has_body = p.body.is_some();
-            if ui.checkbox(&mut has_body, "Send a request body").changed() {
-                p.body = has_body.then(String::new);
-            }
-            id
-        })
-        .inner;
-    if let Some(body) = &mut p.body {
-        ui.horizontal(|ui| {
-            ui.add_space(LABEL_WIDTH + ui.spacing().item_spacing.x);
-            ui.add(
-                TextEdit::multiline(body)
-                    .code_editor()
-                    .desired_rows(3)
-                    .hint_text("{\"request\": \"body\"}")
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label);
-        });
-    }
-}
-
-/// The URL; one that carries a secret (a token in the path or query) is shown masked
-/// until the user asks to see secrets.
-fn url_field_ui(ui: &mut Ui, url: &mut String, show_secrets: &mut bool, label: egui::Id) {
-    let masked = crate::redact::url(url);
-    // Masking also normalises the URL, so look for the mask, not for a difference.
-    let mask = crate::redact::MASK;
-    if !*show_secrets && masked.contains(mask) && !url.contains(mask) {
-        ui.label(RichText::new(masked).monospace())
-            .on_hover_text("The URL holds a secret (a token); it is masked");
-        if ui.button("Show to edit").clicked() {
-            *show_secrets = true;
-        }
-        return;
-    }
-    ui.add(
-        TextEdit::singleline(url)
-            .hint_text("https://example.com/updates")
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label);
-}
-
-fn headers_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[ProfileIssue]) {
-    let label = ui
-        .horizontal(|ui| {
-            let id = field_label(ui, "Headers");
-            ui.checkbox(&mut state.show_secrets, "Show secret values");
-            id
-        })
-        .inner;
-    let mut remove = None;
-    for (i, h) in p.headers.iter_mut().enumerate() {
-        ui.horizontal(|ui| {
-            ui.add_space(LABEL_WIDTH + ui.spacing().item_spacing.x);
-            ui.add(
-                TextEdit::singleline(&mut h.name)
-                    .hint_text("Name")
-                    .desired_width(160.0),
-            );
-            let masked = h.secret && !state.show_secrets;
-            ui.add(
-                TextEdit::singleline(&mut h.value)
-                    .hint_text("value")
-                    .password(masked)
-                    .desired_width(260.0),
-            );
-            ui.checkbox(&mut h.secret, "secret")
-                .on_hover_text("Masked on screen and never logged");
-            if ui.button("Remove").clicked() {
-                remove = Some(i);
-            }
-        });
-    }
-    if let Some(i) = remove {
-        p.headers.remove(i);
-    }
-    for issue in issues
-        .iter()
-        .filter(|i| matches!(i, ProfileIssue::BadHeader { .. }))
-    {
-        issue_ui(ui, &issue.to_string());
-    }
-    ui.horizontal(|ui| {
-        ui.add_space(LABEL_WIDTH + ui.spacing().item_spacing.x);
-        let line = ui
-            .add(
-                TextEdit::singleline(&mut state.header_line)
-                    .hint_text("Add a header: Name: value")
-                    .desired_width(336.0),
-            )
-            .labelled_by(label);
-        let enter = line.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if ui.button("Add header").clicked() || enter {
-            add_header_line(p, state);
-        }
-    });
-    if let Some(e) = &state.header_line_error {
-        issue_ui(ui, e);
-    }
-}
-
-fn add_header_line(p: &mut Profile, state: &mut EditorState) {
-    match HeaderSpec::parse_line(&state.header_line) {
-        Ok(h) => {
-            p.headers.push(h);
-            state.header_line.clear();
-            state.header_line_error = None;
-        }
-        Err(e) => state.header_line_error = Some(e.to_string()),
-    }
-}
-
-fn hold_ui(ui: &mut Ui, p: &mut Profile, issues: &[ProfileIssue]) {
-    row(
-        ui,
-        "Hold",
-        issues,
-        |_| false,
-        |ui, id| {
-            ui.add(
-                egui::DragValue::new(&mut p.hold_s)
-                    .range(0..=3600)
-                    .suffix(" s"),
-            )
-            .labelled_by(id)
-            .on_hover_text("How long the server is asked to hold each poll");
-        },
-    );
-    if p.hold_s >= PROXY_CUT_WARNING_S {
-        warning_ui(ui, "proxies often cut holds at 55–60 s");
-    }
-    row(
-        ui,
-        "Hold parameter",
-        issues,
-        |_| false,
-        |ui, id| {
-            hold_param_ui(ui, &mut p.hold_param, id);
-        },
-    );
-    row(
-        ui,
-        "Client timeout",
-        issues,
-        |i| matches!(i, ProfileIssue::BadClientTimeout),
-        |ui, _| {
-            let mut custom = p.client_timeout_s.is_some();
-            if ui.checkbox(&mut custom, "custom").changed() {
-                p.client_timeout_s = custom.then(|| p.client_timeout().as_secs_f64());
-            }
-            match &mut p.client_timeout_s {
-                Some(s) => {
-                    ui.add(
-                        egui::DragValue::new(s)
-                            .range(0.1..=86_400.0)
-                            .speed(0.5)
-                            .suffix(" s"),
-                    );
-                }
-                None => {
-                    let auto = p.client_timeout().as_secs_f64();
-                    ui.label(RichText::new(format!("hold + margin = {auto:.0} s")).weak());
-                }
-            }
-        },
-    );
-    row(
-        ui,
-        "Short polling",
-        issues,
-        |i| matches!(i, ProfileIssue::BadInterval),
-        |ui, id| {
-            let mut on = p.interval_s.is_some();
-            if ui.checkbox(&mut on, "start a poll every").changed() {
-                p.interval_s = on.then_some(5.0);
-            }
-            if let Some(s) = &mut p.interval_s {
-                ui.add(
-                    egui::DragValue::new(s)
-                        .range(0.1..=86_400.0)
-                        .speed(0.5)
-                        .suffix(" s"),
-                )
-                .labelled_by(id);
-            } else {
-                ui.label(RichText::new("off: poll again as soon as an answer arrives").weak());
-            }
-        },
-    );
-}
-
-fn hold_param_ui(ui: &mut Ui, param: &mut HoldParam, label: egui::Id) {
-    let text = match param {
-        HoldParam::None => "none (the server decides)",
-        HoldParam::TimeoutSeconds => "timeout=S (demo server)",
-        HoldParam::Query { .. } => "query parameter",
-    };
-    egui::ComboBox::from_id_salt("hold-param")
-        .selected_text(text)
-        .show_ui(ui, |ui| {
-            ui.selectable_value(param, HoldParam::None, "none (the server decides)");
-            ui.selectable_value(param, HoldParam::TimeoutSeconds, "timeout=S (demo server)");
-            if ui
-                .selectable_label(matches!(param, HoldParam::Query { .. }), "query parameter")
-                .clicked()
-                && !matches!(param, HoldParam::Query { .. })
-            {
-                *param = HoldParam::Query {
-                    name: "timeout".to_owned(),
-                    unit: HoldUnit::Seconds,
-                };
-            }
-        })
-        .response
-        .labelled_by(label);
-    if let HoldParam::Query { name, unit } = param {
-        ui.add(
-            TextEdit::singleline(name)
-                .hint_text("name")
-                .desired_width(100.0),
-        );
-        egui::ComboBox::from_id_salt("hold-unit")
-            .selected_text(unit_label(*unit))
-            .show_ui(ui, |ui| {
-                for u in [HoldUnit::Seconds, HoldUnit::Millis, HoldUnit::SecondsSuffix] {
-                    ui.selectable_value(unit, u, unit_label(u));
-                }
-            })
-            .response
-            .labelled_by(label);
-    }
-}
-
-fn unit_label(unit: HoldUnit) -> &'static str {
-    match unit {
-        HoldUnit::Seconds => "seconds (30)",
-        HoldUnit::Millis => "milliseconds (30000)",
-        HoldUnit::SecondsSuffix => "with suffix (30s)",
-    }
 }
 
 fn pointer_issue(field: &'static str) -> impl Fn(&ProfileIssue) -> bool {
@@ -489,6 +199,11 @@ fn connection_ui(ui: &mut Ui, p: &mut Profile, issues: &[ProfileIssue]) {
             ui.checkbox(&mut p.keep_alive, "Reuse connections between polls");
         },
     );
+    limits_ui(ui, p, issues);
+}
+
+/// The Connection section's limits: body size, Retry-After pointer, TLS.
+fn limits_ui(ui: &mut Ui, p: &mut Profile, issues: &[ProfileIssue]) {
     row(
         ui,
         "Max body",
