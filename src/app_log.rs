@@ -60,6 +60,10 @@ pub fn log_dir() -> Option<PathBuf> {
 /// Install the logger. For [`Face::Desktop`] also open the log file and return its
 /// path; a file that cannot be opened is reported on standard error, and the app runs
 /// without it.
+#[expect(
+    clippy::must_use_candidate,
+    reason = "main only installs the logger; the path is for tests and callers that show it"
+)]
 pub fn init(face: Face) -> Option<PathBuf> {
     let mut stderr =
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"));
@@ -306,7 +310,7 @@ mod tests {
         // [2026-01-01T12:00:00.123Z INFO pollscope::monitor] …
         let first = text.lines().next().unwrap();
         assert!(
-            first.starts_with('[') && first.contains(".") && first.contains("Z INFO"),
+            first.starts_with('[') && first.contains('.') && first.contains("Z INFO"),
             "{first}"
         );
     }

@@ -1,5 +1,5 @@
 //! What is generated from the command-line definition ([`crate::cli::Cli`]): the man
-//! pages (clap_mangen) and the shell completions (clap_complete). `pollscope
+//! pages (`clap_mangen`) and the shell completions (`clap_complete`). `pollscope
 //! completions SHELL` prints a completion script; `pollscope man-pages DIR` writes the
 //! pages the Debian package ships (`scripts/package-deb.sh`). Generating both from the
 //! clap definition keeps them in step with the real flags.
@@ -49,7 +49,7 @@ demo-server runs the demo server on its own.";
 
 /// FILES and ENVIRONMENT of the top page, in roff (static text: nothing to
 /// escape but what is escaped here).
-const TOP_PAGE_TAIL: &str = r#".SH FILES
+const TOP_PAGE_TAIL: &str = r".SH FILES
 .TP
 \fI~/.config/pollscope/profiles.json\fR
 The saved profiles. Secret header values are kept here (owner-only file) and left out of exports unless asked for.
@@ -69,7 +69,7 @@ Where the config and state directories above are, when set.
 .TP
 \fBRUST_LOG\fR
 What is logged on standard error, e.g. \fBpollscope=info\fR (default: warnings). Header values that may hold secrets are never logged.
-"#;
+";
 
 /// Print the completion script for `shell`.
 ///

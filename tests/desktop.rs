@@ -13,7 +13,7 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run install-desktop.sh with its own HOME, XDG_DATA_HOME and CARGO_HOME.
+/// Run install-desktop.sh with its own `HOME`, `XDG_DATA_HOME` and `CARGO_HOME`.
 fn install_desktop(home: &Path, args: &[&str]) -> Output {
     Command::new("bash")
         .arg(repo().join("scripts/install-desktop.sh"))
@@ -104,11 +104,11 @@ fn install_desktop_points_the_entry_at_the_binary_and_uninstalls() {
             "desktop-file-validate: {}",
             String::from_utf8_lossy(&v.stdout)
         ),
-        Err(_) if std::env::var_os("POLLSCOPE_REQUIRE_SERVERS").is_some() => {
-            panic!("desktop-file-validate is missing (scripts/install-package-tools.sh)")
+        Err(e) if std::env::var_os("POLLSCOPE_REQUIRE_SERVERS").is_some() => {
+            panic!("desktop-file-validate: {e} (scripts/install-package-tools.sh installs it)")
         }
-        Err(_) => eprintln!(
-            "desktop-file-validate is missing (apt-get install desktop-file-utils): entry not validated"
+        Err(e) => eprintln!(
+            "desktop-file-validate: {e} (apt-get install desktop-file-utils): entry not validated"
         ),
     }
 
