@@ -25,7 +25,7 @@ from clients import HERE, client_cmd, pin_server, run_client, run_cmd_as_client 
 from held import case_fd_limit, case_held  # noqa: E402
 from procs import REGISTRY, Child, DemoServer, last_json_line, log  # noqa: E402
 from package import case_package  # noqa: E402
-from ui import case_ui  # noqa: E402
+from ui import case_ui, case_ui_cpu  # noqa: E402
 
 CLIENTS = ["pollscope", "node-axios", "python-requests", "curl-loop", "wrk"]
 
@@ -296,6 +296,7 @@ def main():
         "fdlimit": case_fd_limit,
         "ui": case_ui,
         "package": case_package,
+        "ui-cpu": case_ui_cpu,
     }
     try:
         for name in args.only.split(","):

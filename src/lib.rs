@@ -21,9 +21,11 @@
 //! compare        variants of one profile side by side, verdict, report
 //! export         event log (JSONL), stats (CSV), summary and profiles (JSON)
 //! present        wording and units the faces share: number formats, tables of figures
+//! agent          several profiles watched unattended: alerts printed, metrics served
 //! headless       the CLI face (`pollscope watch`)
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
+//! metrics        OpenMetrics exposition per profile, and its HTTP endpoint
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! cli_docs       man pages and shell completions generated from the CLI definition
@@ -73,6 +75,7 @@
 
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod alert;
 pub mod app_log;
 pub mod cli;
@@ -86,6 +89,7 @@ pub mod export;
 pub mod header;
 pub mod headless;
 pub mod limits;
+pub mod metrics;
 pub mod monitor;
 pub mod poll;
 pub mod present;
@@ -98,5 +102,6 @@ pub mod redact;
 pub mod stats;
 pub mod terminal;
 pub mod transport;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod url_query;

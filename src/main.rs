@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 use pollscope::app_log;
-use pollscope::cli::{Cli, Command, DemoServerArgs};
+use pollscope::cli::{AgentArgs, Cli, Command, DemoServerArgs};
 use pollscope::demo_server::{self, DemoServerConfig};
 use pollscope::exit::{Exit, Failure};
+use pollscope::headless::alerting::TransitionOutput;
 use pollscope::headless::{self, Output, WatchOptions};
 use pollscope::profile_store::{ProfileStore, config_dir};
 use pollscope::terminal;
@@ -51,7 +52,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         None | Some(Command::Gui) => gui().map(|()| Exit::Ok),
         Some(Command::DemoServer(args)) => demo(&args).map(|()| Exit::Ok),
         Some(Command::Watch(args)) => {
-            let profile = args.target.to_profile().map_err(usage)?;
+            let mut profile = args.target.to_profile().map_err(usage)?;
+            args.alerting.apply(&mut profile);
             let opts = WatchOptions {
                 duration: args.duration,
                 output: if args.json {
@@ -60,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     Output::Human
                 },
                 export: args.export.clone(),
+                metrics: args.alerting.metrics,
                 ..WatchOptions::default()
             };
             let report = headless::watch(profile, &opts)?;
@@ -87,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             let (exit, verdict) = headless::compare_outcome(&comparison);
             Ok(ended(exit, verdict))
         }
+        Some(Command::Agent(args)) => agent(&args),
         Some(Command::Profiles) => {
             let store = config_dir()
                 .and_then(|dir| ProfileStore::open(&dir))
@@ -121,6 +125,30 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// `pollscope agent`: the chosen profiles, watched until Ctrl-C, SIGTERM or the duration.
+fn agent(args: &AgentArgs) -> anyhow::Result<Exit> {
+    let mut profiles =
+        pollscope::agent::load_profiles(&args.profiles, args.profiles_file.as_deref())
+            .map_err(usage)?;
+    for p in &mut profiles {
+        args.alerting.apply(p);
+    }
+    let output = if args.json {
+        TransitionOutput::Json
+    } else {
+        TransitionOutput::Line
+    };
+    let opts = pollscope::agent::AgentOptions {
+        duration: args.duration,
+        output,
+        metrics: args.alerting.metrics,
+    };
+    let interrupted = headless::ctrl_c_flag();
+    let (exit, verdict, totals) = pollscope::agent::run(profiles, &opts, &interrupted)?;
+    println!("{}", pollscope::agent::totals_text(&totals, output));
+    Ok(ended(exit, verdict))
+}
+
 fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
     let config = DemoServerConfig {
         addr: args.addr,
@@ -145,7 +173,17 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
 }
 
 /// The desktop app: profiles from the config dir, the embedded demo on the first run.
+#[cfg(feature = "gui")]
 fn gui() -> anyhow::Result<()> {
     let dir = config_dir()?;
     pollscope::ui::run(dir).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// A headless build (`--no-default-features`) has no window to open.
+#[cfg(not(feature = "gui"))]
+fn gui() -> anyhow::Result<()> {
+    Err(usage(
+        "this pollscope was built without the desktop face (--no-default-features); \
+         use `pollscope watch`, `agent`, `compare` or `demo-server` (see --help)",
+    ))
 }
