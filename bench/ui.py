@@ -154,22 +154,52 @@ def case_frames(ctx):
                 f"thread {c['blocking_start_cpu_ms']:.1f} ms CPU / {c['blocking_start_wall_ms']:.1f} ms wall")
 
 
+LATENCY_RE = re.compile(r"events on screen after they were published: (\d+) events, "
+                        r"p50 ([\d.]+) ms, p95 ([\d.]+) ms, max ([\d.]+) ms")
+
+
+def screen_latency(text):
+    """The app's own event-to-screen figures from its log at exit (newer builds log them:
+    server timestamp to the end of the frame that first drew the event)."""
+    m = LATENCY_RE.search(text)
+    if not m:
+        return {}
+    return {"screen_events": int(m.group(1)), "screen_p50_ms": float(m.group(2)),
+            "screen_p95_ms": float(m.group(3)), "screen_max_ms": float(m.group(4))}
+
+
+def root_window(display):
+    res = display.xdotool("search", "--maxdepth", "0", "--name", ".*")
+    ids = res.stdout.split()
+    return ids[0] if ids else None
+
+
 def case_idle(ctx, display):
-    """An idle window's CPU: nothing connected, then (for context) the first run with the
-    embedded demo connected and streaming."""
+    """The window's CPU at rest: nothing connected; then the embedded demo connected and
+    streaming (5 events/s) with the window focused, and unfocused (keyboard focus on the
+    root window: the user is in another app). With the demo connected, the app logs how
+    late events reached the screen (server timestamp to the frame that drew them)."""
     window_s = 30 if not ctx.quick else 10
     warm_s = 5 if not ctx.quick else 3
     demo = demo_profile("Demo", "http://127.0.0.1:8787/events", builtin_demo=True, pollers=2)
     variants = [
         # A Demo profile saved, but not connected when the app last closed.
-        ("nothing connected", lambda run: config_dir(ctx, f"idle-none-{run}", profiles=[demo])),
+        ("nothing connected", lambda run: config_dir(ctx, f"idle-none-{run}", profiles=[demo]), True),
         # An empty config dir: the first run creates the Demo profile and connects it.
-        ("first run: demo connected", lambda run: config_dir(ctx, f"idle-demo-{run}")),
+        ("first run: demo connected", lambda run: config_dir(ctx, f"idle-demo-{run}"), True),
+        ("demo connected, window unfocused", lambda run: config_dir(ctx, f"idle-demo-unf-{run}"), False),
     ]
     for run in range(ctx.runs):
-        for i, (variant, make) in enumerate(variants):
+        for i, (variant, make, focused) in enumerate(variants):
             w = Window(ctx, display, make(run), f"idle-{run}-{i}")
             try:
+                if focused:
+                    display.xdotool("windowfocus", "--sync", w.wid, timeout=5)
+                else:
+                    root = root_window(display)
+                    display.xdotool("windowfocus", "--sync", w.wid, timeout=5)
+                    if root:
+                        display.xdotool("windowfocus", root, timeout=5)
                 time.sleep(warm_s)
                 c0, x0, t0 = w.child.cpu_s(), display.child.cpu_s(), time.monotonic()
                 time.sleep(window_s)
@@ -182,10 +212,25 @@ def case_idle(ctx, display):
                              cpu_pct=(c1 - c0) / (t1 - t0) * 100, xvfb_cpu_pct=(x1 - x0) / (t1 - t0) * 100,
                              rss_kib=st.get("VmRSS_kib"), threads=st.get("Threads"),
                              window_up_s=w.window_s, exit_rc=res["rc"], timed_out=res["timed_out"],
-                             demo_events=int(events.group(1)) if events else None)
+                             demo_events=int(events.group(1)) if events else None,
+                             **screen_latency(text))
+            shown = (f"; on screen p50 {rec['screen_p50_ms']:.0f} / p95 {rec['screen_p95_ms']:.0f} / "
+                     f"max {rec['screen_max_ms']:.0f} ms after publishing ({rec['screen_events']} events)"
+                     if "screen_p50_ms" in rec else "")
             log(f"case 6 idle run {run + 1}, {variant}: {rec['cpu_pct']:.2f} % of a core "
                 f"(Xvfb {rec['xvfb_cpu_pct']:.2f} %), RSS {rec['rss_kib'] / 1024:.0f} MiB, "
-                f"exit rc {rec['exit_rc']}")
+                f"exit rc {rec['exit_rc']}{shown}")
+
+
+def case_ui_cpu(ctx):
+    """Only the window's CPU and event-to-screen figures (case 6's idle part), for
+    working on them: `run.py --only ui-cpu`."""
+    os.environ.pop("WAYLAND_DISPLAY", None)
+    display = Display(ctx)
+    try:
+        case_idle(ctx, display)
+    finally:
+        display.stop()
 
 
 def case_feed(ctx, display):

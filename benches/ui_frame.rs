@@ -217,20 +217,25 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Median and 95th percentile (nearest rank) in ms.
-fn p50_p95(costs: &[Duration]) -> (f64, f64) {
+/// The `q` quantile (0 to 1) of `costs`, in milliseconds (0 for none).
+fn quantile(costs: &[Duration], q: f64) -> f64 {
     let mut v: Vec<f64> = costs.iter().map(|d| ms(*d)).collect();
+    if v.is_empty() {
+        return 0.0;
+    }
     v.sort_by(f64::total_cmp);
-    let rank = |q: f64| {
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss,
-            reason = "an index into a short list"
-        )]
-        let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
-        v[i]
-    };
-    (rank(0.5), rank(0.95))
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short list"
+    )]
+    let i = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i]
+}
+
+fn p50_p95(costs: &[Duration]) -> (f64, f64) {
+    (quantile(costs, 0.5), quantile(costs, 0.95))
 }
 
 fn phase(name: &str, costs: &[Cost]) -> serde_json::Value {
@@ -343,14 +348,19 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
     let over =
         |pick: fn(&Cost) -> Duration| costs.iter().filter(|c| ms(pick(c)) > BUDGET_MS).count();
     let max = |pick: fn(&Cost) -> Duration| costs.iter().map(|c| ms(pick(c))).fold(0.0, f64::max);
+    let p99 =
+        |pick: fn(&Cost) -> Duration| quantile(&costs.iter().map(pick).collect::<Vec<_>>(), 0.99);
     let summary = phase("connecting", &costs);
     eprintln!(
         "connect {pollers} pollers: key-press frame CPU {:.1} ms, wall {:.1} ms; longest frame CPU {:.1} ms, \
-         wall {:.1} ms; {} of {} frames over {BUDGET_MS} ms wall ({} by CPU); live after {}; {running} pollers running",
+         wall {:.1} ms; p99 CPU {:.1} ms, wall {:.1} ms; {} of {} frames over {BUDGET_MS} ms wall ({} by CPU); \
+         live after {}; {running} pollers running",
         press.0,
         press.1,
         max(|c| c.cpu),
         max(|c| c.wall),
+        p99(|c| c.cpu),
+        p99(|c| c.wall),
         over(|c| c.wall),
         costs.len(),
         over(|c| c.cpu),
@@ -367,6 +377,7 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         "pollers": pollers, "frames": costs.len(),
         "press_frame_cpu_ms": press.0, "press_frame_wall_ms": press.1,
         "max_cpu_ms": max(|c| c.cpu), "max_wall_ms": max(|c| c.wall),
+        "p99_cpu_ms": p99(|c| c.cpu), "p99_wall_ms": p99(|c| c.wall),
         "over_16ms_wall": over(|c| c.wall), "over_16ms_cpu": over(|c| c.cpu),
         "live_after_ms": live_after.map(ms), "running_pollers": running,
         "frames_summary": summary,

@@ -49,6 +49,13 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// List the saved profiles.
     Profiles,
+    /// Watch several profiles unattended (for days): alert transitions on stdout,
+    /// metrics for Prometheus with --metrics.
+    Agent(Box<AgentArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::cli_docs::CompletionsArgs),
+    /// Write the man pages (pollscope.1, pollscope-watch.1, …) into a directory.
+    ManPages(crate::cli_docs::ManPagesArgs),
 }
 
 /// `pollscope demo-server` flags.
@@ -108,6 +115,58 @@ pub struct WatchArgs {
     /// summary (summary.json) into this directory at the end.
     #[arg(long, value_name = "DIR")]
     pub export: Option<std::path::PathBuf>,
+    /// Alert rules, metrics and notifications.
+    #[command(flatten)]
+    pub alerting: AlertArgs,
+}
+
+/// Alerting flags of `watch` and `agent`.
+#[derive(Debug, Args)]
+pub struct AlertArgs {
+    /// An alert rule (repeatable), added to the profile's own: quiet>30s, stalled>10s,
+    /// errors>5%/1m, p99>200ms/1m, lost>0/5m, reuse<90%/1m, hold<20s/5m, conns>10.
+    /// Transitions are printed as they happen (JSON lines with --json); the run exits
+    /// with code 6 if any rule fired.
+    #[arg(long = "alert", value_name = "RULE")]
+    pub alerts: Vec<crate::alert::Rule>,
+    /// Count a profile as quiet after this long without an event (default: learned
+    /// from its event rate, at least 10 s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+    pub quiet_after: Option<Duration>,
+    /// Serve metrics for Prometheus on ADDR (path /metrics), e.g. 127.0.0.1:9187.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+}
+
+impl AlertArgs {
+    /// Add the rules and the quiet threshold to `profile`.
+    pub fn apply(&self, profile: &mut Profile) {
+        profile.alerts.rules.extend(self.alerts.iter().cloned());
+        if let Some(d) = self.quiet_after {
+            profile.alerts.quiet_after_s = Some(d.as_secs_f64());
+        }
+    }
+}
+
+/// `pollscope agent` flags.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// A saved profile to watch (repeatable). Without --profile and --profiles: every
+    /// saved profile.
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// Watch every profile of this file (the format of profiles.json, or an export).
+    #[arg(long = "profiles", value_name = "FILE")]
+    pub profiles_file: Option<std::path::PathBuf>,
+    /// How long to run (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_parser = parse_run_duration)]
+    pub duration: Option<Duration>,
+    /// Alert transitions as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Alert rules, metrics and notifications.
+    #[command(flatten)]
+    pub alerting: AlertArgs,
 }
 
 /// `pollscope compare` flags.

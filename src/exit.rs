@@ -24,17 +24,21 @@ pub enum Exit {
     NoSuccess,
     /// A poller ended unexpectedly (an internal error); the figures are incomplete.
     PollerDied,
+    /// The run worked, but an alert rule (`--alert`, or the profile's own) fired during
+    /// it: for a cron job or a CI step to gate on.
+    AlertFired,
 }
 
 impl Exit {
     /// Every code, in table order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Ok,
         Self::Error,
         Self::Usage,
         Self::Unreachable,
         Self::NoSuccess,
         Self::PollerDied,
+        Self::AlertFired,
     ];
 
     /// The number the process exits with.
@@ -47,6 +51,7 @@ impl Exit {
             Self::Unreachable => 3,
             Self::NoSuccess => 4,
             Self::PollerDied => 5,
+            Self::AlertFired => 6,
         }
     }
 
@@ -60,6 +65,7 @@ impl Exit {
             Self::Unreachable => "the server could not be reached at all (refused, DNS, TLS)",
             Self::NoSuccess => "polls were made but none succeeded (error statuses, timeouts…)",
             Self::PollerDied => "a poller ended unexpectedly; the figures are incomplete",
+            Self::AlertFired => "the run worked, but an alert rule fired during it (--alert)",
         }
     }
 

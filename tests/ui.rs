@@ -10,7 +10,34 @@ mod ui_common;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use pollscope::ui::AppSetup;
-use ui_common::{App, app, demo_server, has_label_containing, wait_until};
+use ui_common::{App, app, demo_server, first_monitor, has_label_containing, wait_until};
+
+/// The profiles' names, in the list's order.
+fn profile_names(h: &App) -> Vec<String> {
+    h.state()
+        .workspace()
+        .entries()
+        .iter()
+        .map(|e| e.profile.name.clone())
+        .collect()
+}
+
+/// From preset → From a curl command…, paste `command`, Create profile.
+fn import_curl(h: &mut App, command: &str) {
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From preset").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "From a curl command…")
+        .click();
+    h.run_ok();
+    let field = "Paste a curl command (for example from a browser's Copy as cURL)";
+    h.get_by_role_and_label(Role::MultilineTextInput, field)
+        .set_text_value_accesskit(command);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Create profile")
+        .click();
+    h.run_ok();
+}
 
 #[test]
 fn create_validate_connect_watch_disconnect_delete() {
@@ -58,20 +85,14 @@ fn create_validate_connect_watch_disconnect_delete() {
 
     // Events reach the feed (rows show the payload) and the counters move.
     wait_until(&mut h, "events in the feed", |h| {
-        h.state().workspace().entries()[0]
-            .monitor
-            .as_ref()
-            .is_some_and(|m| m.feed().len() >= 3 && m.stats().reused_polls() >= 1)
+        first_monitor(h).is_some_and(|m| m.feed().len() >= 3 && m.stats().reused_polls() >= 1)
     });
     h.run_ok();
     assert!(
         has_label_containing(&h, "\"seq\""),
         "a feed row shows an event"
     );
-    let monitor = h.state().workspace().entries()[0]
-        .monitor
-        .as_ref()
-        .expect("monitor");
+    let monitor = first_monitor(&h).expect("monitor");
     assert!(monitor.metrics().tcp_connects() >= 1);
     assert!(
         has_label_containing(&h, "TCP connects"),
@@ -118,10 +139,7 @@ fn first_run_connects_the_embedded_demo_and_saves_it() {
         h.state().workspace().entries()[0].is_live()
     });
     wait_until(&mut h, "demo events", |h| {
-        h.state().workspace().entries()[0]
-            .monitor
-            .as_ref()
-            .is_some_and(|m| m.stats().events() >= 5)
+        first_monitor(h).is_some_and(|m| m.stats().events() >= 5)
     });
     let file = dir.path().join("profiles.json");
     wait_until(&mut h, "profiles.json", |_| {
@@ -154,14 +172,7 @@ fn rename_and_duplicate() {
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "Duplicate").click();
     h.run_ok();
-    let names: Vec<String> = h
-        .state()
-        .workspace()
-        .entries()
-        .iter()
-        .map(|e| e.profile.name.clone())
-        .collect();
-    assert_eq!(names, ["New profile", "New profile copy"]);
+    assert_eq!(profile_names(&h), ["New profile", "New profile copy"]);
 
     h.get_by_role_and_label(Role::Button, "Rename").click();
     h.run_ok();
@@ -177,33 +188,17 @@ fn rename_and_duplicate() {
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "Save name").click();
     h.run_ok();
-    let names: Vec<String> = h
-        .state()
-        .workspace()
-        .entries()
-        .iter()
-        .map(|e| e.profile.name.clone())
-        .collect();
-    assert_eq!(names, ["New profile", "Staging"]);
+    assert_eq!(profile_names(&h), ["New profile", "Staging"]);
 }
 
 #[test]
 fn a_curl_command_becomes_a_profile() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = app(dir.path());
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "From preset").click();
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "From a curl command…")
-        .click();
-    h.run_ok();
-    let field = "Paste a curl command (for example from a browser's Copy as cURL)";
-    h.get_by_role_and_label(Role::MultilineTextInput, field)
-        .set_text_value_accesskit("curl 'http://127.0.0.1:9/events?x=1' -H 'X-Api-Key: k-123456'");
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Create profile")
-        .click();
-    h.run_ok();
+    import_curl(
+        &mut h,
+        "curl 'http://127.0.0.1:9/events?x=1' -H 'X-Api-Key: k-123456'",
+    );
     let ws = h.state().workspace();
     assert_eq!(ws.entries().len(), 1);
     let p = &ws.entries()[0].profile;
@@ -228,21 +223,10 @@ fn a_curl_command_becomes_a_profile() {
 fn a_token_in_the_url_is_masked_until_asked_for() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = app(dir.path());
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "From preset").click();
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "From a curl command…")
-        .click();
-    h.run_ok();
-    let field = "Paste a curl command (for example from a browser's Copy as cURL)";
-    h.get_by_role_and_label(Role::MultilineTextInput, field)
-        .set_text_value_accesskit(
-            "curl https://api.example.org/bot123456:SECRETTOKENXYZ/getUpdates",
-        );
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Create profile")
-        .click();
-    h.run_ok();
+    import_curl(
+        &mut h,
+        "curl https://api.example.org/bot123456:SECRETTOKENXYZ/getUpdates",
+    );
     let token_visible = |h: &App| {
         h.query_all_by(|n| {
             n.label().is_some_and(|l| l.contains("SECRETTOKENXYZ"))

@@ -7,10 +7,9 @@ mod ui_common;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use pollscope::profile::Profile;
-use ui_common::{app, demo_server, has_label_containing, save_profiles, wait_until};
+use ui_common::{app_with_profiles, demo_server, has_label_containing, wait_until};
 
 fn open_compare_tab(h: &mut ui_common::App, duration: &str, interval: &str) {
-    h.run_ok();
     h.get_by_label("Compare").click();
     h.run_ok();
     h.get_by_role_and_label(Role::TextInput, "Duration")
@@ -20,15 +19,50 @@ fn open_compare_tab(h: &mut ui_common::App, duration: &str, interval: &str) {
     h.run_ok();
 }
 
+/// The cells of a line of the CLI's fixed-width table: at least two spaces apart, and
+/// no cell holds two spaces in a row.
+fn cli_cells(line: &str) -> Vec<String> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The labels in the window, in the order they are drawn, are the CLI table `text`'s:
+/// its column titles, then each row's label and cells, with nothing between them.
+fn assert_window_table_is(h: &ui_common::App, text: &str) {
+    let mut lines = text.lines();
+    let titles = cli_cells(lines.next().expect("a title line"));
+    let rows: Vec<Vec<String>> = lines.map(cli_cells).collect();
+    assert_eq!(titles.len(), 4, "{text}");
+    assert!(rows.len() >= 10, "{text}");
+    assert!(rows.iter().all(|r| r.len() == titles.len() + 1), "{text}");
+    let labels: Vec<String> = h
+        .query_all_by(|n| n.role() == Role::Label)
+        .filter_map(|n| n.value())
+        .collect();
+    let start = labels
+        .windows(titles.len())
+        .position(|w| w == titles.as_slice())
+        .unwrap_or_else(|| panic!("the column titles {titles:?} in the window: {labels:?}"));
+    let shown = &labels[start + titles.len()..];
+    let expected: Vec<String> = rows.concat();
+    assert_eq!(
+        shown.get(..expected.len()),
+        Some(expected.as_slice()),
+        "the window's table against the CLI's:\n{text}"
+    );
+}
+
 #[test]
 fn a_short_comparison_ends_in_a_table_and_a_verdict() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
-    save_profiles(
+    let mut h = app_with_profiles(
         dir.path(),
         vec![Profile::for_demo("Loopback", &server.events_url())],
     );
-    let mut h = app(dir.path());
     open_compare_tab(&mut h, "3s", "1s");
     let start = h.get_by_role_and_label(Role::Button, "Start");
     assert!(
@@ -75,6 +109,9 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
         has_label_containing(&h, &comparison.verdict),
         "the verdict is on screen"
     );
+    // The window's table is what `pollscope compare` prints for this comparison, cell
+    // for cell: both read Comparison::table, and the GUI rewrites no figure.
+    assert_window_table_is(&h, &comparison.text_table());
     assert!(h.query_by_role_and_label(Role::Button, "Export…").is_some());
     assert!(
         h.query_by_role_and_label(Role::Button, "Copy as Markdown")
@@ -95,11 +132,10 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
 fn an_interval_under_a_second_needs_confirmation_and_can_be_cancelled() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
-    save_profiles(
+    let mut h = app_with_profiles(
         dir.path(),
         vec![Profile::for_demo("Loopback", &server.events_url())],
     );
-    let mut h = app(dir.path());
     open_compare_tab(&mut h, "20s", "200ms");
     assert!(has_label_containing(&h, "Aggressive"), "warning shown");
     assert!(has_label_containing(&h, "confirm to run it anyway"));

@@ -14,7 +14,7 @@ use pollscope::demo_server::{DemoServer, ServerStats};
 use pollscope::monitor::Badge;
 use pollscope::profile::Profile;
 use pollscope::ui::{EntryId, Status};
-use ui_common::{App, WAIT, app, demo_server, save_profiles, wait_until};
+use ui_common::{App, WAIT, app_with_profiles, demo_server, first_monitor, wait_until};
 
 /// Pollers of the test profile: each opens one keep-alive connection.
 const POLLERS: u32 = 3;
@@ -24,10 +24,7 @@ fn app_on(dir: &std::path::Path, server: &DemoServer) -> App {
     let mut profile = Profile::for_demo("Loopback", &server.events_url());
     profile.pollers = POLLERS;
     profile.hold_s = 1;
-    save_profiles(dir, vec![profile]);
-    let mut h = app(dir);
-    h.run_ok();
-    h
+    app_with_profiles(dir, vec![profile])
 }
 
 fn first(h: &App) -> EntryId {
@@ -205,9 +202,7 @@ fn a_second_connect_or_a_reconnect_while_connecting_leaves_one_session() {
         2 * u64::from(POLLERS),
         "the second connect started nothing"
     );
-    let running = h.state().workspace().entries()[0]
-        .monitor
-        .as_ref()
+    let running = first_monitor(&h)
         .and_then(|m| m.session())
         .map(pollscope::poll::Session::running_pollers);
     assert_eq!(running, Some(POLLERS as usize));

@@ -8,7 +8,9 @@ mod ui_common;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use pollscope::profile::{HeaderSpec, Profile};
-use ui_common::{App, app, demo_server, has_label_containing, save_profiles, wait_until};
+use ui_common::{
+    App, app_with_profiles, connect, demo_server, first_monitor, has_label_containing, wait_until,
+};
 
 const TOKEN: &str = "tok-SECRET-4242";
 const URL_TOKEN: &str = "SECRETTOKENXYZ";
@@ -36,9 +38,7 @@ fn secret_profile() -> Profile {
 #[test]
 fn profiles_export_without_secrets_and_import_back() {
     let dir = tempfile::tempdir().expect("temp dir");
-    save_profiles(dir.path(), vec![secret_profile()]);
-    let mut h = app(dir.path());
-    h.run_ok();
+    let mut h = app_with_profiles(dir.path(), vec![secret_profile()]);
     open_menu(&mut h, "File");
     h.get_by_role_and_label(Role::Button, "Export profiles…")
         .click();
@@ -133,19 +133,13 @@ fn profiles_export_without_secrets_and_import_back() {
 fn event_log_and_statistics_export_from_a_connected_profile() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
-    save_profiles(
+    let mut h = app_with_profiles(
         dir.path(),
         vec![Profile::for_demo("Loopback", &server.events_url())],
     );
-    let mut h = app(dir.path());
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Connect").click();
-    h.run_ok();
+    connect(&mut h);
     wait_until(&mut h, "events", |h| {
-        h.state().workspace().entries()[0]
-            .monitor
-            .as_ref()
-            .is_some_and(|m| m.stats().events() >= 5)
+        first_monitor(h).is_some_and(|m| m.stats().events() >= 5)
     });
 
     let log_dir = dir.path().join("log");

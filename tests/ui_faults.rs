@@ -16,23 +16,17 @@ use pollscope::monitor::{Badge, Monitor};
 use pollscope::present::units;
 use pollscope::profile::Profile;
 use pollscope::ui::Status;
-use ui_common::{App, app, save_profiles, wait_until};
+use ui_common::{App, app_with_profiles, connect, first_monitor, wait_until};
 
 /// The app with one profile, connected.
 fn connected(dir: &std::path::Path, profile: Profile) -> App {
-    save_profiles(dir, vec![profile]);
-    let mut h = app(dir);
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Connect").click();
-    h.run_ok();
+    let mut h = app_with_profiles(dir, vec![profile]);
+    connect(&mut h);
     h
 }
 
 fn monitor(h: &App) -> &Monitor {
-    h.state().workspace().entries()[0]
-        .monitor
-        .as_ref()
-        .expect("connected")
+    first_monitor(h).expect("connected")
 }
 
 /// The figure the Connections panel shows for `key` (the value labelled by it).
@@ -105,10 +99,7 @@ fn lost_events_are_counted_where_they_are_shown() {
     gappy.interval_s = Some(0.5);
     let mut h = connected(dir.path(), gappy);
     wait_until(&mut h, "lost events", |h| {
-        h.state().workspace().entries()[0]
-            .monitor
-            .as_ref()
-            .is_some_and(|m| m.stats().lost_events() >= 5)
+        first_monitor(h).is_some_and(|m| m.stats().lost_events() >= 5)
     });
     h.step();
     let lost = monitor(&h).stats().lost_events();

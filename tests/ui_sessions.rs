@@ -16,12 +16,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pollscope::profile::Profile;
-use pollscope::ui::{AppSetup, PollscopeApp};
 use scripted::{Response, Scripted};
-use ui_common::{App, app, has_label_containing, save_profiles, wait_until};
+use ui_common::{
+    app_sized, app_with_profiles, connect, first_monitor, has_label_containing, save_profiles,
+    wait_until,
+};
 
 const SESSION_SECRET: &str = "sess-s3cr3t";
 
@@ -66,25 +67,15 @@ fn profile(server: &Scripted) -> Profile {
     .expect("profile JSON")
 }
 
-/// The app in a window tall enough for the whole editor (the Session section and the
-/// test's result are below the fold of 800 px).
-fn tall_app(dir: &std::path::Path) -> App {
-    let mut setup = AppSetup::load(dir.to_path_buf());
-    setup.first_run_demo = false;
-    setup.restore = false;
-    Harness::builder()
-        .with_size([1280.0, 2600.0])
-        .with_max_steps(20)
-        .build_eframe(move |cc| PollscopeApp::new(cc, setup))
-}
-
 #[test]
 fn editor_shows_the_session_and_test_once_shows_each_exchange() {
     let dir = tempfile::tempdir().expect("temp dir");
     let expire = Arc::new(AtomicBool::new(false));
     let server = server(Arc::clone(&expire));
     save_profiles(dir.path(), vec![profile(&server)]);
-    let mut h = tall_app(dir.path());
+    // A window tall enough for the whole editor (the Session section and the test's
+    // result are below the fold of 800 px).
+    let mut h = app_sized(dir.path(), [1280.0, 2600.0]);
     h.run_ok();
     h.get_all_by_role_and_label(Role::Button, "Profile")
         .last()
@@ -123,11 +114,8 @@ fn connections_panel_shows_session_state_and_restarts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let expire = Arc::new(AtomicBool::new(false));
     let server = server(Arc::clone(&expire));
-    save_profiles(dir.path(), vec![profile(&server)]);
-    let mut h = app(dir.path());
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Connect").click();
-    h.run_ok();
+    let mut h = app_with_profiles(dir.path(), vec![profile(&server)]);
+    connect(&mut h);
     wait_until(&mut h, "in session 1", |h| {
         has_label_containing(h, "in session 1")
     });
@@ -137,12 +125,7 @@ fn connections_panel_shows_session_state_and_restarts() {
         has_label_containing(h, "in session 2 (1 restart)")
     });
     assert!(has_label_containing(&h, "Session restarts"));
-    let stats = h.state().workspace().entries()[0]
-        .monitor
-        .as_ref()
-        .expect("monitor")
-        .stats()
-        .clone();
+    let stats = first_monitor(&h).expect("monitor").stats().clone();
     assert_eq!(stats.session_restarts(), 1);
     assert!(stats.events() >= 1);
     assert_eq!(stats.lost_events(), 0);

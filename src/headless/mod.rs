@@ -3,6 +3,7 @@
 //!
 //! A thin layer over [`crate::poll::Session`] and [`crate::stats::Stats`]; no egui.
 
+pub mod alerting;
 mod printer;
 
 use std::collections::HashSet;
@@ -17,10 +18,12 @@ use anyhow::Context;
 use crossbeam_channel::RecvTimeoutError;
 
 use crate::exit::{Exit, Failure};
+use crate::metrics::{Metrics, MetricsServer};
 use crate::poll::{ErrorKind, PollEvent, Session, StartError};
 use crate::profile::Profile;
 use crate::stats::{Stats, StatsConfig, Summary};
 use crate::terminal;
+use alerting::{Alerting, TransitionOutput};
 use printer::Printer;
 
 /// How a watch run prints.
@@ -45,6 +48,8 @@ pub struct WatchOptions {
     pub progress_every: Duration,
     /// Write events.jsonl (as events arrive), stats.csv and summary.json here.
     pub export: Option<std::path::PathBuf>,
+    /// Serve the metrics (`OpenMetrics`) here while the run lasts.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 impl Default for WatchOptions {
@@ -55,6 +60,7 @@ impl Default for WatchOptions {
             max_lines_per_s: 40,
             progress_every: Duration::from_secs(5),
             export: None,
+            metrics: None,
         }
     }
 }
@@ -138,8 +144,24 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     let target = Target::of(&profile);
     warn_if_insecure(&profile);
     let event_log = open_event_log(opts.export.as_deref())?;
+    let registry = opts.metrics.map(|_| Metrics::new());
+    let server = match (opts.metrics, &registry) {
+        (Some(addr), Some(registry)) => Some(alerting::serve_metrics(addr, registry)?),
+        _ => None,
+    };
     let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
-    let mut run = Run::new(session, opts, event_log);
+    let name = session.profile().name.clone();
+    let alerting = Alerting::new(
+        session.profile(),
+        session.started(),
+        Arc::clone(session.metrics()),
+        registry.map(|r| r.profile(&name, Arc::clone(session.metrics()))),
+        Some(match opts.output {
+            Output::Human => TransitionOutput::Line,
+            Output::Json => TransitionOutput::Json,
+        }),
+    );
+    let mut run = Run::new(session, opts, event_log, alerting, server);
     if opts.output == Output::Human {
         run.printer.line(&target.announcement(opts.duration));
     }
@@ -153,12 +175,24 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
     }
     let report = run.report(end, opts.export.as_deref())?;
     match opts.output {
-        Output::Json => print_out(&target.summary_json(&report)?),
-        Output::Human => print_out(&printer::summary_text(
-            &report.summary,
-            target.pollers,
-            target.keep_alive,
-        )),
+        Output::Json => {
+            let mut summary = target.summary_json(&report)?;
+            if let (Some(alerts), Some(obj)) =
+                (run.alerting.summary_json(), summary.as_object_mut())
+            {
+                obj.insert("alerts".to_owned(), alerts);
+            }
+            print_out(&summary.to_string());
+        }
+        Output::Human => {
+            let mut text =
+                printer::summary_text(&report.summary, target.pollers, target.keep_alive);
+            for line in run.alerting.summary_lines() {
+                text.push('\n');
+                text.push_str(&line);
+            }
+            print_out(&text);
+        }
     }
     Ok(report)
 }
@@ -175,8 +209,9 @@ fn warn_if_insecure(profile: &Profile) {
     }
 }
 
-/// A flag Ctrl-C sets (the run then stops and prints its summary).
-fn ctrl_c_flag() -> Arc<AtomicBool> {
+/// A flag Ctrl-C (and SIGTERM) sets (the run then stops and prints its summary).
+#[must_use]
+pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
@@ -235,7 +270,7 @@ impl Target {
     }
 
     /// The `--json` output: the summary's keys plus what was watched.
-    fn summary_json(&self, report: &WatchReport) -> anyhow::Result<String> {
+    fn summary_json(&self, report: &WatchReport) -> anyhow::Result<serde_json::Value> {
         let mut v = serde_json::to_value(&report.summary).context("summary to JSON")?;
         if let Some(obj) = v.as_object_mut() {
             obj.insert("url".to_owned(), self.url.clone().into());
@@ -243,7 +278,7 @@ impl Target {
             obj.insert("keep_alive".to_owned(), self.keep_alive.into());
             obj.insert("exit_code".to_owned(), report.exit.code().into());
         }
-        Ok(v.to_string())
+        Ok(v)
     }
 }
 
@@ -261,10 +296,20 @@ struct Run {
     problems_seen: HashSet<String>,
     /// Sequence resets already said.
     resets_said: u64,
+    /// Alert rules and metrics.
+    alerting: Alerting,
+    /// Serves the metrics while the run lasts.
+    _metrics_server: Option<MetricsServer>,
 }
 
 impl Run {
-    fn new(session: Session, opts: &WatchOptions, event_log: Option<io::BufWriter<File>>) -> Self {
+    fn new(
+        session: Session,
+        opts: &WatchOptions,
+        event_log: Option<io::BufWriter<File>>,
+        alerting: Alerting,
+        metrics_server: Option<MetricsServer>,
+    ) -> Self {
         let origin = session.started();
         Self {
             stats: Stats::new(origin, StatsConfig::default()),
@@ -280,6 +325,8 @@ impl Run {
             fatal: None,
             problems_seen: HashSet::new(),
             resets_said: 0,
+            alerting,
+            _metrics_server: metrics_server,
         }
     }
 
@@ -295,10 +342,13 @@ impl Run {
             if deadline.is_some_and(|d| now >= d) {
                 break;
             }
-            let wait = deadline.map_or(TICK, |d| (d - now).min(TICK));
+            let wait = deadline
+                .map_or(TICK, |d| (d - now).min(TICK))
+                .min(self.alerting.wait_at_most(now));
             let first = match self.session.events().recv_timeout(wait) {
                 Ok(event) => event,
                 Err(RecvTimeoutError::Timeout) => {
+                    self.alerting.evaluate(Instant::now());
                     self.printer.progress(&self.stats);
                     continue;
                 }
@@ -316,6 +366,7 @@ impl Run {
                     break;
                 }
             }
+            self.alerting.evaluate(Instant::now());
             self.printer.progress(&self.stats);
         }
         Ok(())
@@ -369,6 +420,7 @@ impl Run {
     /// Count the event and append what it carried to the event log.
     fn record(&mut self, event: &PollEvent) -> anyhow::Result<()> {
         self.stats.record(event);
+        self.alerting.observe(event);
         if let Some(log) = &mut self.event_log {
             crate::export::write_event(log, event).context("writing events.jsonl")?;
         }
@@ -386,6 +438,7 @@ impl Run {
         if let Some(log) = &mut self.event_log {
             log.flush().context("writing events.jsonl")?;
         }
+        self.alerting.stopped();
         Ok(())
     }
 
@@ -397,7 +450,13 @@ impl Run {
             crate::export::write_stats_files(dir, &self.stats, &summary)
                 .with_context(|| format!("cannot write statistics into {}", dir.display()))?;
         }
-        let (exit, verdict) = outcome(&summary, self.stats.last_error());
+        let (mut exit, mut verdict) = outcome(&summary, self.stats.last_error());
+        if exit == Exit::Ok
+            && let Some(fired) = self.alerting.verdict()
+        {
+            exit = Exit::AlertFired;
+            verdict = Some(fired);
+        }
         Ok(WatchReport {
             tcp_connects: self.session.metrics().tcp_connects(),
             summary,

@@ -66,6 +66,35 @@ fn proxy_plan(profile: &Profile) -> Result<ProxyPlan, crate::proxy::ProxyError> 
     ProxyPlan::for_setting(&profile.proxy)
 }
 
+/// How the session's agent connects (proxy, trusted roots, buffers, timeouts), and
+/// the proxy the profile's URL goes through, if any.
+fn agent_settings(
+    profile: &Profile,
+    options: SessionOptions,
+) -> Result<(AgentSettings, Option<crate::proxy::ProxyEndpoint>), StartError> {
+    let proxy = proxy_plan(profile)?;
+    let route = profile
+        .parsed_url()
+        .ok()
+        .and_then(|u| proxy.route_url(&u).cloned());
+    // The system's store is read only for HTTPS (or an explicit CA file).
+    let roots = if profile.ca_file.is_some() || profile.url.trim_start().starts_with("https:") {
+        Some(transport::trust::roots(profile.ca_file.as_deref())?)
+    } else {
+        None
+    };
+    let settings = AgentSettings {
+        roots,
+        keep_alive: profile.keep_alive,
+        accept_invalid_certs: profile.accept_invalid_certs,
+        call_timeout: Some(profile.client_timeout()),
+        capture_requests: options.capture_requests,
+        proxy,
+        ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
+    };
+    Ok((settings, route))
+}
+
 /// How a session reports, beyond what every session does.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SessionOptions {
@@ -154,27 +183,9 @@ impl Session {
                 .poll_url_template()
                 .map_err(|e| StartError::Invalid(vec![e]))?,
         );
-        let proxy = proxy_plan(&profile)?;
-        let route = profile
-            .parsed_url()
-            .ok()
-            .and_then(|u| proxy.route_url(&u).cloned());
-        // The system's store is read only for HTTPS (or an explicit CA file).
-        let roots = if profile.ca_file.is_some() || profile.url.trim_start().starts_with("https:") {
-            Some(transport::trust::roots(profile.ca_file.as_deref())?)
-        } else {
-            None
-        };
+        let (settings, route) = agent_settings(&profile, options)?;
         let fd_budget = crate::limits::reserve_pollers(profile.pollers as usize)?;
-        let (agent, metrics) = transport::build_agent(AgentSettings {
-            roots,
-            keep_alive: profile.keep_alive,
-            accept_invalid_certs: profile.accept_invalid_certs,
-            call_timeout: Some(profile.client_timeout()),
-            capture_requests: options.capture_requests,
-            proxy,
-            ..AgentSettings::sized_for(profile.pollers, profile.request_head_bytes())
-        });
+        let (agent, metrics) = transport::build_agent(settings);
         if let Some(p) = &route {
             log::info!(
                 "polling through proxy {} (from {})",

@@ -15,8 +15,8 @@ use super::answer::interpret;
 use super::backoff::{Backoff, parse_retry_after};
 use super::conversation::{Bootstrap, Conversation};
 use super::event::{
-    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, PollEvent, PollFailure, PollResponse,
-    Resynced,
+    ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, NotHolding, PollEvent, PollFailure,
+    PollResponse, Resynced,
 };
 use super::redirect;
 use super::request::{self, Outgoing};
@@ -510,6 +510,22 @@ impl Worker {
         }
     }
 
+    /// Whether the server answered at once without progress again (it is not holding),
+    /// and for how long to pause; long polling only.
+    fn pace(&self, conv: &mut Conversation, hold: Duration, progress: bool) -> Option<NotHolding> {
+        if self.profile.poll_interval().is_some() {
+            return None;
+        }
+        let asked = Duration::from_secs(u64::from(self.profile.hold_s));
+        let not_holding = conv.pacer.after(hold, asked, progress);
+        if let Some(n) = &not_holding
+            && n.streak == 1
+        {
+            log::warn!("poller {}: {}", self.poller, n.describe());
+        }
+        not_holding
+    }
+
     fn answer(
         &self,
         raw: RawAnswer,
@@ -563,21 +579,7 @@ impl Worker {
             .events_in_session
             .saturating_add(interp.events.len() as u64);
         let progress = !interp.events.is_empty() || moved || set_vars || replies > 0;
-        let hold = received - facts.sent;
-        let not_holding = if self.profile.poll_interval().is_some() {
-            None
-        } else {
-            conv.pacer.after(
-                hold,
-                Duration::from_secs(u64::from(self.profile.hold_s)),
-                progress,
-            )
-        };
-        if let Some(n) = &not_holding
-            && n.streak == 1
-        {
-            log::warn!("poller {}: {}", self.poller, n.describe());
-        }
+        let not_holding = self.pace(conv, received - facts.sent, progress);
         let pause = match (signals.delay, not_holding.map(|n| n.pause)) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),

@@ -118,6 +118,24 @@ pub fn duration(d: Duration) -> String {
     millis(d.as_secs_f64() * 1000.0)
 }
 
+/// A duration that may be a few microseconds (a phase of one poll, a latency axis):
+/// below a millisecond in whole microseconds (`46 µs`, `999 µs`), from there as
+/// [`millis`] writes it.
+#[must_use]
+pub fn fine_millis(ms: f64) -> String {
+    if ms.is_finite() && ms.abs() < 0.9995 {
+        let us = ms * 1000.0;
+        return format!("{} µs", trimmed(us, usize::from(us.abs() < 9.95)));
+    }
+    millis(ms)
+}
+
+/// [`fine_millis`] for a [`Duration`].
+#[must_use]
+pub fn fine_duration(d: Duration) -> String {
+    fine_millis(d.as_secs_f64() * 1000.0)
+}
+
 /// Whole seconds for "held for 12 s" (no fractions, so the text changes once a second).
 #[must_use]
 pub fn whole_seconds(d: Duration) -> String {
@@ -171,6 +189,18 @@ pub fn per_second(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fine_durations_go_down_to_microseconds() {
+        assert_eq!(fine_millis(0.046), "46 µs");
+        assert_eq!(fine_millis(0.0042), "4.2 µs");
+        assert_eq!(fine_millis(0.9994), "999 µs");
+        assert_eq!(fine_millis(0.9996), "1 ms");
+        assert_eq!(fine_millis(12.34), "12.3 ms");
+        assert_eq!(fine_duration(Duration::from_micros(1500)), "1.5 ms");
+        assert_eq!(fine_duration(Duration::from_secs(90)), "1 m 30 s");
+        assert_eq!(fine_millis(f64::NAN), UNKNOWN);
+    }
 
     #[test]
     fn counts_get_thousands_separators() {

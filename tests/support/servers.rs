@@ -401,6 +401,7 @@ impl Squid {
             .expect("write the password file");
             format!(
                 "auth_param basic program {SQUID_BASIC_AUTH} {d}/passwd\n\
+                 auth_param basic children 4 startup=2 idle=1\n\
                  auth_param basic realm pollscope-test\n\
                  acl users proxy_auth REQUIRED\n\
                  http_access deny CONNECT !SSL_ports\n\

@@ -1,14 +1,17 @@
-//! Helpers the UI test files share: an app on its own config dir, bounded waits,
-//! label queries, and a profiles file written before the app starts.
+//! Helpers the UI test files share: an app on its own config dir (with profiles written
+//! before it starts), connecting the first profile, its monitor, bounded waits, and
+//! label queries.
 
 #![allow(dead_code, reason = "each test file uses some of the helpers")]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pollscope::demo_server::{DemoServer, DemoServerConfig};
+use pollscope::monitor::Monitor;
 use pollscope::profile::Profile;
 use pollscope::profile_store::ProfileStore;
 use pollscope::ui::{AppSetup, PollscopeApp};
@@ -21,11 +24,19 @@ pub type App = Harness<'static, PollscopeApp>;
 /// The app on `dir` (no first-run demo, nothing restored), exports suggested under
 /// `dir/exports`.
 pub fn app(dir: &Path) -> App {
+    app_sized(dir, [1280.0, 800.0])
+}
+
+/// [`app`] in a window of `size` points.
+pub fn app_sized(dir: &Path, size: [f32; 2]) -> App {
     let mut setup = AppSetup::load(dir.to_path_buf());
     setup.first_run_demo = false;
     setup.restore = false;
     setup.export_base = dir.join("exports");
-    app_with(setup)
+    Harness::builder()
+        .with_size(size)
+        .with_max_steps(20)
+        .build_eframe(move |cc| PollscopeApp::new(cc, setup))
 }
 
 /// The app as `setup` says, in a 1280×800 window.
@@ -34,6 +45,25 @@ pub fn app_with(setup: AppSetup) -> App {
         .with_size([1280.0, 800.0])
         .with_max_steps(20)
         .build_eframe(move |cc| PollscopeApp::new(cc, setup))
+}
+
+/// [`app`] on `dir` with `profiles` saved there first, its first frames drawn.
+pub fn app_with_profiles(dir: &Path, profiles: Vec<Profile>) -> App {
+    save_profiles(dir, profiles);
+    let mut h = app(dir);
+    h.run_ok();
+    h
+}
+
+/// Click Connect (the selected profile's) and draw the frames that follow.
+pub fn connect(h: &mut App) {
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    h.run_ok();
+}
+
+/// The first profile's monitor, once it is connected.
+pub fn first_monitor(h: &App) -> Option<&Monitor> {
+    h.state().workspace().entries()[0].monitor.as_ref()
 }
 
 /// Write `profiles` to `dir`'s profiles file before the app opens it.

@@ -223,8 +223,10 @@ impl PollscopeApp {
             {
                 view.feed.toggle_pause(m.feed());
             }
-            if pressed(plain(Key::Escape)) {
-                view.feed.selected = None;
+            if pressed(plain(Key::Escape))
+                && let Some(m) = &entry.monitor
+            {
+                view.feed.close(m.feed());
             }
         }
     }

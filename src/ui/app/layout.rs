@@ -21,6 +21,10 @@ use crate::ui::panels::header::{HeaderAction, Tab, menu_bar_ui, notices_ui, prof
 use crate::ui::panels::profiles::{ProfileAction, profiles_ui};
 use crate::ui::panels::status_bar::status_bar_ui;
 
+/// The inspector goes beside the feed from this width of the monitor area (under it
+/// below).
+const INSPECTOR_BESIDE_FROM: f32 = 760.0;
+
 impl PollscopeApp {
     /// The bars and side panels, then the selected profile's view.
     pub(super) fn layout_ui(&mut self, ui: &mut Ui, now: Instant) {
@@ -77,11 +81,7 @@ impl PollscopeApp {
     /// (an open event detail takes its room).
     fn connections_panel_ui(&self, ui: &mut Ui, summary: Option<&Summary>, now: Instant) {
         let selected = self.selected.and_then(|id| self.ws.get(id));
-        let detail_open = selected
-            .and_then(|e| self.views.get(e))
-            .is_some_and(|v| v.feed.selected.is_some());
         if self.show_connections
-            && !detail_open
             && self.tab == Tab::Monitor
             && let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), summary)
         {
@@ -175,19 +175,32 @@ impl PollscopeApp {
             .show(ui, |ui| {
                 charts_ui(ui, monitor, summary, &mut view.charts, window, now);
             });
+        // The inspector sits beside the feed when there is room for both, else under it.
         if let Some(item) = view.feed.selected.and_then(|i| monitor.feed().get(i)) {
-            let close = egui::Panel::right("event-detail-pane")
+            let beside = ui.available_width() >= INSPECTOR_BESIDE_FROM;
+            let panel = if beside {
+                egui::Panel::right("event-detail-pane")
+                    .default_size(400.0)
+                    .size_range(260.0..=1200.0)
+                    .frame(egui::Frame::new().inner_margin(egui::Margin {
+                        left: 8,
+                        ..egui::Margin::ZERO
+                    }))
+            } else {
+                egui::Panel::bottom("event-detail-under")
+                    .default_size(ui.available_height() * 0.5)
+                    .size_range(120.0..=2000.0)
+                    .frame(egui::Frame::new().inner_margin(egui::Margin {
+                        top: 6,
+                        ..egui::Margin::ZERO
+                    }))
+            };
+            let close = panel
                 .resizable(true)
-                .default_size(400.0)
-                .size_range(240.0..=1200.0)
-                .frame(egui::Frame::new().inner_margin(egui::Margin {
-                    left: 8,
-                    ..egui::Margin::ZERO
-                }))
                 .show(ui, |ui| detail_ui(ui, item, &mut view.detail))
                 .inner;
             if close {
-                view.feed.selected = None;
+                view.feed.close(monitor.feed());
             }
         }
         egui::CentralPanel::default()

@@ -9,6 +9,7 @@
 
 mod commands;
 mod layout;
+mod screen_latency;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +92,8 @@ pub struct PollscopeApp {
     chart_window: ChartWindow,
     editor: EditorState,
     dialog: Option<Dialog>,
+    /// Event-to-screen delays, logged at exit.
+    screen: screen_latency::ScreenLatency,
 }
 
 impl std::fmt::Debug for PollscopeApp {
@@ -134,6 +137,7 @@ impl PollscopeApp {
             chart_window: saved.chart_window,
             editor: EditorState::default(),
             dialog: None,
+            screen: screen_latency::ScreenLatency::default(),
         };
         if app.ws.entries().is_empty() && setup.first_run_demo {
             let id = app.ws.add_demo();
@@ -204,6 +208,29 @@ impl PollscopeApp {
         }
     }
 
+    /// The live feed this frame drew, for the event-to-screen delays.
+    fn note_drawn_events(&mut self, started: std::time::SystemTime) {
+        let shown = self
+            .selected
+            .filter(|_| self.tab == Tab::Monitor)
+            .and_then(|id| {
+                let entry = self.ws.get(id)?;
+                let monitor = entry.monitor.as_ref()?;
+                let live = self
+                    .views
+                    .get(entry)
+                    .is_none_or(|v| v.feed.paused_at.is_none());
+                live.then_some(monitor)
+            });
+        match shown {
+            Some(m) => {
+                let key = std::ptr::from_ref(m) as usize as u64;
+                self.screen.drew(key, m.feed(), started);
+            }
+            None => self.screen.not_drawn(),
+        }
+    }
+
     /// The dialog on screen, if any; what it asks for is carried out after it.
     fn dialog_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.dialog else {
@@ -216,7 +243,8 @@ impl PollscopeApp {
 }
 
 impl eframe::App for PollscopeApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        self.screen.frame_done(frame.info().cpu_usage);
         // Cleared before taking events in: an event sent from here on asks again.
         self.wake_pending.store(false, Ordering::Release);
         if self.ws.drain(DRAIN_BUDGET) {
@@ -234,8 +262,10 @@ impl eframe::App for PollscopeApp {
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let now = Instant::now();
+        let started = std::time::SystemTime::now();
         self.shortcuts(ui.ctx());
         self.layout_ui(ui, now);
+        self.note_drawn_events(started);
         self.dialog_ui(&ui.ctx().clone());
         if self.selected.is_some_and(|id| self.ws.get(id).is_none()) {
             self.selected = self.ws.entries().first().map(|e| e.id);
@@ -247,6 +277,9 @@ impl eframe::App for PollscopeApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(s) = self.screen.summary() {
+            log::info!("events on screen after they were published: {s}");
+        }
         log::info!("closing: stopping every session");
         self.ws.shutdown(EXIT_DEADLINE);
     }

@@ -1,6 +1,7 @@
 //! The live feed panel: newest first, one line per event or failure (time, poller,
 //! status, size, payload coloured as JSON), a filter, pause/resume, and the count of
-//! dropped older items. Clicking a row selects it for the detail view.
+//! dropped older items. Clicking a row selects it for the inspector and pauses the live
+//! feed (closing the inspector resumes it).
 //!
 //! Only visible rows are laid out (`ScrollArea::show_rows`) and rows show a cut of the
 //! payload; the detail (in [`crate::ui::panels::detail`]) pretty-prints the body once.
@@ -57,11 +58,7 @@ pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
         view.toggle_pause(feed);
     }
     if let Some(id) = clicked {
-        view.selected = if view.selected == Some(id) {
-            None
-        } else {
-            Some(id)
-        };
+        view.click(id, feed);
     }
 }
 
@@ -163,10 +160,16 @@ fn cell_ui(ui: &mut Ui, width: f32, label: egui::Label) {
     );
 }
 
-/// One row; returns true when clicked.
+/// One row; returns true when clicked. The row's id is its item's, not its place: a
+/// click lands on the row the user saw even when new rows pushed it down meanwhile.
 fn row_ui(ui: &mut Ui, item: &FeedItem, selected: bool, height: f32) -> bool {
     let width = ui.available_width();
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::click());
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+    let response = ui.interact(
+        rect,
+        ui.make_persistent_id(("feed-row", item.id)),
+        egui::Sense::click(),
+    );
     let visuals = ui.visuals();
     let fill = if selected {
         visuals.selection.bg_fill

@@ -16,6 +16,8 @@ pub struct FeedView {
     pub paused_at: Option<u64>,
     /// The selected item.
     pub selected: Option<u64>,
+    /// The pause came from selecting a row (closing the detail resumes).
+    paused_by_selection: bool,
     rows: Vec<u64>,
     key: Option<(u64, String, Option<u64>)>,
 }
@@ -41,10 +43,34 @@ impl FeedView {
 
     /// Pause (hold new rows back) or resume.
     pub fn toggle_pause(&mut self, feed: &Feed) {
+        self.paused_by_selection = false;
         self.paused_at = match self.paused_at {
             Some(_) => None,
             None => Some(feed.newest_id()),
         };
+    }
+
+    /// Select row `id` for the detail (or unselect it when it is selected). Selecting
+    /// pauses a live feed, so the row stays where it was clicked; unselecting resumes
+    /// what the selection paused.
+    pub fn click(&mut self, id: u64, feed: &Feed) {
+        if self.selected == Some(id) {
+            self.close(feed);
+            return;
+        }
+        self.selected = Some(id);
+        if self.paused_at.is_none() {
+            self.toggle_pause(feed);
+            self.paused_by_selection = true;
+        }
+    }
+
+    /// Close the detail; resume if the selection had paused the feed.
+    pub fn close(&mut self, feed: &Feed) {
+        self.selected = None;
+        if self.paused_by_selection {
+            self.toggle_pause(feed);
+        }
     }
 
     /// Items that arrived since the pause.
@@ -81,6 +107,28 @@ mod tests {
         }
         view.filter = "nothing".to_owned();
         assert!(view.rows(&feed).is_empty());
+    }
+
+    #[test]
+    fn selecting_a_row_pauses_and_closing_resumes() {
+        let mut feed = Feed::default();
+        feed.push(item("1"));
+        feed.push(item("2"));
+        let mut view = FeedView::default();
+        view.click(1, &feed);
+        assert_eq!((view.selected, view.paused_at), (Some(1), Some(2)));
+        feed.push(item("3"));
+        assert_eq!(view.rows(&feed), [2, 1], "the clicked row stays put");
+        view.click(2, &feed);
+        assert_eq!(view.selected, Some(2), "another row: still paused");
+        view.close(&feed);
+        assert_eq!((view.selected, view.paused_at), (None, None));
+        assert_eq!(view.rows(&feed), [3, 2, 1]);
+        // A pause the user asked for outlasts the detail.
+        view.toggle_pause(&feed);
+        view.click(1, &feed);
+        view.click(1, &feed);
+        assert_eq!((view.selected, view.paused_at), (None, Some(3)));
     }
 
     #[test]

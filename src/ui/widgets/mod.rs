@@ -10,3 +10,4 @@ pub mod format;
 pub mod json_color;
 pub mod plot;
 pub mod theme;
+pub mod waterfall;
