@@ -180,6 +180,7 @@ fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, st
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let state = RichText::new(status.label()).small().color(color);
             ui.add(egui::Label::new(state).selectable(false));
+            super::editor::insecure_badge_ui(ui, profile);
         });
     });
     let subtitle = RichText::new(subtitle(profile, monitor)).small().weak();

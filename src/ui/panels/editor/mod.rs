@@ -8,9 +8,11 @@
 
 mod cursor;
 mod request;
+mod security;
 mod session;
 mod timing;
 
+pub use security::insecure_badge_ui;
 pub use session::TEST_WAIT;
 
 use egui::{RichText, Ui};
@@ -78,6 +80,9 @@ pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec
                 session::session_ui(ui, profile, state, &issues, &mut actions);
             });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
+            section(ui, "Security", |ui| {
+                security::security_ui(ui, profile, &issues);
+            });
         });
     if edited != *original {
         actions.push(EditorAction::Edited(Box::new(edited)));
