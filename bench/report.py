@@ -387,11 +387,15 @@ class Report:
                  "run). Each answer keeps at most 10,000 events and counts the rest (`truncated_values`). "
                  "\"extra / body\" is (peak − baseline) ÷ the body's size: memory per answer in bodies.")
         self.out()
-        body = {}
+        body, items = {}, {}
         for r in rows:
             body[r["path"]] = r["body_bytes"]
+            items[r["path"]] = r["events_in_body"]
         table = []
-        for path, label in (("/tiny", '580,000 × `{"":0}`'), ("/zeros", "2 M × `0`")):
+        for path, item in (("/tiny", '`{"":0}`'), ("/zeros", "`0`")):
+            if path not in items:
+                continue
+            label = f"{items[path]:,} × {item}"
             for pollers in (1, 4):
                 peak = self.m("bigbody", "rss_peak_kib", path=path, pollers=pollers)
                 base = self.m("bigbody", "rss_peak_kib", path="/small", pollers=pollers)
