@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end check of the desktop app on a machine with no display (CI runs it as root):
 # build the release binary, start it under Xvfb with a fresh config dir, wait for its
-# window, check from its log that the embedded demo's events arrived, save a screenshot
-# (target/e2e/shot.png), close the window with Ctrl+Q, and check it exits cleanly.
+# window, check from its log that the embedded demo's events arrived, save screenshots
+# (target/e2e/shot.png as it opened, then the window resized to each of SIZES:
+# target/e2e/shot-760x480.png …), close the window with Ctrl+Q, and check it exits
+# cleanly.
 #
 # Exits non-zero with a message naming the step that failed.
 set -euo pipefail
@@ -13,6 +15,8 @@ WINDOW_TIMEOUT=30      # seconds to wait for the window
 EVENTS_TIMEOUT=20      # seconds to wait for the first demo events
 EXIT_TIMEOUT=5         # seconds the app may take to exit after Ctrl+Q
 SETTLE=6               # seconds of live data before the screenshot
+RESIZE_SETTLE=2        # seconds after a resize before its screenshot
+SIZES=(760x480 1280x800 1920x1080 2560x1440)   # window sizes to photograph
 
 fail() {
     echo "e2e-gui: FAIL: $*" >&2
@@ -43,7 +47,7 @@ cargo build --release --quiet || fail "cargo build --release failed"
 BIN="$PWD/target/release/pollscope"
 
 mkdir -p "$OUT"
-rm -f "$OUT/shot.png"
+rm -f "$OUT"/shot*.png
 LOG="$PWD/$OUT/app.log"
 : >"$LOG"
 WORK="$(mktemp -d)"
@@ -61,7 +65,7 @@ cleanup() {
 trap cleanup EXIT
 
 # -displayfd picks a free display and writes its number once the server is ready.
-Xvfb -displayfd 4 -screen 0 1280x800x24 -nolisten tcp 4>"$WORK/display" 2>"$WORK/xvfb.log" &
+Xvfb -displayfd 4 -screen 0 2560x1440x24 -nolisten tcp 4>"$WORK/display" 2>"$WORK/xvfb.log" &
 XVFB_PID=$!
 for _ in $(seq 1 100); do
     [[ -s "$WORK/display" ]] && break
@@ -92,9 +96,23 @@ echo "e2e-gui: $(grep -Eo '[^ ]+: first [0-9]+ events received' "$LOG" | head -n
 
 sleep "$SETTLE"
 kill -0 "$APP_PID" 2>/dev/null || fail "the app died while running"
-import -window root "$OUT/shot.png" || fail "screenshot failed"
+import -window "$WID" "$OUT/shot.png" || fail "screenshot failed"
 [[ -s "$OUT/shot.png" ]] || fail "empty screenshot"
 echo "e2e-gui: screenshot saved to $OUT/shot.png"
+
+# No window manager: the window is resized directly; each picture is the window alone.
+for size in "${SIZES[@]}"; do
+    w="${size%x*}"
+    h="${size#*x}"
+    xdotool windowsize "$WID" "$w" "$h" || fail "xdotool could not resize the window to $size"
+    sleep "$RESIZE_SETTLE"
+    kill -0 "$APP_PID" 2>/dev/null || fail "the app died after resizing to $size"
+    shot="$OUT/shot-$size.png"
+    import -window "$WID" "$shot" || fail "screenshot at $size failed"
+    got="$(identify -format '%wx%h' "$shot" 2>/dev/null)" || fail "unreadable screenshot $shot"
+    [[ "$got" == "$size" ]] || fail "the window is $got, not $size (screenshot $shot)"
+    echo "e2e-gui: screenshot saved to $shot"
+done
 
 [[ -s "$WORK/config/profiles.json" ]] || fail "the Demo profile was not saved to profiles.json"
 grep -q '"builtin_demo": true' "$WORK/config/profiles.json" \

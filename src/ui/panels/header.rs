@@ -54,12 +54,12 @@ pub enum HeaderAction {
     ImportProfiles,
 }
 
-/// The menu bar.
+/// The menu bar (`panels`: the Profiles and Connections panels are open).
 pub fn menu_bar_ui(
     ui: &mut Ui,
     selected: Option<&Entry>,
     tab: &mut Tab,
-    show_connections: &mut bool,
+    panels: [&mut bool; 2],
     window: &mut ChartWindow,
     actions: &mut Vec<HeaderAction>,
 ) {
@@ -68,7 +68,7 @@ pub fn menu_bar_ui(
         if let Some(entry) = selected {
             ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
         }
-        ui.menu_button("View", |ui| view_menu_ui(ui, tab, show_connections, window));
+        ui.menu_button("View", |ui| view_menu_ui(ui, tab, panels, window));
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts  F1").clicked() {
                 actions.push(HeaderAction::Shortcuts);
@@ -117,13 +117,15 @@ fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
     }
 }
 
-/// The View menu: the tab, the Connections panel, the charts' window.
-fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, show_connections: &mut bool, window: &mut ChartWindow) {
+/// The View menu: the tab, the side panels, the charts' window.
+fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut ChartWindow) {
     ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
     ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
     ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
     ui.separator();
-    ui.checkbox(show_connections, "Connections panel");
+    let [profiles, connections] = panels;
+    ui.checkbox(profiles, "Profiles panel  Ctrl+B");
+    ui.checkbox(connections, "Connections panel");
     ui.separator();
     ui.label(RichText::new("Chart window").small().weak());
     for w in ChartWindow::ALL {
