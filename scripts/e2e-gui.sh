@@ -6,7 +6,8 @@
 # target/e2e/shot-760x480.png …), close the window with Ctrl+Q, and check it exits
 # cleanly.
 #
-# Exits non-zero with a message naming the step that failed.
+# Exits non-zero with a message naming the step that failed. E2E_NO_BUILD=1 uses the
+# existing target/release/pollscope (development only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,8 +43,12 @@ if [[ ${#need[@]} -gt 0 ]]; then
         || fail "cannot install ${need[*]}"
 fi
 
-echo "e2e-gui: building the release binary"
-cargo build --release --quiet || fail "cargo build --release failed"
+if [[ "${E2E_NO_BUILD:-}" == 1 && -x target/release/pollscope ]]; then
+    echo "e2e-gui: using the existing release binary (E2E_NO_BUILD=1)"
+else
+    echo "e2e-gui: building the release binary"
+    cargo build --release --quiet || fail "cargo build --release failed"
+fi
 BIN="$PWD/target/release/pollscope"
 
 mkdir -p "$OUT"

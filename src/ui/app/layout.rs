@@ -247,7 +247,15 @@ impl PollscopeApp {
             0.0
         };
         let charts_max = (height - MIN_FEED_HEIGHT - under).max(120.0);
-        egui::Panel::top("charts")
+        // A height dragged by hand is kept for this window height; a resized window
+        // starts again from 45 % (a panel squeezed by a small window grows back).
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a window height in tens of points"
+        )]
+        let height_key = (ui.ctx().content_rect().height() / 10.0).round() as u32;
+        egui::Panel::top(("charts", height_key))
             .resizable(true)
             .default_size((height * 0.45).clamp(120.0, 420.0))
             .size_range(120.0..=charts_max)

@@ -237,15 +237,19 @@ pub fn profile_header_ui(
         // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             connect_button_ui(ui, entry, actions);
-            if entry.has_unapplied_edits()
-                && ui
-                    .button("Apply (reconnect)")
+            if entry.has_unapplied_edits() {
+                // Never while the edits are invalid: it would drop the live session for
+                // one that cannot start.
+                let issues = connect_issues(&entry.profile);
+                let apply = ui
+                    .add_enabled(issues.is_empty(), egui::Button::new("Apply (reconnect)"))
                     .on_hover_text(
                         "The profile changed since it connected; reconnect to use the changes",
                     )
-                    .clicked()
-            {
-                actions.push(HeaderAction::Reconnect);
+                    .on_disabled_hover_text(fix_first(&issues));
+                if apply.clicked() {
+                    actions.push(HeaderAction::Reconnect);
+                }
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 let target = target(entry);
@@ -292,8 +296,7 @@ fn connect_button_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>
     let response = if issues.is_empty() {
         response.on_hover_text("Ctrl+Enter")
     } else {
-        let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        response.on_disabled_hover_text(format!("Fix first:\n{}", why.join("\n")))
+        response.on_disabled_hover_text(fix_first(&issues))
     };
     if response.clicked() {
         actions.push(HeaderAction::Profile(ProfileAction::Connect(id)));
@@ -314,4 +317,10 @@ fn target(entry: &Entry) -> String {
         crate::redact::url(&p.url)
     };
     format!("{} {url}", p.method)
+}
+
+/// "Fix first:" and the profile's issues, one a line.
+fn fix_first(issues: &[crate::profile::ProfileIssue]) -> String {
+    let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
+    format!("Fix first:\n{}", why.join("\n"))
 }

@@ -9,7 +9,7 @@ use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::model::entry::Entry;
 use crate::ui::model::notice::SaveStatus;
-use crate::ui::widgets::theme;
+use crate::ui::widgets::{copied, theme};
 
 /// The bar's contents.
 pub fn status_bar_ui(
@@ -33,6 +33,10 @@ pub fn status_bar_ui(
             |ui| {
                 ui.spacing_mut().item_spacing.x = 6.0;
                 save_ui(ui, save);
+                if let Some(what) = copied::recent(ui.ctx()) {
+                    ui.separator();
+                    ui.label(RichText::new(what).small().color(theme::EVENTS));
+                }
                 ui.separator();
                 ui.label(RichText::new(format!("{connected} connected")).small());
                 ui.min_rect()
