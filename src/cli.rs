@@ -52,6 +52,10 @@ pub enum Command {
     /// Watch several profiles unattended (for days): alert transitions on stdout,
     /// metrics for Prometheus with --metrics.
     Agent(Box<AgentArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::cli_docs::CompletionsArgs),
+    /// Write the man pages (pollscope.1, pollscope-watch.1, …) into a directory.
+    ManPages(crate::cli_docs::ManPagesArgs),
 }
 
 /// `pollscope demo-server` flags.
