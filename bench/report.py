@@ -625,6 +625,76 @@ class Report:
                              f"{fmt(events)} received of {fmt(published)} published ({fmt(rate)}/s), "
                              f"{fmt(r.get('lost'))} lost", verdict(keeps_up)])
 
+    def package(self):
+        self.out("## 7. Package and start-up")
+        self.out()
+        sizes = self.rows("package", measure="sizes")
+        starts = self.rows("package", measure="startup")
+        if not sizes:
+            self.out(f"Not measured ({self.note('package') or 'not run'}).")
+            self.out()
+            self.targets.append(["7 start-up", "first frame with events (shown; no target)", "–", "not measured"])
+            return
+        s = sizes[-1]
+        mib = lambda v: None if v is None else v / 1024 / 1024  # noqa: E731
+        self.out("What people download: the Debian package (`scripts/package-deb.sh`) carries the binary built "
+                 "with `[profile.dist]` (the release profile plus fat LTO, one codegen unit, stripped); "
+                 "`cargo run --release`, the tests and the other cases use the release profile.")
+        self.out()
+        rows = [["release binary (`target/release/pollscope`)", f"{fmt(mib(s.get('release_bytes')), 1)} MiB"],
+                ["package binary (`target/dist/pollscope`)",
+                 f"{fmt(mib(s.get('dist_bytes')), 1)} MiB" + (
+                     f" ({x(ratio(s.get('dist_bytes'), s.get('release_bytes')))} the release binary)"
+                     if s.get("dist_bytes") else f" ({self.note('package-dist') or 'not built'})")]]
+        if s.get("deb_bytes"):
+            rows += [[f"`{s['deb']}`", f"{fmt(mib(s['deb_bytes']), 2)} MiB"],
+                     ["installed size (the package's Installed-Size)", f"{fmt(s.get('installed_kib'))} KiB"],
+                     ["Depends", f"`{s.get('depends')}`"]]
+        self.table(["file", "size"], rows, numeric=False)
+        self.package_startup(starts)
+
+    def package_startup(self, starts):
+        self.out("### Start-up: process start to the first frame with events")
+        self.out()
+        if not starts:
+            self.out(f"Not measured ({self.note('package-startup') or 'not run'}).")
+            self.out()
+            self.failed_rows("package")
+            self.targets.append(["7 start-up", "first frame with events (shown; no target)", "–", "not measured"])
+            return
+        self.out("The window under Xvfb (as in case 6) with a fresh `POLLSCOPE_CONFIG_DIR`, started by the suite; "
+                 "*window* = until `xdotool search --onlyvisible` finds it (eframe maps it after its first frame), "
+                 "*first frame with events* = until the later of that and the app's \"first 10 events received\" "
+                 "log line (written as the app takes the events in, just before the frame that draws them), "
+                 "both polled every ≈ 5 ms. *First run*: empty config, the embedded demo server (5 events/s to "
+                 "2 pollers: the tenth event is due ≈ 1 s after connecting). *Reconnect*: a profile on a "
+                 "1,000 events/s demo server in its own process, connected at start through ui-state.ron. "
+                 f"Median of {len(starts) // 4 or 1} start(s) each (min–max).")
+        self.out()
+        rows = []
+        for variant in ("first run", "reconnect"):
+            for binary in ("release", "dist"):
+                recs = [r for r in starts if r["variant"] == variant and r["binary"] == binary]
+                if not recs:
+                    continue
+                frame = [max(r["window_ms"], r["events_ms"]) for r in recs]
+                rows.append([variant, binary, fmt(med([r["window_ms"] for r in recs]), 0)
+                             + spread([r["window_ms"] for r in recs]),
+                             fmt(med(frame), 0) + spread(frame)])
+        self.table(["start", "binary", "window ms", "first frame with events ms"], rows)
+        self.failed_rows("package")
+
+        def first_frame(variant):
+            recs = [r for r in starts if r["variant"] == variant and r["binary"] == "dist"] or \
+                [r for r in starts if r["variant"] == variant]
+            return med([max(r["window_ms"], r["events_ms"]) for r in recs]), recs[0]["binary"] if recs else "?"
+
+        re_ms, which = first_frame("reconnect")
+        first_ms, _ = first_frame("first run")
+        self.targets.append(["7 start-up", "start to the first frame with events (shown; no target)",
+                             f"{fmt(re_ms, 0)} ms reconnecting to a busy server, {fmt(first_ms, 0)} ms on the "
+                             f"first run's demo ({which} binary)", "shown"])
+
     def failed_rows(self, case):
         bad = self.failures(case)
         if bad:
@@ -663,6 +733,7 @@ class Report:
         self.held()
         self.latency()
         self.ui()
+        self.package()
         self.commands()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
@@ -675,6 +746,7 @@ def shorten(cmd, machine):
     import re
 
     cmd = re.sub(r"\S*/target/release/pollscope", "$BIN", cmd)
+    cmd = re.sub(r"\S*/target/dist/pollscope", "target/dist/pollscope", cmd)
     cmd = re.sub(r"\S*/pollscope-proto\d*|\S*/pollscope-dev", "$BIN", cmd)
     cmd = re.sub(r"/\S*/(peers|bench-peers)/node/", "$PEERS/node/", cmd)
     cmd = re.sub(r"/\S*/bench/", "bench/", cmd)

@@ -5,7 +5,7 @@ into BENCHMARKS.md). Started by `scripts/bench.sh`, which builds, installs the p
 and cleans up; run it directly only for development.
 
 usage: run.py --bin target/release/pollscope --peers DIR --out results.json [--quick]
-              [--runs N] [--only CASE,...]
+              [--runs N] [--only CASE,...] [--dist-bin target/dist/pollscope --deb FILE]
 """
 
 import argparse
@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import HERE, client_cmd, pin_server, run_client, run_cmd_as_client  # noqa: E402
 from held import case_fd_limit, case_held  # noqa: E402
 from procs import REGISTRY, Child, DemoServer, last_json_line, log  # noqa: E402
+from package import case_package  # noqa: E402
 from ui import case_ui, case_ui_cpu  # noqa: E402
 
 CLIENTS = ["pollscope", "node-axios", "python-requests", "curl-loop", "wrk"]
@@ -34,6 +35,8 @@ class Ctx:
 
     def __init__(self, args):
         self.bin = os.path.abspath(args.bin)
+        self.dist_bin = args.dist_bin
+        self.deb = args.deb
         self.peers = os.path.abspath(args.peers)
         self.quick = args.quick
         self.runs = args.runs or (1 if args.quick else 3)
@@ -261,6 +264,8 @@ def machine(ctx):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
+    p.add_argument("--dist-bin", help="the package's binary (target/dist/pollscope), for case 7")
+    p.add_argument("--deb", help="the .deb (target/debian/pollscope_*.deb), for case 7")
     p.add_argument("--peers", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--work", required=True)
@@ -269,7 +274,7 @@ def main():
     p.add_argument("--runs", type=int, default=0)
     p.add_argument("--held", type=int, default=0, help="pollers in case 4 (default 10,000; quick 2,000)")
     p.add_argument("--held-clients", default="pollscope,node-axios")
-    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui")
+    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui,package")
     args = p.parse_args()
 
     def on_signal(sig, _frame):
@@ -290,6 +295,7 @@ def main():
         "held": case_held,
         "fdlimit": case_fd_limit,
         "ui": case_ui,
+        "package": case_package,
         "ui-cpu": case_ui_cpu,
     }
     try:

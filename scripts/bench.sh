@@ -6,10 +6,12 @@
 #   scripts/bench.sh            full suite (3–5 runs per figure, ≈ 16–18 min)
 #   scripts/bench.sh --quick    one short run of everything (≈ 3 min), for development
 #
-# Options: --runs N, --only CASES (comma list of throughput,tls,latency,held,fdlimit,ui),
+# Options: --runs N, --only CASES (comma list of throughput,tls,latency,held,fdlimit,ui,
+#          package),
 #          --out FILE (default BENCHMARKS.md), --keep (keep the work dir with raw results),
-#          --no-build (use the existing target/release/pollscope; development only;
-#          case 6 still asks cargo for its frame benchmark, which builds it if stale).
+#          --no-build (use the existing target/release/pollscope, and target/dist and
+#          target/debian for case 7; development only; case 6 still asks cargo for its
+#          frame benchmark, which builds it if stale).
 # Env: BENCH_PEERS_DIR=DIR reuses peers installed there instead of a fresh temp folder.
 #
 # Needs: cargo, node+npm, python3+pip, curl, wrk, and for case 6 Xvfb and xdotool
@@ -33,7 +35,7 @@ while (($#)); do
         --out) out=$2; shift ;;
         --keep) keep=1 ;;
         --no-build) build=0 ;;
-        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -101,9 +103,21 @@ if ((build)); then
     say "cargo build --release; cargo bench --bench ui_frame --no-run"
     cargo build --release --quiet
     cargo bench --bench ui_frame --no-run --quiet
+    # Case 7: the package and its binary ([profile.dist]), when cargo-deb is there.
+    if command -v cargo-deb >/dev/null 2>&1; then
+        say "scripts/package-deb.sh (the package's binary and the .deb, for case 7)"
+        scripts/package-deb.sh >/dev/null
+    else
+        say "cargo-deb is missing (cargo install cargo-deb --locked): case 7 measures the release binary only"
+    fi
 else
-    say "--no-build: using the existing $bin"
+    say "--no-build: using the existing $bin (and target/dist, target/debian if there)"
 fi
+dist_args=()
+[[ -x $root/target/dist/pollscope ]] && dist_args+=(--dist-bin "$root/target/dist/pollscope")
+for deb in "$root"/target/debian/pollscope_*.deb; do
+    [[ -f $deb ]] && dist_args+=(--deb "$deb")
+done
 
 # --- peers, from the registries, into a temporary folder ------------------------------------
 peers=${BENCH_PEERS_DIR:-$work/peers}
@@ -122,7 +136,7 @@ cp bench/peers/node_axios.mjs "$peers/node/"
 # --- run -----------------------------------------------------------------------------------
 say "running the cases (work dir $work)"
 "$python" bench/run.py --bin "$bin" --peers "$peers" --work "$work" --python "$python" \
-    --out "$work/results.json" "${quick[@]}" "${runs[@]}" "${only[@]}" &
+    --out "$work/results.json" "${quick[@]}" "${runs[@]}" "${only[@]}" "${dist_args[@]}" &
 driver_pid=$!
 echo "$driver_pid" >"$work/driver.pid"
 wait "$driver_pid"

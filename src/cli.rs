@@ -52,6 +52,10 @@ pub enum Command {
     /// Watch several profiles unattended (for days): alert transitions on stdout,
     /// metrics for Prometheus with --metrics.
     Agent(Box<AgentArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::cli_docs::CompletionsArgs),
+    /// Write the man pages (pollscope.1, pollscope-watch.1, …) into a directory.
+    ManPages(crate::cli_docs::ManPagesArgs),
 }
 
 /// `pollscope demo-server` flags.
@@ -132,6 +136,11 @@ pub struct AlertArgs {
     /// Serve metrics for Prometheus on ADDR (path /metrics), e.g. 127.0.0.1:9187.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Raise desktop notifications (D-Bus org.freedesktop.Notifications) for alerts that
+    /// fire or resolve, at most 4 a minute per profile; a profile saved with
+    /// notifications off stays silent.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 impl AlertArgs {

@@ -26,13 +26,20 @@
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! metrics        OpenMetrics exposition per profile, and its HTTP endpoint
+//! notify         desktop notifications for alert transitions (D-Bus), rate-limited
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
+//! cli_docs       man pages and shell completions generated from the CLI definition
+//! app_log        logging: stderr, and the desktop app's log file in the state dir
 //! exit           the process exit codes (one table: main, --help, README)
+//! limits         the open-file limit: raised at start, checked before pollers spawn
 //! redact         masking secrets in URLs and messages
 //! terminal       server text made safe to print (control characters escaped)
 //! url_query      setting and dropping one query parameter of a URL
 //! ```
+//!
+//! `docs/architecture.md` is a newcomer's map: the threads, the GUI's rooms, where each
+//! kind of change goes, and which tests cover what.
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
 //! watcher through a plain `Fn()` callback.
@@ -54,9 +61,11 @@
 //!
 //! # Logging
 //!
-//! Through the `log` macros; `main.rs` installs `env_logger` (`RUST_LOG`, default
-//! `warn`; ureq's and rustls' own logs are capped at `warn` whatever `RUST_LOG` says,
-//! since at debug level they print request URLs and headers).
+//! Through the `log` macros; `main.rs` installs [`app_log`]: `env_logger` on stderr
+//! (`RUST_LOG`, default `warn`) and, for the desktop app, a log file in the state dir
+//! (warnings and Pollscope's `info`). ureq's and rustls' own logs are capped at `warn`
+//! whatever `RUST_LOG` says, since at debug level they print request URLs and headers;
+//! control characters in messages are escaped ([`terminal::block`]).
 //!
 //! - `warn`: trouble nobody is shown otherwise (a poller thread that panicked or did not
 //!   stop, the demo server's state file failing, a chart font missing).
@@ -73,7 +82,9 @@
 
 pub mod agent;
 pub mod alert;
+pub mod app_log;
 pub mod cli;
+pub mod cli_docs;
 pub mod compare;
 pub mod curl_import;
 pub mod cursor;
@@ -85,6 +96,7 @@ pub mod headless;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;
+pub mod notify;
 pub mod poll;
 pub mod present;
 pub mod presets;
@@ -96,5 +108,6 @@ pub mod redact;
 pub mod stats;
 pub mod terminal;
 pub mod transport;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod url_query;

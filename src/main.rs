@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
+use pollscope::app_log;
 use pollscope::cli::{AgentArgs, Cli, Command, DemoServerArgs};
 use pollscope::demo_server::{self, DemoServerConfig};
 use pollscope::exit::{Exit, Failure};
@@ -12,13 +13,18 @@ use pollscope::profile_store::{ProfileStore, config_dir};
 use pollscope::terminal;
 
 fn main() -> ExitCode {
-    init_logging();
-    // Every held poll (and, for the demo server, every held request) is an open file.
-    pollscope::limits::raise_open_file_limit();
     let cli = match Cli::from_arg_matches(&pollscope::cli::command().get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // The desktop app also logs to a file: started from the menu, stderr goes nowhere.
+    let face = match cli.command {
+        None | Some(Command::Gui) => app_log::Face::Desktop,
+        Some(_) => app_log::Face::Terminal,
+    };
+    app_log::init(face);
+    // Every held poll (and, for the demo server, every held request) is an open file.
+    pollscope::limits::raise_open_file_limit();
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {
@@ -41,29 +47,6 @@ fn ended(exit: Exit, verdict: Option<String>) -> Exit {
     exit
 }
 
-/// `RUST_LOG` picks the level (default: warnings). The HTTP stack's own logs are capped
-/// at warnings whatever `RUST_LOG` says: at debug level they print request URLs and
-/// headers, which may carry tokens. Log lines quote server text, so their control
-/// characters are escaped like everything else printed.
-fn init_logging() {
-    use std::io::Write as _;
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .format(|buf, record| {
-            let ts = buf.timestamp();
-            writeln!(
-                buf,
-                "[{ts} {} {}] {}",
-                record.level(),
-                record.target(),
-                terminal::block(&record.args().to_string())
-            )
-        })
-        .filter_module("ureq", log::LevelFilter::Warn)
-        .filter_module("ureq_proto", log::LevelFilter::Warn)
-        .filter_module("rustls", log::LevelFilter::Warn)
-        .init();
-}
-
 fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         None | Some(Command::Gui) => gui().map(|()| Exit::Ok),
@@ -80,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
                 export: args.export.clone(),
                 metrics: args.alerting.metrics,
+                notify: args.alerting.notify,
                 ..WatchOptions::default()
             };
             let report = headless::watch(profile, &opts)?;
@@ -129,6 +113,16 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             Ok(Exit::Ok)
         }
+        Some(Command::Completions(args)) => {
+            pollscope::cli_docs::write_completions(args.shell, &mut std::io::stdout().lock())?;
+            Ok(Exit::Ok)
+        }
+        Some(Command::ManPages(args)) => {
+            for path in pollscope::cli_docs::write_man_pages(&args.dir)? {
+                println!("{}", path.display());
+            }
+            Ok(Exit::Ok)
+        }
     }
 }
 
@@ -149,6 +143,7 @@ fn agent(args: &AgentArgs) -> anyhow::Result<Exit> {
         duration: args.duration,
         output,
         metrics: args.alerting.metrics,
+        notify: args.alerting.notify,
     };
     let interrupted = headless::ctrl_c_flag();
     let (exit, verdict, totals) = pollscope::agent::run(profiles, &opts, &interrupted)?;
@@ -180,7 +175,17 @@ fn demo(args: &DemoServerArgs) -> anyhow::Result<()> {
 }
 
 /// The desktop app: profiles from the config dir, the embedded demo on the first run.
+#[cfg(feature = "gui")]
 fn gui() -> anyhow::Result<()> {
     let dir = config_dir()?;
     pollscope::ui::run(dir).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// A headless build (`--no-default-features`) has no window to open.
+#[cfg(not(feature = "gui"))]
+fn gui() -> anyhow::Result<()> {
+    Err(usage(
+        "this pollscope was built without the desktop face (--no-default-features); \
+         use `pollscope watch`, `agent`, `compare` or `demo-server` (see --help)",
+    ))
 }

@@ -149,8 +149,14 @@ fn junk_and_hostile_requests_leave_the_endpoint_serving() {
     assert!(is_whole_exposition(&scrape(addr)));
 }
 
+/// The binary under test: this build's, or the one `POLLSCOPE_TEST_BIN` names (CI runs
+/// the agent tests against the headless `--no-default-features` build that way).
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pollscope"));
+    let path = std::env::var_os("POLLSCOPE_TEST_BIN").map_or_else(
+        || env!("CARGO_BIN_EXE_pollscope").into(),
+        std::path::PathBuf::from,
+    );
+    let mut c = Command::new(path);
     c.env(
         "POLLSCOPE_CONFIG_DIR",
         std::env::temp_dir().join("pollscope-metrics-test-none"),

@@ -12,7 +12,7 @@ use pollscope::demo_server::{DemoServer, DemoServerConfig, Fault, FaultPlan};
 use pollscope::monitor::{FeedKind, Monitor};
 use pollscope::profile::{HeaderSpec, Profile};
 use pollscope::ui::EntryView;
-use ui_common::{App, app, save_profiles, wait_until};
+use ui_common::{App, app_with_profiles, connect, first_monitor, wait_until};
 
 const TOKEN: &str = "inspector-s3cret-t0ken";
 
@@ -24,19 +24,13 @@ fn connected(dir: &std::path::Path, server: &DemoServer, hold_s: u32) -> App {
     profile
         .headers
         .push(HeaderSpec::new("Authorization", &format!("Bearer {TOKEN}")));
-    save_profiles(dir, vec![profile]);
-    let mut h = app(dir);
-    h.run_ok();
-    h.get_by_role_and_label(Role::Button, "Connect").click();
-    h.run_ok();
+    let mut h = app_with_profiles(dir, vec![profile]);
+    connect(&mut h);
     h
 }
 
 fn monitor(h: &App) -> &Monitor {
-    h.state().workspace().entries()[0]
-        .monitor
-        .as_ref()
-        .expect("connected")
+    first_monitor(h).expect("connected")
 }
 
 fn view(h: &App) -> &EntryView {

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
-use super::liveness::{Condition, Liveness, whole};
+use super::liveness::{Condition, Liveness};
 use super::rule::{Rule, span};
 use super::window::{CountWindow, Counts, HistWindow};
 use crate::poll::event::SessionChange;
 use crate::poll::{AnswerKind, PollEvent, PollResponse};
+use crate::present::units::{millis, whole_seconds};
 use crate::profile::{MAX_POLLERS, Profile};
 use crate::stats::{Seq, track_seq};
 
@@ -74,7 +75,7 @@ impl Transition {
         };
         let fired = self
             .fired_for
-            .map(|d| format!(" (fired for {})", whole(d)))
+            .map(|d| format!(" (fired for {})", whole_seconds(d)))
             .unwrap_or_default();
         format!(
             "{state} {} {}: {}{fired}",
@@ -445,8 +446,8 @@ fn read(
         (Rule::Quiet { after }, _) => {
             let silent = now.saturating_duration_since(last_event.unwrap_or(started));
             let text = match last_event {
-                Some(_) => format!("no event for {}", whole(silent)),
-                None => format!("no event since connecting {} ago", whole(silent)),
+                Some(_) => format!("no event for {}", whole_seconds(silent)),
+                None => format!("no event since connecting {} ago", whole_seconds(silent)),
             };
             Reading {
                 breached: silent > *after,
@@ -458,7 +459,7 @@ fn read(
                 let d = now.saturating_duration_since(c.since);
                 Reading {
                     breached: d >= *after,
-                    text: format!("stalled for {}: {}", whole(d), c.why),
+                    text: format!("stalled for {}: {}", whole_seconds(d), c.why),
                 }
             }
             None => Reading {
@@ -521,7 +522,7 @@ fn read(
                     breached: p99 > *ms,
                     text: format!(
                         "event latency p99 {} over {n} event(s) {}",
-                        ms_text(p99),
+                        millis(p99),
                         in_window(*window)
                     ),
                 },
@@ -535,7 +536,7 @@ fn read(
                     breached: p50 < *ms,
                     text: format!(
                         "empty-hold p50 {} over {n} empty answer(s) {}",
-                        ms_text(p50),
+                        millis(p50),
                         in_window(*window)
                     ),
                 },
@@ -555,14 +556,6 @@ fn quiet_reading(text: String) -> Reading {
     Reading {
         breached: false,
         text,
-    }
-}
-
-fn ms_text(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else {
-        format!("{ms:.1} ms")
     }
 }
 

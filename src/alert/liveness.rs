@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::poll::event::SessionChange;
 use crate::poll::{ErrorKind, PollEvent};
+use crate::present::units::{self, whole_seconds};
 use crate::profile::MAX_POLLERS;
 
 /// A learned quiet threshold is never below this: a few seconds without events is
@@ -236,17 +237,19 @@ impl Liveness {
         if now <= since {
             return None;
         }
-        let silent = whole(now.saturating_duration_since(from));
+        let silent = whole_seconds(now.saturating_duration_since(from));
         let what = match self.last_event {
             Some(_) => format!("no event for {silent}"),
             None => format!("no event since connecting {silent} ago"),
         };
         let expected = match threshold {
-            Threshold::Configured(d) => format!("the profile expects one within {}", whole(d)),
+            Threshold::Configured(d) => {
+                format!("the profile expects one within {}", whole_seconds(d))
+            }
             Threshold::Learned(d) => format!(
-                "expected one within {} (learned from {} events/s)",
-                whole(d),
-                rate_text(self.learned_rate().unwrap_or(0.0))
+                "expected one within {} (learned from a rate of {})",
+                whole_seconds(d),
+                units::per_second(self.learned_rate().unwrap_or(0.0))
             ),
         };
         Some(Condition {
@@ -271,7 +274,7 @@ impl Liveness {
                 since,
                 why: format!(
                     "nothing came back within the client timeout ({})",
-                    whole(self.client_timeout)
+                    whole_seconds(self.client_timeout)
                 ),
             });
         }
@@ -292,7 +295,7 @@ impl Liveness {
     }
 
     fn stall_reason(&self, live: &[&PollerHealth]) -> String {
-        let timeout = whole(self.client_timeout);
+        let timeout = whole_seconds(self.client_timeout);
         let failing = live
             .iter()
             .filter(|p| p.stuck_since.is_some())
@@ -335,29 +338,6 @@ impl Liveness {
             .chain(holds)
             .filter(|t| *t > now)
             .min()
-    }
-}
-
-/// `42 s`, `3 min 5 s`: whole seconds, for sentences.
-#[must_use]
-pub fn whole(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs < 60 {
-        format!("{secs} s")
-    } else if secs < 3600 {
-        format!("{} min {} s", secs / 60, secs % 60)
-    } else {
-        format!("{} h {} min", secs / 3600, (secs % 3600) / 60)
-    }
-}
-
-fn rate_text(per_s: f64) -> String {
-    if per_s >= 10.0 {
-        format!("{per_s:.0}")
-    } else if per_s >= 0.1 {
-        format!("{per_s:.1}")
-    } else {
-        format!("{per_s:.3}")
     }
 }
 
@@ -413,7 +393,7 @@ mod tests {
         let quiet = l.quiet(last + QUIET_FLOOR + ms(1)).expect("quiet");
         assert_eq!(quiet.since, last + QUIET_FLOOR);
         assert!(quiet.why.contains("no event for 10 s"), "{}", quiet.why);
-        assert!(quiet.why.contains("5.0 events/s"), "{}", quiet.why);
+        assert!(quiet.why.contains("a rate of 5/s"), "{}", quiet.why);
         assert_eq!(l.next_change(last), Some(last + QUIET_FLOOR));
         // An event ends it.
         l.observe(&answer(0, last + ms(20_000), 3));
@@ -519,12 +499,5 @@ mod tests {
             at: t0,
         });
         assert!(l.pollers.len() <= 2, "bogus indices allocate nothing");
-    }
-
-    #[test]
-    fn whole_seconds_read_well() {
-        assert_eq!(whole(ms(42_900)), "42 s");
-        assert_eq!(whole(ms(185_000)), "3 min 5 s");
-        assert_eq!(whole(Duration::from_mins(2 * 60 + 1)), "2 h 1 min");
     }
 }

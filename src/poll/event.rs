@@ -222,22 +222,10 @@ impl NotHolding {
     pub fn describe(&self) -> String {
         format!(
             "server is not holding: answered in {}, asked for {}; next poll in {}",
-            short_duration(self.answered_in),
-            short_duration(self.asked),
-            short_duration(self.pause)
+            crate::present::units::duration(self.answered_in),
+            crate::present::units::duration(self.asked),
+            crate::present::units::duration(self.pause)
         )
-    }
-}
-
-/// `2 ms`, `0.4 s`, `30 s`.
-fn short_duration(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else if ms < 10_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{:.0} s", ms / 1000.0)
     }
 }
 

@@ -174,14 +174,14 @@ pub fn test_once(mut profile: Profile, max_wait: Duration) -> Probe {
             probe.ok = next.lost.is_none();
             let mut text = if r.cut_by_client {
                 format!(
-                    "no answer within {:.0} s: the server is holding the poll (the client ended it)",
-                    r.hold.as_secs_f64()
+                    "no answer within {}: the server is holding the poll (the client ended it)",
+                    crate::present::units::whole_seconds(r.hold)
                 )
             } else {
                 format!(
-                    "HTTP {} after {:.0} ms: {} event(s), {} control message(s){}",
+                    "HTTP {} after {}: {} event(s), {} control message(s){}",
                     r.status,
-                    r.hold.as_secs_f64() * 1000.0,
+                    crate::present::units::duration(r.hold),
                     r.events.len(),
                     r.control.len(),
                     if r.replies > 0 {

@@ -1,4 +1,4 @@
-//! The desktop face (eframe/egui, `egui_plot)`: profiles, the profile editor, the live
+//! The desktop face (eframe/egui, `egui_plot`): profiles, the profile editor, the live
 //! feed, live charts, the connections panel, the Compare tab and a status bar.
 //!
 //! Its rooms, by role (as egui splits `containers/` and `widgets/`):

@@ -551,10 +551,10 @@ fn probe_ui(ui: &mut Ui, probe: &Probe) {
             .status
             .map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));
         egui::CollapsingHeader::new(format!(
-            "{}: {}, {status} in {:.0} ms",
+            "{}: {}, {status} in {}",
             e.label,
             e.request_line,
-            e.elapsed.as_secs_f64() * 1000.0
+            crate::present::units::duration(e.elapsed)
         ))
         .id_salt(("exchange", i))
         .show(ui, |ui| exchange_ui(ui, e));
