@@ -58,3 +58,50 @@ fn apply_is_disabled_while_the_edit_is_invalid() {
         source(h).as_deref() == Some(other.as_str())
     });
 }
+
+/// Click `menu` in the menu bar, then its `item`.
+fn open(h: &mut ui_common::App, menu: &str, item: &str) {
+    h.get_by_role_and_label(Role::Button, menu).click();
+    h.run_ok();
+    h.get_by_label(item).click();
+    h.run_ok();
+}
+
+/// `text` is on screen as a label's whole text.
+fn shows(h: &ui_common::App, text: &str) -> bool {
+    h.query_all_by(|n| n.value().as_deref() == Some(text))
+        .next()
+        .is_some()
+}
+
+#[test]
+fn help_has_a_glossary_and_an_about_box_and_view_switches_the_theme() {
+    // A fresh window for each (the first menu click after a dialog closes is egui's).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fresh = || {
+        app_with_profiles(
+            dir.path(),
+            vec![Profile::for_demo("P", "http://127.0.0.1:9/")],
+        )
+    };
+
+    let mut h = fresh();
+    open(&mut h, "Help", "Glossary");
+    for word in ["Hold", "Empty answer", "Reuse", "Cursor", "Resync"] {
+        assert!(shows(&h, word), "{word} is explained");
+    }
+
+    let mut h = fresh();
+    open(&mut h, "Help", "About Pollscope");
+    assert!(shows(&h, &format!("Version {}", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        h.query_all_by_label("Source and issues").next().is_some(),
+        "a link"
+    );
+
+    let mut h = fresh();
+    for (item, dark) in [("Light", false), ("Dark", true)] {
+        open(&mut h, "View", item);
+        assert_eq!(h.ctx.theme() == egui::Theme::Dark, dark, "{item}");
+    }
+}

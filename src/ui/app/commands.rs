@@ -81,6 +81,8 @@ impl PollscopeApp {
             }
             HeaderAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             HeaderAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            HeaderAction::Glossary => self.dialog = Some(Dialog::Glossary),
+            HeaderAction::About => self.dialog = Some(Dialog::About),
             HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
             HeaderAction::CopyCurl => {
                 if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
