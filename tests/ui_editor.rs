@@ -105,3 +105,31 @@ fn help_has_a_glossary_and_an_about_box_and_view_switches_the_theme() {
         assert_eq!(h.ctx.theme() == egui::Theme::Dark, dark, "{item}");
     }
 }
+
+#[test]
+fn url_messages_wait_for_typing_and_offer_the_missing_scheme() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app_with_profiles(dir.path(), Vec::new());
+    h.get_by_role_and_label(Role::Button, "New").click();
+    h.run_ok();
+    let bad_url = |h: &ui_common::App| {
+        h.query_all_by(|n| {
+            n.role() == Role::Label && n.value().is_some_and(|v| v.starts_with("bad URL"))
+        })
+        .count()
+    };
+    assert_eq!(bad_url(&h), 0, "no error before anything is typed");
+
+    h.get_by_role_and_label(Role::TextInput, "URL")
+        .set_text_value_accesskit("localhost:8080/poll");
+    h.run_ok();
+    assert_eq!(bad_url(&h), 1, "typed: the problem is named");
+    h.get_by_role_and_label(Role::Button, "Add http://").click();
+    h.run_ok();
+    assert_eq!(
+        h.state().workspace().entries()[0].profile.url,
+        "http://localhost:8080/poll"
+    );
+    assert_eq!(bad_url(&h), 0);
+    assert!(h.query_all_by_label("Add http://").next().is_none());
+}
