@@ -133,3 +133,32 @@ fn url_messages_wait_for_typing_and_offer_the_missing_scheme() {
     assert_eq!(bad_url(&h), 0);
     assert!(h.query_all_by_label("Add http://").next().is_none());
 }
+
+#[test]
+fn arrow_keys_move_through_the_profiles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names = ["A", "B", "C"];
+    let profiles = names
+        .iter()
+        .map(|n| Profile::for_demo(n, "http://127.0.0.1:9/"))
+        .collect();
+    let mut h = app_with_profiles(dir.path(), profiles);
+    let selected = |h: &ui_common::App| {
+        let id = h.state().selected().expect("a profile is selected");
+        h.state()
+            .workspace()
+            .get(id)
+            .map(|e| e.profile.name.clone())
+    };
+    assert_eq!(selected(&h).as_deref(), Some("A"));
+    for (key, name) in [
+        (Key::ArrowDown, "B"),
+        (Key::ArrowDown, "C"),
+        (Key::ArrowDown, "C"),
+        (Key::ArrowUp, "B"),
+    ] {
+        h.key_press(key);
+        h.run_ok();
+        assert_eq!(selected(&h).as_deref(), Some(name), "{key:?}");
+    }
+}

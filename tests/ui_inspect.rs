@@ -191,6 +191,25 @@ fn an_event_shows_its_payload_pretty_and_the_hold_as_waiting() {
     };
     assert!(shown(&h, how), "{how}");
 
+    // Arrow down: the next (older) row of the paused feed, in the inspector.
+    let rows: Vec<u64> = monitor(&h)
+        .feed()
+        .newest_first()
+        .filter(|i| i.id <= view(&h).feed.paused_at.unwrap_or(u64::MAX))
+        .map(|i| i.id)
+        .collect();
+    let at = rows
+        .iter()
+        .position(|r| *r == id)
+        .expect("the row is shown");
+    h.key_press(egui::Key::ArrowDown);
+    h.run_ok();
+    let below = rows.get(at + 1).copied().unwrap_or(id);
+    assert_eq!(view(&h).feed.selected, Some(below), "arrow down");
+    h.key_press(egui::Key::ArrowUp);
+    h.run_ok();
+    assert_eq!(view(&h).feed.selected, Some(id), "arrow up");
+
     // Copy → Payload: the status bar says it was copied.
     h.get_by_role_and_label(Role::Button, "Copy").click();
     h.run_ok();
