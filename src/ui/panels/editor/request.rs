@@ -142,22 +142,6 @@ fn with_scheme(text: &str) -> Option<String> {
         .map(|_| fixed)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_scheme;
-
-    #[test]
-    fn a_url_without_scheme_is_offered_http() {
-        assert_eq!(
-            with_scheme(" localhost:8080/poll ").as_deref(),
-            Some("http://localhost:8080/poll")
-        );
-        assert_eq!(with_scheme("https://x.example/"), None);
-        assert_eq!(with_scheme(""), None);
-        assert_eq!(with_scheme("not a url"), None, "spaces make no host");
-    }
-}
-
 fn headers_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[ProfileIssue]) {
     let label = ui
         .horizontal(|ui| {
@@ -225,5 +209,21 @@ fn add_header_line(p: &mut Profile, state: &mut EditorState) {
             state.header_line_error = None;
         }
         Err(e) => state.header_line_error = Some(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_scheme;
+
+    #[test]
+    fn a_url_without_scheme_is_offered_http() {
+        assert_eq!(
+            with_scheme(" localhost:8080/poll ").as_deref(),
+            Some("http://localhost:8080/poll")
+        );
+        assert_eq!(with_scheme("https://x.example/"), None);
+        assert_eq!(with_scheme(""), None);
+        assert_eq!(with_scheme("not a url"), None, "spaces make no host");
     }
 }
