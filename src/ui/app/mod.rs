@@ -90,6 +90,7 @@ pub struct PollscopeApp {
     tab: Tab,
     show_connections: bool,
     chart_window: ChartWindow,
+    alerts_scope: crate::ui::panels::alerts::AlertsScope,
     editor: EditorState,
     dialog: Option<Dialog>,
     /// Event-to-screen delays, logged at exit.
@@ -135,6 +136,7 @@ impl PollscopeApp {
             tab: saved.tab,
             show_connections: !saved.hide_connections,
             chart_window: saved.chart_window,
+            alerts_scope: crate::ui::panels::alerts::AlertsScope::default(),
             editor: EditorState::default(),
             dialog: None,
             screen: screen_latency::ScreenLatency::default(),

@@ -12,7 +12,7 @@ use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::monitor::Monitor;
 use crate::present::units;
-use crate::stats::Summary;
+use crate::stats::{RecentRates, Summary};
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
 use crate::ui::widgets::theme;
@@ -69,7 +69,10 @@ pub fn charts_ui(
         ui.ctx().request_repaint();
     }
 
-    let charts = build_charts(monitor, summary, cache);
+    let rates = monitor
+        .stats()
+        .recent_rates(monitor.stopped_at().unwrap_or(now));
+    let charts = build_charts(monitor, summary, rates, cache);
     let mut charts = charts.into_iter();
     for _ in 0..grid.rows {
         ui.columns(grid.columns, |cols| {
@@ -202,15 +205,24 @@ fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> L
         .width(1.5)
 }
 
-fn last_y(points: &[egui_plot::PlotPoint]) -> Option<f64> {
-    points.last().map(|p| p.y)
+/// `points` cut wherever two neighbours are more than `gap` apart on x.
+fn runs(
+    points: &[egui_plot::PlotPoint],
+    gap: f64,
+) -> impl Iterator<Item = &[egui_plot::PlotPoint]> {
+    points.chunk_by(move |a, b| b.x - a.x <= gap)
 }
 
 /// The six charts, in reading order.
-fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
+fn build_charts<'a>(
+    monitor: &Monitor,
+    summary: &Summary,
+    rates: RecentRates,
+    c: &'a ChartCache,
+) -> Vec<Chart<'a>> {
     vec![
         hold_chart(summary, c),
-        rate_chart(c),
+        rate_chart(c, rates),
         latency_chart(monitor, summary, c),
         connections_chart(summary, c),
         reuse_chart(summary, c),
@@ -292,24 +304,37 @@ fn lines_chart<'a>(
             .is_some_and(|t| !c.series(t.series).is_empty()),
         draw: Box::new(move |p| {
             for t in traces {
-                let l = line(t.name, c.series(t.series), t.color);
-                p.line(if t.filled {
-                    l.fill(0.0).fill_alpha(0.15)
-                } else {
-                    l
-                });
+                // No line across silence: each run of data is a line of its own, a
+                // lone point a dot.
+                for run in runs(c.series(t.series), c.gap()) {
+                    if let [_] = run {
+                        p.points(
+                            Points::new(t.name, PlotPoints::Borrowed(run))
+                                .color(t.color)
+                                .radius(1.5),
+                        );
+                        continue;
+                    }
+                    let l = line(t.name, run, t.color);
+                    p.line(if t.filled {
+                        l.fill(0.0).fill_alpha(0.15)
+                    } else {
+                        l
+                    });
+                }
             }
         }),
     }
 }
 
-/// Events and errors per second.
-fn rate_chart(c: &ChartCache) -> Chart<'_> {
+/// Events and errors per second; the headline is the last whole second's rate (0/s
+/// after a silent second, never the last busy one held).
+fn rate_chart(c: &ChartCache, rates: RecentRates) -> Chart<'_> {
     const TRACES: &[Trace] = &[
         Trace::filled("events/s", Series::EventsPerS, theme::EVENTS),
         Trace::line("errors/s", Series::ErrorsPerS, theme::ERROR),
     ];
-    let figure = units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0));
+    let figure = units::per_second(rates.events_per_s);
     let legend = &[("events", theme::EVENTS), ("errors", theme::ERROR)];
     lines_chart(("rate", "Events/s"), legend, figure, c, TRACES)
 }
@@ -384,4 +409,20 @@ fn wire_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
         c,
         TRACES,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_plot::PlotPoint;
+
+    use super::runs;
+
+    #[test]
+    fn lines_break_where_the_data_has_a_gap() {
+        let xs = [0.0, 1.0, 2.0, 9.0, 10.0, 20.0];
+        let points: Vec<PlotPoint> = xs.iter().map(|&x| PlotPoint::new(x, 1.0)).collect();
+        let lens: Vec<usize> = runs(&points, 3.0).map(<[PlotPoint]>::len).collect();
+        assert_eq!(lens, [3, 2, 1]);
+        assert_eq!(runs(&[], 3.0).count(), 0);
+    }
 }

@@ -101,7 +101,7 @@ pub enum DialogAction {
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Ctrl+N", "new profile"),
     ("Ctrl+D", "duplicate the selected profile"),
     ("F2", "rename the selected profile"),
@@ -112,6 +112,7 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
         "Ctrl+3",
         "compare keep-alive, no keep-alive and short polling",
     ),
+    ("Ctrl+4", "alerts: the rules now and their history"),
     ("Ctrl+F", "filter the feed"),
     ("Ctrl+P", "pause / resume the feed"),
     ("Esc", "close the event detail or a dialog"),

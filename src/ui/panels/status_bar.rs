@@ -9,6 +9,7 @@ use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::model::entry::Entry;
 use crate::ui::model::notice::SaveStatus;
+use crate::ui::widgets::liveness;
 use crate::ui::widgets::theme;
 
 /// The bar's contents.
@@ -47,12 +48,20 @@ pub fn status_bar_ui(
 
 fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
     ui.label(RichText::new(&entry.profile.name).strong());
-    theme::state_ui(ui, &entry.status(now));
+    theme::state_ui(ui, &entry.status(now), now);
     let item = |ui: &mut Ui, label: &str, value: String| {
         ui.separator();
         ui.label(RichText::new(label).small().weak());
         ui.label(RichText::new(value).small().monospace());
     };
+    if let Some(text) = entry
+        .monitor
+        .as_ref()
+        .and_then(|m| liveness::last_event(m, now))
+    {
+        ui.separator();
+        ui.label(RichText::new(text).small());
+    }
     item(ui, "events", units::count(s.events));
     item(ui, "polls", units::count(s.polls));
     item(ui, "errors", units::count(s.errors));
