@@ -191,6 +191,13 @@ fn an_event_shows_its_payload_pretty_and_the_hold_as_waiting() {
     };
     assert!(shown(&h, how), "{how}");
 
+    // Copy → Payload: the status bar says it was copied.
+    h.get_by_role_and_label(Role::Button, "Copy").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Payload").click();
+    h.run_ok();
+    assert!(shown(&h, "Payload copied"), "copied feedback");
+
     // Clicking the selected row again closes the inspector and resumes the feed.
     h.get_by_role_and_label(Role::Row, &text).click();
     h.run_ok();

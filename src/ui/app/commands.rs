@@ -14,6 +14,7 @@ use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::feed::FILTER_ID;
 use crate::ui::panels::header::{HeaderAction, Tab};
 use crate::ui::panels::profiles::ProfileAction;
+use crate::ui::widgets::copied;
 
 impl PollscopeApp {
     pub(super) fn act(&mut self, action: ProfileAction) {
@@ -83,7 +84,8 @@ impl PollscopeApp {
             HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
             HeaderAction::CopyCurl => {
                 if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
-                    ctx.copy_text(crate::curl_import::to_curl(&e.profile, false));
+                    let curl = crate::curl_import::to_curl(&e.profile, false);
+                    copied::copy(ctx, curl, "curl command (secrets masked)");
                 }
             }
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
@@ -117,7 +119,7 @@ impl PollscopeApp {
             CompareAction::Export => self.open_export(ExportKind::Comparison(id)),
             CompareAction::CopyMarkdown => {
                 if let Some(c) = self.ws.get(id).and_then(|e| e.compare.result()) {
-                    ctx.copy_text(c.markdown(&[]));
+                    copied::copy(ctx, c.markdown(&[]), "Comparison as Markdown");
                 }
             }
             CompareAction::Reset => self.ws.compare_reset(id),

@@ -29,6 +29,7 @@ use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::header::Tab;
 use crate::ui::view::compare_lanes::CHART_EVERY;
 use crate::ui::view::entry::{EntryView, Views};
+use crate::ui::view::side::SidePanel;
 use crate::ui::view::time_axis::ChartWindow;
 
 /// Worker events taken in per frame, over all profiles.
@@ -74,6 +75,10 @@ struct SavedUi {
     selected: Option<String>,
     tab: Tab,
     hide_connections: bool,
+    /// The Profiles panel opened or collapsed by hand (absent: by the window's width).
+    profiles_panel: Option<bool>,
+    /// The Connections panel opened by hand (collapsed by hand: `hide_connections`).
+    connections_panel: Option<bool>,
     chart_window: ChartWindow,
 }
 
@@ -88,7 +93,10 @@ pub struct PollscopeApp {
     views: Views,
     selected: Option<EntryId>,
     tab: Tab,
-    show_connections: bool,
+    /// The Profiles panel: open or collapsed to a strip.
+    profiles_panel: SidePanel,
+    /// The Connections panel (Monitor tab): open or collapsed to a strip.
+    connections_panel: SidePanel,
     chart_window: ChartWindow,
     editor: EditorState,
     dialog: Option<Dialog>,
@@ -133,7 +141,12 @@ impl PollscopeApp {
             views: Views::default(),
             selected: None,
             tab: saved.tab,
-            show_connections: !saved.hide_connections,
+            profiles_panel: SidePanel::chosen(saved.profiles_panel),
+            connections_panel: SidePanel::chosen(if saved.hide_connections {
+                Some(false)
+            } else {
+                saved.connections_panel
+            }),
             chart_window: saved.chart_window,
             editor: EditorState::default(),
             dialog: None,
@@ -203,7 +216,9 @@ impl PollscopeApp {
                 .and_then(|id| self.ws.get(id))
                 .map(|e| e.profile.name.clone()),
             tab: self.tab,
-            hide_connections: !self.show_connections,
+            hide_connections: self.connections_panel.choice() == Some(false),
+            profiles_panel: self.profiles_panel.choice(),
+            connections_panel: self.connections_panel.choice().filter(|open| *open),
             chart_window: self.chart_window,
         }
     }

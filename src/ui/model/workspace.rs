@@ -223,8 +223,15 @@ impl Workspace {
         self.release_demo_if_unused();
     }
 
-    /// Disconnect and connect again (applies edits).
+    /// Disconnect and connect again (applies edits) — only when the profile as edited
+    /// can connect: an invalid edit leaves the live session running.
     pub fn reconnect(&mut self, id: EntryId) {
+        if self
+            .get(id)
+            .is_none_or(|e| !crate::ui::model::entry::connect_issues(&e.profile).is_empty())
+        {
+            return;
+        }
         self.disconnect(id);
         self.connect(id);
     }

@@ -54,12 +54,12 @@ pub enum HeaderAction {
     ImportProfiles,
 }
 
-/// The menu bar.
+/// The menu bar (`panels`: the Profiles and Connections panels are open).
 pub fn menu_bar_ui(
     ui: &mut Ui,
     selected: Option<&Entry>,
     tab: &mut Tab,
-    show_connections: &mut bool,
+    panels: [&mut bool; 2],
     window: &mut ChartWindow,
     actions: &mut Vec<HeaderAction>,
 ) {
@@ -68,7 +68,7 @@ pub fn menu_bar_ui(
         if let Some(entry) = selected {
             ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
         }
-        ui.menu_button("View", |ui| view_menu_ui(ui, tab, show_connections, window));
+        ui.menu_button("View", |ui| view_menu_ui(ui, tab, panels, window));
         ui.menu_button("Help", |ui| {
             if ui.button("Keyboard shortcuts  F1").clicked() {
                 actions.push(HeaderAction::Shortcuts);
@@ -117,13 +117,15 @@ fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
     }
 }
 
-/// The View menu: the tab, the Connections panel, the charts' window.
-fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, show_connections: &mut bool, window: &mut ChartWindow) {
+/// The View menu: the tab, the side panels, the charts' window.
+fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut ChartWindow) {
     ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
     ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
     ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
     ui.separator();
-    ui.checkbox(show_connections, "Connections panel");
+    let [profiles, connections] = panels;
+    ui.checkbox(profiles, "Profiles panel  Ctrl+B");
+    ui.checkbox(connections, "Connections panel");
     ui.separator();
     ui.label(RichText::new("Chart window").small().weak());
     for w in ChartWindow::ALL {
@@ -235,15 +237,19 @@ pub fn profile_header_ui(
         // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             connect_button_ui(ui, entry, actions);
-            if entry.has_unapplied_edits()
-                && ui
-                    .button("Apply (reconnect)")
+            if entry.has_unapplied_edits() {
+                // Never while the edits are invalid: it would drop the live session for
+                // one that cannot start.
+                let issues = connect_issues(&entry.profile);
+                let apply = ui
+                    .add_enabled(issues.is_empty(), egui::Button::new("Apply (reconnect)"))
                     .on_hover_text(
                         "The profile changed since it connected; reconnect to use the changes",
                     )
-                    .clicked()
-            {
-                actions.push(HeaderAction::Reconnect);
+                    .on_disabled_hover_text(fix_first(&issues));
+                if apply.clicked() {
+                    actions.push(HeaderAction::Reconnect);
+                }
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 let target = target(entry);
@@ -290,8 +296,7 @@ fn connect_button_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>
     let response = if issues.is_empty() {
         response.on_hover_text("Ctrl+Enter")
     } else {
-        let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        response.on_disabled_hover_text(format!("Fix first:\n{}", why.join("\n")))
+        response.on_disabled_hover_text(fix_first(&issues))
     };
     if response.clicked() {
         actions.push(HeaderAction::Profile(ProfileAction::Connect(id)));
@@ -312,4 +317,10 @@ fn target(entry: &Entry) -> String {
         crate::redact::url(&p.url)
     };
     format!("{} {url}", p.method)
+}
+
+/// "Fix first:" and the profile's issues, one a line.
+fn fix_first(issues: &[crate::profile::ProfileIssue]) -> String {
+    let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
+    format!("Fix first:\n{}", why.join("\n"))
 }

@@ -48,8 +48,6 @@ pub fn profiles_ui(
     now: Instant,
 ) -> Vec<ProfileAction> {
     let mut actions = Vec::new();
-    ui.add_space(4.0);
-    ui.heading("Profiles");
     ui.horizontal(|ui| {
         if ui
             .button("New")
@@ -158,8 +156,10 @@ fn row_ui(
         egui::Sense::click(),
     );
     let name = profile.name.clone();
-    response
-        .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, is_selected, &name));
+    // A selectable item of the list (its texts are its children in the UI tree).
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(egui::Role::ListBoxOption, true, is_selected, &name)
+    });
     if let Some(message) = status.message() {
         response = response.on_hover_text(message);
     }
