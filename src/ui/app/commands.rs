@@ -199,6 +199,7 @@ impl PollscopeApp {
             (Key::Num1, Tab::Monitor),
             (Key::Num2, Tab::Profile),
             (Key::Num3, Tab::Compare),
+            (Key::Num4, Tab::Alerts),
         ] {
             if pressed(cmd(key)) {
                 self.tab = tab;

@@ -102,6 +102,7 @@ pub struct PollscopeApp {
     chart_window: ChartWindow,
     /// The theme picked in the View menu (kept for the next run).
     theme: egui::ThemePreference,
+    alerts_scope: crate::ui::panels::alerts::AlertsScope,
     editor: EditorState,
     dialog: Option<Dialog>,
     /// Event-to-screen delays, logged at exit.
@@ -153,6 +154,7 @@ impl PollscopeApp {
             }),
             chart_window: saved.chart_window,
             theme: saved.theme,
+            alerts_scope: crate::ui::panels::alerts::AlertsScope::default(),
             editor: EditorState::default(),
             dialog: None,
             screen: screen_latency::ScreenLatency::default(),

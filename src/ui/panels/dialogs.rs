@@ -105,7 +105,7 @@ pub enum DialogAction {
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 14] = [
     ("Ctrl+N", "new profile"),
     ("Ctrl+D", "duplicate the selected profile"),
     ("F2", "rename the selected profile"),
@@ -116,6 +116,7 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
         "Ctrl+3",
         "compare keep-alive, no keep-alive and short polling",
     ),
+    ("Ctrl+4", "alerts: the rules now and their history"),
     ("Ctrl+F", "filter the feed"),
     ("Ctrl+B", "show / collapse the profiles panel"),
     ("Ctrl+P", "pause / resume the feed"),
