@@ -159,7 +159,12 @@ fn a_failed_poll_shows_request_answer_timing_and_connection() {
 #[test]
 fn an_event_shows_its_payload_pretty_and_the_hold_as_waiting() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = ui_common::demo_server();
+    // Two events a second: the clicked row stays in view while the feed is live.
+    let server = DemoServer::start(DemoServerConfig {
+        rate_per_s: 2.0,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server");
     let mut h = connected(dir.path(), &server, 5);
     let id = click_row_of(&mut h, FeedKind::Event);
     assert_eq!(view(&h).feed.selected, Some(id));

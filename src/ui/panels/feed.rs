@@ -24,7 +24,7 @@ pub const FILTER_ID: &str = "feed-filter";
 /// under the reader); resuming scrolls back to the newest.
 pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
     let feed = monitor.feed();
-    let resumed = toolbar_ui(ui, feed, view);
+    let resumed = toolbar_ui(ui, feed, view) | std::mem::take(&mut view.to_newest);
     ui.separator();
     // The rows scroll sideways when the panel is narrower than a row needs; the
     // header follows them (last frame's offset).

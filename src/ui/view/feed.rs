@@ -20,6 +20,8 @@ pub struct FeedView {
     paused_by_selection: bool,
     /// The selection moved by keyboard: scroll it into view on the next frame.
     pub reveal: bool,
+    /// Closing the detail resumed the feed: back to the newest row on the next frame.
+    pub to_newest: bool,
     rows: Vec<u64>,
     key: Option<(u64, String, Option<u64>)>,
 }
@@ -90,6 +92,7 @@ impl FeedView {
         self.selected = None;
         if self.paused_by_selection {
             self.toggle_pause(feed);
+            self.to_newest = true;
         }
     }
 
