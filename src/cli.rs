@@ -136,6 +136,11 @@ pub struct AlertArgs {
     /// Serve metrics for Prometheus on ADDR (path /metrics), e.g. 127.0.0.1:9187.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Raise desktop notifications (D-Bus org.freedesktop.Notifications) for alerts that
+    /// fire or resolve, at most 4 a minute per profile; a profile saved with
+    /// notifications off stays silent.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 impl AlertArgs {

@@ -27,6 +27,7 @@
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! metrics        OpenMetrics exposition per profile, and its HTTP endpoint
+//! notify         desktop notifications for alert transitions (D-Bus), rate-limited
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! cli_docs       man pages and shell completions generated from the CLI definition
@@ -97,6 +98,7 @@ pub mod keyring;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;
+pub mod notify;
 pub mod poll;
 pub mod present;
 pub mod presets;

@@ -63,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
                 export: args.export.clone(),
                 metrics: args.alerting.metrics,
+                notify: args.alerting.notify,
                 ..WatchOptions::default()
             };
             let report = headless::watch(profile, &opts)?;
@@ -147,6 +148,7 @@ fn agent(args: &AgentArgs) -> anyhow::Result<Exit> {
         duration: args.duration,
         output,
         metrics: args.alerting.metrics,
+        notify: args.alerting.notify,
     };
     let interrupted = headless::ctrl_c_flag();
     let (exit, verdict, totals) = pollscope::agent::run(profiles, &opts, &interrupted)?;

@@ -50,6 +50,8 @@ pub struct WatchOptions {
     pub export: Option<std::path::PathBuf>,
     /// Serve the metrics (`OpenMetrics`) here while the run lasts.
     pub metrics: Option<std::net::SocketAddr>,
+    /// Raise desktop notifications for alert transitions (if the profile has them on).
+    pub notify: bool,
 }
 
 impl Default for WatchOptions {
@@ -61,6 +63,7 @@ impl Default for WatchOptions {
             progress_every: Duration::from_secs(5),
             export: None,
             metrics: None,
+            notify: false,
         }
     }
 }
@@ -149,6 +152,11 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         (Some(addr), Some(registry)) => Some(alerting::serve_metrics(addr, registry)?),
         _ => None,
     };
+    let notifier = if opts.notify {
+        Some(crate::notify::Notifier::start()?)
+    } else {
+        None
+    };
     let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let name = session.profile().name.clone();
     let alerting = Alerting::new(
@@ -160,6 +168,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
             Output::Human => TransitionOutput::Line,
             Output::Json => TransitionOutput::Json,
         }),
+        notifier,
     );
     let mut run = Run::new(session, opts, event_log, alerting, server);
     if opts.output == Output::Human {

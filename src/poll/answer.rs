@@ -314,6 +314,14 @@ fn event_meta(profile: &Profile, e: &Value, received: SystemTime) -> EventMeta {
     EventMeta { seq, latency_ms }
 }
 
+/// The value of the first header called `name` (any case).
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,10 @@ use super::backoff::Backoff;
 use super::event::{
     ErrorKind, LostPoll, NotHolding, PollEvent, PollFailure, SessionChange, SessionEvent,
 };
+use super::failure::classify;
 use super::request::{self, Outgoing};
 use super::timing::PollTiming;
-use super::worker::{CallFacts, RawAnswer, Worker, classify};
+use super::worker::{CallFacts, RawAnswer, Worker};
 use crate::cursor::Cursor;
 use crate::profile::Profile;
 use crate::protocol::Vars;
