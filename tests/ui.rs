@@ -289,7 +289,7 @@ fn an_insecure_profile_wears_a_badge_and_the_security_rows_edit_it() {
     let mut h = ui_common::app_sized(dir.path(), [1280.0, 3000.0]);
     h.run_ok();
     assert_eq!(h.query_all_by_label("insecure").count(), 1, "one badge");
-    h.get_by_role_and_label(Role::Button, "Lab").click();
+    h.get_by_role_and_label(Role::ListBoxOption, "Lab").click();
     h.run_ok();
     // The editor (its Security section is at the bottom: the window is tall).
     h.get_all_by_role_and_label(Role::Button, "Profile")
