@@ -41,6 +41,10 @@ pub enum HeaderAction {
     Quit,
     /// Open the keyboard shortcuts help.
     Shortcuts,
+    /// Open the glossary (hold, empty answer, reuse, cursor, resync…).
+    Glossary,
+    /// Open the About box.
+    About,
     /// Open the "new profile from a curl command" dialog.
     ImportCurl,
     /// Copy the selected profile as a curl command (secrets masked).
@@ -73,8 +77,16 @@ pub fn menu_bar_ui(
         }
         ui.menu_button("View", |ui| view_menu_ui(ui, tab, panels, window));
         ui.menu_button("Help", |ui| {
-            if ui.button("Keyboard shortcuts  F1").clicked() {
-                actions.push(HeaderAction::Shortcuts);
+            // Closed by hand: the dialog opening over it would leave it open behind.
+            for (label, action) in [
+                ("Keyboard shortcuts  F1", HeaderAction::Shortcuts),
+                ("Glossary", HeaderAction::Glossary),
+                ("About Pollscope", HeaderAction::About),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(action);
+                    ui.close();
+                }
             }
         });
     });
@@ -120,7 +132,7 @@ fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
     }
 }
 
-/// The View menu: the tab, the side panels, the charts' window.
+/// The View menu: the tab, the side panels, the theme, the charts' window.
 fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut ChartWindow) {
     ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
     ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
@@ -130,6 +142,20 @@ fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut
     let [profiles, connections] = panels;
     ui.checkbox(profiles, "Profiles panel  Ctrl+B");
     ui.checkbox(connections, "Connections panel");
+    ui.separator();
+    ui.label(RichText::new("Theme").small().weak());
+    let mut theme = ui.ctx().options(|o| o.theme_preference);
+    let before = theme;
+    ui.radio_value(
+        &mut theme,
+        egui::ThemePreference::System,
+        "Follow the system",
+    );
+    ui.radio_value(&mut theme, egui::ThemePreference::Light, "Light");
+    ui.radio_value(&mut theme, egui::ThemePreference::Dark, "Dark");
+    if theme != before {
+        ui.ctx().set_theme(theme);
+    }
     ui.separator();
     ui.label(RichText::new("Chart window").small().weak());
     for w in ChartWindow::ALL {
