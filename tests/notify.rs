@@ -249,12 +249,23 @@ fn the_daemon_gets_firing_then_resolved_with_profile_and_reason_and_nothing_when
     assert!(f[4].starts_with("no event since connecting"), "{f:?}");
 
     server.publish(serde_json::json!({ "n": 1 }));
-    let got = wait_for(&desk.log, Duration::from_secs(20), |got| got.len() >= 2);
+    let published = SystemTime::now();
+    let got = wait_for(&desk.log, Duration::from_secs(20), |got| got.len() >= 3);
     assert!(got.len() >= 2, "the resolved one arrives: {got:?}");
     let r = &got[1];
     assert_eq!(r[2], "NORMAL");
     assert_eq!(r[3], "orders <eu>: quiet>1s resolved");
     assert!(r[4].contains("fired for"), "{r:?}");
+    // Silent again after that event: quiet>1s fires again, end to end from the last
+    // event to the daemon.
+    assert!(got.len() >= 3, "firing again: {got:?}");
+    let again = &got[2];
+    assert_eq!(again[3], "orders <eu>: quiet>1s firing");
+    let silence_to_daemon = again[0].parse::<f64>().unwrap() - epoch(published);
+    eprintln!(
+        "last event published → dunst got the quiet>1s notification: {silence_to_daemon:.3} s"
+    );
+    assert!(silence_to_daemon >= 1.0, "{silence_to_daemon}");
     // Both profiles fired and resolved (the agent printed it); the muted one reached
     // no daemon.
     drop(agent);

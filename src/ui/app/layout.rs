@@ -11,6 +11,7 @@ use super::PollscopeApp;
 use crate::poll::probe::ProbeRun;
 use crate::stats::Summary;
 use crate::ui::model::entry::EntryId;
+use crate::ui::panels::alerts::alerts_ui;
 use crate::ui::panels::charts::charts_ui;
 use crate::ui::panels::compare::compare_ui;
 use crate::ui::panels::connections::connections_ui;
@@ -183,6 +184,7 @@ impl PollscopeApp {
             Tab::Monitor => self.monitor_ui(ui, id, now, summary),
             Tab::Profile => self.editor_tab_ui(ui, id),
             Tab::Compare => self.compare_tab_ui(ui, id),
+            Tab::Alerts => alerts_ui(ui, &self.ws, id, &mut self.alerts_scope, now),
         }
     }
 

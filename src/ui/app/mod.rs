@@ -80,6 +80,8 @@ struct SavedUi {
     /// The Connections panel opened by hand (collapsed by hand: `hide_connections`).
     connections_panel: Option<bool>,
     chart_window: ChartWindow,
+    /// System, light or dark.
+    theme: egui::ThemePreference,
 }
 
 /// The Pollscope window.
@@ -98,6 +100,9 @@ pub struct PollscopeApp {
     /// The Connections panel (Monitor tab): open or collapsed to a strip.
     connections_panel: SidePanel,
     chart_window: ChartWindow,
+    /// The theme picked in the View menu (kept for the next run).
+    theme: egui::ThemePreference,
+    alerts_scope: crate::ui::panels::alerts::AlertsScope,
     editor: EditorState,
     dialog: Option<Dialog>,
     /// Event-to-screen delays, logged at exit.
@@ -117,7 +122,11 @@ impl PollscopeApp {
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, setup: AppSetup) -> Self {
         let ctx = cc.egui_ctx.clone();
-        ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+        let saved: SavedUi = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        ctx.options_mut(|o| o.theme_preference = saved.theme);
         // Each event asks for a frame within WAKE_COALESCE rather than at once: the two
         // pollers of a stream answer within a millisecond of each other, and a burst of
         // events should cost one frame, not one each. Only the first event since the
@@ -130,10 +139,6 @@ impl PollscopeApp {
                 ctx.request_repaint_after(WAKE_COALESCE);
             }
         });
-        let saved: SavedUi = cc
-            .storage
-            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
-            .unwrap_or_default();
         let mut app = Self {
             wake_pending,
             waker: waker.clone(),
@@ -148,6 +153,8 @@ impl PollscopeApp {
                 saved.connections_panel
             }),
             chart_window: saved.chart_window,
+            theme: saved.theme,
+            alerts_scope: crate::ui::panels::alerts::AlertsScope::default(),
             editor: EditorState::default(),
             dialog: None,
             screen: screen_latency::ScreenLatency::default(),
@@ -220,6 +227,7 @@ impl PollscopeApp {
             profiles_panel: self.profiles_panel.choice(),
             connections_panel: self.connections_panel.choice().filter(|open| *open),
             chart_window: self.chart_window,
+            theme: self.theme,
         }
     }
 
@@ -280,6 +288,7 @@ impl eframe::App for PollscopeApp {
         let started = std::time::SystemTime::now();
         self.shortcuts(ui.ctx());
         self.layout_ui(ui, now);
+        self.theme = ui.ctx().options(|o| o.theme_preference);
         self.note_drawn_events(started);
         self.dialog_ui(&ui.ctx().clone());
         if self.selected.is_some_and(|id| self.ws.get(id).is_none()) {

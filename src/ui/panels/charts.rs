@@ -12,7 +12,7 @@ use egui_plot::{Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::monitor::Monitor;
 use crate::present::units;
-use crate::stats::Summary;
+use crate::stats::{RecentRates, Summary};
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
 use crate::ui::widgets::theme;
@@ -158,7 +158,10 @@ pub fn charts_ui(
         ui.ctx().request_repaint();
     }
 
-    let charts = build_charts(monitor, summary, cache);
+    let rates = monitor
+        .stats()
+        .recent_rates(monitor.stopped_at().unwrap_or(now));
+    let charts = build_charts(monitor, summary, rates, cache);
     let mut charts = charts.into_iter();
     // Rows that do not fit at their least height scroll (a short window, one column).
     egui::ScrollArea::vertical()
@@ -315,19 +318,28 @@ fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> L
         .width(1.5)
 }
 
-fn last_y(points: &[egui_plot::PlotPoint]) -> Option<f64> {
-    points.last().map(|p| p.y)
+/// `points` cut wherever two neighbours are more than `gap` apart on x.
+fn runs(
+    points: &[egui_plot::PlotPoint],
+    gap: f64,
+) -> impl Iterator<Item = &[egui_plot::PlotPoint]> {
+    points.chunk_by(move |a, b| b.x - a.x <= gap)
 }
 
 /// The six charts, in reading order.
-fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
+fn build_charts<'a>(
+    monitor: &Monitor,
+    summary: &Summary,
+    rates: RecentRates,
+    c: &'a ChartCache,
+) -> Vec<Chart<'a>> {
     vec![
         hold_chart(summary, c),
-        rate_chart(c),
+        rate_chart(c, rates),
         latency_chart(monitor, summary, c),
         connections_chart(summary, c),
         reuse_chart(summary, c),
-        wire_chart(c),
+        wire_chart(c, rates),
     ]
 }
 
@@ -429,24 +441,37 @@ fn lines_chart<'a>(
             .collect(),
         draw: Box::new(move |p| {
             for t in traces {
-                let l = line(t.name, c.series(t.series), t.color);
-                p.line(if t.filled {
-                    l.fill(0.0).fill_alpha(0.15)
-                } else {
-                    l
-                });
+                // No line across silence: each run of data is a line of its own, a
+                // lone point a dot.
+                for run in runs(c.series(t.series), c.gap()) {
+                    if let [_] = run {
+                        p.points(
+                            Points::new(t.name, PlotPoints::Borrowed(run))
+                                .color(t.color)
+                                .radius(1.5),
+                        );
+                        continue;
+                    }
+                    let l = line(t.name, run, t.color);
+                    p.line(if t.filled {
+                        l.fill(0.0).fill_alpha(0.15)
+                    } else {
+                        l
+                    });
+                }
             }
         }),
     }
 }
 
-/// Events and errors per second.
-fn rate_chart(c: &ChartCache) -> Chart<'_> {
+/// Events and errors per second; the headline is the last whole second's rate (0/s
+/// after a silent second, never the last busy one held).
+fn rate_chart(c: &ChartCache, rates: RecentRates) -> Chart<'_> {
     const TRACES: &[Trace] = &[
         Trace::filled("events/s", Series::EventsPerS, theme::EVENTS),
         Trace::line("errors/s", Series::ErrorsPerS, theme::ERROR),
     ];
-    let figure = units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0));
+    let figure = units::per_second(rates.events_per_s);
     let legend = &[("events", theme::EVENTS), ("errors", theme::ERROR)];
     lines_chart(
         ("rate", "Events/s", RATE_HELP),
@@ -528,10 +553,11 @@ fn reuse_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
     }
 }
 
-/// Bytes on the wire per second; the figure is the last second's, as on the axis.
-fn wire_chart(c: &ChartCache) -> Chart<'_> {
+/// Bytes on the wire per second; the figure is the last whole second's (0 after a
+/// silent second), as on the axis.
+fn wire_chart(c: &ChartCache, rates: RecentRates) -> Chart<'_> {
     const TRACES: &[Trace] = &[Trace::filled("wire", Series::WireKibPerS, theme::WIRE)];
-    let rate = last_y(c.series(Series::WireKibPerS)).unwrap_or(0.0);
+    let rate = rates.wire_bytes_per_s / 1024.0;
     let figure = YUnit::KibPerSecond.text(rate);
     lines_chart(
         ("wire", "Wire", WIRE_HELP),
@@ -592,5 +618,14 @@ mod tests {
         let (name, p) = nearest(&traces, PlotPoint::new(2.9, 80.0)).expect("a point");
         assert_eq!((name, p.x, p.y), ("p99", 3.0, 99.0));
         assert_eq!(nearest(&[("a", &[])], PlotPoint::new(0.0, 0.0)), None);
+    }
+
+    #[test]
+    fn lines_break_where_the_data_has_a_gap() {
+        let xs = [0.0, 1.0, 2.0, 9.0, 10.0, 20.0];
+        let points: Vec<PlotPoint> = xs.iter().map(|&x| PlotPoint::new(x, 1.0)).collect();
+        let lens: Vec<usize> = runs(&points, 3.0).map(<[PlotPoint]>::len).collect();
+        assert_eq!(lens, [3, 2, 1]);
+        assert_eq!(runs(&[], 3.0).count(), 0);
     }
 }

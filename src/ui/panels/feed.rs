@@ -24,7 +24,7 @@ pub const FILTER_ID: &str = "feed-filter";
 /// under the reader); resuming scrolls back to the newest.
 pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
     let feed = monitor.feed();
-    let resumed = toolbar_ui(ui, feed, view);
+    let resumed = toolbar_ui(ui, feed, view) | std::mem::take(&mut view.to_newest);
     ui.separator();
     // The rows scroll sideways when the panel is narrower than a row needs; the
     // header follows them (last frame's offset).
@@ -38,6 +38,7 @@ pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
         + 4.0;
     let selected = view.selected;
     let paused = view.paused_at.is_some();
+    let reveal = std::mem::take(&mut view.reveal);
     let rows = view.rows(feed);
     if rows.is_empty() {
         empty_ui(ui, monitor, feed);
@@ -50,6 +51,11 @@ pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
         .auto_shrink([false, false]);
     if resumed {
         scroll = scroll.vertical_scroll_offset(0.0);
+    } else if reveal && let Some(at) = selected.and_then(|s| rows.iter().position(|r| *r == s)) {
+        // Moved by keyboard: the row in the middle of the view.
+        #[expect(clippy::cast_precision_loss, reason = "a row index")]
+        let y = at as f32 * (row_height + ui.spacing().item_spacing.y);
+        scroll = scroll.vertical_scroll_offset((y - ui.available_height() / 2.0).max(0.0));
     }
     let output = scroll.show_rows(ui, row_height, rows.len(), |ui, range| {
         for &id in &rows[range] {

@@ -13,6 +13,7 @@ use crate::ui::model::transfer::ExportKind;
 use crate::ui::panels::profiles::{ProfileAction, connect_item_ui, manage_items_ui};
 use crate::ui::view::time_axis::ChartWindow;
 use crate::ui::widgets::format;
+use crate::ui::widgets::liveness;
 use crate::ui::widgets::theme;
 
 /// The views of the selected profile.
@@ -25,6 +26,8 @@ pub enum Tab {
     Profile,
     /// Variants of the profile side by side.
     Compare,
+    /// Alert rules now and their history.
+    Alerts,
 }
 
 /// Commands from the bars.
@@ -38,6 +41,10 @@ pub enum HeaderAction {
     Quit,
     /// Open the keyboard shortcuts help.
     Shortcuts,
+    /// Open the glossary (hold, empty answer, reuse, cursor, resync…).
+    Glossary,
+    /// Open the About box.
+    About,
     /// Open the "new profile from a curl command" dialog.
     ImportCurl,
     /// Copy the selected profile as a curl command (secrets masked).
@@ -70,8 +77,16 @@ pub fn menu_bar_ui(
         }
         ui.menu_button("View", |ui| view_menu_ui(ui, tab, panels, window));
         ui.menu_button("Help", |ui| {
-            if ui.button("Keyboard shortcuts  F1").clicked() {
-                actions.push(HeaderAction::Shortcuts);
+            // Closed by hand: the dialog opening over it would leave it open behind.
+            for (label, action) in [
+                ("Keyboard shortcuts  F1", HeaderAction::Shortcuts),
+                ("Glossary", HeaderAction::Glossary),
+                ("About Pollscope", HeaderAction::About),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(action);
+                    ui.close();
+                }
             }
         });
     });
@@ -117,15 +132,30 @@ fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
     }
 }
 
-/// The View menu: the tab, the side panels, the charts' window.
+/// The View menu: the tab, the side panels, the theme, the charts' window.
 fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut ChartWindow) {
     ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
     ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
     ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
+    ui.radio_value(tab, Tab::Alerts, "Alerts  Ctrl+4");
     ui.separator();
     let [profiles, connections] = panels;
     ui.checkbox(profiles, "Profiles panel  Ctrl+B");
     ui.checkbox(connections, "Connections panel");
+    ui.separator();
+    ui.label(RichText::new("Theme").small().weak());
+    let mut theme = ui.ctx().options(|o| o.theme_preference);
+    let before = theme;
+    ui.radio_value(
+        &mut theme,
+        egui::ThemePreference::System,
+        "Follow the system",
+    );
+    ui.radio_value(&mut theme, egui::ThemePreference::Light, "Light");
+    ui.radio_value(&mut theme, egui::ThemePreference::Dark, "Dark");
+    if theme != before {
+        ui.ctx().set_theme(theme);
+    }
     ui.separator();
     ui.label(RichText::new("Chart window").small().weak());
     for w in ChartWindow::ALL {
@@ -232,7 +262,23 @@ pub fn profile_header_ui(
     let status = entry.status(now);
     ui.horizontal(|ui| {
         ui.label(RichText::new(&entry.profile.name).heading().strong());
-        theme::state_ui(ui, &status);
+        theme::state_ui(ui, &status, now);
+        if let Some(text) = entry
+            .monitor
+            .as_ref()
+            .and_then(|m| liveness::last_event(m, now))
+        {
+            ui.label(RichText::new(text).small().weak());
+        }
+        let firing = liveness::firing(entry.monitor.as_ref());
+        if firing > 0 {
+            ui.label(
+                RichText::new(format!("{firing} alert(s) firing"))
+                    .small()
+                    .color(theme::ERROR),
+            )
+            .on_hover_text("See the Alerts tab");
+        }
         // The buttons first (from the right), then the target in the room left between
         // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -262,6 +308,13 @@ pub fn profile_header_ui(
         ui.selectable_value(tab, Tab::Monitor, "Monitor");
         ui.selectable_value(tab, Tab::Profile, "Profile");
         ui.selectable_value(tab, Tab::Compare, "Compare");
+        let firing = liveness::firing(entry.monitor.as_ref());
+        let alerts = if firing > 0 {
+            RichText::new(format!("Alerts ({firing})")).color(theme::ERROR)
+        } else {
+            RichText::new("Alerts")
+        };
+        ui.selectable_value(tab, Tab::Alerts, alerts);
         if let Some(message) = status.message() {
             ui.label(
                 RichText::new(message)

@@ -15,6 +15,7 @@ use crate::profile::Profile;
 use crate::ui::model::entry::{Entry, EntryId, Status, connect_issues};
 use crate::ui::model::workspace::Workspace;
 use crate::ui::widgets::format;
+use crate::ui::widgets::liveness;
 use crate::ui::widgets::theme;
 
 /// What the user asked for in the panel.
@@ -140,8 +141,12 @@ fn row_ui(
 ) {
     let (id, profile, monitor) = (entry.id, &entry.profile, entry.monitor.as_ref());
     let status = entry.status(now);
+    // A firing alert colours the row.
+    let firing = liveness::firing(monitor) > 0;
     let fill = if is_selected {
         ui.visuals().selection.bg_fill.gamma_multiply(0.5)
+    } else if firing {
+        theme::ERROR.gamma_multiply(0.25)
     } else {
         egui::Color32::TRANSPARENT
     };
@@ -149,7 +154,12 @@ fn row_ui(
         .inner_margin(egui::Margin::symmetric(6, 4))
         .corner_radius(4.0)
         .fill(fill)
-        .show(ui, |ui| row_contents_ui(ui, profile, monitor, &status));
+        .stroke(if firing {
+            egui::Stroke::new(1.0, theme::ERROR)
+        } else {
+            egui::Stroke::NONE
+        })
+        .show(ui, |ui| row_contents_ui(ui, profile, monitor, &status, now));
     let mut response = ui.interact(
         inner.response.rect,
         ui.scope_id().with(("profile-row", id)),
@@ -160,8 +170,8 @@ fn row_ui(
     response.widget_info(|| {
         egui::WidgetInfo::selected(egui::Role::ListBoxOption, true, is_selected, &name)
     });
-    if let Some(message) = status.message() {
-        response = response.on_hover_text(message);
+    if let Some(text) = liveness::state_hover(&status, now) {
+        response = response.on_hover_text(text);
     }
     if response.clicked() {
         actions.push(ProfileAction::Select(id));
@@ -170,7 +180,13 @@ fn row_ui(
 }
 
 /// State dot, name and state; then where it polls.
-fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, status: &Status) {
+fn row_contents_ui(
+    ui: &mut Ui,
+    profile: &Profile,
+    monitor: Option<&Monitor>,
+    status: &Status,
+    now: Instant,
+) {
     ui.set_width(ui.available_width());
     let color = theme::state_color(status);
     ui.horizontal(|ui| {
@@ -180,10 +196,20 @@ fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, st
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let state = RichText::new(status.label()).small().color(color);
             ui.add(egui::Label::new(state).selectable(false));
+            let firing = liveness::firing(monitor);
+            if firing > 0 {
+                let alerts = RichText::new(format!("{firing} firing"))
+                    .small()
+                    .color(theme::ERROR);
+                ui.add(egui::Label::new(alerts).selectable(false));
+            }
         });
     });
     let subtitle = RichText::new(subtitle(profile, monitor)).small().weak();
     ui.add(egui::Label::new(subtitle).truncate().selectable(false));
+    if let Some(text) = monitor.and_then(|m| liveness::last_event(m, now)) {
+        ui.add(egui::Label::new(RichText::new(text).small().weak()).selectable(false));
+    }
 }
 
 /// The right-click menu of a row.

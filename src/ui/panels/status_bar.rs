@@ -9,7 +9,7 @@ use crate::present::units;
 use crate::stats::Summary;
 use crate::ui::model::entry::Entry;
 use crate::ui::model::notice::SaveStatus;
-use crate::ui::widgets::{copied, theme};
+use crate::ui::widgets::{copied, liveness, theme};
 
 /// The bar's contents.
 pub fn status_bar_ui(
@@ -67,7 +67,7 @@ pub fn status_bar_ui(
 
 fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
     ui.label(RichText::new(&entry.profile.name).strong());
-    theme::state_ui(ui, &entry.status(now));
+    theme::state_ui(ui, &entry.status(now), now);
     // A name and its figure are one text, so they stay together when the bar wraps.
     let item = |ui: &mut Ui, label: &str, value: String| {
         let mut job = egui::text::LayoutJob::default();
@@ -85,6 +85,14 @@ fn totals_ui(ui: &mut Ui, entry: &Entry, s: &Summary, now: Instant) {
         );
         ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
     };
+    if let Some(text) = entry
+        .monitor
+        .as_ref()
+        .and_then(|m| liveness::last_event(m, now))
+    {
+        ui.separator();
+        ui.label(RichText::new(text).small());
+    }
     item(ui, "events", units::count(s.events));
     item(ui, "polls", units::count(s.polls));
     item(ui, "errors", units::count(s.errors));

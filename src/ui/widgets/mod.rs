@@ -9,6 +9,7 @@ pub mod copied;
 pub mod form;
 pub mod format;
 pub mod json_color;
+pub mod liveness;
 pub mod plot;
 pub mod theme;
 pub mod waterfall;
