@@ -1,4 +1,4 @@
-"""Case 8 (issue 14): peak RSS of one answer of 4 MiB holding 580,000 tiny events
+"""Case 9 (issue 14): peak RSS of one answer of 4 MiB holding about 600,000 tiny events
 (`{"":0}`), with 1 and 4 pollers, and 2 M `0` events, against the same run's baseline: a
 one-event answer. Served by a small HTTP server in this process (the demo server makes
 no such answers); each figure is the pollscope process's VmHWM.
@@ -56,7 +56,7 @@ def case_bigbody(ctx):
                            body_bytes=body, rss_peak_kib=peak, rc=res["rc"],
                            polls=summary.get("polls"), kept=summary.get("events"),
                            truncated=summary.get("truncated_values"))
-                log(f"case 8 run {run + 1}: {path} × {pollers} poller(s): peak RSS {peak / 1024:.0f} MiB, "
+                log(f"case 9 run {run + 1}: {path} × {pollers} poller(s): peak RSS {peak / 1024:.0f} MiB, "
                     f"polls {summary.get('polls')}, events kept {summary.get('events')}, rc {res['rc']}")
     finally:
         server.shutdown()

@@ -264,15 +264,7 @@ impl Worker {
             if self.stopping() {
                 return Outcome::Stopped;
             }
-            let facts = CallFacts {
-                sent,
-                connection: self.connection_use(&record),
-                wire_in: record.wire_in,
-                wire_out: record.wire_out,
-                stale_retries,
-                timing: PollTiming::of_call(&record, sent, ended),
-                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
-            };
+            let facts = self.call_facts(&record, sent, ended, stale_retries);
             return match result {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
@@ -495,6 +487,26 @@ impl Worker {
                 .headers
                 .iter()
                 .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
+    }
+
+    /// How the call `record` describes went, sent at `sent` and over at `ended`, after
+    /// `stale_retries` retries on stale connections.
+    pub(crate) fn call_facts(
+        &self,
+        record: &CallRecord,
+        sent: Instant,
+        ended: Instant,
+        stale_retries: u32,
+    ) -> CallFacts {
+        CallFacts {
+            sent,
+            connection: self.connection_use(record),
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+            stale_retries,
+            timing: PollTiming::of_call(record, sent, ended),
+            request: record.request_head.as_deref().map(|h| self.mask_head(h)),
+        }
     }
 
     pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
