@@ -705,6 +705,35 @@ class Report:
                 self.out(f"- {NAMES.get(who, who)}: {r.get('error', '?')[:300]}")
             self.out()
 
+    def agent(self):
+        self.out("## 8. The agent: memory and CPU per watched profile")
+        self.out()
+        recs = self.rows("agent")
+        if not recs:
+            self.out(f"Not measured ({self.note('agent') or 'not run'}).")
+            self.out()
+            return
+        self.out("`pollscope agent --metrics` watching N profiles of one demo server that publishes 20 events/s "
+                 "and resets every 7th answer mid-body; RSS sampled every 2 s, counters read from its metrics "
+                 "at the end. `scripts/agent-soak.sh` runs the same for 10 minutes.")
+        self.out()
+        mib = lambda v: None if v is None else v / 1024  # noqa: E731
+        rows = []
+        for r in recs:
+            rows.append([str(r["profiles"]), fmt(r["seconds"], 0), fmt(mib(r.get("rss_warm_kib")), 1),
+                         fmt(mib(r.get("rss_end_kib")), 1), fmt(r.get("cpu_pct_per_profile"), 2),
+                         f"{fmt(r.get('events'))} / {fmt((r.get('published_each') or 0) * r['profiles'])}",
+                         f"{fmt(r.get('lost'))} / {fmt(r.get('duplicates'))}", fmt(r.get("faults"))])
+        self.table(["profiles", "s", "RSS warm (MiB)", "RSS end (MiB)", "CPU % of a core per profile",
+                    "events / published×profiles", "lost / dup", "faults"], rows, numeric=False)
+        flat = all(r.get("rss_warm_kib") and r.get("rss_end_kib")
+                   and r["rss_end_kib"] <= r["rss_warm_kib"] * 1.10 for r in recs)
+        none_lost = all(r.get("lost") == 0 and r.get("duplicates") == 0 for r in recs)
+        self.targets.append(["8 agent", "RSS flat, nothing lost under faults",
+                             "; ".join(f"{r['profiles']}: {fmt(mib(r.get('rss_warm_kib')), 1)} → "
+                                       f"{fmt(mib(r.get('rss_end_kib')), 1)} MiB, {fmt(r.get('lost'))} lost"
+                                       for r in recs), verdict(flat and none_lost)])
+
     def commands(self):
         self.out("## Exact commands")
         self.out()
@@ -734,6 +763,7 @@ class Report:
         self.latency()
         self.ui()
         self.package()
+        self.agent()
         self.commands()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]
