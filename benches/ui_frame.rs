@@ -144,6 +144,37 @@ struct Cost {
 }
 
 impl Frames {
+    /// The real app on a fresh config dir holding `profile` (no first-run demo, nothing
+    /// restored), `prepare`d, drawn at `ppp`; the dir lives as long as the frames.
+    fn on(
+        profile: Profile,
+        ppp: f32,
+        prepare: impl FnOnce(&mut PollscopeApp),
+    ) -> (tempfile::TempDir, Self) {
+        let dir = tempfile::tempdir().expect("a temporary config dir");
+        let mut store = ProfileStore::open(dir.path()).expect("open the store");
+        store.profiles = vec![profile];
+        store.save().expect("save the store");
+        let mut setup = AppSetup::load(dir.path().to_path_buf());
+        setup.first_run_demo = false;
+        setup.restore = false;
+        let ctx = egui::Context::default();
+        ctx.set_pixels_per_point(ppp);
+        let cc = eframe::CreationContext::_new_kittest(ctx.clone());
+        let mut app = PollscopeApp::new(&cc, setup);
+        prepare(&mut app);
+        let frames = Self {
+            ctx,
+            app,
+            frame: eframe::Frame::_new_kittest(),
+            started: Instant::now(),
+            size: Vec2::new(1280.0, 800.0) / ppp,
+            ppp,
+            events: Vec::new(),
+        };
+        (dir, frames)
+    }
+
     fn run(&mut self) -> Cost {
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
@@ -201,6 +232,37 @@ impl Frames {
     /// The first profile's chart series, once drawn.
     fn charts(&self) -> Option<&ChartCache> {
         self.app.view(self.first()).map(|v| &v.charts)
+    }
+
+    /// Frames at 60 Hz from now until the first profile is live and [`AFTER_CONNECT`]
+    /// beyond (at most [`CONNECT_WAIT`]): their costs, and when it was live.
+    fn until_live(&mut self) -> (Vec<Cost>, Option<Duration>) {
+        let pressed = Instant::now();
+        let mut costs = Vec::new();
+        let mut live_after = None;
+        let mut next = Instant::now();
+        while pressed.elapsed() < CONNECT_WAIT {
+            costs.push(self.run());
+            let live = self.app.workspace().entries()[0].is_live();
+            if std::env::var_os("UI_FRAME_TRACE").is_some() {
+                let c = costs.last().expect("a frame");
+                eprintln!(
+                    "frame {:3}: cpu {:6.2} ms wall {:6.2} ms live {live}",
+                    costs.len(),
+                    ms(c.cpu),
+                    ms(c.wall)
+                );
+            }
+            if live && live_after.is_none() {
+                live_after = Some(pressed.elapsed());
+            }
+            if live_after.is_some_and(|t| pressed.elapsed() >= t + AFTER_CONNECT) {
+                break;
+            }
+            next += FRAME_PERIOD;
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        (costs, live_after)
     }
 
     fn monitor(&mut self) -> &mut Monitor {
@@ -267,34 +329,11 @@ const BUDGET_MS: f64 = 16.0;
 
 /// A fresh app with one builtin-demo profile of `pollers` pollers, connected with
 /// Ctrl+Enter; frames at 60 Hz until it is live and [`AFTER_CONNECT`] beyond.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one benchmark phase from start to figures, its steps in order"
-)]
 fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
-    let dir = tempfile::tempdir().expect("a temporary config dir");
     let mut profile = Profile::for_demo("Thousand", "http://127.0.0.1:9/events");
     profile.builtin_demo = true;
     profile.pollers = pollers;
-    let mut store = ProfileStore::open(dir.path()).expect("open the store");
-    store.profiles = vec![profile];
-    store.save().expect("save the store");
-    let mut setup = AppSetup::load(dir.path().to_path_buf());
-    setup.first_run_demo = false;
-    setup.restore = false;
-    let ctx = egui::Context::default();
-    ctx.set_pixels_per_point(ppp);
-    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
-    let app = PollscopeApp::new(&cc, setup);
-    let mut f = Frames {
-        ctx,
-        app,
-        frame: eframe::Frame::_new_kittest(),
-        started: Instant::now(),
-        size: Vec2::new(1280.0, 800.0) / ppp,
-        ppp,
-        events: Vec::new(),
-    };
+    let (_dir, mut f) = Frames::on(profile, ppp, |_| {});
     for _ in 0..5 {
         f.run();
     }
@@ -310,31 +349,7 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         repeat: false,
         modifiers: ctrl,
     }];
-    let pressed = Instant::now();
-    let mut costs = Vec::new();
-    let mut live_after = None;
-    let mut next = Instant::now();
-    while pressed.elapsed() < CONNECT_WAIT {
-        costs.push(f.run());
-        let live = f.app.workspace().entries()[0].is_live();
-        if std::env::var_os("UI_FRAME_TRACE").is_some() {
-            let c = costs.last().expect("a frame");
-            eprintln!(
-                "frame {:3}: cpu {:6.2} ms wall {:6.2} ms live {live}",
-                costs.len(),
-                ms(c.cpu),
-                ms(c.wall)
-            );
-        }
-        if live && live_after.is_none() {
-            live_after = Some(pressed.elapsed());
-        }
-        if live_after.is_some_and(|t| pressed.elapsed() >= t + AFTER_CONNECT) {
-            break;
-        }
-        next += FRAME_PERIOD;
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
+    let (costs, live_after) = f.until_live();
     let running = f.app.workspace().entries()[0]
         .monitor
         .as_ref()
@@ -342,6 +357,26 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         .map_or(0, pollscope::poll::Session::running_pollers);
     eframe::App::on_exit(&mut f.app, None);
     let blocking = blocking_start(pollers);
+    let mut figures = connect_figures(pollers, &costs, live_after, running);
+    eprintln!(
+        "the same start on the calling thread (what a frame did before starts moved to \
+         starter threads): CPU {:.1} ms, wall {:.1} ms",
+        ms(blocking.cpu),
+        ms(blocking.wall)
+    );
+    figures["blocking_start_cpu_ms"] = ms(blocking.cpu).into();
+    figures["blocking_start_wall_ms"] = ms(blocking.wall).into();
+    figures
+}
+
+/// The connect phase's figures, printed and as JSON: the key-press frame, the longest
+/// and the p99 frame, how many frames went over budget, and when the profile was live.
+fn connect_figures(
+    pollers: u32,
+    costs: &[Cost],
+    live_after: Option<Duration>,
+    running: usize,
+) -> serde_json::Value {
     let press = costs
         .first()
         .map_or((0.0, 0.0), |c| (ms(c.cpu), ms(c.wall)));
@@ -350,7 +385,7 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
     let max = |pick: fn(&Cost) -> Duration| costs.iter().map(|c| ms(pick(c))).fold(0.0, f64::max);
     let p99 =
         |pick: fn(&Cost) -> Duration| quantile(&costs.iter().map(pick).collect::<Vec<_>>(), 0.99);
-    let summary = phase("connecting", &costs);
+    let summary = phase("connecting", costs);
     eprintln!(
         "connect {pollers} pollers: key-press frame CPU {:.1} ms, wall {:.1} ms; longest frame CPU {:.1} ms, \
          wall {:.1} ms; p99 CPU {:.1} ms, wall {:.1} ms; {} of {} frames over {BUDGET_MS} ms wall ({} by CPU); \
@@ -366,14 +401,7 @@ fn connect_phase(pollers: u32, ppp: f32) -> serde_json::Value {
         over(|c| c.cpu),
         live_after.map_or_else(|| "never".to_owned(), |t| format!("{:.0} ms", ms(t))),
     );
-    eprintln!(
-        "the same start on the calling thread (what a frame did before starts moved to \
-         starter threads): CPU {:.1} ms, wall {:.1} ms",
-        ms(blocking.cpu),
-        ms(blocking.wall)
-    );
     serde_json::json!({
-        "blocking_start_cpu_ms": ms(blocking.cpu), "blocking_start_wall_ms": ms(blocking.wall),
         "pollers": pollers, "frames": costs.len(),
         "press_frame_cpu_ms": press.0, "press_frame_wall_ms": press.1,
         "max_cpu_ms": max(|c| c.cpu), "max_wall_ms": max(|c| c.wall),
@@ -411,33 +439,21 @@ fn blocking_start(pollers: u32) -> Cost {
     cost
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the benchmark's phases in order, each printing its figures"
-)]
-fn main() {
-    let args = parse_args();
-    let dir = tempfile::tempdir().expect("a temporary config dir");
-    let mut store = ProfileStore::open(dir.path()).expect("open the store");
-    store.profiles = vec![Profile::for_demo("Bench", "http://127.0.0.1:9/events")];
-    store.save().expect("save the store");
-    let mut setup = AppSetup::load(dir.path().to_path_buf());
-    setup.first_run_demo = false;
-    setup.restore = false;
-
-    // A run of `points` seconds that ends now: two answers a second.
+/// A replayed run of `points` seconds that ends now, two answers a second, in a
+/// detached monitor; and how long the replay took, in seconds.
+fn replay(points: u64) -> (Monitor, f64) {
     let fill = Instant::now();
-    let span = Duration::from_secs(args.points);
+    let span = Duration::from_secs(points);
     let origin = Instant::now()
         .checked_sub(span)
         .expect("the monotonic clock reaches back far enough");
     let config = StatsConfig {
-        history_seconds: usize::try_from(args.points).unwrap_or(usize::MAX),
-        max_poll_points: usize::try_from(2 * args.points).unwrap_or(usize::MAX),
+        history_seconds: usize::try_from(points).unwrap_or(usize::MAX),
+        max_poll_points: usize::try_from(2 * points).unwrap_or(usize::MAX),
     };
     let source = Profile::for_demo("Bench", "http://127.0.0.1:9/events");
     let mut monitor = Monitor::detached_with(source, origin, config);
-    for s in 0..args.points {
+    for s in 0..points {
         let at = origin + Duration::from_secs(s) + Duration::from_millis(250);
         monitor.ingest(&answer(at, s, true));
         monitor.ingest(&answer(at + Duration::from_millis(500), s, false));
@@ -445,33 +461,30 @@ fn main() {
     let fill_s = fill.elapsed().as_secs_f64();
     let stats = monitor.stats();
     eprintln!(
-        "replayed {} s: {} poll points, {} second buckets, feed {} items ({fill_s:.1} s)",
-        args.points,
+        "replayed {points} s: {} poll points, {} second buckets, feed {} items ({fill_s:.1} s)",
         stats.poll_points().len(),
         stats.seconds().len(),
         monitor.feed().len(),
     );
-    let points_per_series = stats.seconds().len().min(stats.poll_points().len() / 2);
+    (monitor, fill_s)
+}
 
-    let ctx = egui::Context::default();
-    ctx.set_pixels_per_point(args.ppp);
-    let cc = eframe::CreationContext::_new_kittest(ctx.clone());
-    let mut app = PollscopeApp::new(&cc, setup);
-    let id = app.workspace().entries()[0].id;
-    app.workspace_mut().install(id, monitor);
-    app.set_chart_window(ChartWindow::All);
-    let mut f = Frames {
-        ctx,
-        app,
-        frame: eframe::Frame::_new_kittest(),
-        started: Instant::now(),
-        size: Vec2::new(1280.0, 800.0) / args.ppp,
-        ppp: args.ppp,
-        events: Vec::new(),
-    };
+/// The cold start and the switch to "all": each first frame, and the frames until the
+/// charts had decimated the whole history.
+struct ChartFills {
+    first: Cost,
+    first_fill: Fill,
+    switch: Cost,
+    switch_fill: Fill,
+    /// Points drawn per series after decimation.
+    series_len: [usize; 4],
+}
 
-    // 1. The very first frame: everything cold; then the frames until the charts have
-    //    decimated the whole history (a long history is drawn over a few frames).
+/// 1. The very first frame: everything cold; then the frames until the charts have
+///    decimated the whole history (a long history is drawn over a few frames).
+/// 2. Everything else warmed on a short window, then "all": the first decimation of
+///    the whole history, alone.
+fn chart_fills(f: &mut Frames) -> ChartFills {
     let first = f.run();
     let first_fill = f.until_charts_complete(&first);
     eprintln!(
@@ -493,8 +506,6 @@ fn main() {
     };
     eprintln!("drawn points per series after decimation: {series_len:?}");
 
-    // 2. Warm everything else on a short window, then switch to "all": the first
-    //    decimation of the whole history, alone.
     f.app.set_chart_window(ChartWindow::FiveMinutes);
     for _ in 0..10 {
         f.run();
@@ -511,6 +522,29 @@ fn main() {
         ms(switch_fill.cpu),
         ms(switch_fill.longest)
     );
+    ChartFills {
+        first,
+        first_fill,
+        switch,
+        switch_fill,
+        series_len,
+    }
+}
+
+fn main() {
+    let args = parse_args();
+    let (monitor, fill_s) = replay(args.points);
+    let stats = monitor.stats();
+    let points_per_series = stats.seconds().len().min(stats.poll_points().len() / 2);
+    let profile = Profile::for_demo("Bench", "http://127.0.0.1:9/events");
+    let (_dir, mut f) = Frames::on(profile, args.ppp, |app| {
+        let id = app.workspace().entries()[0].id;
+        app.workspace_mut().install(id, monitor);
+        app.set_chart_window(ChartWindow::All);
+    });
+
+    // 1 and 2: the charts' first decimation, cold and warm.
+    let fills = chart_fills(&mut f);
     for _ in 0..5 {
         f.run();
     }
@@ -540,6 +574,13 @@ fn main() {
         (args.connect_pollers > 0).then(|| connect_phase(args.connect_pollers, args.ppp));
     #[expect(clippy::cast_precision_loss, reason = "a small count")]
     let ingest_per_frame_ms = ms(ingest) / args.frames.max(1) as f64;
+    let ChartFills {
+        first,
+        first_fill,
+        switch,
+        switch_fill,
+        series_len,
+    } = fills;
     let out = serde_json::json!({
         "points_per_series": points_per_series,
         "drawn_points": series_len,

@@ -6,7 +6,11 @@
 #
 #   scripts/e2e-gui.sh                      build the release binary and start it
 #                                           (POLLSCOPE_CONFIG_DIR = a fresh dir; its
-#                                           stderr is the log); target/e2e/shot.png
+#                                           stderr is the log); target/e2e/shot.png,
+#                                           then the window resized to each of SIZES:
+#                                           target/e2e/shot-760x480.png …
+#                                           (E2E_NO_BUILD=1: use the existing binary;
+#                                           development only)
 #   scripts/e2e-gui.sh --from-menu --home DIR
 #                                           the installed package, as a user starts it:
 #                                           `gtk-launch pollscope` finds the installed
@@ -26,6 +30,8 @@ WINDOW_TIMEOUT=30      # seconds to wait for the window
 EVENTS_TIMEOUT=20      # seconds to wait for the first demo events
 EXIT_TIMEOUT=5         # seconds the app may take to exit after Ctrl+Q
 SETTLE=6               # seconds of live data before the screenshot
+RESIZE_SETTLE=2        # seconds after a resize before its screenshot
+SIZES=(760x480 1280x800 1920x1080 2560x1440)   # window sizes photographed (binary mode)
 DESKTOP_FILE=/usr/share/applications/pollscope.desktop
 INSTALLED_BIN=/usr/bin/pollscope
 
@@ -77,8 +83,12 @@ fi
 mkdir -p "$OUT"
 WORK="$(mktemp -d)"
 if [[ $mode == binary ]]; then
-    echo "e2e-gui: building the release binary"
-    cargo build --release --quiet || fail "cargo build --release failed"
+    if [[ "${E2E_NO_BUILD:-}" == 1 && -x target/release/pollscope ]]; then
+        echo "e2e-gui: using the existing release binary (E2E_NO_BUILD=1)"
+    else
+        echo "e2e-gui: building the release binary"
+        cargo build --release --quiet || fail "cargo build --release failed"
+    fi
     BIN="$PWD/target/release/pollscope"
     SHOT="$OUT/shot.png"
     LOG="$PWD/$OUT/app.log"
@@ -98,7 +108,7 @@ else
     [[ ! -e $CONFIG && ! -e $LOG ]] || fail "$home is not a fresh home"
 fi
 MAPS="$OUT/$mode.maps"
-rm -f "$SHOT" "$MAPS"
+rm -f "$SHOT" "$MAPS" "$OUT"/shot-*.png
 XVFB_PID=""
 APP_PID=""
 cleanup() {
@@ -113,7 +123,7 @@ cleanup() {
 trap cleanup EXIT
 
 # -displayfd picks a free display and writes its number once the server is ready.
-Xvfb -displayfd 4 -screen 0 1280x800x24 -nolisten tcp 4>"$WORK/display" 2>"$WORK/xvfb.log" &
+Xvfb -displayfd 4 -screen 0 2560x1440x24 -nolisten tcp 4>"$WORK/display" 2>"$WORK/xvfb.log" &
 XVFB_PID=$!
 for _ in $(seq 1 100); do
     [[ -s "$WORK/display" ]] && break
@@ -173,9 +183,24 @@ echo "e2e-gui: $(grep -Eo '[^ ]+: first [0-9]+ events received' "$LOG" | head -n
 sleep "$SETTLE"
 kill -0 "$APP_PID" 2>/dev/null || fail "the app died while running"
 cp "/proc/$APP_PID/maps" "$MAPS" || fail "cannot read the app's memory map"
-import -window root "$SHOT" || fail "screenshot failed"
+import -window "$WID" "$SHOT" || fail "screenshot failed"
 [[ -s "$SHOT" ]] || fail "empty screenshot"
 echo "e2e-gui: screenshot saved to $SHOT"
+
+if [[ $mode == binary ]]; then
+    # No window manager: the window is resized directly; each picture is the window.
+    for size in "${SIZES[@]}"; do
+        xdotool windowsize "$WID" "${size%x*}" "${size#*x}" \
+            || fail "xdotool could not resize the window to $size"
+        sleep "$RESIZE_SETTLE"
+        kill -0 "$APP_PID" 2>/dev/null || fail "the app died after resizing to $size"
+        shot="$OUT/shot-$size.png"
+        import -window "$WID" "$shot" || fail "screenshot at $size failed"
+        got="$(identify -format '%wx%h' "$shot" 2>/dev/null)" || fail "unreadable screenshot $shot"
+        [[ "$got" == "$size" ]] || fail "the window is $got, not $size (screenshot $shot)"
+        echo "e2e-gui: screenshot saved to $shot"
+    done
+fi
 
 [[ -s "$CONFIG/profiles.json" ]] || fail "the Demo profile was not saved to $CONFIG/profiles.json"
 grep -q '"builtin_demo": true' "$CONFIG/profiles.json" \

@@ -148,7 +148,7 @@ echo "$bash_out"
 grep -q '^subcommands: watch$' <<<"$bash_out" || fail "bash: 'pollscope wat<Tab>' did not give watch"
 grep -q '^flags: --no-keep-alive$' <<<"$bash_out" || fail "bash: 'pollscope watch --no-k<Tab>' did not give --no-keep-alive"
 say "completions: zsh"
-zsh_out=$(zsh -c 'autoload -U compinit && compinit -u -d /dev/null && print -r -- "${_comps[pollscope]}"') \
+zsh_out=$(zsh -c 'autoload -U compinit && compinit -u -D && print -r -- "${_comps[pollscope]}"') \
     || fail "zsh compinit failed"
 [[ $zsh_out == _pollscope ]] || fail "zsh: compinit does not map pollscope to _pollscope (got '$zsh_out')"
 zsh -n /usr/share/zsh/vendor-completions/_pollscope || fail "zsh: _pollscope has syntax errors"

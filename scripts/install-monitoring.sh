@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the monitoring tests start themselves on loopback: Prometheus (and
-# promtool) for tests/prometheus.rs. Debian/Ubuntu. Services are not started: a
+# Installs what the monitoring tests start themselves: Prometheus (and promtool) for
+# tests/prometheus.rs; Xvfb, a D-Bus session bus and the dunst notification daemon for
+# tests/notify.rs. Debian/Ubuntu. Services are not started: a
 # policy-rc.d refuses service starts during the install (the tests run their own
 # Prometheus on free ports).
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
+command -v dbus-send >/dev/null || need+=(dbus-bin)
+command -v dunst >/dev/null || need+=(dunst)
 if [ ${#need[@]} -eq 0 ]; then
-    echo "monitoring: $(prometheus --version 2>&1 | head -1)"
+    echo "monitoring: $(prometheus --version 2>&1 | head -1); $(dunst -v 2>&1 | head -1)"
     exit 0
 fi
 SUDO=""
@@ -27,4 +32,4 @@ if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
     $SUDO systemctl stop prometheus || true
 fi
-echo "installed: $(prometheus --version 2>&1 | head -1)"
+echo "installed: ${need[*]}"

@@ -18,6 +18,7 @@ use crate::alert::{AlertState, Alerts, Pump, PumpHooks};
 use crate::exit::Exit;
 use crate::headless::alerting::{TransitionOutput, print_transition, serve_metrics};
 use crate::metrics::{Metrics, ProfileMetrics};
+use crate::notify::Notifier;
 use crate::poll::{PollEvent, Session};
 use crate::profile::Profile;
 use crate::terminal;
@@ -38,6 +39,8 @@ pub struct AgentOptions {
     pub output: TransitionOutput,
     /// Serve the `OpenMetrics` exposition here.
     pub metrics: Option<SocketAddr>,
+    /// Raise desktop notifications for the transitions of profiles that have them on.
+    pub notify: bool,
 }
 
 /// What an agent run saw, per profile.
@@ -66,6 +69,7 @@ struct Watched {
     restarts: u32,
     restart_at: Option<Instant>,
     output: TransitionOutput,
+    notifier: Option<Notifier>,
 }
 
 /// Counts kept across restarts, written by the pump thread.
@@ -135,6 +139,7 @@ impl Watched {
         let totals = Arc::clone(&self.totals);
         let metrics = self.metrics.clone();
         let output = self.output;
+        let notifier = self.notifier.clone();
         let hooks = PumpHooks {
             on_event: Some(counting),
             on_evaluated,
@@ -146,6 +151,9 @@ impl Watched {
                     locked(m).transition(t);
                 }
                 print_transition(t, output);
+                if let Some(n) = &notifier {
+                    n.transition(t);
+                }
             })),
             ..PumpHooks::default()
         };
@@ -226,8 +234,14 @@ pub fn run(
         (Some(addr), Some(r)) => Some(serve_metrics(addr, r)?),
         _ => None,
     };
+    let notifier = if opts.notify {
+        Some(Notifier::start()?)
+    } else {
+        None
+    };
     let mut watched: Vec<Watched> = Vec::with_capacity(profiles.len());
     for profile in profiles {
+        let profile_notifies = profile.alerts.notify;
         let metrics = registry
             .as_ref()
             .map(|r| Arc::new(Mutex::new(r.profile(&profile.name, Arc::default()))));
@@ -239,6 +253,7 @@ pub fn run(
             restarts: 0,
             restart_at: None,
             output: opts.output,
+            notifier: notifier.clone().filter(|_| profile_notifies),
         };
         w.start().map_err(|e| {
             crate::exit::Failure::new(

@@ -136,6 +136,11 @@ pub struct AlertArgs {
     /// Serve metrics for Prometheus on ADDR (path /metrics), e.g. 127.0.0.1:9187.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Raise desktop notifications (D-Bus org.freedesktop.Notifications) for alerts that
+    /// fire or resolve, at most 4 a minute per profile; a profile saved with
+    /// notifications off stays silent.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 impl AlertArgs {
@@ -448,6 +453,9 @@ impl ProfileArgs {
         match (&self.profile, &self.url) {
             (Some(name), _) => {
                 let store = ProfileStore::open(&config_dir()?)?;
+                if let Some(missing) = store.secrets_missing() {
+                    return Err(missing.into());
+                }
                 store.get(name).cloned().ok_or_else(|| {
                     let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
                     ArgsError::NoSuchProfile {

@@ -7,6 +7,7 @@
 //! ```text
 //! profile        Profile: URL, method, headers, hold, cursor rule, event shape, pollers
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
+//! keyring        secrets at rest in the OS keyring (Secret Service), file fallback said
 //! header         one request header (name, value template, secret)
 //! protocol       a profile as a small protocol: variables, templates, bootstrap steps,
 //!                decoders (JSON, Engine.IO, SockJS, SignalR…), selectors, session rules
@@ -26,15 +27,20 @@
 //! monitor        one connected profile without egui: session, stats, bounded feed, badge
 //! alert          alert rules as data, quiet/stalled liveness, the rule evaluator
 //! metrics        OpenMetrics exposition per profile, and its HTTP endpoint
+//! notify         desktop notifications for alert transitions (D-Bus), rate-limited
 //! ui             the desktop face (eframe/egui): profiles, editor, feed, charts, connections
 //! cli            command-line arguments → Profile
 //! cli_docs       man pages and shell completions generated from the CLI definition
 //! app_log        logging: stderr, and the desktop app's log file in the state dir
 //! exit           the process exit codes (one table: main, --help, README)
+//! limits         the open-file limit: raised at start, checked before pollers spawn
 //! redact         masking secrets in URLs and messages
 //! terminal       server text made safe to print (control characters escaped)
 //! url_query      setting and dropping one query parameter of a URL
 //! ```
+//!
+//! `docs/architecture.md` is a newcomer's map: the threads, the GUI's rooms, where each
+//! kind of change goes, and which tests cover what.
 //!
 //! The engine (everything but the faces) knows nothing of egui: workers wake their
 //! watcher through a plain `Fn()` callback.
@@ -88,9 +94,11 @@ pub mod exit;
 pub mod export;
 pub mod header;
 pub mod headless;
+pub mod keyring;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;
+pub mod notify;
 pub mod poll;
 pub mod present;
 pub mod presets;

@@ -63,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
                 export: args.export.clone(),
                 metrics: args.alerting.metrics,
+                notify: args.alerting.notify,
                 ..WatchOptions::default()
             };
             let report = headless::watch(profile, &opts)?;
@@ -100,6 +101,11 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     "no profiles in {}",
                     terminal::line(&store.path().display().to_string())
                 );
+            }
+            if let Some(missing) = store.secrets_missing() {
+                eprintln!("warning: {}", terminal::line(&missing.to_string()));
+            } else if let Some(at) = store.secrets_at() {
+                eprintln!("{}", terminal::line(&at.describe()));
             }
             for p in &store.profiles {
                 println!(
@@ -142,6 +148,7 @@ fn agent(args: &AgentArgs) -> anyhow::Result<Exit> {
         duration: args.duration,
         output,
         metrics: args.alerting.metrics,
+        notify: args.alerting.notify,
     };
     let interrupted = headless::ctrl_c_flag();
     let (exit, verdict, totals) = pollscope::agent::run(profiles, &opts, &interrupted)?;

@@ -123,6 +123,10 @@ fn silence_fires_quiet_without_anyone_draining_and_an_event_resolves_it() {
         (fired.state, fired.rule.to_string()),
         (AlertState::Firing, "quiet>1s".to_owned())
     );
+    eprintln!(
+        "silence → quiet>1s fired (alert thread, nobody draining): {:.3} s after the last event",
+        after.as_secs_f64()
+    );
     assert!(
         after > Duration::from_secs(1),
         "fired {after:?} after the last event"
@@ -229,4 +233,37 @@ fn skipped_events_fire_lost_and_open_connections_are_read_from_the_transport() {
     let lost = next(&rx, Duration::from_secs(10));
     assert_eq!(lost.rule.to_string(), "lost>0/1m");
     assert_eq!(lost.reason, "5 event(s) lost in the last 1m");
+}
+
+/// With no threshold set, quiet is learned from the event rate: at 20 events/s the
+/// badge turns quiet at the 10 s floor after the last event, not before (how long it
+/// took is printed for the closing note).
+#[test]
+fn the_badge_turns_quiet_at_the_learned_threshold_after_silence() {
+    let server = Arc::new(server());
+    let (mut m, _rx) = start(profile(&server, &[]));
+    let publisher = Publisher::start(&server, 20.0);
+    assert!(
+        drain_until(&mut m, Duration::from_secs(20), |m| m.stats().events()
+            >= 60),
+        "events arrive"
+    );
+    let silent_from = publisher.stop();
+    assert!(
+        drain_until(&mut m, Duration::from_secs(30), |m| m
+            .badge(Instant::now())
+            .label()
+            == "quiet"),
+        "the badge turns quiet"
+    );
+    let seen = Instant::now();
+    let last = m.alerts().liveness().last_event().unwrap();
+    let badge = m.badge(seen);
+    eprintln!(
+        "silence → quiet badge: {:.2} s after the last event ({})",
+        seen.duration_since(last).as_secs_f64(),
+        badge.message().unwrap_or_default()
+    );
+    assert!(last <= silent_from);
+    assert!(seen.duration_since(last) >= Duration::from_secs(10));
 }

@@ -159,7 +159,12 @@ fn a_failed_poll_shows_request_answer_timing_and_connection() {
 #[test]
 fn an_event_shows_its_payload_pretty_and_the_hold_as_waiting() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = ui_common::demo_server();
+    // Two events a second: the clicked row stays in view while the feed is live.
+    let server = DemoServer::start(DemoServerConfig {
+        rate_per_s: 2.0,
+        ..DemoServerConfig::default()
+    })
+    .expect("demo server");
     let mut h = connected(dir.path(), &server, 5);
     let id = click_row_of(&mut h, FeedKind::Event);
     assert_eq!(view(&h).feed.selected, Some(id));
@@ -190,6 +195,32 @@ fn an_event_shows_its_payload_pretty_and_the_hold_as_waiting() {
         "new"
     };
     assert!(shown(&h, how), "{how}");
+
+    // Arrow down: the next (older) row of the paused feed, in the inspector.
+    let rows: Vec<u64> = monitor(&h)
+        .feed()
+        .newest_first()
+        .filter(|i| i.id <= view(&h).feed.paused_at.unwrap_or(u64::MAX))
+        .map(|i| i.id)
+        .collect();
+    let at = rows
+        .iter()
+        .position(|r| *r == id)
+        .expect("the row is shown");
+    h.key_press(egui::Key::ArrowDown);
+    h.run_ok();
+    let below = rows.get(at + 1).copied().unwrap_or(id);
+    assert_eq!(view(&h).feed.selected, Some(below), "arrow down");
+    h.key_press(egui::Key::ArrowUp);
+    h.run_ok();
+    assert_eq!(view(&h).feed.selected, Some(id), "arrow up");
+
+    // Copy → Payload: the status bar says it was copied.
+    h.get_by_role_and_label(Role::Button, "Copy").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Payload").click();
+    h.run_ok();
+    assert!(shown(&h, "Payload copied"), "copied feedback");
 
     // Clicking the selected row again closes the inspector and resumes the feed.
     h.get_by_role_and_label(Role::Row, &text).click();

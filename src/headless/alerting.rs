@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::alert::{AlertState, Alerts, Transition};
 use crate::metrics::{Metrics, MetricsServer, ProfileMetrics};
+use crate::notify::Notifier;
 use crate::poll::PollEvent;
 use crate::profile::Profile;
 use crate::terminal;
@@ -56,6 +57,7 @@ pub(super) struct Alerting {
     transport: Arc<TransportMetrics>,
     metrics: Option<ProfileMetrics>,
     output: Option<TransitionOutput>,
+    notifier: Option<Notifier>,
     last_eval: Option<Instant>,
     /// Events taken in since the last evaluation.
     pending: bool,
@@ -63,13 +65,15 @@ pub(super) struct Alerting {
 
 impl Alerting {
     /// Alerts for `profile`'s session started at `started`; transitions are printed
-    /// as `output` says (`None`: not at all).
+    /// as `output` says (`None`: not at all) and raise desktop notifications through
+    /// `notifier` if the profile has them on.
     pub(super) fn new(
         profile: &Profile,
         started: Instant,
         transport: Arc<TransportMetrics>,
         metrics: Option<ProfileMetrics>,
         output: Option<TransitionOutput>,
+        notifier: Option<Notifier>,
     ) -> Self {
         if let Some(m) = &metrics {
             m.set_running(profile.pollers as usize);
@@ -79,6 +83,7 @@ impl Alerting {
             transport,
             metrics,
             output,
+            notifier: notifier.filter(|_| profile.alerts.notify),
             last_eval: None,
             pending: false,
         }
@@ -122,6 +127,9 @@ impl Alerting {
         for t in &changes {
             if let Some(output) = self.output {
                 print_transition(t, output);
+            }
+            if let Some(n) = &self.notifier {
+                n.transition(t);
             }
             if let Some(m) = &mut self.metrics {
                 m.transition(t);

@@ -50,6 +50,8 @@ pub struct WatchOptions {
     pub export: Option<std::path::PathBuf>,
     /// Serve the metrics (`OpenMetrics`) here while the run lasts.
     pub metrics: Option<std::net::SocketAddr>,
+    /// Raise desktop notifications for alert transitions (if the profile has them on).
+    pub notify: bool,
 }
 
 impl Default for WatchOptions {
@@ -61,6 +63,7 @@ impl Default for WatchOptions {
             progress_every: Duration::from_secs(5),
             export: None,
             metrics: None,
+            notify: false,
         }
     }
 }
@@ -149,6 +152,11 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
         (Some(addr), Some(registry)) => Some(alerting::serve_metrics(addr, registry)?),
         _ => None,
     };
+    let notifier = if opts.notify {
+        Some(crate::notify::Notifier::start()?)
+    } else {
+        None
+    };
     let session = Session::start(profile, crate::poll::no_waker()).map_err(start_failure)?;
     let name = session.profile().name.clone();
     let alerting = Alerting::new(
@@ -160,6 +168,7 @@ pub fn watch(profile: Profile, opts: &WatchOptions) -> anyhow::Result<WatchRepor
             Output::Human => TransitionOutput::Line,
             Output::Json => TransitionOutput::Json,
         }),
+        notifier,
     );
     let mut run = Run::new(session, opts, event_log, alerting, server);
     if opts.output == Output::Human {
@@ -558,4 +567,33 @@ pub fn compare(
         eprintln!("wrote {}", files.join(", "));
     }
     Ok(comparison)
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use std::time::Instant;
+
+    use super::outcome;
+    use crate::exit::Exit;
+    use crate::poll::PollEvent;
+    use crate::stats::{Stats, StatsConfig};
+
+    /// Issue 14: a run whose poller died exits non-zero and says why, even when nothing
+    /// else went wrong (it used to print an empty summary and exit 0).
+    #[test]
+    fn a_dead_poller_makes_the_run_fail() {
+        let origin = Instant::now();
+        let mut stats = Stats::new(origin, StatsConfig::default());
+        let (exit, _) = outcome(&stats.summary(Instant::now()), None);
+        assert_ne!(exit, Exit::PollerDied);
+        stats.record(&PollEvent::PollerDied {
+            poller: 0,
+            at: Instant::now(),
+            message: "poller 0 panicked: boom".to_owned(),
+        });
+        let (exit, verdict) = outcome(&stats.summary(Instant::now()), Some("boom"));
+        assert_eq!(exit, Exit::PollerDied);
+        assert_eq!(exit.code(), 5);
+        assert!(verdict.unwrap().contains("1 poller(s) ended unexpectedly"));
+    }
 }

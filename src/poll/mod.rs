@@ -8,6 +8,7 @@ pub mod answer;
 pub mod backoff;
 mod conversation;
 pub mod event;
+mod failure;
 pub mod probe;
 mod redirect;
 mod request;
@@ -26,8 +27,8 @@ pub use event::{
     AnswerKind, ConnectionUse, ErrorKind, LostPoll, NotHolding, Payload, PollEvent, PollFailure,
     PollResponse, ReceivedEvent, Redirected, Resynced, SessionChange, SessionEvent,
 };
+pub use failure::classify;
 pub use timing::PollTiming;
-pub use worker::classify;
 
 use crate::profile::{Profile, ProfileIssue};
 use crate::proxy::{ProxyPlan, ProxySetting};

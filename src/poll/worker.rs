@@ -2,7 +2,6 @@
 //! after an answer, retries once per stale keep-alive connection, and backs off after
 //! failures. It reports everything as [`PollEvent`]s.
 
-use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -11,13 +10,14 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use ureq::Agent;
 
 use super::Waker;
-use super::answer::interpret;
+use super::answer::{header, interpret};
 use super::backoff::{Backoff, parse_retry_after};
 use super::conversation::{Bootstrap, Conversation};
 use super::event::{
     ConnectionUse, ErrorKind, FAILURE_BODY_KEPT, LostPoll, NotHolding, PollEvent, PollFailure,
     PollResponse, Resynced,
 };
+use super::failure::{classify, proxy_answer, proxy_error};
 use super::redirect;
 use super::request::{self, Outgoing};
 use super::timing::PollTiming;
@@ -264,15 +264,7 @@ impl Worker {
             if self.stopping() {
                 return Outcome::Stopped;
             }
-            let facts = CallFacts {
-                sent,
-                connection: self.connection_use(&record),
-                wire_in: record.wire_in,
-                wire_out: record.wire_out,
-                stale_retries,
-                timing: PollTiming::of_call(&record, sent, ended),
-                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
-            };
+            let facts = self.call_facts(&record, sent, ended, stale_retries);
             return match result {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
@@ -497,6 +489,26 @@ impl Worker {
                 .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
+    /// How the call `record` describes went, sent at `sent` and over at `ended`, after
+    /// `stale_retries` retries on stale connections.
+    pub(crate) fn call_facts(
+        &self,
+        record: &CallRecord,
+        sent: Instant,
+        ended: Instant,
+        stale_retries: u32,
+    ) -> CallFacts {
+        CallFacts {
+            sent,
+            connection: self.connection_use(record),
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+            stale_retries,
+            timing: PollTiming::of_call(record, sent, ended),
+            request: record.request_head.as_deref().map(|h| self.mask_head(h)),
+        }
+    }
+
     pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
         let facts = record.connection.and_then(|id| {
             let requests = self.metrics.count_request(id);
@@ -591,6 +603,7 @@ impl Worker {
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
             events: self.masked_events(conv, interp.events),
+            truncated: interp.truncated,
             cursor: self.mask_with(conv, &cursor.describe()),
             problem,
             control: interp.control,
@@ -671,7 +684,7 @@ impl Worker {
         let from_proxy = self
             .proxy
             .as_deref()
-            .and_then(|p| proxy_answer(p, raw, reason, &self.target()));
+            .and_then(|p| proxy_answer(p, raw.status, &raw.headers, reason, &self.target()));
         let kind = if from_proxy.is_some() {
             ErrorKind::Proxy
         } else {
@@ -706,7 +719,7 @@ impl Worker {
     /// A delay the server advised in its error body (`retry_after_pointer`).
     fn advised_delay(&self, body: &[u8]) -> Option<Duration> {
         let pointer = self.profile.retry_after_pointer.as_deref()?;
-        let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let json = crate::protocol::bounded::value(body)?;
         let secs = json.pointer(pointer).and_then(crate::cursor::as_i64)?;
         let secs = u64::try_from(secs).ok()?;
         Some(Duration::from_secs(secs).min(super::backoff::MAX_RETRY_AFTER))
@@ -890,83 +903,9 @@ impl Worker {
     }
 }
 
-/// A transport error on a poll through `proxy`, named after the proxy when it is the
-/// proxy that failed (the server is never reached directly then).
-fn proxy_error(
-    e: &ureq::Error,
-    kind: ErrorKind,
-    proxy: &ProxyEndpoint,
-    target: &str,
-) -> (String, ErrorKind) {
-    let p = proxy.authority();
-    let from = &proxy.source;
-    let message = match (e, kind) {
-        // Worded (with advice) where the proxy's answer was read.
-        (ureq::Error::ConnectProxyFailed(text), _) => text.clone(),
-        (_, ErrorKind::ConnectRefused) => {
-            format!("proxy {p} refused the connection: is the proxy running? (set by {from})")
-        }
-        (_, ErrorKind::HostNotFound) => format!(
-            "proxy host {} not found (DNS lookup failed; set by {from})",
-            proxy.host
-        ),
-        (_, ErrorKind::ConnectTimeout) => format!(
-            "no connection to {target} through proxy {p} within {} s (set by {from})",
-            transport::CONNECT_TIMEOUT.as_secs()
-        ),
-        (_, ErrorKind::Tls) => format!("TLS with {target} (through proxy {p}) failed: {e}"),
-        (_, ErrorKind::ConnectionLost) => {
-            format!("connection to {target} through proxy {p} lost: {e}")
-        }
-        _ => return (format!("{e} (through proxy {p})"), kind),
-    };
-    let kind = match kind {
-        ErrorKind::Tls | ErrorKind::ConnectionLost => kind,
-        _ => ErrorKind::Proxy,
-    };
-    (message, kind)
-}
-
-/// When an error answer came from the proxy itself (not from the server through it):
-/// what to tell. A 407 always is the proxy's; another error status is when the proxy
-/// marked it as its own (squid's `X-Squid-Error`, RFC 9209 `Proxy-Status`).
-fn proxy_answer(
-    proxy: &ProxyEndpoint,
-    raw: &RawAnswer,
-    reason: &str,
-    target: &str,
-) -> Option<String> {
-    let marked = header(&raw.headers, "x-squid-error").or(header(&raw.headers, "proxy-status"));
-    let status = raw.status;
-    if status != 407 && marked.is_none() {
-        return None;
-    }
-    let mut text = format!("proxy {} answered {status} {reason}", proxy.authority());
-    if status != 407 {
-        text.push_str(&format!(" for {target}"));
-    }
-    if let Some(m) = marked {
-        text.push_str(&format!(" ({m})"));
-    }
-    text.push_str(&transport::proxy_advice(status, proxy));
-    Some(text)
-}
-
 /// Statuses whose body is read as an answer (2xx, and the "nothing new" ones).
 fn is_answer(status: u16) -> bool {
     (200..300).contains(&status) || status == 304 || status == 408
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// An I/O error's inner error is rustls' own.
-fn is_tls(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
-    e.is::<rustls::Error>()
 }
 
 /// Apply `mask` to every string (not key) in `v`.
@@ -1012,45 +951,6 @@ thread_local! {
     /// Whether the current call on this poller's thread got past the response head
     /// (see `Worker::call_error_kind`).
     static HEAD_READ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// The kind of a transport error.
-#[must_use]
-pub fn classify(e: &ureq::Error) -> ErrorKind {
-    use ureq::Error as E;
-    match e {
-        E::HostNotFound => ErrorKind::HostNotFound,
-        E::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => ErrorKind::ConnectTimeout,
-        E::Timeout(_) => ErrorKind::Timeout,
-        E::Io(io) => match io.kind() {
-            io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof
-            | io::ErrorKind::NotConnected => ErrorKind::ConnectionLost,
-            _ if io.get_ref().is_some_and(is_tls) => ErrorKind::Tls,
-            // EMFILE (24) and ENFILE (23) on Linux and the BSDs.
-            _ if matches!(io.raw_os_error(), Some(23 | 24)) => ErrorKind::FileLimit,
-            // getaddrinfo failures carry no ErrorKind of their own.
-            _ if io.to_string().contains("failed to lookup address") => ErrorKind::HostNotFound,
-            _ => ErrorKind::Other,
-        },
-        E::ConnectionFailed => ErrorKind::ConnectRefused,
-        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => ErrorKind::Proxy,
-        E::Other(inner) if inner.is::<redirect::Refused>() => inner
-            .downcast_ref::<redirect::Refused>()
-            .map_or(ErrorKind::Redirect, |r| r.kind),
-        E::BodyExceedsLimit(_) => ErrorKind::BodyTooLarge,
-        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => ErrorKind::Tls,
-        E::LargeResponseHeader(..) => ErrorKind::HeadTooLarge,
-        // BodyStalled: ureq's decoder could make no progress with a full buffer: framing
-        // that never ends (a 50 MB chunk-size line), not a slow server.
-        E::Protocol(_) | E::Decompress(..) | E::BodyStalled => ErrorKind::Protocol,
-        E::BadUri(_) | E::Http(_) => ErrorKind::Request,
-        _ => ErrorKind::Other,
-    }
 }
 
 /// Status, headers and the whole body (up to `limit` bytes) of an answer.

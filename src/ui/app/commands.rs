@@ -14,6 +14,7 @@ use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::feed::FILTER_ID;
 use crate::ui::panels::header::{HeaderAction, Tab};
 use crate::ui::panels::profiles::ProfileAction;
+use crate::ui::widgets::copied;
 
 impl PollscopeApp {
     pub(super) fn act(&mut self, action: ProfileAction) {
@@ -80,10 +81,13 @@ impl PollscopeApp {
             }
             HeaderAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             HeaderAction::Shortcuts => self.dialog = Some(Dialog::Shortcuts),
+            HeaderAction::Glossary => self.dialog = Some(Dialog::Glossary),
+            HeaderAction::About => self.dialog = Some(Dialog::About),
             HeaderAction::ImportCurl => self.act(ProfileAction::FromCurl),
             HeaderAction::CopyCurl => {
                 if let Some(e) = self.selected.and_then(|id| self.ws.get(id)) {
-                    ctx.copy_text(crate::curl_import::to_curl(&e.profile, false));
+                    let curl = crate::curl_import::to_curl(&e.profile, false);
+                    copied::copy(ctx, curl, "curl command (secrets masked)");
                 }
             }
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
@@ -117,7 +121,7 @@ impl PollscopeApp {
             CompareAction::Export => self.open_export(ExportKind::Comparison(id)),
             CompareAction::CopyMarkdown => {
                 if let Some(c) = self.ws.get(id).and_then(|e| e.compare.result()) {
-                    ctx.copy_text(c.markdown(&[]));
+                    copied::copy(ctx, c.markdown(&[]), "Comparison as Markdown");
                 }
             }
             CompareAction::Reset => self.ws.compare_reset(id),
@@ -195,6 +199,7 @@ impl PollscopeApp {
             (Key::Num1, Tab::Monitor),
             (Key::Num2, Tab::Profile),
             (Key::Num3, Tab::Compare),
+            (Key::Num4, Tab::Alerts),
         ] {
             if pressed(cmd(key)) {
                 self.tab = tab;
@@ -203,6 +208,20 @@ impl PollscopeApp {
         if pressed(cmd(Key::F)) {
             self.tab = Tab::Monitor;
             ctx.memory_mut(|m| m.request_focus(egui::Id::unique(FILTER_ID)));
+        }
+        // Arrow keys: through the feed's rows while the inspector is open, else through
+        // the profiles — unless a text field has the keyboard.
+        if !ctx.egui_wants_keyboard_input() {
+            let by = if pressed(plain(Key::ArrowDown)) {
+                1
+            } else if pressed(plain(Key::ArrowUp)) {
+                -1
+            } else {
+                0
+            };
+            if by != 0 {
+                self.arrow(by);
+            }
         }
         let Some(id) = self.selected else {
             return;
@@ -228,6 +247,34 @@ impl PollscopeApp {
             {
                 view.feed.close(m.feed());
             }
+        }
+    }
+
+    /// An arrow key: the next (`by` 1) or previous feed row when one is open in the
+    /// inspector, else the next or previous profile.
+    fn arrow(&mut self, by: isize) {
+        if self.tab == Tab::Monitor
+            && let Some(entry) = self.selected.and_then(|id| self.ws.get(id))
+            && let Some(m) = &entry.monitor
+        {
+            let view = self.views.of(entry);
+            if view.feed.selected.is_some() {
+                view.feed.step(m.feed(), by);
+                return;
+            }
+        }
+        let entries = self.ws.entries();
+        let at = self
+            .selected
+            .and_then(|id| entries.iter().position(|e| e.id == id));
+        let next = match at {
+            Some(i) => i
+                .saturating_add_signed(by)
+                .min(entries.len().saturating_sub(1)),
+            None => 0,
+        };
+        if let Some(id) = entries.get(next).map(|e| e.id) {
+            self.select(id);
         }
     }
 

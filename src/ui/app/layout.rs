@@ -11,6 +11,7 @@ use super::PollscopeApp;
 use crate::poll::probe::ProbeRun;
 use crate::stats::Summary;
 use crate::ui::model::entry::EntryId;
+use crate::ui::panels::alerts::alerts_ui;
 use crate::ui::panels::charts::charts_ui;
 use crate::ui::panels::compare::compare_ui;
 use crate::ui::panels::connections::connections_ui;
@@ -24,22 +25,42 @@ use crate::ui::panels::status_bar::status_bar_ui;
 /// The inspector goes beside the feed from this width of the monitor area (under it
 /// below).
 const INSPECTOR_BESIDE_FROM: f32 = 760.0;
+/// The Profiles panel opens by itself in windows this wide (collapsed below, until the
+/// user opens it).
+const PROFILES_OPEN_FROM: f32 = 1000.0;
+/// The Connections panel opens by itself in windows this wide.
+const CONNECTIONS_OPEN_FROM: f32 = 1200.0;
+/// Width of a collapsed side panel's strip.
+const STRIP_WIDTH: f32 = 30.0;
+/// The feed keeps at least this height under the charts.
+const MIN_FEED_HEIGHT: f32 = 150.0;
+/// The inspector under the feed (a narrow window) keeps at least this height.
+const MIN_INSPECTOR_HEIGHT: f32 = 110.0;
 
 impl PollscopeApp {
     /// The bars and side panels, then the selected profile's view.
     pub(super) fn layout_ui(&mut self, ui: &mut Ui, now: Instant) {
         let mut header_actions = Vec::new();
         let selected = self.selected.and_then(|id| self.ws.get(id));
+        let width = ui.available_width();
+        let mut profiles_open = self.profiles_panel.is_open(width, PROFILES_OPEN_FROM);
+        let mut connections_open = self.connections_panel.is_open(width, CONNECTIONS_OPEN_FROM);
+        if ui.input_mut(|i| i.consume_shortcut(&TOGGLE_PROFILES)) {
+            profiles_open = !profiles_open;
+        }
         egui::Panel::top("menu-bar").show(ui, |ui| {
             menu_bar_ui(
                 ui,
                 selected,
                 &mut self.tab,
-                &mut self.show_connections,
+                [&mut profiles_open, &mut connections_open],
                 &mut self.chart_window,
                 &mut header_actions,
             );
         });
+        if connections_open != self.connections_panel.is_open(width, CONNECTIONS_OPEN_FROM) {
+            self.connections_panel.set(connections_open);
+        }
         if !self.ws.notices().is_empty() {
             egui::Panel::top("notices").show(ui, |ui| {
                 notices_ui(ui, self.ws.notices(), &mut header_actions);
@@ -59,13 +80,34 @@ impl PollscopeApp {
                 now,
             );
         });
-        let profile_actions = egui::Panel::left("profiles")
-            .resizable(true)
-            .default_size(220.0)
-            .size_range(170.0..=480.0)
-            .show(ui, |ui| profiles_ui(ui, &self.ws, self.selected, now))
-            .inner;
-        self.connections_panel_ui(ui, summary.as_ref(), now);
+        let (profile_actions, toggled) = egui::Panel::show_switched(
+            ui,
+            &mut profiles_open,
+            egui::Panel::left("profiles-strip")
+                .resizable(false)
+                .exact_size(STRIP_WIDTH),
+            egui::Panel::left("profiles")
+                .resizable(true)
+                .default_size(220.0)
+                .size_range(150.0..=480.0),
+            |ui, open| {
+                if open {
+                    let collapse = panel_title_ui(ui, "Profiles", "«", "Collapse (Ctrl+B)");
+                    let actions = profiles_ui(ui, &self.ws, self.selected, now);
+                    (actions, collapse.then_some(false))
+                } else {
+                    let open = strip_ui(ui, "»", "Show the profiles (Ctrl+B)");
+                    (Vec::new(), open.then_some(true))
+                }
+            },
+        )
+        .inner;
+        // Opened or collapsed: by a button, the menu, Ctrl+B, or dragging the edge.
+        let profiles_open = toggled.unwrap_or(profiles_open);
+        if profiles_open != self.profiles_panel.is_open(width, PROFILES_OPEN_FROM) {
+            self.profiles_panel.set(profiles_open);
+        }
+        self.connections_panel_ui(ui, summary.as_ref(), now, connections_open, width);
         egui::CentralPanel::default().show(ui, |ui| {
             self.selected_ui(ui, now, summary.as_ref(), &mut header_actions);
         });
@@ -77,19 +119,47 @@ impl PollscopeApp {
         }
     }
 
-    /// The Connections panel of the selected profile, on the Monitor tab, when shown
-    /// (an open event detail takes its room).
-    fn connections_panel_ui(&self, ui: &mut Ui, summary: Option<&Summary>, now: Instant) {
+    /// The Connections panel of the selected profile, on the Monitor tab: open, or
+    /// collapsed to a strip.
+    fn connections_panel_ui(
+        &mut self,
+        ui: &mut Ui,
+        summary: Option<&Summary>,
+        now: Instant,
+        mut open: bool,
+        width: f32,
+    ) {
         let selected = self.selected.and_then(|id| self.ws.get(id));
-        if self.show_connections
-            && self.tab == Tab::Monitor
-            && let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), summary)
-        {
+        if self.tab != Tab::Monitor {
+            return;
+        }
+        let (Some(m), Some(s)) = (selected.and_then(|e| e.monitor.as_ref()), summary) else {
+            return;
+        };
+        let toggled = egui::Panel::show_switched(
+            ui,
+            &mut open,
+            egui::Panel::right("connections-strip")
+                .resizable(false)
+                .exact_size(STRIP_WIDTH),
             egui::Panel::right("connections")
                 .resizable(true)
                 .default_size(260.0)
-                .size_range(200.0..=520.0)
-                .show(ui, |ui| connections_ui(ui, m, s, now));
+                .size_range(180.0..=520.0),
+            |ui, open| {
+                if open {
+                    let collapse = panel_title_ui(ui, "Connections", "»", "Collapse");
+                    connections_ui(ui, m, s, now);
+                    collapse.then_some(false)
+                } else {
+                    strip_ui(ui, "«", "Show the Connections panel").then_some(true)
+                }
+            },
+        )
+        .inner;
+        let open = toggled.unwrap_or(open);
+        if open != self.connections_panel.is_open(width, CONNECTIONS_OPEN_FROM) {
+            self.connections_panel.set(open);
         }
     }
 
@@ -114,6 +184,7 @@ impl PollscopeApp {
             Tab::Monitor => self.monitor_ui(ui, id, now, summary),
             Tab::Profile => self.editor_tab_ui(ui, id),
             Tab::Compare => self.compare_tab_ui(ui, id),
+            Tab::Alerts => alerts_ui(ui, &self.ws, id, &mut self.alerts_scope, now),
         }
     }
 
@@ -167,17 +238,35 @@ impl PollscopeApp {
             return;
         };
         let view = self.views.of(entry);
-        egui::Panel::top("charts")
+        // The charts take up to 45 % of the height at first, and never so much that the
+        // feed is left with less than MIN_FEED_HEIGHT.
+        let height = ui.available_height();
+        let selected_item = view.feed.selected.and_then(|i| monitor.feed().get(i));
+        let beside = ui.available_width() >= INSPECTOR_BESIDE_FROM;
+        let under = if selected_item.is_some() && !beside {
+            MIN_INSPECTOR_HEIGHT
+        } else {
+            0.0
+        };
+        let charts_max = (height - MIN_FEED_HEIGHT - under).max(120.0);
+        // A height dragged by hand is kept for this window height; a resized window
+        // starts again from 45 % (a panel squeezed by a small window grows back).
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a window height in tens of points"
+        )]
+        let height_key = (ui.ctx().content_rect().height() / 10.0).round() as u32;
+        egui::Panel::top(("charts", height_key))
             .resizable(true)
-            .default_size(330.0)
-            .size_range(160.0..=800.0)
+            .default_size((height * 0.45).clamp(120.0, 420.0))
+            .size_range(120.0..=charts_max)
             .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 4)))
             .show(ui, |ui| {
                 charts_ui(ui, monitor, summary, &mut view.charts, window, now);
             });
         // The inspector sits beside the feed when there is room for both, else under it.
-        if let Some(item) = view.feed.selected.and_then(|i| monitor.feed().get(i)) {
-            let beside = ui.available_width() >= INSPECTOR_BESIDE_FROM;
+        if let Some(item) = selected_item {
             let panel = if beside {
                 egui::Panel::right("event-detail-pane")
                     .default_size(400.0)
@@ -188,8 +277,11 @@ impl PollscopeApp {
                     }))
             } else {
                 egui::Panel::bottom("event-detail-under")
-                    .default_size(ui.available_height() * 0.5)
-                    .size_range(120.0..=2000.0)
+                    .default_size(ui.available_height() * 0.55)
+                    .size_range(
+                        MIN_INSPECTOR_HEIGHT
+                            ..=(ui.available_height() - MIN_FEED_HEIGHT).max(MIN_INSPECTOR_HEIGHT),
+                    )
                     .frame(egui::Frame::new().inner_margin(egui::Margin {
                         top: 6,
                         ..egui::Margin::ZERO
@@ -207,4 +299,28 @@ impl PollscopeApp {
             .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 4)))
             .show(ui, |ui| feed_ui(ui, monitor, &mut view.feed));
     }
+}
+
+/// Ctrl+B: open or collapse the Profiles panel.
+const TOGGLE_PROFILES: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::B);
+
+/// A side panel's title with its collapse button; true when the button was clicked.
+fn panel_title_ui(ui: &mut Ui, title: &str, button: &str, hover: &str) -> bool {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading(title);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.small_button(button).on_hover_text(hover).clicked()
+        })
+        .inner
+    })
+    .inner
+}
+
+/// A collapsed side panel: one button that opens it; true when clicked.
+fn strip_ui(ui: &mut Ui, button: &str, hover: &str) -> bool {
+    ui.add_space(4.0);
+    ui.vertical_centered(|ui| ui.small_button(button).on_hover_text(hover).clicked())
+        .inner
 }

@@ -29,6 +29,7 @@ use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::header::Tab;
 use crate::ui::view::compare_lanes::CHART_EVERY;
 use crate::ui::view::entry::{EntryView, Views};
+use crate::ui::view::side::SidePanel;
 use crate::ui::view::time_axis::ChartWindow;
 
 /// Worker events taken in per frame, over all profiles.
@@ -74,7 +75,13 @@ struct SavedUi {
     selected: Option<String>,
     tab: Tab,
     hide_connections: bool,
+    /// The Profiles panel opened or collapsed by hand (absent: by the window's width).
+    profiles_panel: Option<bool>,
+    /// The Connections panel opened by hand (collapsed by hand: `hide_connections`).
+    connections_panel: Option<bool>,
     chart_window: ChartWindow,
+    /// System, light or dark.
+    theme: egui::ThemePreference,
 }
 
 /// The Pollscope window.
@@ -88,8 +95,14 @@ pub struct PollscopeApp {
     views: Views,
     selected: Option<EntryId>,
     tab: Tab,
-    show_connections: bool,
+    /// The Profiles panel: open or collapsed to a strip.
+    profiles_panel: SidePanel,
+    /// The Connections panel (Monitor tab): open or collapsed to a strip.
+    connections_panel: SidePanel,
     chart_window: ChartWindow,
+    /// The theme picked in the View menu (kept for the next run).
+    theme: egui::ThemePreference,
+    alerts_scope: crate::ui::panels::alerts::AlertsScope,
     editor: EditorState,
     dialog: Option<Dialog>,
     /// Event-to-screen delays, logged at exit.
@@ -109,7 +122,11 @@ impl PollscopeApp {
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, setup: AppSetup) -> Self {
         let ctx = cc.egui_ctx.clone();
-        ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+        let saved: SavedUi = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        ctx.options_mut(|o| o.theme_preference = saved.theme);
         // Each event asks for a frame within WAKE_COALESCE rather than at once: the two
         // pollers of a stream answer within a millisecond of each other, and a burst of
         // events should cost one frame, not one each. Only the first event since the
@@ -122,10 +139,6 @@ impl PollscopeApp {
                 ctx.request_repaint_after(WAKE_COALESCE);
             }
         });
-        let saved: SavedUi = cc
-            .storage
-            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
-            .unwrap_or_default();
         let mut app = Self {
             wake_pending,
             waker: waker.clone(),
@@ -133,8 +146,15 @@ impl PollscopeApp {
             views: Views::default(),
             selected: None,
             tab: saved.tab,
-            show_connections: !saved.hide_connections,
+            profiles_panel: SidePanel::chosen(saved.profiles_panel),
+            connections_panel: SidePanel::chosen(if saved.hide_connections {
+                Some(false)
+            } else {
+                saved.connections_panel
+            }),
             chart_window: saved.chart_window,
+            theme: saved.theme,
+            alerts_scope: crate::ui::panels::alerts::AlertsScope::default(),
             editor: EditorState::default(),
             dialog: None,
             screen: screen_latency::ScreenLatency::default(),
@@ -203,8 +223,11 @@ impl PollscopeApp {
                 .and_then(|id| self.ws.get(id))
                 .map(|e| e.profile.name.clone()),
             tab: self.tab,
-            hide_connections: !self.show_connections,
+            hide_connections: self.connections_panel.choice() == Some(false),
+            profiles_panel: self.profiles_panel.choice(),
+            connections_panel: self.connections_panel.choice().filter(|open| *open),
             chart_window: self.chart_window,
+            theme: self.theme,
         }
     }
 
@@ -265,6 +288,7 @@ impl eframe::App for PollscopeApp {
         let started = std::time::SystemTime::now();
         self.shortcuts(ui.ctx());
         self.layout_ui(ui, now);
+        self.theme = ui.ctx().options(|o| o.theme_preference);
         self.note_drawn_events(started);
         self.dialog_ui(&ui.ctx().clone());
         if self.selected.is_some_and(|id| self.ws.get(id).is_none()) {

@@ -79,7 +79,20 @@ pub fn start_monitor(source: Profile, demo: &DemoHost, waker: Waker) -> Monitor 
             Err(e) => return Monitor::failed(source, format!("the demo server cannot start: {e}")),
         }
     }
-    Monitor::start(source, run, waker)
+    // Alert transitions raise desktop notifications unless the profile has them off.
+    let hook = source
+        .alerts
+        .notify
+        .then(crate::notify::desktop)
+        .flatten()
+        .map(|n| {
+            Box::new(
+                move |t: &crate::alert::Transition, _: &crate::alert::Alerts| {
+                    n.transition(t);
+                },
+            ) as crate::alert::pump::TransitionHook
+        });
+    Monitor::start_with(source, run, waker, hook)
 }
 
 /// On a starter thread: start every variant of `base`'s comparison. The error is

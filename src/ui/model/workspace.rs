@@ -223,8 +223,15 @@ impl Workspace {
         self.release_demo_if_unused();
     }
 
-    /// Disconnect and connect again (applies edits).
+    /// Disconnect and connect again (applies edits) — only when the profile as edited
+    /// can connect: an invalid edit leaves the live session running.
     pub fn reconnect(&mut self, id: EntryId) {
+        if self
+            .get(id)
+            .is_none_or(|e| !crate::ui::model::entry::connect_issues(&e.profile).is_empty())
+        {
+            return;
+        }
         self.disconnect(id);
         self.connect(id);
     }
@@ -499,10 +506,13 @@ impl Workspace {
         let live = self.entries.iter().filter(|e| e.is_live()).count().max(1);
         let share = (budget / live).max(1);
         let mut more = false;
+        let now = Instant::now();
         for monitor in self.entries.iter_mut().filter_map(|e| e.monitor.as_mut()) {
             if monitor.drain(share) >= share {
                 more = true;
             }
+            // Silence shows as zeros up to now in the charts and the headline rates.
+            monitor.tick(now);
         }
         self.pump_compares();
         self.take_save_reports();

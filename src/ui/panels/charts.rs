@@ -8,11 +8,11 @@
 use std::time::Instant;
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::monitor::Monitor;
 use crate::present::units;
-use crate::stats::Summary;
+use crate::stats::{RecentRates, Summary};
 use crate::ui::view::chart_data::{ChartCache, Series};
 use crate::ui::view::time_axis::{ChartWindow, time_grid_steps, x_range};
 use crate::ui::widgets::theme;
@@ -20,8 +20,8 @@ use crate::ui::widgets::{format, plot};
 
 /// Charts per row when there is room for them.
 const MAX_COLUMNS: usize = 3;
-/// Narrowest useful chart.
-const MIN_CHART_WIDTH: f32 = 200.0;
+/// Narrowest useful chart: three columns from 3 × this, two from 2 ×, else one.
+const MIN_CHART_WIDTH: f32 = 240.0;
 /// Lowest useful chart.
 const MIN_CHART_HEIGHT: f32 = 70.0;
 
@@ -29,6 +29,8 @@ const MIN_CHART_HEIGHT: f32 = 70.0;
 struct Chart<'a> {
     id: &'static str,
     title: &'static str,
+    /// What the chart shows, on the title's tooltip.
+    help: &'static str,
     figure: String,
     /// Legend: each series' name and colour, shown in the title line.
     series: &'static [(&'static str, Color32)],
@@ -36,9 +38,96 @@ struct Chart<'a> {
     /// The y value the axis always reaches (`None`: the data decides, or 0–1 when
     /// there is none yet).
     y_top: Option<f64>,
-    /// Some series has points.
-    has_data: bool,
+    /// What the y values are (axis labels, hover).
+    unit: YUnit,
+    /// The drawn series by name: y bounds and the point hover snaps to.
+    traces: Vec<(&'static str, &'a [PlotPoint])>,
     draw: Box<dyn FnOnce(&mut egui_plot::PlotUi<'a>) + 'a>,
+}
+
+/// What a chart's y values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum YUnit {
+    /// Seconds (µs to hours on the axis).
+    Seconds,
+    /// Milliseconds (µs to hours on the axis).
+    Millis,
+    /// A rate per second.
+    PerSecond,
+    /// Whole things (marks between whole numbers are not labelled).
+    Count,
+    /// 0–100.
+    Percent,
+    /// KiB per second (B/s to GiB/s on the axis).
+    KibPerSecond,
+}
+
+impl YUnit {
+    /// `v` as the axis and the hover label write it.
+    fn text(self, v: f64) -> String {
+        if v == 0.0 {
+            return "0".to_owned();
+        }
+        match self {
+            Self::Seconds => units::fine_millis(v * 1000.0),
+            Self::Millis => units::fine_millis(v),
+            Self::PerSecond => units::per_second(v),
+            Self::Count if v.fract().abs() > 1e-9 || v < 0.0 => String::new(),
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a whole, non-negative count"
+            )]
+            Self::Count => units::count(v.round() as u64),
+            Self::Percent => units::percent(v / 100.0),
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a non-negative byte count, rounded"
+            )]
+            Self::KibPerSecond => {
+                format!("{}/s", units::bytes((v * 1024.0).max(0.0).round() as u64))
+            }
+        }
+    }
+}
+
+/// The y range a chart shows: from 0 (lower only when some value is negative) to a
+/// little above its highest value, or `y_top`; 0–1 with no data.
+fn y_bounds(traces: &[(&'static str, &[PlotPoint])], y_top: Option<f64>) -> (f64, f64) {
+    let values = traces.iter().flat_map(|(_, p)| p.iter().map(|p| p.y));
+    let (lo, hi) = values
+        .filter(|y| y.is_finite())
+        .fold((0.0_f64, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+    let hi = hi.max(y_top.unwrap_or(0.0));
+    let hi = if hi.is_finite() && hi > lo {
+        hi
+    } else {
+        lo + 1.0
+    };
+    let room = (hi - lo) * 0.08;
+    (if lo < 0.0 { lo - room } else { 0.0 }, hi + room)
+}
+
+/// The point of `traces` nearest `at`: in each series the one nearest in time, then
+/// of those the one nearest in value. Its series' name and the point.
+fn nearest(
+    traces: &[(&'static str, &[PlotPoint])],
+    at: PlotPoint,
+) -> Option<(&'static str, PlotPoint)> {
+    traces
+        .iter()
+        .filter_map(|(name, points)| {
+            let i = points.partition_point(|p| p.x < at.x);
+            [i.checked_sub(1).and_then(|j| points.get(j)), points.get(i)]
+                .into_iter()
+                .flatten()
+                .min_by(|a, b| (a.x - at.x).abs().total_cmp(&(b.x - at.x).abs()))
+                .map(|p| (*name, *p))
+        })
+        .min_by(|a, b| (a.1.y - at.y).abs().total_cmp(&(b.1.y - at.y).abs()))
 }
 
 /// The window picker and the charts of `monitor` (`summary`: its figures now).
@@ -69,29 +158,42 @@ pub fn charts_ui(
         ui.ctx().request_repaint();
     }
 
-    let charts = build_charts(monitor, summary, cache);
+    let rates = monitor
+        .stats()
+        .recent_rates(monitor.stopped_at().unwrap_or(now));
+    let charts = build_charts(monitor, summary, rates, cache);
     let mut charts = charts.into_iter();
-    for _ in 0..grid.rows {
-        ui.columns(grid.columns, |cols| {
-            for col in cols.iter_mut() {
-                if let Some(chart) = charts.next() {
-                    chart_ui(col, chart, range, grid.height);
-                }
+    // Rows that do not fit at their least height scroll (a short window, one column).
+    egui::ScrollArea::vertical()
+        .id_salt("charts-scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for _ in 0..grid.rows {
+                ui.columns(grid.columns, |cols| {
+                    for col in cols.iter_mut() {
+                        if let Some(chart) = charts.next() {
+                            chart_ui(col, chart, range, grid.height);
+                        }
+                    }
+                });
             }
         });
-    }
 }
 
 /// "Charts", and the time windows to pick from.
 fn window_picker_ui(ui: &mut Ui, window: &mut ChartWindow) {
-    ui.horizontal(|ui| {
-        ui.label(RichText::new("Charts").strong());
-        ui.label(RichText::new("time since connect").weak().small());
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for w in ChartWindow::ALL.iter().rev() {
-                ui.selectable_value(window, *w, w.label());
-            }
-        });
+    // Wraps in a narrow window rather than drawing the buttons over the title.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Charts").strong())
+            .on_hover_text("Time on x is the time since connect");
+        for w in ChartWindow::ALL {
+            let hover = match w.seconds() {
+                Some(_) => format!("The last {} of the session", w.label()),
+                None => "Everything kept since connect".to_owned(),
+            };
+            ui.selectable_value(window, w, w.label())
+                .on_hover_text(hover);
+        }
     });
 }
 
@@ -112,7 +214,7 @@ impl Grid {
             clippy::cast_sign_loss,
             reason = "a small count"
         )]
-        let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(2, MAX_COLUMNS);
+        let columns = ((ui.available_width() / MIN_CHART_WIDTH) as usize).clamp(1, MAX_COLUMNS);
         let spacing = ui.spacing().item_spacing;
         let rows = 6_usize.div_ceil(columns);
         // Each row: the title line, the plot, and the spacing after each. Computed from
@@ -139,34 +241,53 @@ impl Grid {
 }
 
 fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(chart.title).small().strong());
+    // Title, figure, legend: wrapped onto a second line when the column is narrow,
+    // never drawn over each other.
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 8.0;
+        ui.label(RichText::new(chart.title).strong())
+            .on_hover_text(chart.help);
+        ui.label(RichText::new(&chart.figure).monospace());
         if chart.series.len() > 1 {
             for (name, color) in chart.series {
-                theme::dot_ui(ui, *color);
-                ui.label(RichText::new(*name).small().color(*color));
+                // Dot and name as one text: they wrap together.
+                ui.add(
+                    egui::Label::new(RichText::new(format!("• {name}")).color(*color))
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                );
             }
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(RichText::new(chart.figure).small().monospace());
-        });
     });
-    let plot = time_plot(chart.id, height).include_y(chart.y_top.unwrap_or(if chart.has_data {
-        0.0
-    } else {
-        1.0
-    }));
+    let (y_lo, y_hi) = y_bounds(&chart.traces, chart.y_top);
+    let unit = chart.unit;
+    let traces = chart.traces;
+    let plot = time_plot(chart.id, height)
+        .custom_y_axes(vec![
+            egui_plot::AxisHints::new_y().formatter(move |mark, _| unit.text(mark.value)),
+        ])
+        .label_formatter(move |pos| {
+            // The nearest data point's value and time, not the pointer's place.
+            let (name, p) = match plot::hovered(pos) {
+                ("", at) => nearest(&traces, at)?,
+                near => near,
+            };
+            Some(format!(
+                "{name}: {}\nat {}",
+                unit.text(p.y),
+                format::axis_seconds(p.x)
+            ))
+        });
     let draw = chart.draw;
     let hint = chart.hint;
     plot.show(ui, move |plot_ui| {
+        plot_ui.set_auto_bounds([false, false]);
         plot_ui.set_plot_bounds_x(range.0..=range.1);
-        plot_ui.set_auto_bounds([false, true]);
+        plot_ui.set_plot_bounds_y(y_lo..=y_hi);
         draw(plot_ui);
         if let Some(hint) = hint {
-            let b = plot_ui.plot_bounds();
             let centre = egui_plot::PlotPoint::new(
                 f64::midpoint(range.0, range.1),
-                f64::midpoint(b.min()[1], b.max()[1]),
+                f64::midpoint(y_lo, y_hi),
             );
             plot_ui.text(egui_plot::Text::new(
                 "hint",
@@ -177,11 +298,10 @@ fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
     });
 }
 
-/// A plot with time since connect on x (clock units), fixed (no drag or zoom),
-/// reaching down to 0.
+/// A plot with time since connect on x (clock units), fixed (no drag or zoom).
 fn time_plot(id: &str, height: f32) -> Plot<'_> {
     plot::fixed_plot(id, height)
-        .y_axis_min_width(28.0)
+        .y_axis_min_width(44.0)
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .formatter(|mark, _| format::axis_seconds(mark.value))
@@ -190,10 +310,6 @@ fn time_plot(id: &str, height: f32) -> Plot<'_> {
         .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
             time_grid_steps(input.base_step_size)
         }))
-        .label_formatter(|pos| {
-            let (name, p) = plot::hovered(pos);
-            Some(format!("{name}\n{}  {:.2}", format::axis_seconds(p.x), p.y))
-        })
 }
 
 fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> Line<'a> {
@@ -202,19 +318,28 @@ fn line<'a>(name: &str, points: &'a [egui_plot::PlotPoint], color: Color32) -> L
         .width(1.5)
 }
 
-fn last_y(points: &[egui_plot::PlotPoint]) -> Option<f64> {
-    points.last().map(|p| p.y)
+/// `points` cut wherever two neighbours are more than `gap` apart on x.
+fn runs(
+    points: &[egui_plot::PlotPoint],
+    gap: f64,
+) -> impl Iterator<Item = &[egui_plot::PlotPoint]> {
+    points.chunk_by(move |a, b| b.x - a.x <= gap)
 }
 
 /// The six charts, in reading order.
-fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> Vec<Chart<'a>> {
+fn build_charts<'a>(
+    monitor: &Monitor,
+    summary: &Summary,
+    rates: RecentRates,
+    c: &'a ChartCache,
+) -> Vec<Chart<'a>> {
     vec![
         hold_chart(summary, c),
-        rate_chart(c),
+        rate_chart(c, rates),
         latency_chart(monitor, summary, c),
         connections_chart(summary, c),
         reuse_chart(summary, c),
-        wire_chart(summary, c),
+        wire_chart(c, rates),
     ]
 }
 
@@ -222,13 +347,17 @@ fn build_charts<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) -> 
 fn hold_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
     Chart {
         id: "hold",
-        has_data: !c.series(Series::HoldEvents).is_empty()
-            || !c.series(Series::HoldEmpty).is_empty(),
+        traces: vec![
+            ("events", c.series(Series::HoldEvents)),
+            ("empty", c.series(Series::HoldEmpty)),
+        ],
         series: &[("events", theme::EVENTS), ("empty", theme::EMPTY)],
-        title: "Hold (s)",
+        title: "Hold",
+        help: HOLD_HELP,
         figure: format!("p50 {}", units::opt_millis(summary.hold_ms_p50)),
         hint: None,
         y_top: None,
+        unit: YUnit::Seconds,
         draw: Box::new(move |p| {
             p.points(
                 Points::new("empty", PlotPoints::Borrowed(c.series(Series::HoldEmpty)))
@@ -245,6 +374,23 @@ fn hold_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
         }),
     }
 }
+
+/// The glossary on the charts' titles.
+const HOLD_HELP: &str = "Hold: how long the server kept each poll open before answering \
+     (one dot per answer). An answer with events ends the hold early; an empty answer \
+     means the server's wait ran out with nothing to send. The figure is the median.";
+const RATE_HELP: &str =
+    "Events received per second, and polls that failed per second. The figure is the last second.";
+const LATENCY_HELP: &str = "Latency: when an event arrived minus the time the server stamped \
+     on it (needs a timestamp pointer in the profile). p50 is the median, p99 the slowest \
+     1 %. The figure is p99 over the session.";
+const CONNECTIONS_HELP: &str = "Connections: new TCP connections opened, and polls sent over a \
+     connection that was already open (reuse). Keep-alive working well means few new and \
+     many reused. The figure is new / reused over the session.";
+const REUSE_HELP: &str = "Reuse: the share of polls sent over an already open connection \
+     (no new TCP or TLS handshake). The figure is over the session.";
+const WIRE_HELP: &str = "Wire: bytes per second sent and received on the sockets, headers \
+     included. The figure is the last second.";
 
 /// One line of a chart: its name on hover, its series, its colour, filled below or not.
 struct Trace {
@@ -272,46 +418,68 @@ impl Trace {
     }
 }
 
-/// A chart of `traces` drawn from `c` (it has data once the first trace has points).
+/// A chart of `traces` drawn from `c`, its y values in `unit`.
 fn lines_chart<'a>(
-    (id, title): (&'static str, &'static str),
+    (id, title, help): (&'static str, &'static str, &'static str),
     legend: &'static [(&'static str, Color32)],
-    figure: String,
+    (figure, unit): (String, YUnit),
     c: &'a ChartCache,
     traces: &'static [Trace],
 ) -> Chart<'a> {
     Chart {
         id,
         title,
+        help,
         figure,
         series: legend,
         hint: None,
         y_top: None,
-        has_data: traces
-            .first()
-            .is_some_and(|t| !c.series(t.series).is_empty()),
+        unit,
+        traces: traces
+            .iter()
+            .map(|t| (t.name, c.series(t.series)))
+            .collect(),
         draw: Box::new(move |p| {
             for t in traces {
-                let l = line(t.name, c.series(t.series), t.color);
-                p.line(if t.filled {
-                    l.fill(0.0).fill_alpha(0.15)
-                } else {
-                    l
-                });
+                // No line across silence: each run of data is a line of its own, a
+                // lone point a dot.
+                for run in runs(c.series(t.series), c.gap()) {
+                    if let [_] = run {
+                        p.points(
+                            Points::new(t.name, PlotPoints::Borrowed(run))
+                                .color(t.color)
+                                .radius(1.5),
+                        );
+                        continue;
+                    }
+                    let l = line(t.name, run, t.color);
+                    p.line(if t.filled {
+                        l.fill(0.0).fill_alpha(0.15)
+                    } else {
+                        l
+                    });
+                }
             }
         }),
     }
 }
 
-/// Events and errors per second.
-fn rate_chart(c: &ChartCache) -> Chart<'_> {
+/// Events and errors per second; the headline is the last whole second's rate (0/s
+/// after a silent second, never the last busy one held).
+fn rate_chart(c: &ChartCache, rates: RecentRates) -> Chart<'_> {
     const TRACES: &[Trace] = &[
         Trace::filled("events/s", Series::EventsPerS, theme::EVENTS),
         Trace::line("errors/s", Series::ErrorsPerS, theme::ERROR),
     ];
-    let figure = units::per_second(last_y(c.series(Series::EventsPerS)).unwrap_or(0.0));
+    let figure = units::per_second(rates.events_per_s);
     let legend = &[("events", theme::EVENTS), ("errors", theme::ERROR)];
-    lines_chart(("rate", "Events/s"), legend, figure, c, TRACES)
+    lines_chart(
+        ("rate", "Events/s", RATE_HELP),
+        legend,
+        (figure, YUnit::PerSecond),
+        c,
+        TRACES,
+    )
 }
 
 /// Event latency p50 and p99 (with a hint when no timestamp pointer is set).
@@ -330,7 +498,13 @@ fn latency_chart<'a>(monitor: &Monitor, summary: &Summary, c: &'a ChartCache) ->
     let legend = &[("p50", theme::LATENCY_P50), ("p99", theme::LATENCY_P99)];
     Chart {
         hint: (!has_latency).then_some("set a timestamp pointer to see latency"),
-        ..lines_chart(("latency", "Latency (ms)"), legend, figure, c, TRACES)
+        ..lines_chart(
+            ("latency", "Latency", LATENCY_HELP),
+            legend,
+            (figure, YUnit::Millis),
+            c,
+            TRACES,
+        )
     }
 }
 
@@ -345,12 +519,18 @@ fn connections_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
         Trace::line("reused polls", Series::ReusedPolls, theme::REUSED),
     ];
     let figure = format!(
-        "{} / {}",
+        "{} new / {} reused",
         units::count(summary.new_connections),
         units::count(summary.reused_connections)
     );
     let legend = &[("new", theme::NEW_CONN), ("reused", theme::REUSED)];
-    lines_chart(("connections", "Connections"), legend, figure, c, TRACES)
+    lines_chart(
+        ("connections", "Connections", CONNECTIONS_HELP),
+        legend,
+        (figure, YUnit::Count),
+        c,
+        TRACES,
+    )
 }
 
 /// The share of polls over reused connections.
@@ -364,24 +544,88 @@ fn reuse_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
     Chart {
         y_top: Some(100.0),
         ..lines_chart(
-            ("reuse", "Reuse (%)"),
+            ("reuse", "Reuse", REUSE_HELP),
             &[("reuse", theme::REUSED)],
-            figure,
+            (figure, YUnit::Percent),
             c,
             TRACES,
         )
     }
 }
 
-/// Bytes on the wire per second.
-fn wire_chart<'a>(summary: &Summary, c: &'a ChartCache) -> Chart<'a> {
-    const TRACES: &[Trace] = &[Trace::filled("KiB/s", Series::WireKibPerS, theme::WIRE)];
-    let figure = units::bytes(summary.wire_bytes_in.saturating_add(summary.wire_bytes_out));
+/// Bytes on the wire per second; the figure is the last whole second's (0 after a
+/// silent second), as on the axis.
+fn wire_chart(c: &ChartCache, rates: RecentRates) -> Chart<'_> {
+    const TRACES: &[Trace] = &[Trace::filled("wire", Series::WireKibPerS, theme::WIRE)];
+    let rate = rates.wire_bytes_per_s / 1024.0;
+    let figure = YUnit::KibPerSecond.text(rate);
     lines_chart(
-        ("wire", "Wire (KiB/s)"),
-        &[("KiB/s", theme::WIRE)],
-        figure,
+        ("wire", "Wire", WIRE_HELP),
+        &[("wire", theme::WIRE)],
+        (figure, YUnit::KibPerSecond),
         c,
         TRACES,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_labels_read_at_every_scale() {
+        assert_eq!(YUnit::Millis.text(0.25), "250 µs");
+        assert_eq!(YUnit::Millis.text(12.5), "12.5 ms");
+        assert_eq!(YUnit::Seconds.text(0.2), "200 ms");
+        assert_eq!(YUnit::Seconds.text(90.0), "1 m 30 s");
+        assert_eq!(YUnit::KibPerSecond.text(0.5), "512 B/s");
+        assert_eq!(YUnit::KibPerSecond.text(3.0 * 1024.0 * 1024.0), "3 GiB/s");
+        assert_eq!(YUnit::Count.text(2.0), "2");
+        assert_eq!(YUnit::Count.text(2.5), "", "no mark between whole counts");
+        assert_eq!(YUnit::Count.text(-10.0), "");
+        assert_eq!(YUnit::Percent.text(97.5), "97.5 %");
+        assert_eq!(YUnit::PerSecond.text(0.0), "0");
+    }
+
+    #[test]
+    #[expect(clippy::float_cmp, reason = "the bound is exactly 0")]
+    fn counts_never_get_a_negative_axis() {
+        assert_eq!(y_bounds(&[("a", &[])], None), (0.0, 1.08));
+        let points = [PlotPoint::new(0.0, 0.0), PlotPoint::new(1.0, 0.0)];
+        assert_eq!(y_bounds(&[("a", &points)], None).0, 0.0, "all zero");
+        let (lo, hi) = y_bounds(&[("a", &[PlotPoint::new(0.0, 50.0)])], Some(100.0));
+        assert_eq!(lo, 0.0);
+        assert!((hi - 108.0).abs() < 1e-9, "{hi}");
+        let (lo, _) = y_bounds(&[("a", &[PlotPoint::new(0.0, -2.0)])], None);
+        assert!(lo < -2.0, "a negative value still shows: {lo}");
+    }
+
+    #[test]
+    fn hover_snaps_to_the_nearest_point() {
+        let p50 = [
+            PlotPoint::new(1.0, 10.0),
+            PlotPoint::new(2.0, 12.0),
+            PlotPoint::new(3.0, 11.0),
+        ];
+        let p99 = [
+            PlotPoint::new(1.0, 90.0),
+            PlotPoint::new(2.0, 95.0),
+            PlotPoint::new(3.0, 99.0),
+        ];
+        let traces = [("p50", &p50[..]), ("p99", &p99[..])];
+        let (name, p) = nearest(&traces, PlotPoint::new(2.2, 20.0)).expect("a point");
+        assert_eq!((name, p.x, p.y), ("p50", 2.0, 12.0));
+        let (name, p) = nearest(&traces, PlotPoint::new(2.9, 80.0)).expect("a point");
+        assert_eq!((name, p.x, p.y), ("p99", 3.0, 99.0));
+        assert_eq!(nearest(&[("a", &[])], PlotPoint::new(0.0, 0.0)), None);
+    }
+
+    #[test]
+    fn lines_break_where_the_data_has_a_gap() {
+        let xs = [0.0, 1.0, 2.0, 9.0, 10.0, 20.0];
+        let points: Vec<PlotPoint> = xs.iter().map(|&x| PlotPoint::new(x, 1.0)).collect();
+        let lens: Vec<usize> = runs(&points, 3.0).map(<[PlotPoint]>::len).collect();
+        assert_eq!(lens, [3, 2, 1]);
+        assert_eq!(runs(&[], 3.0).count(), 0);
+    }
 }

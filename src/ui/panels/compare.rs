@@ -288,36 +288,41 @@ fn table_ui(ui: &mut Ui, c: &Comparison) {
         })
         .collect();
     let height = ui.spacing().interact_size.y;
-    egui::Grid::new("compare-table")
-        .num_columns(table.columns.len() + 1)
-        .striped(true)
-        .spacing([24.0, 4.0])
+    // A table wider than the tab scrolls sideways rather than losing columns.
+    egui::ScrollArea::horizontal()
+        .id_salt("compare-table-scroll")
         .show(ui, |ui| {
-            ui.label("");
-            for (i, title) in table.columns.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    if let Some(r) = c.results.get(i) {
-                        theme::dot_ui(ui, theme::variant_color(r.variant));
+            egui::Grid::new("compare-table")
+                .num_columns(table.columns.len() + 1)
+                .striped(true)
+                .spacing([24.0, 4.0])
+                .show(ui, |ui| {
+                    ui.label("");
+                    for (i, title) in table.columns.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            if let Some(r) = c.results.get(i) {
+                                theme::dot_ui(ui, theme::variant_color(r.variant));
+                            }
+                            ui.label(RichText::new(title).strong());
+                        });
                     }
-                    ui.label(RichText::new(title).strong());
+                    ui.end_row();
+                    for row in &table.rows {
+                        ui.label(RichText::new(row.label).weak());
+                        for (i, cell) in row.cells.iter().enumerate() {
+                            let layout = match table.column_align(i) {
+                                Align::Right => egui::Layout::right_to_left(egui::Align::Center),
+                                Align::Left => egui::Layout::left_to_right(egui::Align::Center),
+                            };
+                            let width = widths.get(i).copied().unwrap_or(0.0);
+                            ui.allocate_ui_with_layout(egui::vec2(width, height), layout, |ui| {
+                                ui.set_width(width);
+                                ui.label(RichText::new(&cell.text).monospace());
+                            });
+                        }
+                        ui.end_row();
+                    }
                 });
-            }
-            ui.end_row();
-            for row in &table.rows {
-                ui.label(RichText::new(row.label).weak());
-                for (i, cell) in row.cells.iter().enumerate() {
-                    let layout = match table.column_align(i) {
-                        Align::Right => egui::Layout::right_to_left(egui::Align::Center),
-                        Align::Left => egui::Layout::left_to_right(egui::Align::Center),
-                    };
-                    let width = widths.get(i).copied().unwrap_or(0.0);
-                    ui.allocate_ui_with_layout(egui::vec2(width, height), layout, |ui| {
-                        ui.set_width(width);
-                        ui.label(RichText::new(&cell.text).monospace());
-                    });
-                }
-                ui.end_row();
-            }
         });
 }
 

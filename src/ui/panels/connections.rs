@@ -15,8 +15,6 @@ use crate::ui::widgets::theme;
 
 /// The panel's contents.
 pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: Instant) {
-    ui.add_space(4.0);
-    ui.heading("Connections");
     ui.add_space(2.0);
     totals_ui(ui, monitor, summary);
     ui.add_space(8.0);

@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 use crate::monitor::{FeedItem, FeedKind, ResponseInfo};
 use crate::present::units;
 use crate::ui::view::detail::{DetailCache, Laid};
-use crate::ui::widgets::{format, theme, waterfall};
+use crate::ui::widgets::{copied, format, theme, waterfall};
 
 /// The inspector. Returns true when the user closes it.
 pub fn detail_ui(ui: &mut Ui, item: &FeedItem, cache: &mut DetailCache) -> bool {
@@ -92,7 +92,7 @@ fn copy_menu_ui(ui: &mut Ui, item: &FeedItem) {
             "Message"
         };
         if ui.button(label).clicked() {
-            ui.ctx().copy_text(item.pretty().to_owned());
+            copied::copy(ui.ctx(), item.pretty().to_owned(), label);
             ui.close();
         }
         let info = item.response.as_deref();
@@ -102,7 +102,7 @@ fn copy_menu_ui(ui: &mut Ui, item: &FeedItem) {
                 .on_hover_text("The request head as sent, with secret values shown as •••")
                 .clicked()
         {
-            ui.ctx().copy_text(request.to_owned());
+            copied::copy(ui.ctx(), request.to_owned(), "Request (secrets masked)");
             ui.close();
         }
         if let Some(info) = info.filter(|i| !i.headers.is_empty())
@@ -113,13 +113,13 @@ fn copy_menu_ui(ui: &mut Ui, item: &FeedItem) {
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
-            ui.ctx().copy_text(text.join("\n"));
+            copied::copy(ui.ctx(), text.join("\n"), "Response headers");
             ui.close();
         }
         if let Some(body) = info.and_then(|i| i.body.as_deref())
             && ui.button("Response body").clicked()
         {
-            ui.ctx().copy_text(body.to_owned());
+            copied::copy(ui.ctx(), body.to_owned(), "Response body");
             ui.close();
         }
     });

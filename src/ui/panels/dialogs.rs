@@ -38,6 +38,10 @@ pub enum Dialog {
     },
     /// The keyboard shortcuts.
     Shortcuts,
+    /// The words the app uses, explained.
+    Glossary,
+    /// Version, licence and links.
+    About,
     /// Where to export `kind` to; profiles may include secrets when asked.
     Export {
         /// What is exported.
@@ -66,7 +70,7 @@ impl Dialog {
             | Self::ImportCurl { error, .. }
             | Self::Export { error, .. }
             | Self::ImportProfiles { error, .. } => *error = Some(why),
-            Self::Delete { .. } | Self::Shortcuts => {}
+            Self::Delete { .. } | Self::Shortcuts | Self::Glossary | Self::About => {}
         }
     }
 }
@@ -101,7 +105,7 @@ pub enum DialogAction {
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 14] = [
     ("Ctrl+N", "new profile"),
     ("Ctrl+D", "duplicate the selected profile"),
     ("F2", "rename the selected profile"),
@@ -112,7 +116,9 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
         "Ctrl+3",
         "compare keep-alive, no keep-alive and short polling",
     ),
+    ("Ctrl+4", "alerts: the rules now and their history"),
     ("Ctrl+F", "filter the feed"),
+    ("Ctrl+B", "show / collapse the profiles panel"),
     ("Ctrl+P", "pause / resume the feed"),
     ("Esc", "close the event detail or a dialog"),
     ("F1", "this help"),
@@ -126,6 +132,8 @@ pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<D
         Dialog::Delete { id } => delete_ui(ctx, *id, ws),
         Dialog::ImportCurl { command, error } => import_curl_ui(ctx, command, error.as_deref()),
         Dialog::Shortcuts => (None, shortcuts_ui(ctx)),
+        Dialog::Glossary => (None, glossary_ui(ctx)),
+        Dialog::About => (None, about_ui(ctx)),
         Dialog::Export {
             kind,
             path,
@@ -263,6 +271,97 @@ fn shortcuts_ui(ctx: &Context) -> bool {
                     ui.end_row();
                 }
             });
+        if ui.button("Close").clicked() {
+            done = true;
+        }
+    });
+    done || modal.should_close()
+}
+
+/// The words the app uses, with what they mean.
+pub const GLOSSARY: &[(&str, &str)] = &[
+    (
+        "Long poll",
+        "A request the server holds open until it has something to send (or its wait runs \
+         out); the client then asks again at once.",
+    ),
+    (
+        "Hold",
+        "How long the server kept one poll open before answering. Events end a hold early; \
+         a hold that reaches the server's timeout ends with an empty answer.",
+    ),
+    (
+        "Empty answer",
+        "An answer with no events: the server's wait ran out. Normal for long polling; \
+         many in a row with short holds can mean the hold parameter is wrong.",
+    ),
+    (
+        "Reuse",
+        "Sending the next poll over the connection that is already open (HTTP keep-alive) \
+         instead of a new TCP (and TLS) handshake. The Connections panel and chart show \
+         how many polls reused one.",
+    ),
+    (
+        "Cursor",
+        "Where the client is in the stream (a sequence number, an etag, an event id…), \
+         sent with each poll so the server answers only with what is new.",
+    ),
+    (
+        "Resync",
+        "Starting over from the server's current position when the cursor is no longer \
+         valid (the server forgot it, or answered that it is too old); events in between \
+         may be lost and are counted.",
+    ),
+    (
+        "Lost events",
+        "Gaps in the events' sequence numbers: events the server published that this \
+         client never received.",
+    ),
+    (
+        "Stale connection",
+        "A kept-alive connection the server had already closed; the poll is retried once \
+         on a new connection.",
+    ),
+    (
+        "p50 / p99",
+        "The median and the 99th percentile: half of the values are below p50, all but the \
+         slowest 1 % below p99.",
+    ),
+];
+
+fn glossary_ui(ctx: &Context) -> bool {
+    let mut done = false;
+    let modal = egui::Modal::new(egui::Id::unique("glossary-dialog")).show(ctx, |ui| {
+        ui.set_max_width(520.0);
+        ui.heading("Glossary");
+        egui::ScrollArea::vertical()
+            .max_height(ctx.content_rect().height() * 0.7)
+            .show(ui, |ui| {
+                for (word, meaning) in GLOSSARY {
+                    ui.label(RichText::new(*word).strong());
+                    ui.label(*meaning);
+                    ui.add_space(6.0);
+                }
+            });
+        if ui.button("Close").clicked() {
+            done = true;
+        }
+    });
+    done || modal.should_close()
+}
+
+fn about_ui(ctx: &Context) -> bool {
+    let mut done = false;
+    let modal = egui::Modal::new(egui::Id::unique("about-dialog")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.heading("Pollscope");
+        ui.label(format!("Version {}", env!("CARGO_PKG_VERSION")));
+        ui.label(env!("CARGO_PKG_DESCRIPTION"));
+        ui.add_space(4.0);
+        ui.hyperlink_to("Home page", env!("CARGO_PKG_HOMEPAGE"));
+        ui.hyperlink_to("Source and issues", env!("CARGO_PKG_REPOSITORY"));
+        ui.label(RichText::new(format!("Licence: {}", env!("CARGO_PKG_LICENSE"))).weak());
+        ui.add_space(4.0);
         if ui.button("Close").clicked() {
             done = true;
         }

@@ -24,26 +24,38 @@ pub const FILTER_ID: &str = "feed-filter";
 /// under the reader); resuming scrolls back to the newest.
 pub fn feed_ui(ui: &mut Ui, monitor: &Monitor, view: &mut FeedView) {
     let feed = monitor.feed();
-    let resumed = toolbar_ui(ui, feed, view);
+    let resumed = toolbar_ui(ui, feed, view) | std::mem::take(&mut view.to_newest);
     ui.separator();
-    header_ui(ui);
+    // The rows scroll sideways when the panel is narrower than a row needs; the
+    // header follows them (last frame's offset).
+    let scroll_id = ui.make_persistent_id("feed-rows");
+    let offset_x =
+        egui::scroll_area::State::load(ui.ctx(), scroll_id).map_or(0.0, |s| s.clamped_offset().x);
+    header_ui(ui, offset_x);
     let row_height = ui
         .text_style_height(&TextStyle::Monospace)
         .max(ui.text_style_height(&TextStyle::Body))
         + 4.0;
     let selected = view.selected;
     let paused = view.paused_at.is_some();
+    let reveal = std::mem::take(&mut view.reveal);
     let rows = view.rows(feed);
     if rows.is_empty() {
         empty_ui(ui, monitor, feed);
         return;
     }
     let mut clicked = None;
-    let mut scroll = egui::ScrollArea::vertical()
+    let mut scroll = egui::ScrollArea::both()
         .id_salt("feed-rows")
+        .min_scrolled_height(row_height * 2.0)
         .auto_shrink([false, false]);
     if resumed {
         scroll = scroll.vertical_scroll_offset(0.0);
+    } else if reveal && let Some(at) = selected.and_then(|s| rows.iter().position(|r| *r == s)) {
+        // Moved by keyboard: the row in the middle of the view.
+        #[expect(clippy::cast_precision_loss, reason = "a row index")]
+        let y = at as f32 * (row_height + ui.spacing().item_spacing.y);
+        scroll = scroll.vertical_scroll_offset((y - ui.available_height() / 2.0).max(0.0));
     }
     let output = scroll.show_rows(ui, row_height, rows.len(), |ui, range| {
         for &id in &rows[range] {
@@ -115,7 +127,23 @@ fn toolbar_ui(ui: &mut Ui, feed: &Feed, view: &mut FeedView) -> bool {
 /// Column widths: time, poller, status, size; the payload takes the rest.
 const COLUMNS: [f32; 4] = [108.0, 36.0, 44.0, 70.0];
 
-fn header_ui(ui: &mut Ui) {
+fn header_ui(ui: &mut Ui, offset_x: f32) {
+    let height = ui.text_style_height(&TextStyle::Small) + 4.0;
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::hover(),
+    );
+    let shifted = egui::Rect::from_min_size(
+        rect.min - egui::vec2(offset_x, 0.0),
+        egui::vec2(rect.width() + offset_x, height),
+    );
+    let mut ui = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(shifted)
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+    );
+    ui.set_clip_rect(rect.intersect(ui.clip_rect()));
+    let ui = &mut ui;
     ui.horizontal(|ui| {
         for (text, width) in ["time (UTC)", "poller", "status", "size"]
             .iter()
@@ -160,10 +188,14 @@ fn cell_ui(ui: &mut Ui, width: f32, label: egui::Label) {
     );
 }
 
+/// The narrowest a row gets: its columns and some payload (narrower panels scroll
+/// sideways).
+const MIN_ROW_WIDTH: f32 = 480.0;
+
 /// One row; returns true when clicked. The row's id is its item's, not its place: a
 /// click lands on the row the user saw even when new rows pushed it down meanwhile.
 fn row_ui(ui: &mut Ui, item: &FeedItem, selected: bool, height: f32) -> bool {
-    let width = ui.available_width();
+    let width = ui.available_width().max(MIN_ROW_WIDTH);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
     let response = ui.interact(
         rect,

@@ -13,6 +13,7 @@ use crate::ui::model::transfer::ExportKind;
 use crate::ui::panels::profiles::{ProfileAction, connect_item_ui, manage_items_ui};
 use crate::ui::view::time_axis::ChartWindow;
 use crate::ui::widgets::format;
+use crate::ui::widgets::liveness;
 use crate::ui::widgets::theme;
 
 /// The views of the selected profile.
@@ -25,6 +26,8 @@ pub enum Tab {
     Profile,
     /// Variants of the profile side by side.
     Compare,
+    /// Alert rules now and their history.
+    Alerts,
 }
 
 /// Commands from the bars.
@@ -38,6 +41,10 @@ pub enum HeaderAction {
     Quit,
     /// Open the keyboard shortcuts help.
     Shortcuts,
+    /// Open the glossary (hold, empty answer, reuse, cursor, resync…).
+    Glossary,
+    /// Open the About box.
+    About,
     /// Open the "new profile from a curl command" dialog.
     ImportCurl,
     /// Copy the selected profile as a curl command (secrets masked).
@@ -54,12 +61,12 @@ pub enum HeaderAction {
     ImportProfiles,
 }
 
-/// The menu bar.
+/// The menu bar (`panels`: the Profiles and Connections panels are open).
 pub fn menu_bar_ui(
     ui: &mut Ui,
     selected: Option<&Entry>,
     tab: &mut Tab,
-    show_connections: &mut bool,
+    panels: [&mut bool; 2],
     window: &mut ChartWindow,
     actions: &mut Vec<HeaderAction>,
 ) {
@@ -68,10 +75,18 @@ pub fn menu_bar_ui(
         if let Some(entry) = selected {
             ui.menu_button("Profile", |ui| profile_menu_ui(ui, entry, tab, actions));
         }
-        ui.menu_button("View", |ui| view_menu_ui(ui, tab, show_connections, window));
+        ui.menu_button("View", |ui| view_menu_ui(ui, tab, panels, window));
         ui.menu_button("Help", |ui| {
-            if ui.button("Keyboard shortcuts  F1").clicked() {
-                actions.push(HeaderAction::Shortcuts);
+            // Closed by hand: the dialog opening over it would leave it open behind.
+            for (label, action) in [
+                ("Keyboard shortcuts  F1", HeaderAction::Shortcuts),
+                ("Glossary", HeaderAction::Glossary),
+                ("About Pollscope", HeaderAction::About),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(action);
+                    ui.close();
+                }
             }
         });
     });
@@ -117,13 +132,30 @@ fn file_menu_ui(ui: &mut Ui, actions: &mut Vec<HeaderAction>) {
     }
 }
 
-/// The View menu: the tab, the Connections panel, the charts' window.
-fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, show_connections: &mut bool, window: &mut ChartWindow) {
+/// The View menu: the tab, the side panels, the theme, the charts' window.
+fn view_menu_ui(ui: &mut Ui, tab: &mut Tab, panels: [&mut bool; 2], window: &mut ChartWindow) {
     ui.radio_value(tab, Tab::Monitor, "Monitor  Ctrl+1");
     ui.radio_value(tab, Tab::Profile, "Profile editor  Ctrl+2");
     ui.radio_value(tab, Tab::Compare, "Compare  Ctrl+3");
+    ui.radio_value(tab, Tab::Alerts, "Alerts  Ctrl+4");
     ui.separator();
-    ui.checkbox(show_connections, "Connections panel");
+    let [profiles, connections] = panels;
+    ui.checkbox(profiles, "Profiles panel  Ctrl+B");
+    ui.checkbox(connections, "Connections panel");
+    ui.separator();
+    ui.label(RichText::new("Theme").small().weak());
+    let mut theme = ui.ctx().options(|o| o.theme_preference);
+    let before = theme;
+    ui.radio_value(
+        &mut theme,
+        egui::ThemePreference::System,
+        "Follow the system",
+    );
+    ui.radio_value(&mut theme, egui::ThemePreference::Light, "Light");
+    ui.radio_value(&mut theme, egui::ThemePreference::Dark, "Dark");
+    if theme != before {
+        ui.ctx().set_theme(theme);
+    }
     ui.separator();
     ui.label(RichText::new("Chart window").small().weak());
     for w in ChartWindow::ALL {
@@ -230,20 +262,40 @@ pub fn profile_header_ui(
     let status = entry.status(now);
     ui.horizontal(|ui| {
         ui.label(RichText::new(&entry.profile.name).heading().strong());
-        theme::state_ui(ui, &status);
+        theme::state_ui(ui, &status, now);
+        if let Some(text) = entry
+            .monitor
+            .as_ref()
+            .and_then(|m| liveness::last_event(m, now))
+        {
+            ui.label(RichText::new(text).small().weak());
+        }
+        let firing = liveness::firing(entry.monitor.as_ref());
+        if firing > 0 {
+            ui.label(
+                RichText::new(format!("{firing} alert(s) firing"))
+                    .small()
+                    .color(theme::ERROR),
+            )
+            .on_hover_text("See the Alerts tab");
+        }
         // The buttons first (from the right), then the target in the room left between
         // them and the badge, cut with "…" when it does not fit (in full on hover).
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             connect_button_ui(ui, entry, actions);
-            if entry.has_unapplied_edits()
-                && ui
-                    .button("Apply (reconnect)")
+            if entry.has_unapplied_edits() {
+                // Never while the edits are invalid: it would drop the live session for
+                // one that cannot start.
+                let issues = connect_issues(&entry.profile);
+                let apply = ui
+                    .add_enabled(issues.is_empty(), egui::Button::new("Apply (reconnect)"))
                     .on_hover_text(
                         "The profile changed since it connected; reconnect to use the changes",
                     )
-                    .clicked()
-            {
-                actions.push(HeaderAction::Reconnect);
+                    .on_disabled_hover_text(fix_first(&issues));
+                if apply.clicked() {
+                    actions.push(HeaderAction::Reconnect);
+                }
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 let target = target(entry);
@@ -256,6 +308,13 @@ pub fn profile_header_ui(
         ui.selectable_value(tab, Tab::Monitor, "Monitor");
         ui.selectable_value(tab, Tab::Profile, "Profile");
         ui.selectable_value(tab, Tab::Compare, "Compare");
+        let firing = liveness::firing(entry.monitor.as_ref());
+        let alerts = if firing > 0 {
+            RichText::new(format!("Alerts ({firing})")).color(theme::ERROR)
+        } else {
+            RichText::new("Alerts")
+        };
+        ui.selectable_value(tab, Tab::Alerts, alerts);
         if let Some(message) = status.message() {
             ui.label(
                 RichText::new(message)
@@ -290,8 +349,7 @@ fn connect_button_ui(ui: &mut Ui, entry: &Entry, actions: &mut Vec<HeaderAction>
     let response = if issues.is_empty() {
         response.on_hover_text("Ctrl+Enter")
     } else {
-        let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        response.on_disabled_hover_text(format!("Fix first:\n{}", why.join("\n")))
+        response.on_disabled_hover_text(fix_first(&issues))
     };
     if response.clicked() {
         actions.push(HeaderAction::Profile(ProfileAction::Connect(id)));
@@ -312,4 +370,10 @@ fn target(entry: &Entry) -> String {
         crate::redact::url(&p.url)
     };
     format!("{} {url}", p.method)
+}
+
+/// "Fix first:" and the profile's issues, one a line.
+fn fix_first(issues: &[crate::profile::ProfileIssue]) -> String {
+    let why: Vec<String> = issues.iter().map(ToString::to_string).collect();
+    format!("Fix first:\n{}", why.join("\n"))
 }

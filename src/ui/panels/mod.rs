@@ -18,6 +18,7 @@
 //! Depends on the model, the view state and the widgets; not on the app shell, and
 //! not on one another except for the action types a bar shares with a panel.
 
+pub mod alerts;
 pub mod charts;
 pub mod compare;
 pub mod connections;

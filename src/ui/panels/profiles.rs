@@ -15,6 +15,7 @@ use crate::profile::Profile;
 use crate::ui::model::entry::{Entry, EntryId, Status, connect_issues};
 use crate::ui::model::workspace::Workspace;
 use crate::ui::widgets::format;
+use crate::ui::widgets::liveness;
 use crate::ui::widgets::theme;
 
 /// What the user asked for in the panel.
@@ -48,8 +49,6 @@ pub fn profiles_ui(
     now: Instant,
 ) -> Vec<ProfileAction> {
     let mut actions = Vec::new();
-    ui.add_space(4.0);
-    ui.heading("Profiles");
     ui.horizontal(|ui| {
         if ui
             .button("New")
@@ -142,8 +141,12 @@ fn row_ui(
 ) {
     let (id, profile, monitor) = (entry.id, &entry.profile, entry.monitor.as_ref());
     let status = entry.status(now);
+    // A firing alert colours the row.
+    let firing = liveness::firing(monitor) > 0;
     let fill = if is_selected {
         ui.visuals().selection.bg_fill.gamma_multiply(0.5)
+    } else if firing {
+        theme::ERROR.gamma_multiply(0.25)
     } else {
         egui::Color32::TRANSPARENT
     };
@@ -151,17 +154,24 @@ fn row_ui(
         .inner_margin(egui::Margin::symmetric(6, 4))
         .corner_radius(4.0)
         .fill(fill)
-        .show(ui, |ui| row_contents_ui(ui, profile, monitor, &status));
+        .stroke(if firing {
+            egui::Stroke::new(1.0, theme::ERROR)
+        } else {
+            egui::Stroke::NONE
+        })
+        .show(ui, |ui| row_contents_ui(ui, profile, monitor, &status, now));
     let mut response = ui.interact(
         inner.response.rect,
         ui.scope_id().with(("profile-row", id)),
         egui::Sense::click(),
     );
     let name = profile.name.clone();
-    response
-        .widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, is_selected, &name));
-    if let Some(message) = status.message() {
-        response = response.on_hover_text(message);
+    // A selectable item of the list (its texts are its children in the UI tree).
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(egui::Role::ListBoxOption, true, is_selected, &name)
+    });
+    if let Some(text) = liveness::state_hover(&status, now) {
+        response = response.on_hover_text(text);
     }
     if response.clicked() {
         actions.push(ProfileAction::Select(id));
@@ -170,7 +180,13 @@ fn row_ui(
 }
 
 /// State dot, name and state; then where it polls.
-fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, status: &Status) {
+fn row_contents_ui(
+    ui: &mut Ui,
+    profile: &Profile,
+    monitor: Option<&Monitor>,
+    status: &Status,
+    now: Instant,
+) {
     ui.set_width(ui.available_width());
     let color = theme::state_color(status);
     ui.horizontal(|ui| {
@@ -180,10 +196,21 @@ fn row_contents_ui(ui: &mut Ui, profile: &Profile, monitor: Option<&Monitor>, st
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let state = RichText::new(status.label()).small().color(color);
             ui.add(egui::Label::new(state).selectable(false));
+            let firing = liveness::firing(monitor);
+            if firing > 0 {
+                let alerts = RichText::new(format!("{firing} firing"))
+                    .small()
+                    .color(theme::ERROR);
+                ui.add(egui::Label::new(alerts).selectable(false));
+            }
+            super::editor::insecure_badge_ui(ui, profile);
         });
     });
     let subtitle = RichText::new(subtitle(profile, monitor)).small().weak();
     ui.add(egui::Label::new(subtitle).truncate().selectable(false));
+    if let Some(text) = monitor.and_then(|m| liveness::last_event(m, now)) {
+        ui.add(egui::Label::new(RichText::new(text).small().weak()).selectable(false));
+    }
 }
 
 /// The right-click menu of a row.

@@ -18,6 +18,10 @@ pub struct FeedView {
     pub selected: Option<u64>,
     /// The pause came from selecting a row (closing the detail resumes).
     paused_by_selection: bool,
+    /// The selection moved by keyboard: scroll it into view on the next frame.
+    pub reveal: bool,
+    /// Closing the detail resumed the feed: back to the newest row on the next frame.
+    pub to_newest: bool,
     rows: Vec<u64>,
     key: Option<(u64, String, Option<u64>)>,
 }
@@ -65,11 +69,30 @@ impl FeedView {
         }
     }
 
+    /// Select the row `by` rows below the selected one (above when negative), within
+    /// the rows shown; the first row when none is selected.
+    pub fn step(&mut self, feed: &Feed, by: isize) {
+        let selected = self.selected;
+        let rows = self.rows(feed);
+        let Some(last) = rows.len().checked_sub(1) else {
+            return;
+        };
+        let at = selected
+            .and_then(|s| rows.iter().position(|r| *r == s))
+            .map_or(0, |i| i.saturating_add_signed(by).min(last));
+        let id = rows[at];
+        if self.selected != Some(id) {
+            self.click(id, feed);
+        }
+        self.reveal = true;
+    }
+
     /// Close the detail; resume if the selection had paused the feed.
     pub fn close(&mut self, feed: &Feed) {
         self.selected = None;
         if self.paused_by_selection {
             self.toggle_pause(feed);
+            self.to_newest = true;
         }
     }
 
@@ -129,6 +152,24 @@ mod tests {
         view.click(1, &feed);
         view.click(1, &feed);
         assert_eq!((view.selected, view.paused_at), (None, Some(3)));
+    }
+
+    #[test]
+    fn arrow_keys_walk_the_rows_shown() {
+        let mut feed = Feed::default();
+        for t in ["1", "2", "3"] {
+            feed.push(item(t));
+        }
+        let mut view = FeedView::default();
+        view.step(&feed, 1);
+        assert_eq!(view.selected, Some(3), "none selected: the newest");
+        assert!(view.paused_at.is_some(), "selecting pauses");
+        view.step(&feed, 1);
+        view.step(&feed, 1);
+        view.step(&feed, 1);
+        assert_eq!(view.selected, Some(1), "stops at the oldest");
+        view.step(&feed, -1);
+        assert_eq!(view.selected, Some(2));
     }
 
     #[test]

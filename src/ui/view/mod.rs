@@ -23,4 +23,5 @@ pub mod decimate;
 pub mod detail;
 pub mod entry;
 pub mod feed;
+pub mod side;
 pub mod time_axis;

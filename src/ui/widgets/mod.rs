@@ -5,9 +5,11 @@
 //! profile's state, a form's issues); must not depend on the panels, the view state or
 //! the app shell.
 
+pub mod copied;
 pub mod form;
 pub mod format;
 pub mod json_color;
+pub mod liveness;
 pub mod plot;
 pub mod theme;
 pub mod waterfall;

@@ -53,8 +53,9 @@ pub fn dot_ui(ui: &mut Ui, color: Color32) {
     ui.painter().circle_filled(rect.center(), size / 2.0, color);
 }
 
-/// A profile's state as a dot and its label; hovering shows the message behind it.
-pub fn state_ui(ui: &mut Ui, status: &Status) -> egui::Response {
+/// A profile's state as a dot and its label; hovering shows the message behind it
+/// (and, for quiet and stalled, since when).
+pub fn state_ui(ui: &mut Ui, status: &Status, now: std::time::Instant) -> egui::Response {
     let color = state_color(status);
     let response = ui
         .horizontal(|ui| {
@@ -63,8 +64,8 @@ pub fn state_ui(ui: &mut Ui, status: &Status) -> egui::Response {
             ui.label(RichText::new(status.label()).color(color).small());
         })
         .response;
-    match status.message() {
-        Some(message) => response.on_hover_text(message),
+    match crate::ui::widgets::liveness::state_hover(status, now) {
+        Some(text) => response.on_hover_text(text),
         None => response,
     }
 }

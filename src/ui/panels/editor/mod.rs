@@ -6,11 +6,14 @@
 //! hands it to the workspace, which has it saved (by the saver thread). Secret header
 //! values are masked unless the user asks to see them.
 
+mod alerts;
 mod cursor;
 mod request;
+mod security;
 mod session;
 mod timing;
 
+pub use security::insecure_badge_ui;
 pub use session::TEST_WAIT;
 
 use egui::{RichText, Ui};
@@ -36,6 +39,10 @@ pub struct EditorState {
     pub probe: Option<crate::poll::probe::ProbeRun>,
     /// The name of the profile the run is for.
     pub probe_for: Option<String>,
+    /// An alert rule being typed.
+    pub rule_line: String,
+    /// Why the rule typed was refused.
+    pub rule_line_error: Option<String>,
 }
 
 /// What the user asked for in the editor.
@@ -78,6 +85,10 @@ pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec
                 session::session_ui(ui, profile, state, &issues, &mut actions);
             });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
+            section(ui, "Security", |ui| {
+                security::security_ui(ui, profile, &issues);
+            });
+            section(ui, "Alerts", |ui| alerts::alerts_ui(ui, profile, state));
         });
     if edited != *original {
         actions.push(EditorAction::Edited(Box::new(edited)));

@@ -25,11 +25,13 @@ pub(super) fn request_ui(
         )
         .on_hover_text("Its address is filled in when connecting (the port changes per run)");
     });
+    // Nothing to complain about before anything is typed (Connect says why it is off).
+    let url_typed = p.builtin_demo || !p.url.trim().is_empty();
     row(
         ui,
         "URL",
         issues,
-        |i| matches!(i, ProfileIssue::BadUrl { .. }),
+        |i| url_typed && matches!(i, ProfileIssue::BadUrl { .. }),
         |ui, id| {
             if p.builtin_demo {
                 ui.label(
@@ -103,12 +105,41 @@ fn url_field_ui(ui: &mut Ui, url: &mut String, show_secrets: &mut bool, label: e
         }
         return;
     }
+    // `localhost:8080/poll` reads as a URL of scheme "localhost": offer the http://.
+    let suggestion = with_scheme(url);
+    let width = if suggestion.is_some() {
+        ui.available_width() - 110.0
+    } else {
+        f32::INFINITY
+    };
     ui.add(
         TextEdit::singleline(url)
             .hint_text("https://example.com/updates")
-            .desired_width(f32::INFINITY),
+            .desired_width(width),
     )
     .labelled_by(label);
+    if let Some(fixed) = suggestion
+        && ui
+            .button("Add http://")
+            .on_hover_text(format!("Use {fixed}"))
+            .clicked()
+    {
+        *url = fixed;
+    }
+}
+
+/// `text` with `http://` in front, when it has no scheme and that makes a URL with a
+/// host (`localhost:8080/poll`, `example.com/updates`).
+fn with_scheme(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || t.contains("://") || t.starts_with('{') {
+        return None;
+    }
+    let fixed = format!("http://{t}");
+    url::Url::parse(&fixed)
+        .ok()
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+        .map(|_| fixed)
 }
 
 fn headers_ui(ui: &mut Ui, p: &mut Profile, state: &mut EditorState, issues: &[ProfileIssue]) {
@@ -178,5 +209,21 @@ fn add_header_line(p: &mut Profile, state: &mut EditorState) {
             state.header_line_error = None;
         }
         Err(e) => state.header_line_error = Some(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_scheme;
+
+    #[test]
+    fn a_url_without_scheme_is_offered_http() {
+        assert_eq!(
+            with_scheme(" localhost:8080/poll ").as_deref(),
+            Some("http://localhost:8080/poll")
+        );
+        assert_eq!(with_scheme("https://x.example/"), None);
+        assert_eq!(with_scheme(""), None);
+        assert_eq!(with_scheme("not a url"), None, "spaces make no host");
     }
 }

@@ -138,6 +138,13 @@ impl ChartCache {
         self.complete
     }
 
+    /// Neighbouring points further apart than this on x have no data between them (a
+    /// chart draws no line there): three grid steps, at least 3 s.
+    #[must_use]
+    pub fn gap(&self) -> f64 {
+        3.0 * self.grid.map_or(1.0, |(w, _)| w).max(1.0)
+    }
+
     /// The decimated points of one series, to borrow for a plot.
     #[must_use]
     pub fn series(&self, s: Series) -> &[PlotPoint] {
