@@ -376,6 +376,41 @@ class Report:
             self.targets.append(["4 open files", "a clear message, never a wall of EMFILE",
                                  f"{r['emfile_lines']:,} EMFILE lines in 4 s", verdict(r["emfile_lines"] <= 3)])
 
+    def bigbody(self):
+        rows = self.rows("bigbody")
+        if not rows:
+            return
+        self.out("## 9. Memory per answer (issue 14)")
+        self.out()
+        self.out("Peak RSS (VmHWM) of `watch --json --hold 1 --duration 3` against one 4 MiB answer of tiny "
+                 "events, served again on every poll, and against a one-event answer (the baseline, same "
+                 "run). Each answer keeps at most 10,000 events and counts the rest (`truncated_values`). "
+                 "\"extra / body\" is (peak − baseline) ÷ the body's size: memory per answer in bodies.")
+        self.out()
+        body, items = {}, {}
+        for r in rows:
+            body[r["path"]] = r["body_bytes"]
+            items[r["path"]] = r["events_in_body"]
+        table = []
+        for path, item in (("/tiny", '`{"":0}`'), ("/zeros", "`0`")):
+            if path not in items:
+                continue
+            label = f"{items[path]:,} × {item}"
+            for pollers in (1, 4):
+                peak = self.m("bigbody", "rss_peak_kib", path=path, pollers=pollers)
+                base = self.m("bigbody", "rss_peak_kib", path="/small", pollers=pollers)
+                if peak is None or base is None:
+                    continue
+                extra = (peak - base) * 1024 / (body[path] * pollers)
+                table.append([f"{label}, {pollers} poller(s)", fmt(base / 1024, 0) + " MiB",
+                              fmt(peak / 1024, 0) + " MiB", f"{extra:.1f}",
+                              fmt(self.m("bigbody", "kept", path=path, pollers=pollers)),
+                              fmt(self.m("bigbody", "truncated", path=path, pollers=pollers))])
+                self.targets.append([f"9 memory, {label}, {pollers} poller(s)", "≤ 6 bodies per answer",
+                                     f"{extra:.1f} bodies", verdict(extra <= 6)])
+        self.table(["answer", "baseline peak", "peak", "extra / body", "events kept", "values counted, not kept"],
+                   table)
+
     def latency(self):
         self.out("## 5. Event latency at 1,000 events/s")
         self.out()
@@ -705,6 +740,35 @@ class Report:
                 self.out(f"- {NAMES.get(who, who)}: {r.get('error', '?')[:300]}")
             self.out()
 
+    def agent(self):
+        self.out("## 8. The agent: memory and CPU per watched profile")
+        self.out()
+        recs = self.rows("agent")
+        if not recs:
+            self.out(f"Not measured ({self.note('agent') or 'not run'}).")
+            self.out()
+            return
+        self.out("`pollscope agent --metrics` watching N profiles of one demo server that publishes 20 events/s "
+                 "and resets every 7th answer mid-body; RSS sampled every 2 s, counters read from its metrics "
+                 "at the end. `scripts/agent-soak.sh` runs the same for 10 minutes.")
+        self.out()
+        mib = lambda v: None if v is None else v / 1024  # noqa: E731
+        rows = []
+        for r in recs:
+            rows.append([str(r["profiles"]), fmt(r["seconds"], 0), fmt(mib(r.get("rss_warm_kib")), 1),
+                         fmt(mib(r.get("rss_end_kib")), 1), fmt(r.get("cpu_pct_per_profile"), 2),
+                         f"{fmt(r.get('events'))} / {fmt((r.get('published_each') or 0) * r['profiles'])}",
+                         f"{fmt(r.get('lost'))} / {fmt(r.get('duplicates'))}", fmt(r.get("faults"))])
+        self.table(["profiles", "s", "RSS warm (MiB)", "RSS end (MiB)", "CPU % of a core per profile",
+                    "events / published×profiles", "lost / dup", "faults"], rows, numeric=False)
+        flat = all(r.get("rss_warm_kib") and r.get("rss_end_kib")
+                   and r["rss_end_kib"] <= r["rss_warm_kib"] * 1.10 for r in recs)
+        none_lost = all(r.get("lost") == 0 and r.get("duplicates") == 0 for r in recs)
+        self.targets.append(["8 agent", "RSS flat, nothing lost under faults",
+                             "; ".join(f"{r['profiles']}: {fmt(mib(r.get('rss_warm_kib')), 1)} → "
+                                       f"{fmt(mib(r.get('rss_end_kib')), 1)} MiB, {fmt(r.get('lost'))} lost"
+                                       for r in recs), verdict(flat and none_lost)])
+
     def commands(self):
         self.out("## Exact commands")
         self.out()
@@ -734,6 +798,8 @@ class Report:
         self.latency()
         self.ui()
         self.package()
+        self.agent()
+        self.bigbody()
         self.commands()
         body = self.lines[body_start:]
         self.lines = self.lines[:body_start]

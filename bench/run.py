@@ -22,8 +22,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import HERE, client_cmd, pin_server, run_client, run_cmd_as_client  # noqa: E402
+from bigbody import case_bigbody  # noqa: E402
 from held import case_fd_limit, case_held  # noqa: E402
 from procs import REGISTRY, Child, DemoServer, last_json_line, log  # noqa: E402
+from agent import case_agent  # noqa: E402
 from package import case_package  # noqa: E402
 from ui import case_ui, case_ui_cpu  # noqa: E402
 
@@ -274,7 +276,7 @@ def main():
     p.add_argument("--runs", type=int, default=0)
     p.add_argument("--held", type=int, default=0, help="pollers in case 4 (default 10,000; quick 2,000)")
     p.add_argument("--held-clients", default="pollscope,node-axios")
-    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui,package")
+    p.add_argument("--only", default="throughput,tls,latency,held,fdlimit,ui,package,agent,bigbody")
     args = p.parse_args()
 
     def on_signal(sig, _frame):
@@ -295,8 +297,10 @@ def main():
         "held": case_held,
         "fdlimit": case_fd_limit,
         "ui": case_ui,
+        "bigbody": case_bigbody,
         "package": case_package,
         "ui-cpu": case_ui_cpu,
+        "agent": case_agent,
     }
     try:
         for name in args.only.split(","):

@@ -3,11 +3,11 @@
 # requests, a curl loop and wrk, in one run, against demo servers in their own
 # processes. Writes BENCHMARKS.md (figures, medians, ratios, targets met/missed).
 #
-#   scripts/bench.sh            full suite (3–5 runs per figure, ≈ 16–18 min)
-#   scripts/bench.sh --quick    one short run of everything (≈ 3 min), for development
+#   scripts/bench.sh            full suite (3–5 runs per figure, ≈ 20–22 min)
+#   scripts/bench.sh --quick    one short run of everything (≈ 4 min), for development
 #
 # Options: --runs N, --only CASES (comma list of throughput,tls,latency,held,fdlimit,ui,
-#          package),
+#          package,agent,bigbody),
 #          --out FILE (default BENCHMARKS.md), --keep (keep the work dir with raw results),
 #          --no-build (use the existing target/release/pollscope, and target/dist and
 #          target/debian for case 7; development only; case 6 still asks cargo for its

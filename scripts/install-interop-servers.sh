@@ -4,7 +4,8 @@
 # zurl), the squid forward proxy (tests/proxy.rs) and nftables for the kernel-level fault
 # test (tests/netfaults.rs), from Debian; and from the npm registry, pinned by the
 # package-lock.json in each folder of tests/servers: PouchDB Server (CouchDB's HTTP API),
-# Socket.IO 4, SockJS and Faye (Bayeux). Debian/Ubuntu.
+# Socket.IO 4, SockJS and Faye (Bayeux); and dbus-daemon + gnome-keyring for the keyring
+# tests (tests/hostile/keyring.rs starts both on a private bus). Debian/Ubuntu.
 # The packages must not start system services (nginx would take port 80, squid 3128,
 # Pushpin 7999), so a policy-rc.d that refuses service starts is in place during the install.
 set -euo pipefail
@@ -23,7 +24,8 @@ npm_packages() {
 if [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
     && command -v etcd >/dev/null && command -v nft >/dev/null && [ -x /usr/sbin/squid ] \
     && command -v pushpin >/dev/null && command -v condure >/dev/null && command -v zurl >/dev/null \
-    && command -v node >/dev/null && command -v npm >/dev/null; then
+    && command -v node >/dev/null && command -v npm >/dev/null \
+    && command -v dbus-daemon >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
     npm_packages
     exit 0
 fi
@@ -38,7 +40,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-nchan etcd-server \
-    squid pushpin condure zurl nftables iproute2 >/dev/null
+    squid pushpin condure zurl nftables iproute2 dbus-daemon gnome-keyring >/dev/null
 # Node.js only when the machine has none (it may have a newer one than Debian's).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

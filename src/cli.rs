@@ -453,6 +453,9 @@ impl ProfileArgs {
         match (&self.profile, &self.url) {
             (Some(name), _) => {
                 let store = ProfileStore::open(&config_dir()?)?;
+                if let Some(missing) = store.secrets_missing() {
+                    return Err(missing.into());
+                }
                 store.get(name).cloned().ok_or_else(|| {
                     let names: Vec<&str> = store.profiles.iter().map(|p| p.name.as_str()).collect();
                     ArgsError::NoSuchProfile {

@@ -7,6 +7,7 @@
 //! ```text
 //! profile        Profile: URL, method, headers, hold, cursor rule, event shape, pollers
 //! profile_store  profiles.json in the config dir: versioned, atomic, owner-only
+//! keyring        secrets at rest in the OS keyring (Secret Service), file fallback said
 //! header         one request header (name, value template, secret)
 //! protocol       a profile as a small protocol: variables, templates, bootstrap steps,
 //!                decoders (JSON, Engine.IO, SockJS, SignalR…), selectors, session rules
@@ -93,6 +94,7 @@ pub mod exit;
 pub mod export;
 pub mod header;
 pub mod headless;
+pub mod keyring;
 pub mod limits;
 pub mod metrics;
 pub mod monitor;

@@ -102,6 +102,11 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     terminal::line(&store.path().display().to_string())
                 );
             }
+            if let Some(missing) = store.secrets_missing() {
+                eprintln!("warning: {}", terminal::line(&missing.to_string()));
+            } else if let Some(at) = store.secrets_at() {
+                eprintln!("{}", terminal::line(&at.describe()));
+            }
             for p in &store.profiles {
                 println!(
                     "{:<24} {} ({} poller(s), keep-alive {})",

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::keyring::{Item, Keyring, KeyringError, Policy, SecretsAt, SecretsRef};
 use crate::profile::Profile;
 
 /// File format version written by this build.
@@ -78,6 +79,24 @@ pub enum StoreError {
         /// Why not.
         source: io::Error,
     },
+    /// The file's secrets are in the keyring, which cannot give them now: saving would
+    /// lose them, and a profile run without them would fail.
+    #[error("the secrets of {path} are in the OS keyring, which cannot give them now: {why}")]
+    SecretsMissing {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        why: KeyringError,
+    },
+    /// `POLLSCOPE_SECRETS=keyring` and the keyring cannot take the secrets.
+    #[error(
+        "secrets not saved: {why} (POLLSCOPE_SECRETS=keyring forbids keeping them in the file; \
+         unset it to keep them in the file)"
+    )]
+    KeyringRequired {
+        /// Why the keyring cannot take them.
+        why: KeyringError,
+    },
     /// Someone else saved the file since this store read it; saving would lose that.
     #[error("{path} was changed by another program since it was read; reload before saving")]
     ChangedOnDisk {
@@ -90,6 +109,9 @@ pub enum StoreError {
 #[derive(Debug, Serialize, Deserialize)]
 struct FileFormat {
     version: u32,
+    /// Where the secret values are when not in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secrets: Option<SecretsRef>,
     #[serde(default)]
     profiles: Vec<Profile>,
 }
@@ -113,6 +135,14 @@ pub struct ProfileStore {
     pub profiles: Vec<Profile>,
     /// The file's bytes when we last read or wrote it (`None`: there was no file).
     on_disk: Option<Vec<u8>>,
+    /// The keyring secrets go to (see [`crate::keyring`]).
+    keyring: Keyring,
+    /// Where secrets go (`POLLSCOPE_SECRETS`).
+    policy: Policy,
+    /// Where the secrets were read from or written to (`None`: there are none).
+    secrets_at: Option<SecretsAt>,
+    /// The file's secrets are in the keyring, which could not give them.
+    missing: Option<KeyringError>,
 }
 
 /// What happened to a broken profiles file when it was set aside.
@@ -128,6 +158,11 @@ impl ProfileStore {
     /// Open the store in `dir`. A missing file is an empty store; a broken one is an error
     /// (the file is left as it is).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, Keyring::session(), Policy::from_env())
+    }
+
+    /// [`Self::open`] with secrets in `keyring` as `policy` says.
+    pub fn open_with(dir: &Path, keyring: Keyring, policy: Policy) -> Result<Self, StoreError> {
         let path = dir.join(FILE_NAME);
         let bytes = match read_capped(&path) {
             Ok(b) => b,
@@ -137,15 +172,70 @@ impl ProfileStore {
                     path,
                     profiles: Vec::new(),
                     on_disk: None,
+                    keyring,
+                    policy,
+                    secrets_at: None,
+                    missing: None,
                 });
             }
             Err(ReadCapped::Io(source)) => return Err(StoreError::Read { path, source }),
         };
-        let profiles = parse(&path, &bytes)?;
+        let (mut profiles, reference) = parse_file(&path, &bytes)?;
+        let (secrets_at, missing) = if reference.is_some() {
+            match keyring.load(&path) {
+                Ok(Some(secret)) => match serde_json::from_slice::<Item>(&secret) {
+                    Ok(item) => {
+                        item.put_into(&mut profiles);
+                        (Some(SecretsAt::Keyring), None)
+                    }
+                    Err(e) => (
+                        None,
+                        Some(KeyringError::Failed(format!(
+                            "its item is not readable: {e}"
+                        ))),
+                    ),
+                },
+                Ok(None) => (
+                    None,
+                    Some(KeyringError::Failed(
+                        "it has no item for this file".to_owned(),
+                    )),
+                ),
+                Err(e) => (None, Some(e)),
+            }
+        } else {
+            let has_secrets = !Item::take_from(&mut profiles.clone()).is_empty();
+            let why = if policy == Policy::File {
+                format!("{}=file", crate::keyring::SECRETS_ENV)
+            } else {
+                "saved without a keyring; they move to the keyring on the next save when one answers".to_owned()
+            };
+            (has_secrets.then_some(SecretsAt::File { why }), None)
+        };
         Ok(Self {
             path,
             profiles,
             on_disk: Some(bytes),
+            keyring,
+            policy,
+            secrets_at,
+            missing,
+        })
+    }
+
+    /// Where the secrets are (`None`: no profile has one, or they are missing).
+    #[must_use]
+    pub fn secrets_at(&self) -> Option<&SecretsAt> {
+        self.secrets_at.as_ref()
+    }
+
+    /// The file's secrets are in the keyring, which could not give them (the profiles
+    /// are there without their secret values; saving is refused).
+    #[must_use]
+    pub fn secrets_missing(&self) -> Option<StoreError> {
+        self.missing.clone().map(|why| StoreError::SecretsMissing {
+            path: self.path.clone(),
+            why,
         })
     }
 
@@ -173,6 +263,10 @@ impl ProfileStore {
                     path,
                     profiles: Vec::new(),
                     on_disk: None,
+                    keyring: Keyring::session(),
+                    policy: Policy::from_env(),
+                    secrets_at: None,
+                    missing: None,
                 };
                 Ok((store, Some(SetAside { error, moved_to })))
             }
@@ -202,9 +296,14 @@ impl ProfileStore {
     /// Serialize the profiles as the file's bytes.
     #[must_use]
     pub fn to_bytes(profiles: &[Profile]) -> Vec<u8> {
+        Self::file_bytes(profiles.to_vec(), None)
+    }
+
+    fn file_bytes(profiles: Vec<Profile>, secrets: Option<SecretsRef>) -> Vec<u8> {
         let file = FileFormat {
             version: FORMAT_VERSION,
-            profiles: profiles.to_vec(),
+            secrets,
+            profiles,
         };
         let mut bytes = serde_json::to_vec_pretty(&file).unwrap_or_default();
         bytes.push(b'\n');
@@ -229,7 +328,10 @@ impl ProfileStore {
                 path: self.path.clone(),
             });
         }
-        let bytes = Self::to_bytes(&self.profiles);
+        if let Some(e) = self.secrets_missing() {
+            return Err(e);
+        }
+        let (bytes, secrets_at) = self.secrets_out()?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir)
             .and_then(|()| tighten_dir(dir))
@@ -242,7 +344,39 @@ impl ProfileStore {
             source,
         })?;
         self.on_disk = Some(bytes);
+        if let Some(SecretsAt::File { why }) = &secrets_at
+            && self.secrets_at != secrets_at
+        {
+            log::warn!("profiles saved with their secrets in the file: {why}");
+        }
+        self.secrets_at = secrets_at;
         Ok(())
+    }
+
+    /// The file's bytes, the secrets taken out into the keyring when it can take them.
+    fn secrets_out(&self) -> Result<(Vec<u8>, Option<SecretsAt>), StoreError> {
+        let mut profiles = self.profiles.clone();
+        let item = Item::take_from(&mut profiles);
+        if item.is_empty() {
+            return Ok((Self::file_bytes(profiles, None), None));
+        }
+        let why = if self.policy == Policy::File {
+            format!("{}=file", crate::keyring::SECRETS_ENV)
+        } else {
+            let doc = serde_json::to_vec(&item).unwrap_or_default();
+            match self.keyring.store(&self.path, &doc) {
+                Ok(()) => {
+                    let bytes = Self::file_bytes(profiles, Some(SecretsRef::keyring()));
+                    return Ok((bytes, Some(SecretsAt::Keyring)));
+                }
+                Err(why) if self.policy == Policy::Keyring => {
+                    return Err(StoreError::KeyringRequired { why });
+                }
+                Err(why) => why.to_string(),
+            }
+        };
+        let bytes = Self::file_bytes(self.profiles.clone(), None);
+        Ok((bytes, Some(SecretsAt::File { why })))
     }
 }
 
@@ -325,6 +459,11 @@ impl<'de> Deserialize<'de> for LooseVersion {
 /// Parse a profiles document (the file format), naming `path` in errors. A UTF-8 byte
 /// order mark (editors on some systems write one) is skipped.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
+    parse_file(path, bytes).map(|(profiles, _)| profiles)
+}
+
+/// [`parse`], and where the file says its secrets are.
+fn parse_file(path: &Path, bytes: &[u8]) -> Result<(Vec<Profile>, Option<SecretsRef>), StoreError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let parse_error = |e: serde_json::Error| StoreError::Parse {
         path: path.to_path_buf(),
@@ -347,7 +486,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Profile>, StoreError> {
     }
     // Parse again from the text so errors in a profile carry the right line.
     let file: FileFormat = serde_json::from_slice(bytes).map_err(parse_error)?;
-    Ok(file.profiles)
+    Ok((file.profiles, file.secrets))
 }
 
 /// Create `dir` (and its parents) if missing; a directory this creates is owner-only

@@ -235,3 +235,45 @@ fn test_once_shows_each_request_and_answer_with_secrets_masked() {
     );
     assert_eq!(probe.exchanges.len(), 1);
 }
+
+/// A bootstrap step fails, saying why, when its answer lacks a variable it extracts, and
+/// when a message in it matches the step's `fail_when`, even though a variable was found.
+#[test]
+fn a_bootstrap_step_says_what_its_answer_lacked_or_reported() {
+    let server = Scripted::start(|r| match r.path() {
+        "/no-session" => Response::json(r#"{"user":"x"}"#),
+        _ => Response::json(r#"{"successful":false,"session":"s-1","error":"402::bad"}"#),
+    });
+    let run = |login: &str| {
+        let profile: pollscope::profile::Profile = serde_json::from_value(serde_json::json!({
+            "name": "t",
+            "url": server.url("/events"),
+            "session": {"bootstrap": [{
+                "name": "login", "method": "POST", "url": login, "body": "{}",
+                "extract": [{"var": "session", "pointer": "/session"}],
+                "fail_when": [{"pointer": "/successful", "equals": "false"}]
+            }]}
+        }))
+        .unwrap();
+        pollscope::poll::probe::test_once(profile, Duration::from_secs(5))
+    };
+    let lacked = run("/no-session");
+    assert!(!lacked.ok);
+    assert!(
+        lacked
+            .outcome
+            .contains("bootstrap step 1 (login) failed: no /session for {{session}} in the answer"),
+        "{}",
+        lacked.outcome
+    );
+    let reported = run("/login");
+    assert!(!reported.ok);
+    assert!(
+        reported.outcome.contains(
+            "bootstrap step 1 (login) failed: the answer says it failed (/successful = false)"
+        ),
+        "{}",
+        reported.outcome
+    );
+    assert_eq!(reported.exchanges.len(), 1, "no poll after a failed step");
+}

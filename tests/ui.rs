@@ -266,3 +266,67 @@ fn the_request_body_field_is_found_by_its_label() {
     let profile = &h.state().workspace().entries()[0].profile;
     assert_eq!(profile.body.as_deref(), Some("{\"since\": 0}"));
 }
+
+/// Issue 14: a profile with certificate checks off wears an "insecure" badge in the
+/// list (the other does not), and the editor's Security rows set the redirect policy,
+/// secret marks on query parameters and the CA file.
+#[test]
+fn an_insecure_profile_wears_a_badge_and_the_security_rows_edit_it() {
+    use pollscope::profile::{Profile, RedirectPolicy};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lab = Profile {
+        name: "Lab".to_owned(),
+        url: "https://127.0.0.1:9/events?page=1&token=t".to_owned(),
+        accept_invalid_certs: true,
+        ..Profile::default()
+    };
+    let prod = Profile {
+        name: "Prod".to_owned(),
+        url: "http://127.0.0.1:9/events".to_owned(),
+        ..Profile::default()
+    };
+    ui_common::save_profiles(dir.path(), vec![lab, prod]);
+    let mut h = ui_common::app_sized(dir.path(), [1280.0, 3000.0]);
+    h.run_ok();
+    assert_eq!(h.query_all_by_label("insecure").count(), 1, "one badge");
+    h.get_by_role_and_label(Role::ListBoxOption, "Lab").click();
+    h.run_ok();
+    // The editor (its Security section is at the bottom: the window is tall).
+    h.get_all_by_role_and_label(Role::Button, "Profile")
+        .last()
+        .expect("Profile tab")
+        .click();
+    h.run_ok();
+    let lab = |h: &App| {
+        h.state()
+            .workspace()
+            .entries()
+            .iter()
+            .find(|e| e.profile.name == "Lab")
+            .expect("Lab")
+            .profile
+            .clone()
+    };
+    assert!(
+        h.get_by_role_and_label(Role::CheckBox, "token")
+            .accesskit_node()
+            .is_disabled(),
+        "secret by its name: always ticked"
+    );
+    h.get_by_role_and_label(Role::CheckBox, "page").click();
+    h.run_ok();
+    assert_eq!(lab(&h).secret_params, vec!["page".to_owned()]);
+    h.get_by_role_and_label(Role::ComboBox, "Follow redirects")
+        .click();
+    h.run_ok();
+    h.get_by_label("Never").click();
+    h.run_ok();
+    assert_eq!(lab(&h).redirects, RedirectPolicy::Never);
+    h.get_by_role_and_label(Role::TextInput, "CA file")
+        .set_text_value_accesskit("/etc/ssl/lab-ca.pem");
+    h.run_ok();
+    assert_eq!(
+        lab(&h).ca_file.as_deref(),
+        Some(std::path::Path::new("/etc/ssl/lab-ca.pem"))
+    );
+}

@@ -13,8 +13,7 @@ use egui_kittest::kittest::Queryable;
 use pollscope::demo_server::{DemoServer, DemoServerConfig};
 use pollscope::profile::Profile;
 use ui_common::{
-    App, app_sized, app_with_profiles, connect, first_monitor, has_label_containing, save_profiles,
-    wait_until,
+    App, app_in_editor, app_with_profiles, connect, first_monitor, has_label_containing, wait_until,
 };
 
 /// A silent demo server (no generator: events only when the test publishes).
@@ -91,15 +90,7 @@ fn the_alerts_tab_shows_a_quiet_rule_firing_then_resolved_and_all_profiles() {
 fn the_editor_adds_a_rule_and_refuses_a_bad_one() {
     let server = silent_server();
     let dir = tempfile::tempdir().expect("tempdir");
-    save_profiles(dir.path(), vec![profile("Edited", &server, &[])]);
-    // Tall enough for the whole editor (Alerts is its last section).
-    let mut h = app_sized(dir.path(), [1280.0, 2600.0]);
-    h.run_ok();
-    h.get_all_by_role_and_label(Role::Button, "Profile")
-        .last()
-        .expect("Profile tab")
-        .click();
-    h.run_ok();
+    let mut h = app_in_editor(dir.path(), vec![profile("Edited", &server, &[])]);
     let rules = |h: &App| {
         h.state().workspace().entries()[0]
             .profile

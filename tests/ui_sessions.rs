@@ -20,8 +20,7 @@ use egui_kittest::kittest::Queryable;
 use pollscope::profile::Profile;
 use scripted::{Response, Scripted};
 use ui_common::{
-    app_sized, app_with_profiles, connect, first_monitor, has_label_containing, save_profiles,
-    wait_until,
+    app_in_editor, app_with_profiles, connect, first_monitor, has_label_containing, wait_until,
 };
 
 const SESSION_SECRET: &str = "sess-s3cr3t";
@@ -72,16 +71,7 @@ fn editor_shows_the_session_and_test_once_shows_each_exchange() {
     let dir = tempfile::tempdir().expect("temp dir");
     let expire = Arc::new(AtomicBool::new(false));
     let server = server(Arc::clone(&expire));
-    save_profiles(dir.path(), vec![profile(&server)]);
-    // A window tall enough for the whole editor (the Session section and the test's
-    // result are below the fold of 800 px).
-    let mut h = app_sized(dir.path(), [1280.0, 2600.0]);
-    h.run_ok();
-    h.get_all_by_role_and_label(Role::Button, "Profile")
-        .last()
-        .expect("Profile tab")
-        .click();
-    h.run_ok();
+    let mut h = app_in_editor(dir.path(), vec![profile(&server)]);
     assert!(has_label_containing(&h, "Bootstrap steps"));
     assert!(has_label_containing(&h, "step 1 (login)"));
     assert!(has_label_containing(&h, "Session gone when"));

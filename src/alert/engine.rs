@@ -446,6 +446,8 @@ fn read(
         (Rule::Quiet { after }, _) => {
             let silent = now.saturating_duration_since(last_event.unwrap_or(started));
             let text = match last_event {
+                // (the reading a resolved quiet alert carries)
+                Some(_) if silent < Duration::from_secs(1) => "an event just arrived".to_owned(),
                 Some(_) => format!("no event for {}", whole_seconds(silent)),
                 None => format!("no event since connecting {} ago", whole_seconds(silent)),
             };

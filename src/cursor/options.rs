@@ -78,7 +78,7 @@ impl ResyncRule {
             return None;
         }
         if let Some(pointer) = &self.body_pointer {
-            let json: Value = serde_json::from_slice(body).ok()?;
+            let json = crate::protocol::bounded::value(body)?;
             let found = json.pointer(pointer)?;
             if let Some(want) = &self.body_equals {
                 let text = match found {

@@ -568,3 +568,32 @@ pub fn compare(
     }
     Ok(comparison)
 }
+
+#[cfg(test)]
+mod outcome_tests {
+    use std::time::Instant;
+
+    use super::outcome;
+    use crate::exit::Exit;
+    use crate::poll::PollEvent;
+    use crate::stats::{Stats, StatsConfig};
+
+    /// Issue 14: a run whose poller died exits non-zero and says why, even when nothing
+    /// else went wrong (it used to print an empty summary and exit 0).
+    #[test]
+    fn a_dead_poller_makes_the_run_fail() {
+        let origin = Instant::now();
+        let mut stats = Stats::new(origin, StatsConfig::default());
+        let (exit, _) = outcome(&stats.summary(Instant::now()), None);
+        assert_ne!(exit, Exit::PollerDied);
+        stats.record(&PollEvent::PollerDied {
+            poller: 0,
+            at: Instant::now(),
+            message: "poller 0 panicked: boom".to_owned(),
+        });
+        let (exit, verdict) = outcome(&stats.summary(Instant::now()), Some("boom"));
+        assert_eq!(exit, Exit::PollerDied);
+        assert_eq!(exit.code(), 5);
+        assert!(verdict.unwrap().contains("1 poller(s) ended unexpectedly"));
+    }
+}

@@ -105,6 +105,9 @@ impl Printer {
         let what = match r.kind() {
             AnswerKind::Empty if r.cut_by_client => "empty (cut)".to_owned(),
             AnswerKind::Empty => "empty".to_owned(),
+            AnswerKind::Events if r.truncated > 0 => {
+                format!("{} event(s), {} more not kept", r.events.len(), r.truncated)
+            }
             AnswerKind::Events => format!("{} event(s)", r.events.len()),
         };
         let conn = match (r.connection.id, r.connection.reused) {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::event::{AnswerKind, Payload, ReceivedEvent};
 use crate::cursor::{Answer, Cursor, MAX_CURSOR_BYTES, MAX_SEQ_JUMP, as_i64, is_empty_answer};
 use crate::profile::Profile;
+use crate::protocol::bounded::MAX_ITEMS;
 use crate::protocol::decode::Decoder;
 use crate::protocol::rules::{Signals, control_label};
 use crate::protocol::select::{Selection, select};
@@ -36,6 +37,9 @@ pub struct Interpreted {
     /// The server's cursor was this many bytes, more than [`MAX_CURSOR_BYTES`]: it was
     /// not followed (`cursor` is the old one) and the poll counts as failed.
     pub cursor_too_long: Option<usize>,
+    /// Values of the answer left out to bound memory (events past
+    /// [`MAX_ITEMS`], see [`crate::protocol::bounded`]): counted, never shown.
+    pub truncated: u64,
 }
 
 impl Interpreted {
@@ -54,6 +58,7 @@ impl Interpreted {
             problem: None,
             cursor_stuck: false,
             cursor_too_long: None,
+            truncated: 0,
         }
     }
 }
@@ -97,6 +102,17 @@ pub fn interpret(
             }
         }
     }
+    let mut truncated = decoded.truncated;
+    if raw_events.len() > MAX_ITEMS {
+        truncated = truncated.saturating_add((raw_events.len() - MAX_ITEMS) as u64);
+        raw_events.truncate(MAX_ITEMS);
+    }
+    if truncated > 0 {
+        problems.push(format!(
+            "answer truncated: {truncated} value(s) beyond the first {MAX_ITEMS} of an array \
+             (or past a few times the body's size) were counted, not kept"
+        ));
+    }
     let signals = if profile.session.is_empty() {
         Signals::default()
     } else {
@@ -131,6 +147,7 @@ pub fn interpret(
         problem: (!problems.is_empty()).then(|| problems.join("; ")),
         cursor_stuck: step.failed && any_events,
         cursor_too_long: step.too_long,
+        truncated,
     }
 }
 

@@ -14,7 +14,6 @@ use super::event::{
 };
 use super::failure::classify;
 use super::request::{self, Outgoing};
-use super::timing::PollTiming;
 use super::worker::{CallFacts, RawAnswer, Worker};
 use crate::cursor::Cursor;
 use crate::profile::Profile;
@@ -144,10 +143,6 @@ pub(crate) enum Bootstrap {
 
 impl Worker {
     /// Run the bootstrap steps in order; each answer may set variables.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the steps in order, each failure returned where it happens"
-    )]
     pub(crate) fn bootstrap(&self, conv: &mut Conversation, cursor: &Cursor) -> Bootstrap {
         let profile = &*self.profile;
         self.send(PollEvent::Session(Box::new(SessionEvent {
@@ -197,35 +192,30 @@ impl Worker {
             let decoded = step.decoder.decode(&raw.body);
             let records: Vec<&serde_json::Value> =
                 decoded.records.iter().map(|r| &r.value).collect();
-            if let Some(m) = step
+            let failed = step
                 .fail_when
                 .iter()
-                .find(|m| records.iter().any(|r| m.matches_message(r)))
-            {
-                let why = format!(
+                .find(|m| records.iter().any(|r| m.matches_message(r)));
+            let (found, missing) = extract(&step.extract, &raw.headers, &records);
+            let why = if let Some(m) = failed {
+                Some(format!(
                     "the answer says it failed ({}){}",
                     m.describe(),
                     excerpt(&raw.body)
-                );
-                return self.step_failed(
-                    conv,
-                    &label,
-                    &why,
-                    ErrorKind::Session,
-                    sent,
-                    Some((raw.status, facts)),
-                );
-            }
-            let (found, missing) = extract(&step.extract, &raw.headers, &records);
-            if let Some(name) = missing.first() {
-                let rule = step.extract.iter().find(|e| &e.var == name);
-                let at = rule
-                    .and_then(|e| e.pointer.clone().or_else(|| e.header.clone()))
-                    .unwrap_or_default();
-                let why = format!(
-                    "no {at} for {{{{{name}}}}} in the answer{}",
-                    excerpt(&raw.body)
-                );
+                ))
+            } else {
+                missing.first().map(|name| {
+                    let rule = step.extract.iter().find(|e| &e.var == name);
+                    let at = rule
+                        .and_then(|e| e.pointer.clone().or_else(|| e.header.clone()))
+                        .unwrap_or_default();
+                    format!(
+                        "no {at} for {{{{{name}}}}} in the answer{}",
+                        excerpt(&raw.body)
+                    )
+                })
+            };
+            if let Some(why) = why {
                 return self.step_failed(
                     conv,
                     &label,
@@ -354,15 +344,7 @@ impl Worker {
                 self.report_stale_with(&record, e, conv);
                 continue;
             }
-            let facts = CallFacts {
-                sent,
-                connection: self.connection_use(&record),
-                wire_in: record.wire_in,
-                wire_out: record.wire_out,
-                stale_retries,
-                timing: PollTiming::of_call(&record, sent, ended),
-                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
-            };
+            let facts = self.call_facts(&record, sent, ended, stale_retries);
             return Some((result, facts));
         }
     }

@@ -192,6 +192,9 @@ pub struct PollResponse {
     pub timing: PollTiming,
     /// The request head as sent (secrets masked), when the session captures requests.
     pub request: Option<String>,
+    /// Values of the answer not kept to bound memory (events past the first 10,000 of
+    /// an array, see [`crate::protocol::bounded`]): counted, never shown.
+    pub truncated: u64,
     /// Control messages in the answer (pings, heartbeats, meta replies), by label:
     /// never events.
     pub control: Vec<String>,
@@ -308,6 +311,7 @@ impl PollResponse {
             problem: None,
             timing: PollTiming::default(),
             request: None,
+            truncated: 0,
             control: Vec::new(),
             replies: 0,
             not_holding: None,

@@ -264,15 +264,7 @@ impl Worker {
             if self.stopping() {
                 return Outcome::Stopped;
             }
-            let facts = CallFacts {
-                sent,
-                connection: self.connection_use(&record),
-                wire_in: record.wire_in,
-                wire_out: record.wire_out,
-                stale_retries,
-                timing: PollTiming::of_call(&record, sent, ended),
-                request: record.request_head.as_deref().map(|h| self.mask_head(h)),
-            };
+            let facts = self.call_facts(&record, sent, ended, stale_retries);
             return match result {
                 Ok(raw) => {
                     if let Some(reason) = self.profile.session.answer_restart(raw.status, &raw.body)
@@ -497,6 +489,26 @@ impl Worker {
                 .any(|h| h.secret && h.name.eq_ignore_ascii_case(name))
     }
 
+    /// How the call `record` describes went, sent at `sent` and over at `ended`, after
+    /// `stale_retries` retries on stale connections.
+    pub(crate) fn call_facts(
+        &self,
+        record: &CallRecord,
+        sent: Instant,
+        ended: Instant,
+        stale_retries: u32,
+    ) -> CallFacts {
+        CallFacts {
+            sent,
+            connection: self.connection_use(record),
+            wire_in: record.wire_in,
+            wire_out: record.wire_out,
+            stale_retries,
+            timing: PollTiming::of_call(record, sent, ended),
+            request: record.request_head.as_deref().map(|h| self.mask_head(h)),
+        }
+    }
+
     pub(crate) fn connection_use(&self, record: &CallRecord) -> ConnectionUse {
         let facts = record.connection.and_then(|id| {
             let requests = self.metrics.count_request(id);
@@ -591,6 +603,7 @@ impl Worker {
             body_bytes: raw.body.len() as u64,
             headers: raw.headers,
             events: self.masked_events(conv, interp.events),
+            truncated: interp.truncated,
             cursor: self.mask_with(conv, &cursor.describe()),
             problem,
             control: interp.control,
@@ -706,7 +719,7 @@ impl Worker {
     /// A delay the server advised in its error body (`retry_after_pointer`).
     fn advised_delay(&self, body: &[u8]) -> Option<Duration> {
         let pointer = self.profile.retry_after_pointer.as_deref()?;
-        let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let json = crate::protocol::bounded::value(body)?;
         let secs = json.pointer(pointer).and_then(crate::cursor::as_i64)?;
         let secs = u64::try_from(secs).ok()?;
         Some(Duration::from_secs(secs).min(super::backoff::MAX_RETRY_AFTER))

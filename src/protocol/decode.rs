@@ -19,6 +19,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::bounded::Budget;
+
 /// ASCII record separator: Engine.IO v4 payloads and SignalR records.
 pub const RECORD_SEPARATOR: char = '\u{1e}';
 
@@ -91,10 +93,13 @@ impl Decoder {
     /// Decode one answer body.
     #[must_use]
     pub fn decode(self, body: &[u8]) -> Decoded {
-        let mut out = Decoded::default();
+        let mut out = Decoded {
+            budget: Budget::new(body.len(), super::bounded::FACTOR),
+            ..Decoded::default()
+        };
         match self {
-            Self::Json => match serde_json::from_slice::<Value>(body) {
-                Ok(v) => out.data(v),
+            Self::Json => match out.budget.parse(body) {
+                Ok(value) => out.data(value),
                 Err(e) => out.not_json = Some(e.to_string()),
             },
             Self::JsonLines => json_lines(body, &mut out),
@@ -103,6 +108,7 @@ impl Decoder {
             Self::SockJs => sockjs(body, &mut out),
             Self::SignalR => signalr(body, &mut out),
         }
+        out.truncated = out.truncated.saturating_add(out.budget.skipped());
         out
     }
 }
@@ -125,21 +131,40 @@ pub struct Decoded {
     pub problems: Vec<String>,
     /// For the `json` decoder: why the body is not JSON.
     pub not_json: Option<String>,
+    /// Records, array items and object members left out to bound memory (see
+    /// [`super::bounded`]): counted, not kept.
+    pub truncated: u64,
+    /// What the records' `Value`s may take, shared by all records of the body.
+    budget: Budget,
 }
 
 impl Decoded {
+    /// Whether another record may be kept ([`super::bounded::MAX_ITEMS`] at most; the
+    /// rest are counted).
+    fn room(&mut self) -> bool {
+        if self.records.len() < super::bounded::MAX_ITEMS {
+            return true;
+        }
+        self.truncated = self.truncated.saturating_add(1);
+        false
+    }
+
     fn data(&mut self, value: Value) {
-        self.records.push(Record {
-            value,
-            control: None,
-        });
+        if self.room() {
+            self.records.push(Record {
+                value,
+                control: None,
+            });
+        }
     }
 
     fn control(&mut self, kind: &'static str, value: Value) {
-        self.records.push(Record {
-            value,
-            control: Some(kind),
-        });
+        if self.room() {
+            self.records.push(Record {
+                value,
+                control: Some(kind),
+            });
+        }
     }
 
     fn problem(&mut self, what: String, raw: &str) {
@@ -149,16 +174,16 @@ impl Decoded {
 }
 
 /// `text` as JSON when it is a JSON document, else as a JSON string.
-fn json_or_text(text: &str) -> Value {
+fn json_or_text(text: &str, budget: &mut Budget) -> Value {
     let t = text.trim();
     if t.starts_with(['{', '[', '"']) || t == "true" || t == "false" || t == "null" {
-        if let Ok(v) = serde_json::from_str(t) {
+        if let Ok(v) = budget.parse(t.as_bytes()) {
             return v;
         }
     } else if !t.is_empty()
         && t.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'e' | b'E' | b'+'))
-        && let Ok(v) = serde_json::from_str(t)
+        && let Ok(v) = budget.parse(t.as_bytes())
     {
         return v;
     }
@@ -176,7 +201,10 @@ fn excerpt(text: &str) -> String {
 fn json_lines(body: &[u8], out: &mut Decoded) {
     let text = String::from_utf8_lossy(body);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str::<Value>(line) {
+        if !out.room() {
+            continue;
+        }
+        match out.budget.parse(line.as_bytes()) {
             Ok(v) => out.data(v),
             Err(e) => out.problem(format!("line {:?} is not JSON ({e})", excerpt(line)), line),
         }
@@ -188,16 +216,25 @@ fn json_lines(body: &[u8], out: &mut Decoded) {
 fn engine_io(body: &[u8], socket_io: bool, out: &mut Decoded) {
     let text = String::from_utf8_lossy(body);
     for packet in text.split(RECORD_SEPARATOR).filter(|p| !p.is_empty()) {
+        if !out.room() {
+            continue;
+        }
         let mut chars = packet.chars();
         let kind = chars.next().unwrap_or('?');
         let data = chars.as_str();
         match kind {
-            '0' => out.control("open", json!({"type": "open", "data": json_or_text(data)})),
+            '0' => {
+                let data = json_or_text(data, &mut out.budget);
+                out.control("open", json!({"type": "open", "data": data}));
+            }
             '1' => out.control("close", json!({"type": "close"})),
             '2' => out.control("ping", json!({"type": "ping", "data": data})),
             '3' => out.control("pong", json!({"type": "pong", "data": data})),
             '4' if socket_io => socket_io_packet(data, out),
-            '4' => out.data(json!({"type": "message", "data": json_or_text(data)})),
+            '4' => {
+                let data = json_or_text(data, &mut out.budget);
+                out.data(json!({"type": "message", "data": data}));
+            }
             '5' => out.control("upgrade", json!({"type": "upgrade"})),
             '6' => out.control("noop", json!({"type": "noop"})),
             'b' => out.data(json!({"type": "message", "binary": true, "data": data})),
@@ -237,7 +274,7 @@ fn socket_io_packet(packet: &str, out: &mut Decoded) {
     let data = if payload.is_empty() {
         Value::Null
     } else {
-        match serde_json::from_str::<Value>(payload) {
+        match out.budget.parse(payload.as_bytes()) {
             Ok(v) => v,
             Err(e) => {
                 out.problem(
@@ -296,31 +333,36 @@ fn sockjs(body: &[u8], out: &mut Decoded) {
         let Some(kind) = frame.chars().next() else {
             continue;
         };
+        if !out.room() {
+            continue;
+        }
         let rest = &frame[kind.len_utf8()..];
         match kind {
             'o' if rest.is_empty() => out.control("open", json!({"type": "open"})),
             'h' if rest.is_empty() => out.control("heartbeat", json!({"type": "heartbeat"})),
-            'a' => match serde_json::from_str::<Vec<Value>>(rest) {
-                Ok(items) => {
+            'a' => match out.budget.parse(rest.as_bytes()) {
+                Ok(Value::Array(items)) => {
                     for item in items {
                         let data = match &item {
-                            Value::String(s) => json_or_text(s),
+                            Value::String(s) => json_or_text(s, &mut out.budget),
                             _ => item,
                         };
                         out.data(json!({"type": "message", "data": data}));
                     }
                 }
+                Ok(_) => out.problem("bad SockJS message frame (not an array)".to_owned(), frame),
                 Err(e) => out.problem(format!("bad SockJS message frame ({e})"), frame),
             },
-            'm' => match serde_json::from_str::<Value>(rest) {
+            'm' => match out.budget.parse(rest.as_bytes()) {
                 Ok(Value::String(s)) => {
-                    out.data(json!({"type": "message", "data": json_or_text(&s)}));
+                    let data = json_or_text(&s, &mut out.budget);
+                    out.data(json!({"type": "message", "data": data}));
                 }
                 Ok(other) => out.data(json!({"type": "message", "data": other})),
                 Err(e) => out.problem(format!("bad SockJS message frame ({e})"), frame),
             },
             'c' => {
-                let (code, reason) = match serde_json::from_str::<Value>(rest) {
+                let (code, reason) = match out.budget.parse(rest.as_bytes()) {
                     Ok(Value::Array(v)) => (
                         v.first().cloned().unwrap_or(Value::Null),
                         v.get(1).cloned().unwrap_or(Value::Null),
@@ -344,10 +386,10 @@ fn sockjs(body: &[u8], out: &mut Decoded) {
 fn signalr(body: &[u8], out: &mut Decoded) {
     let text = String::from_utf8_lossy(body);
     for record in text.split(RECORD_SEPARATOR) {
-        if record.trim().is_empty() {
+        if record.trim().is_empty() || !out.room() {
             continue;
         }
-        match serde_json::from_str::<Value>(record) {
+        match out.budget.parse(record.as_bytes()) {
             Ok(v) => {
                 let kind = match v.get("type").and_then(Value::as_i64) {
                     None => Some("handshake"),
@@ -481,5 +523,34 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", d.name()));
             assert!(!d.summary().is_empty());
         }
+    }
+
+    #[test]
+    fn records_past_the_cap_are_counted_not_kept() {
+        let max = crate::protocol::bounded::MAX_ITEMS;
+        let lines = "0\n".repeat(max + 500);
+        let d = Decoder::JsonLines.decode(lines.as_bytes());
+        assert_eq!((d.records.len(), d.truncated), (max, 500));
+        let frame = format!("a[{}]", vec!["1"; max + 7].join(","));
+        let d = Decoder::SockJs.decode(frame.as_bytes());
+        assert_eq!(d.records.len(), max);
+        assert_eq!(d.truncated, 7);
+    }
+
+    #[test]
+    fn framed_records_share_one_budget() {
+        // 300 SignalR records of 1,000 one-member objects each: every record is small,
+        // all of them together are ~100 × the body in `Value`s.
+        let items = vec![r#"{"a":1}"#; 1000].join(",");
+        let record = format!(r#"{{"type":1,"arguments":[{items}]}}"#);
+        let body = format!("{record}\u{1e}").repeat(300);
+        let d = Decoder::SignalR.decode(body.as_bytes());
+        let kept: usize = d
+            .records
+            .iter()
+            .map(|r| r.value["arguments"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert!(kept < 150_000, "kept {kept} of 300,000");
+        assert!(d.truncated > 0);
     }
 }

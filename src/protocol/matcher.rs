@@ -107,8 +107,8 @@ impl Match {
         if self.pointer.is_empty() && self.equals.is_none() && self.prefix.is_none() {
             return true;
         }
-        let value = serde_json::from_slice::<Value>(body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
+        let value = super::bounded::value(body)
+            .unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into_owned()));
         self.value_matches(&value)
     }
 

@@ -7,6 +7,7 @@
 //! engine (`poll::conversation`) runs it. Presets for Socket.IO, SockJS, Bayeux and
 //! SignalR are built from these pieces, with no per-protocol code in the engine.
 
+pub mod bounded;
 pub mod check;
 pub mod decode;
 pub mod matcher;

@@ -9,6 +9,8 @@
 
 use serde_json::Value;
 
+use crate::cursor::json_type;
+
 /// What a selector found in one document.
 #[derive(Debug, PartialEq)]
 pub enum Selection<'a> {
@@ -131,19 +133,6 @@ fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
     } else {
         std::borrow::Cow::Borrowed(segment)
-    }
-}
-
-/// The JSON type of `v`, for messages.
-#[must_use]
-pub fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -144,6 +144,7 @@ struct Counts {
     sequence_resets: u64,
     redirects: u64,
     cross_origin_redirects: u64,
+    truncated_values: u64,
     session_restarts: u64,
     control_messages: u64,
     replies: u64,
@@ -289,6 +290,7 @@ impl Stats {
             inc(&mut c.reused_polls);
         }
         c.body_bytes = c.body_bytes.saturating_add(r.body_bytes);
+        c.truncated_values = c.truncated_values.saturating_add(r.truncated);
         c.wire_in = c.wire_in.saturating_add(r.wire_in);
         c.wire_out = c.wire_out.saturating_add(r.wire_out);
         if r.cut_by_client {

@@ -75,6 +75,9 @@ pub struct Summary {
     pub redirects: u64,
     /// See `redirects`.
     pub cross_origin_redirects: u64,
+    /// Values of answers left out to bound memory (events past the first 10,000 of an
+    /// array): counted, never shown.
+    pub truncated_values: u64,
     /// Seconds from the origin to the summary.
     pub duration_s: f64,
     /// `polls` / `duration_s`.
@@ -156,6 +159,7 @@ impl Stats {
             sequence_resets: c.sequence_resets,
             redirects: c.redirects,
             cross_origin_redirects: c.cross_origin_redirects,
+            truncated_values: c.truncated_values,
             duration_s,
             polls_per_s: per_s(c.polls),
             events_per_s: per_s(c.events),

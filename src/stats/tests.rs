@@ -599,6 +599,7 @@ fn summary_json_has_the_documented_keys() {
         "sequence_resets",
         "redirects",
         "cross_origin_redirects",
+        "truncated_values",
         "duration_s",
         "polls_per_s",
         "events_per_s",
@@ -616,7 +617,7 @@ fn summary_json_has_the_documented_keys() {
     ] {
         assert!(obj.contains_key(key), "missing {key}");
     }
-    assert_eq!(obj.len(), 45, "no undocumented keys: {:?}", obj.keys());
+    assert_eq!(obj.len(), 46, "no undocumented keys: {:?}", obj.keys());
     assert_eq!(json["polls"], 2);
     assert_eq!(json["reuse_ratio"], 0.0);
     assert_eq!(json["statuses"]["503"], 1);

@@ -9,6 +9,8 @@
 mod content;
 mod credentials;
 mod files;
+mod keyring;
+mod memory;
 mod messages;
 mod numbers;
 mod sequence;

@@ -55,6 +55,20 @@ pub fn app_with_profiles(dir: &Path, profiles: Vec<Profile>) -> App {
     h
 }
 
+/// [`app_with_profiles`] in a window tall enough for the whole profile editor (its
+/// last sections are below the fold of 800 px), on the editor's tab.
+pub fn app_in_editor(dir: &Path, profiles: Vec<Profile>) -> App {
+    save_profiles(dir, profiles);
+    let mut h = app_sized(dir, [1280.0, 2600.0]);
+    h.run_ok();
+    h.get_all_by_role_and_label(Role::Button, "Profile")
+        .last()
+        .expect("Profile tab")
+        .click();
+    h.run_ok();
+    h
+}
+
 /// Click Connect (the selected profile's) and draw the frames that follow.
 pub fn connect(h: &mut App) {
     h.get_by_role_and_label(Role::Button, "Connect").click();

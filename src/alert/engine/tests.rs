@@ -96,7 +96,7 @@ fn quiet_fires_after_the_silence_and_resolves_on_an_event() {
     assert_eq!(a.history().len(), 2);
     let status = &a.statuses()[0];
     assert_eq!((status.fired, status.firing_since), (1, None));
-    assert_eq!(status.reading.as_deref(), Some("no event for 0 s"));
+    assert_eq!(status.reading.as_deref(), Some("an event just arrived"));
 }
 
 #[test]

@@ -108,8 +108,31 @@ impl Loaded {
                 offer_reload: false,
             });
         }
+        notices.extend(self.store.as_ref().and_then(secrets_notice));
         notices
     }
+}
+
+/// Where the profiles' secrets are, when the user must know: in the keyring but not
+/// readable now (saving is refused), or in plain text in the file.
+fn secrets_notice(store: &ProfileStore) -> Option<Notice> {
+    let (level, text) = if let Some(missing) = store.secrets_missing() {
+        (
+            NoticeLevel::Error,
+            format!(
+                "{missing}. Profiles are shown without their secrets and changes are not saved until the keyring is unlocked and Pollscope restarted."
+            ),
+        )
+    } else if let Some(at @ crate::keyring::SecretsAt::File { .. }) = store.secrets_at() {
+        (NoticeLevel::Warning, format!("Note: {}.", at.describe()))
+    } else {
+        return None;
+    };
+    Some(Notice {
+        level,
+        text,
+        offer_reload: false,
+    })
 }
 
 /// Handle to the saver thread.

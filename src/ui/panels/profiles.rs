@@ -203,6 +203,7 @@ fn row_contents_ui(
                     .color(theme::ERROR);
                 ui.add(egui::Label::new(alerts).selectable(false));
             }
+            super::editor::insecure_badge_ui(ui, profile);
         });
     });
     let subtitle = RichText::new(subtitle(profile, monitor)).small().weak();

@@ -9,9 +9,11 @@
 mod alerts;
 mod cursor;
 mod request;
+mod security;
 mod session;
 mod timing;
 
+pub use security::insecure_badge_ui;
 pub use session::TEST_WAIT;
 
 use egui::{RichText, Ui};
@@ -83,6 +85,9 @@ pub fn editor_ui(ui: &mut Ui, profile: &Profile, state: &mut EditorState) -> Vec
                 session::session_ui(ui, profile, state, &issues, &mut actions);
             });
             section(ui, "Connection", |ui| connection_ui(ui, profile, &issues));
+            section(ui, "Security", |ui| {
+                security::security_ui(ui, profile, &issues);
+            });
             section(ui, "Alerts", |ui| alerts::alerts_ui(ui, profile, state));
         });
     if edited != *original {
