@@ -21,6 +21,11 @@ from ui import Display, config_dir, demo_profile
 
 EVENTS_LINE = "events received"
 TIMEOUT_S = 40
+# How often the log file and the X server are asked. Each xdotool call is a new X
+# connection; asked every 5 ms on a loaded machine, Xvfb fell behind accepting them and
+# the app's own connection failed ("Failed to open connection to X server").
+LOG_POLL_S = 0.005
+X_POLL_S = 0.025
 
 
 def file_size(path):
@@ -39,26 +44,29 @@ def window_visible(display):
 
 
 def start_once(ctx, display, binary, config, name):
-    """Start `binary`; milliseconds until its window is visible and until the first
-    events line, polled every few ms. Then Ctrl+Q. Also the exit status and the log's
+    """Start `binary`; milliseconds until its window is visible (asked every 25 ms) and
+    until the first events line (read every 5 ms). Then Ctrl+Q. Also the exit status and the log's
     tail (for a failed start)."""
     log_path = os.path.join(ctx.work, f"startup-{name}.log")
     env = {**display.env(), "POLLSCOPE_CONFIG_DIR": config, "RUST_LOG": "pollscope=info"}
     t0 = time.monotonic()
     child = Child([binary], env=env, stderr_path=log_path)
     window_ms = events_ms = None
+    next_x = t0 + X_POLL_S
     try:
         while time.monotonic() - t0 < TIMEOUT_S and (window_ms is None or events_ms is None):
-            now_ms = (time.monotonic() - t0) * 1000
+            now = time.monotonic()
             if events_ms is None:
                 with open(log_path, encoding="utf-8", errors="replace") as f:
                     if EVENTS_LINE in f.read():
-                        events_ms = now_ms
-            if window_ms is None and window_visible(display):
-                window_ms = (time.monotonic() - t0) * 1000
+                        events_ms = (now - t0) * 1000
+            if window_ms is None and now >= next_x:
+                next_x = now + X_POLL_S
+                if window_visible(display):
+                    window_ms = (time.monotonic() - t0) * 1000
             if child.poll():
                 break
-            time.sleep(0.005)
+            time.sleep(LOG_POLL_S)
     finally:
         wid = display.xdotool("search", "--name", "^Pollscope", timeout=5).stdout.split()
         if wid:

@@ -701,7 +701,7 @@ class Report:
                  "*window* = until `xdotool search --onlyvisible` finds it (eframe maps it after its first frame), "
                  "*first frame with events* = until the later of that and the app's \"first 10 events received\" "
                  "log line (written as the app takes the events in, just before the frame that draws them), "
-                 "both polled every ≈ 5 ms. *First run*: empty config, the embedded demo server (5 events/s to "
+                 "the window asked for every ≈ 25 ms, the log read every ≈ 5 ms. *First run*: empty config, the embedded demo server (5 events/s to "
                  "2 pollers: the tenth event is due ≈ 1 s after connecting). *Reconnect*: a profile on a "
                  "1,000 events/s demo server in its own process, connected at start through ui-state.ron. "
                  f"Median of {len(starts) // 4 or 1} start(s) each (min–max).")

@@ -159,6 +159,10 @@ echo "$fish_out"
 grep -q '^watch' <<<"$fish_out" || fail "fish: 'pollscope wat<Tab>' did not give watch"
 grep -q '^--no-keep-alive' <<<"$fish_out" || fail "fish: 'pollscope watch --no-k<Tab>' did not give --no-keep-alive"
 
+# The shells above once replaced /dev/null (zsh's compinit -d /dev/null mv'd its dump
+# file onto it), which broke every later cargo run on the machine.
+[[ -c /dev/null ]] || fail "/dev/null is no longer the null device (a step above replaced it)"
+
 # --- 3. start it from the menu entry ----------------------------------------------------------
 home="$WORK/home"
 scripts/e2e-gui.sh --from-menu --home "$home" || fail "the app started from its menu entry failed (above)"
@@ -218,4 +222,5 @@ others=$(cd "$home" && find . -type f | grep -Ev '^\./\.config/pollscope/|^\./\.
 [[ -s $home/.config/pollscope/profiles.json ]] || fail "the user's config did not survive the removal"
 say "the user's files after removal: $(cd "$home" && find . -type f | sort | tr '\n' ' ')"
 
-say "OK: $deb ($(stat -c %s "$deb") bytes) built, validated, installed, started from its menu entry, removed; screenshot $OUT/menu-shot.png"
+[[ -c /dev/null ]] || fail "/dev/null is no longer the null device (a step above replaced it)"
+say "OK: $deb ($(stat -c %s "$deb") bytes) validated, installed, started from its menu entry, removed; screenshot $OUT/menu-shot.png"

@@ -45,6 +45,7 @@ Without a subcommand it opens the desktop app. On the first run the app starts i
 built-in demo long-poll server, creates a Demo profile and connects it. The \
 subcommands run without a window: watch polls an endpoint and prints what happens, \
 compare runs long and short polling with and without keep-alive side by side, \
+agent watches several profiles unattended (alerts, metrics for Prometheus), \
 demo-server runs the demo server on its own.";
 
 /// FILES and ENVIRONMENT of the top page, in roff (static text: nothing to
