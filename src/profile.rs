@@ -366,6 +366,47 @@ pub enum ProfileIssue {
     /// The session protocol part (variables, templates, steps, conditions) is wrong.
     #[error("session protocol: {0}")]
     BadProtocol(String),
+    /// The URL still holds a preset's placeholder word ([`URL_PLACEHOLDERS`]).
+    #[error("replace {word} in the URL with {with}")]
+    Placeholder {
+        /// The placeholder, as the preset wrote it (`KEY`).
+        word: &'static str,
+        /// What goes in its place ("the key to watch").
+        with: &'static str,
+    },
+}
+
+/// The placeholder words of the presets' example URLs (`http://HOST/sub/CHANNEL`), each
+/// with what replaces it. A URL still holding one, as a whole host, path or query part
+/// (or Telegram's `botTOKEN`), is not ready to connect. Capitals only: `/keys/key` is a
+/// real key, and real URLs with other capital words are left alone.
+pub const URL_PLACEHOLDERS: &[(&str, &str)] = &[
+    ("HOST", "the server's host (and port)"),
+    ("CHANNEL", "the channel to subscribe to"),
+    ("KEY", "the key to watch"),
+    ("DB", "the database's name"),
+    ("TOKEN", "the bot's token"),
+    ("PREFIX", "the SockJS prefix"),
+    ("HUB", "the hub's path"),
+    ("PATH", "the endpoint's path"),
+];
+
+/// The [`URL_PLACEHOLDERS`] still in `url`, in the order they appear, each once.
+#[must_use]
+pub fn url_placeholders(url: &str) -> Vec<(&'static str, &'static str)> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let mut found: Vec<(&'static str, &'static str)> = Vec::new();
+    for part in rest.split(['/', '?', '#', '&', '=', ':', '@', ';']) {
+        let hit = URL_PLACEHOLDERS
+            .iter()
+            .find(|(word, _)| part == *word || part.strip_prefix("bot") == Some(*word));
+        if let Some(&hit) = hit {
+            if !found.contains(&hit) {
+                found.push(hit);
+            }
+        }
+    }
+    found
 }
 
 impl From<crate::header::HeaderProblem> for ProfileIssue {
@@ -496,6 +537,11 @@ impl Profile {
         if let Err(e) = self.parsed_url() {
             issues.push(e);
         }
+        issues.extend(
+            url_placeholders(&self.url)
+                .into_iter()
+                .map(|(word, with)| ProfileIssue::Placeholder { word, with }),
+        );
         if ureq::http::Method::from_bytes(self.method.as_bytes()).is_err() || self.method.is_empty()
         {
             issues.push(ProfileIssue::BadMethod(self.method.clone()));
@@ -835,6 +881,61 @@ mod tests {
         assert_eq!(p.client_timeout(), Duration::from_secs(110));
         p.client_timeout_s = Some(2.5);
         assert_eq!(p.client_timeout(), Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn preset_placeholders_block_connecting() {
+        let issues = |url: &str| {
+            Profile {
+                url: url.to_owned(),
+                ..Profile::default()
+            }
+            .validate()
+        };
+        let etcd = issues("http://127.0.0.1:2379/v2/keys/KEY?wait=true");
+        assert_eq!(
+            etcd,
+            vec![ProfileIssue::Placeholder {
+                word: "KEY",
+                with: "the key to watch"
+            }]
+        );
+        assert_eq!(
+            etcd[0].to_string(),
+            "replace KEY in the URL with the key to watch"
+        );
+        let words = |url: &str| -> Vec<&str> {
+            issues(url)
+                .iter()
+                .filter_map(|i| match i {
+                    ProfileIssue::Placeholder { word, .. } => Some(*word),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(words("http://HOST/sub/CHANNEL"), ["HOST", "CHANNEL"]);
+        assert_eq!(words("http://HOST:8080/HUB"), ["HOST", "HUB"]);
+        assert_eq!(
+            words("https://api.telegram.org/botTOKEN/getUpdates"),
+            ["TOKEN"]
+        );
+        assert_eq!(
+            words("http://127.0.0.1:5984/DB/_changes?feed=longpoll"),
+            ["DB"]
+        );
+        assert_eq!(words("http://h/a?key=KEY&k2=KEY"), ["KEY"]);
+        // Real URLs: lower-case words, capitals inside a part, other capital words.
+        for url in [
+            "http://127.0.0.1:2379/v2/keys/key?wait=true",
+            "http://host/sub/channel",
+            "http://h/v2/keys/MY-KEY",
+            "http://h/KEYS/DBX/HOSTS",
+            "https://api.telegram.org/bot123:AAE/getUpdates",
+            "http://h/API/V1/Events",
+            "http://h/{{poller}}/KEYRING",
+        ] {
+            assert_eq!(issues(url), Vec::new(), "{url}");
+        }
     }
 
     #[test]

@@ -167,3 +167,30 @@ fn arrow_keys_move_through_the_profiles() {
         assert_eq!(selected(&h).as_deref(), Some(name), "{key:?}");
     }
 }
+
+#[test]
+fn a_presets_placeholder_is_flagged_not_ready_to_connect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app_with_profiles(dir.path(), Vec::new());
+    h.get_by_role_and_label(Role::Button, "From preset").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "etcd v2 watch")
+        .click();
+    h.run_ok();
+    assert_eq!(
+        h.state().workspace().entries()[0].profile.url,
+        "http://127.0.0.1:2379/v2/keys/KEY?wait=true"
+    );
+    assert!(
+        shows(&h, "replace KEY in the URL with the key to watch"),
+        "the placeholder is named under the URL"
+    );
+    assert!(!shows(&h, "Ready to connect"));
+    assert!(shows(&h, "1 problem to fix before connecting"));
+
+    h.get_by_role_and_label(Role::TextInput, "URL")
+        .set_text_value_accesskit("http://127.0.0.1:2379/v2/keys/jobs?wait=true");
+    h.run_ok();
+    assert!(!shows(&h, "replace KEY in the URL with the key to watch"));
+    assert!(shows(&h, "Ready to connect"));
+}

@@ -278,6 +278,34 @@ mod tests {
         assert!(by_id("nope").is_none());
     }
 
+    /// Every preset's example URL is flagged until its placeholders are replaced, and
+    /// every capital word in the examples is one the check knows.
+    #[test]
+    fn templates_are_flagged_until_filled_in() {
+        use crate::profile::{ProfileIssue, URL_PLACEHOLDERS};
+        for p in all().iter().filter(|p| p.id != "demo") {
+            let issues = p.profile("").validate();
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| matches!(i, ProfileIssue::Placeholder { .. })),
+                "{}: {issues:?}",
+                p.id
+            );
+            for part in p.url_template.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let caps = part.trim_start_matches(|c: char| !c.is_ascii_uppercase());
+                if caps.len() > 1 && caps.chars().all(|c| c.is_ascii_uppercase()) {
+                    assert!(
+                        URL_PLACEHOLDERS.iter().any(|(w, _)| *w == caps),
+                        "{}: {caps} is not in URL_PLACEHOLDERS",
+                        p.id
+                    );
+                }
+            }
+        }
+        assert_eq!(by_id("demo").unwrap().profile("").validate(), Vec::new());
+    }
+
     #[test]
     fn telegram_token_is_a_secret() {
         let p = by_id("telegram")

@@ -155,8 +155,9 @@ fn param_plus_ui(ui: &mut Ui, param: &mut String, plus: &mut i64) {
                     .desired_width(200.0),
             )
             .labelled_by(id);
-            ui.label("plus");
+            let plus_label = ui.label("plus").id;
             ui.add(egui::DragValue::new(plus).range(-1_000_000..=1_000_000))
+                .labelled_by(plus_label)
                 .on_hover_text("Added to a numeric cursor (etcd: modifiedIndex + 1)");
         },
     );
@@ -195,11 +196,13 @@ fn option_rows_ui(ui: &mut Ui, o: &mut crate::cursor::CursorOptions) {
         |_| false,
         |ui, _| {
             let mut on = o.min.is_some();
-            if ui.checkbox(&mut on, "never below").changed() {
+            let never_below = ui.checkbox(&mut on, "never below");
+            if never_below.changed() {
                 o.min = on.then_some(1);
             }
             if let Some(min) = &mut o.min {
-                ui.add(egui::DragValue::new(min));
+                ui.add(egui::DragValue::new(min))
+                    .labelled_by(never_below.id);
             }
         },
     );
@@ -274,8 +277,9 @@ fn resync_ui(ui: &mut Ui, r: &mut ResyncRule) {
                     .desired_width(200.0),
             )
             .labelled_by(id);
-            ui.label("plus");
-            ui.add(egui::DragValue::new(&mut r.plus).range(-1_000_000..=1_000_000));
+            let plus_label = ui.label("plus").id;
+            ui.add(egui::DragValue::new(&mut r.plus).range(-1_000_000..=1_000_000))
+                .labelled_by(plus_label);
         },
     );
 }

@@ -31,7 +31,13 @@ pub(super) fn request_ui(
         ui,
         "URL",
         issues,
-        |i| url_typed && matches!(i, ProfileIssue::BadUrl { .. }),
+        |i| {
+            url_typed
+                && matches!(
+                    i,
+                    ProfileIssue::BadUrl { .. } | ProfileIssue::Placeholder { .. }
+                )
+        },
         |ui, id| {
             if p.builtin_demo {
                 ui.label(
