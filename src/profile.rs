@@ -400,10 +400,10 @@ pub fn url_placeholders(url: &str) -> Vec<(&'static str, &'static str)> {
         let hit = URL_PLACEHOLDERS
             .iter()
             .find(|(word, _)| part == *word || part.strip_prefix("bot") == Some(*word));
-        if let Some(&hit) = hit {
-            if !found.contains(&hit) {
-                found.push(hit);
-            }
+        if let Some(&hit) = hit
+            && !found.contains(&hit)
+        {
+            found.push(hit);
         }
     }
     found

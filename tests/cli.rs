@@ -156,6 +156,22 @@ fn bad_arguments_exit_non_zero() {
         assert!(!err.is_empty(), "{args:?}: no message");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+    // A preset's placeholder left in the URL is named, not polled.
+    let out = bin()
+        .args([
+            "watch",
+            "--preset",
+            "etcd-v2",
+            "http://127.0.0.1:1/v2/keys/KEY?wait=true",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("replace KEY in the URL with the key to watch"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -204,6 +204,7 @@ fn a_curl_command_becomes_a_profile() {
     let p = &ws.entries()[0].profile;
     assert!(p.url.starts_with("http://127.0.0.1:9/events"), "{}", p.url);
     assert!(p.headers.iter().any(|h| h.name == "X-Api-Key" && h.secret));
+    assert_eq!(p.name, "127.0.0.1:9/events", "named with its port");
     // The editor shows it, the secret masked.
     assert!(
         !has_label_containing(&h, "k-123456"),
