@@ -398,12 +398,18 @@ fn urlencode(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
-/// "host/path" as a profile name.
+/// "host/path" as a profile name, with the port when it is not the scheme's
+/// default ("127.0.0.1:8080/poll"): two servers on one host stay apart.
 fn name_for(url: &str) -> String {
     url::Url::parse(url).map_or_else(
         |_| "Imported".to_owned(),
         |u| {
-            crate::redact::url(&format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+            let host = u.host_str().unwrap_or("");
+            let host = match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+            crate::redact::url(&format!("{host}{}", u.path()))
                 .trim_end_matches('/')
                 .to_owned()
         },
@@ -543,6 +549,25 @@ mod tests {
             .unwrap()
             .profile;
         assert!(!p.name.contains("AAEhBP0av28Q"), "{}", p.name);
+        let p = parse("curl http://127.0.0.1:8080/bot123456:AAEhBP0av28Qsecret/getUpdates")
+            .unwrap()
+            .profile;
+        assert!(!p.name.contains("AAEhBP0av28Q"), "{}", p.name);
+        assert!(p.name.starts_with("127.0.0.1:8080/"), "{}", p.name);
+    }
+
+    #[test]
+    fn names_carry_a_non_default_port() {
+        let name = |line: &str| parse(line).unwrap().profile.name;
+        assert_eq!(
+            name("curl http://127.0.0.1:8080/poll"),
+            "127.0.0.1:8080/poll"
+        );
+        assert_eq!(name("curl 'http://[::1]:9000/sub/ch'"), "[::1]:9000/sub/ch");
+        assert_eq!(name("curl https://h.example:8443/"), "h.example:8443");
+        // The scheme's own port is not worth naming.
+        assert_eq!(name("curl http://h.example:80/poll"), "h.example/poll");
+        assert_eq!(name("curl https://h.example:443/poll"), "h.example/poll");
     }
 
     #[test]

@@ -175,6 +175,22 @@ impl Keyring {
         })
     }
 
+    /// Delete the item of the profiles file at `file` (no item: nothing to do).
+    pub fn delete(&self, file: &Path) -> Result<(), KeyringError> {
+        let key = item_key(file);
+        self.call(move |ss| {
+            let attributes = HashMap::from([("application", APPLICATION), ("profiles", &*key)]);
+            let found = ss.search_items(attributes).map_err(failed)?;
+            if !found.locked.is_empty() {
+                return Err(KeyringError::Locked);
+            }
+            for item in &found.unlocked {
+                item.delete().map_err(failed)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Run `f` against the Secret Service on a thread of its own, giving up after
     /// [`CALL_TIMEOUT`] (the thread is left to finish on its own).
     fn call<T: Send + 'static>(

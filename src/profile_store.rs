@@ -358,6 +358,12 @@ impl ProfileStore {
         let mut profiles = self.profiles.clone();
         let item = Item::take_from(&mut profiles);
         if item.is_empty() {
+            // The last secret is gone: so goes the keyring's copy of the old ones.
+            if self.secrets_at == Some(SecretsAt::Keyring)
+                && let Err(e) = self.keyring.delete(&self.path)
+            {
+                log::warn!("old secrets left in the keyring: {e}");
+            }
             return Ok((Self::file_bytes(profiles, None), None));
         }
         let why = if self.policy == Policy::File {

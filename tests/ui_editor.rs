@@ -119,6 +119,11 @@ fn url_messages_wait_for_typing_and_offer_the_missing_scheme() {
         .count()
     };
     assert_eq!(bad_url(&h), 0, "no error before anything is typed");
+    assert_eq!(
+        h.state().workspace().entries()[0].profile.hold_param,
+        pollscope::profile::HoldParam::None,
+        "a new profile does not assume the demo server's hold parameter"
+    );
 
     h.get_by_role_and_label(Role::TextInput, "URL")
         .set_text_value_accesskit("localhost:8080/poll");

@@ -4,6 +4,7 @@
 
 use super::server::{Hostile, Reply, Seen};
 use super::{bin, run};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Secret headers as the issue found them leaking, each with a distinctive value.
 const SECRET_HEADERS: [(&str, &str); 8] = [
@@ -296,4 +297,117 @@ fn no_output_log_or_export_holds_a_secret_however_short() {
     for secret in SHORT {
         assert!(first.contains(secret), "{secret} not sent: {first}");
     }
+}
+
+/// An HTTPS server on 127.0.0.1 (its certificate signed by a CA of the test's own,
+/// trusted with `--cacert`) that answers every request with a 302 to `to`; how many
+/// requests it answered.
+fn https_redirector(to: String) -> (String, std::net::SocketAddr, std::sync::Arc<AtomicUsize>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use tokio_rustls::rustls;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![leaf.der().clone()],
+        rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
+    )
+    .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&answered);
+    let _detached = std::thread::Builder::new()
+        .name("https-redirector".to_owned())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(tcp) = stream else { continue };
+                let _ = tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let Ok(conn) = rustls::ServerConnection::new(std::sync::Arc::clone(&config)) else {
+                    continue;
+                };
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                // Answer each request on the connection (bounded: 64 KiB of head, 100 requests).
+                for _ in 0..100 {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && head.len() < 65_536 {
+                        match std::io::Read::read(&mut tls, &mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => break,
+                        }
+                    }
+                    if !head.ends_with(b"\r\n\r\n") {
+                        break;
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let reply = format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
+                    );
+                    if std::io::Write::write_all(&mut tls, reply.as_bytes()).is_err() {
+                        break;
+                    }
+                    let _ = std::io::Write::flush(&mut tls);
+                }
+            }
+        });
+    (ca.pem(), addr, answered)
+}
+
+/// Before: an https → http redirect sent `x-api-key` in clear text. Now it is refused
+/// with its own error kind, under every policy, and nothing goes to the plain-HTTP host.
+#[test]
+fn an_https_to_http_redirect_is_refused_with_its_own_kind() {
+    let plain = target();
+    let (ca, addr, answered) = https_redirector(plain.url("/events"));
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let (code, out, err) = run({
+        let mut c = bin(dir.path());
+        c.args([
+            "watch",
+            &format!("https://{addr}/events"),
+            "--cacert",
+            ca_file.to_str().unwrap(),
+            "--redirects",
+            "any",
+            "--duration",
+            "1500ms",
+            "--json",
+        ])
+        .args(header_args());
+        c
+    });
+    let v: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert!(
+        answered.load(Ordering::SeqCst) >= 1,
+        "the HTTPS server was reached: {err}"
+    );
+    assert_eq!(code, Some(4), "{out}{err}");
+    assert!(
+        v["errors_by_kind"]["insecure_redirect"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "{v}"
+    );
+    assert!(plain.seen().is_empty(), "nothing went over plain HTTP");
+    assert!(
+        err.contains("http://127.0.0.2:"),
+        "names where it pointed: {err}"
+    );
 }

@@ -259,6 +259,21 @@ fn secrets_are_kept_in_the_keyring_and_the_file_keeps_a_reference() {
     c.arg("profiles");
     let (_, _, err) = run(c);
     assert!(err.contains("secrets are kept in the OS keyring"), "{err}");
+
+    // Without any secret left, the keyring keeps no copy of the old ones.
+    let mut back = back;
+    back.profiles = vec![Profile {
+        name: "Keyed".to_owned(),
+        url: server.url("/events"),
+        ..Profile::default()
+    }];
+    back.save().unwrap();
+    assert_eq!(back.secrets_at(), None);
+    assert_eq!(
+        bus.keyring().load(&config.path().join("profiles.json")),
+        Ok(None)
+    );
+    assert!(!file_of(config.path()).contains("keyring"));
 }
 
 /// A locked keyring is said, never prompted for, and nothing is lost: profiles load

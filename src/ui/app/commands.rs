@@ -21,7 +21,12 @@ impl PollscopeApp {
         match action {
             ProfileAction::Select(id) => self.select(id),
             ProfileAction::New => {
-                let id = self.ws.add(Profile::default());
+                // A server of the user's: no hold parameter until they name one (the
+                // default, `timeout` in seconds, is the demo server's).
+                let id = self.ws.add(Profile {
+                    hold_param: crate::profile::HoldParam::None,
+                    ..Profile::default()
+                });
                 self.edit(id);
             }
             ProfileAction::FromPreset(preset) => {

@@ -13,7 +13,7 @@ mod screen_latency;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use egui::Ui;
@@ -36,6 +36,11 @@ use crate::ui::view::time_axis::ChartWindow;
 const DRAIN_BUDGET: usize = 20_000;
 /// How soon a worker's event gets a frame drawn (events within it share one frame).
 const WAKE_COALESCE: Duration = Duration::from_millis(50);
+/// The same while the window is not focused (the user is in another app): a bounded,
+/// low frame rate however fast events come.
+const WAKE_COALESCE_UNFOCUSED: Duration = Duration::from_secs(1);
+/// The same while the window is minimised (nothing to see).
+const WAKE_COALESCE_MINIMISED: Duration = Duration::from_secs(5);
 /// The slow tick while polls are held.
 const TICK: Duration = Duration::from_secs(1);
 /// How long closing may take to stop everything.
@@ -89,6 +94,9 @@ pub struct PollscopeApp {
     /// Set by the first worker that asks for a frame since the last one; cleared when a
     /// frame starts taking events in.
     wake_pending: Arc<AtomicBool>,
+    /// How soon (ms) an event asks for a frame: [`WAKE_COALESCE`], longer while the
+    /// window is unfocused or minimised.
+    wake_after_ms: Arc<AtomicU64>,
     /// Rung by the threads the app starts itself ("Test once").
     waker: Waker,
     ws: Workspace,
@@ -134,13 +142,16 @@ impl PollscopeApp {
         // pollers asking thousands of times a second would contend with the frame.
         let wake_pending = Arc::new(AtomicBool::new(false));
         let pending = Arc::clone(&wake_pending);
+        let wake_after_ms = Arc::new(AtomicU64::new(millis(WAKE_COALESCE)));
+        let after = Arc::clone(&wake_after_ms);
         let waker: Waker = Arc::new(move || {
             if !pending.swap(true, Ordering::AcqRel) {
-                ctx.request_repaint_after(WAKE_COALESCE);
+                ctx.request_repaint_after(Duration::from_millis(after.load(Ordering::Relaxed)));
             }
         });
         let mut app = Self {
             wake_pending,
+            wake_after_ms,
             waker: waker.clone(),
             ws: Workspace::new(setup.loaded, setup.export_base, waker),
             views: Views::default(),
@@ -268,6 +279,18 @@ impl PollscopeApp {
 impl eframe::App for PollscopeApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.screen.frame_done(frame.info().cpu_usage);
+        let (focused, minimised) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.focused.unwrap_or(true), v.minimized.unwrap_or(false))
+        });
+        let after = if minimised {
+            WAKE_COALESCE_MINIMISED
+        } else if focused {
+            WAKE_COALESCE
+        } else {
+            WAKE_COALESCE_UNFOCUSED
+        };
+        self.wake_after_ms.store(millis(after), Ordering::Relaxed);
         // Cleared before taking events in: an event sent from here on asks again.
         self.wake_pending.store(false, Ordering::Release);
         if self.ws.drain(DRAIN_BUDGET) {
@@ -307,4 +330,9 @@ impl eframe::App for PollscopeApp {
         log::info!("closing: stopping every session");
         self.ws.shutdown(EXIT_DEADLINE);
     }
+}
+
+/// Whole milliseconds of `d` (a few seconds at most).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::keyring::SecretsAt;
 use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::profile_store::{ProfileStore, SetAside, StoreError};
@@ -45,6 +46,9 @@ pub enum SaveReport {
     },
     /// The file as read again.
     Reloaded(Vec<Profile>),
+    /// Saved, and from now on secrets are kept in the file itself (no keyring, or a
+    /// locked one): what to tell the user.
+    SecretsInFile(String),
 }
 
 /// The profile store as loaded before the window opens.
@@ -124,7 +128,7 @@ fn secrets_notice(store: &ProfileStore) -> Option<Notice> {
             ),
         )
     } else if let Some(at @ crate::keyring::SecretsAt::File { .. }) = store.secrets_at() {
-        (NoticeLevel::Warning, format!("Note: {}.", at.describe()))
+        (NoticeLevel::Warning, secrets_in_file_text(&at.describe()))
     } else {
         return None;
     };
@@ -133,6 +137,12 @@ fn secrets_notice(store: &ProfileStore) -> Option<Notice> {
         text,
         offer_reload: false,
     })
+}
+
+/// The notice for secrets kept in plain text in the profiles file.
+#[must_use]
+pub fn secrets_in_file_text(describe: &str) -> String {
+    format!("Note: {describe}.")
 }
 
 /// Handle to the saver thread.
@@ -289,9 +299,17 @@ impl Worker {
             });
             return;
         };
+        let before_in_file = matches!(store.secrets_at(), Some(SecretsAt::File { .. }));
         store.profiles = profiles;
         let result = store.save();
+        let note = match (&result, store.secrets_at()) {
+            (Ok(()), Some(at @ SecretsAt::File { .. })) if !before_in_file => Some(at.describe()),
+            _ => None,
+        };
         self.report_result(result);
+        if let Some(text) = note {
+            self.report(SaveReport::SecretsInFile(text));
+        }
     }
 
     fn report_result(&self, result: Result<(), StoreError>) {
@@ -404,6 +422,45 @@ mod tests {
         );
         saver.send(SaveCommand::Reload).expect("the saver runs");
         assert!(matches!(wait_for(&saver), SaveReport::Reloaded(p) if p.len() == 2));
+    }
+
+    /// With no keyring, the first save that keeps secrets in the file says so (once).
+    #[test]
+    fn secrets_falling_back_to_the_file_are_said_once() {
+        use crate::keyring::{Keyring, Policy};
+        let dir = tempfile::tempdir().unwrap();
+        let nowhere = Keyring::at("unix:path=/nonexistent/pollscope-no-bus");
+        let store = ProfileStore::open_with(dir.path(), nowhere, Policy::Auto).unwrap();
+        let (saver, _) = Saver::spawn(
+            Some(store),
+            dir.path().to_path_buf(),
+            None,
+            crate::poll::no_waker(),
+        );
+        let plain = Profile::default();
+        saver.send(SaveCommand::Save(vec![plain])).unwrap();
+        assert!(matches!(wait_for(&saver), SaveReport::Saved));
+        let keyed = Profile {
+            headers: vec![crate::header::HeaderSpec {
+                name: "X-Api-Key".to_owned(),
+                value: "k1".to_owned(),
+                secret: true,
+            }],
+            ..Profile::default()
+        };
+        saver.send(SaveCommand::Save(vec![keyed.clone()])).unwrap();
+        assert!(matches!(wait_for(&saver), SaveReport::Saved));
+        let note = wait_for(&saver);
+        assert!(
+            matches!(&note, SaveReport::SecretsInFile(t) if t.contains("plain text") && t.contains("no keyring")),
+            "{note:?}"
+        );
+        let mut again = keyed;
+        again.name = "again".to_owned();
+        saver.send(SaveCommand::Save(vec![again])).unwrap();
+        assert!(matches!(wait_for(&saver), SaveReport::Saved));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(saver.reports().next().is_none(), "said once");
     }
 
     #[test]

@@ -446,6 +446,11 @@ impl Workspace {
                     });
                 }
                 SaveReport::Reloaded(profiles) => self.replace_profiles(profiles),
+                SaveReport::SecretsInFile(text) => self.notices.push(Notice {
+                    level: NoticeLevel::Warning,
+                    text: super::saver::secrets_in_file_text(&text),
+                    offer_reload: false,
+                }),
             }
         }
     }

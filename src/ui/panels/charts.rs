@@ -301,7 +301,7 @@ fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
 /// A plot with time since connect on x (clock units), fixed (no drag or zoom).
 fn time_plot(id: &str, height: f32) -> Plot<'_> {
     plot::fixed_plot(id, height)
-        .y_axis_min_width(44.0)
+        .y_axis_min_width(56.0)
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .formatter(|mark, _| format::axis_seconds(mark.value))
