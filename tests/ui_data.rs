@@ -199,3 +199,73 @@ fn event_log_and_statistics_export_from_a_connected_profile() {
     .expect("summary is JSON");
     assert!(summary["events"].as_u64().is_some_and(|n| n >= 5));
 }
+
+/// What the last frame put on the clipboard.
+fn clipboard(h: &App) -> Vec<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn copy_as_curl_masks_secrets_unless_asked_for_after_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app_with_profiles(dir.path(), vec![secret_profile()]);
+    open_menu(&mut h, "Profile");
+    h.get_by_role_and_label(Role::Button, "Copy as curl")
+        .click();
+    h.step();
+    let masked = clipboard(&h);
+    assert_eq!(masked.len(), 1, "{masked:?}");
+    assert!(masked[0].contains("Authorization"), "{}", masked[0]);
+    assert!(
+        !masked[0].contains(TOKEN) && !masked[0].contains(URL_TOKEN),
+        "{}",
+        masked[0]
+    );
+    h.run_ok();
+    assert!(has_label_containing(
+        &h,
+        "curl command (secrets masked) copied"
+    ));
+
+    // With secrets: a warning first; Cancel copies nothing.
+    let ask = |h: &mut App| {
+        open_menu(h, "Profile");
+        h.get_by_role_and_label(Role::Button, "Copy as curl with secrets…")
+            .click();
+        h.run_ok();
+        assert!(has_label_containing(h, "clear text"), "warned first");
+        assert!(clipboard(h).is_empty(), "nothing copied before the answer");
+    };
+    ask(&mut h);
+    h.get_by_role_and_label(Role::Button, "Cancel").click();
+    h.step();
+    assert!(clipboard(&h).is_empty());
+    h.run_ok();
+    assert!(!has_label_containing(&h, "clear text"), "closed");
+
+    ask(&mut h);
+    h.get_by_role_and_label(Role::Button, "Copy with secrets")
+        .click();
+    h.step();
+    let clear = clipboard(&h);
+    assert_eq!(clear.len(), 1, "{clear:?}");
+    assert!(
+        clear[0].contains(&format!("Bearer {TOKEN}")) && clear[0].contains(URL_TOKEN),
+        "{}",
+        clear[0]
+    );
+    h.run_ok();
+    assert!(has_label_containing(
+        &h,
+        "curl command (with secrets) copied"
+    ));
+    assert!(!has_label_containing(&h, "clear text"), "closed");
+}

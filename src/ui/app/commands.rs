@@ -95,6 +95,11 @@ impl PollscopeApp {
                     copied::copy(ctx, curl, "curl command (secrets masked)");
                 }
             }
+            HeaderAction::CopyCurlSecrets => {
+                if let Some(id) = self.selected.filter(|id| self.ws.get(*id).is_some()) {
+                    self.dialog = Some(Dialog::CopyCurlSecrets { id });
+                }
+            }
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
             HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
             HeaderAction::DismissNotice(i) => self.ws.dismiss_notice(i),
@@ -136,7 +141,7 @@ impl PollscopeApp {
 
     /// Carry out what a dialog asked for: on success it closes (a profile it made is
     /// opened in the editor); otherwise it shows why and stays open.
-    pub(super) fn dialog_act(&mut self, action: DialogAction) {
+    pub(super) fn dialog_act(&mut self, ctx: &egui::Context, action: DialogAction) {
         let done: Result<Option<EntryId>, String> = match action {
             DialogAction::Close => Ok(None),
             DialogAction::Rename { id, name } => self
@@ -167,6 +172,13 @@ impl PollscopeApp {
                 .import_profiles(&path)
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
+            DialogAction::CopyCurlWithSecrets(id) => {
+                if let Some(e) = self.ws.get(id) {
+                    let curl = crate::curl_import::to_curl(&e.profile, true);
+                    copied::copy(ctx, curl, "curl command (with secrets)");
+                }
+                Ok(None)
+            }
         };
         match done {
             Ok(created) => {

@@ -271,7 +271,7 @@ impl PollscopeApp {
             return;
         };
         if let Some(action) = dialog_ui(ctx, dialog, &self.ws) {
-            self.dialog_act(action);
+            self.dialog_act(ctx, action);
         }
     }
 }

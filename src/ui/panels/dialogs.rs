@@ -60,6 +60,11 @@ pub enum Dialog {
         /// Why the import could not start.
         error: Option<String>,
     },
+    /// The warning before a profile is copied as curl with its secrets in clear.
+    CopyCurlSecrets {
+        /// The profile.
+        id: EntryId,
+    },
 }
 
 impl Dialog {
@@ -70,7 +75,11 @@ impl Dialog {
             | Self::ImportCurl { error, .. }
             | Self::Export { error, .. }
             | Self::ImportProfiles { error, .. } => *error = Some(why),
-            Self::Delete { .. } | Self::Shortcuts | Self::Glossary | Self::About => {}
+            Self::Delete { .. }
+            | Self::CopyCurlSecrets { .. }
+            | Self::Shortcuts
+            | Self::Glossary
+            | Self::About => {}
         }
     }
 }
@@ -102,6 +111,8 @@ pub enum DialogAction {
     },
     /// Import the profiles in this file.
     ImportProfiles(String),
+    /// Copy the profile as a curl command with its secrets in clear (warned first).
+    CopyCurlWithSecrets(EntryId),
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
@@ -141,6 +152,7 @@ pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<D
             error,
         } => export_ui(ctx, *kind, path, include_secrets, error.as_deref()),
         Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error.as_deref()),
+        Dialog::CopyCurlSecrets { id } => copy_curl_secrets_ui(ctx, *id, ws),
     };
     action.or(closed.then_some(DialogAction::Close))
 }
@@ -227,6 +239,36 @@ fn delete_ui(ctx: &Context, id: EntryId, ws: &Workspace) -> (Option<DialogAction
         })
         .inner
     })
+}
+
+fn copy_curl_secrets_ui(
+    ctx: &Context,
+    id: EntryId,
+    ws: &Workspace,
+) -> (Option<DialogAction>, bool) {
+    let Some(name) = ws.get(id).map(|e| e.profile.name.clone()) else {
+        return (None, true);
+    };
+    modal_ui(
+        ctx,
+        "copy-secrets-dialog",
+        420.0,
+        "Copy with secrets?",
+        |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "The curl command for “{name}” will hold its tokens, passwords and API \
+                 keys in clear text. Anyone who sees the clipboard, or where you paste \
+                 it, can use them."
+                ))
+                .color(theme::WARNING),
+            );
+            ui.add_space(6.0);
+            buttons_ui(ui, "Copy with secrets", false, || {
+                DialogAction::CopyCurlWithSecrets(id)
+            })
+        },
+    )
 }
 
 fn import_curl_ui(

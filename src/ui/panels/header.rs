@@ -49,6 +49,8 @@ pub enum HeaderAction {
     ImportCurl,
     /// Copy the selected profile as a curl command (secrets masked).
     CopyCurl,
+    /// Copy it as curl with its secrets, after a warning.
+    CopyCurlSecrets,
     /// Read the profiles file that changed on disk.
     ReloadFromDisk,
     /// Write our profiles over the file that changed on disk.
@@ -207,6 +209,13 @@ fn profile_menu_ui(ui: &mut Ui, entry: &Entry, tab: &mut Tab, actions: &mut Vec<
         .clicked()
     {
         actions.push(HeaderAction::CopyCurl);
+    }
+    if ui
+        .button("Copy as curl with secrets…")
+        .on_hover_text("Tokens and passwords in clear, after a warning")
+        .clicked()
+    {
+        actions.push(HeaderAction::CopyCurlSecrets);
     }
     ui.separator();
     export_items_ui(ui, entry, actions);
