@@ -41,11 +41,13 @@ fn view(h: &App) -> &EntryView {
 /// Wait for a feed item of `kind` whose answer was recorded, click its row (while the
 /// feed is live: new rows may push it down meanwhile), and return the id selected.
 fn click_row_of(h: &mut App, kind: FeedKind) -> u64 {
+    // Connect runs on a starter thread: until it is done there is no monitor yet.
     wait_until(h, "a feed row of the kind", |h| {
-        monitor(h)
-            .feed()
-            .newest_first()
-            .any(|i| i.kind == kind && i.response.is_some())
+        first_monitor(h).is_some_and(|m| {
+            m.feed()
+                .newest_first()
+                .any(|i| i.kind == kind && i.response.is_some())
+        })
     });
     h.step();
     let text = monitor(h)
