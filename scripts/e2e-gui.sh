@@ -17,7 +17,7 @@
 #                                           pollscope.desktop and runs its Exec line, with
 #                                           HOME=DIR (fresh, kept for the caller); the log
 #                                           is the app's own file in DIR/.local/state;
-#                                           target/e2e/menu-shot.png
+#                                           target/e2e/menu-shot.png, then the sizes too
 #
 # Also leaves the app's memory map (the shared libraries it loaded) in
 # target/e2e/<mode>.maps for scripts/e2e-package.sh. Exits non-zero with a message
@@ -31,7 +31,7 @@ EVENTS_TIMEOUT=20      # seconds to wait for the first demo events
 EXIT_TIMEOUT=5         # seconds the app may take to exit after Ctrl+Q
 SETTLE=6               # seconds of live data before the screenshot
 RESIZE_SETTLE=2        # seconds after a resize before its screenshot
-SIZES=(760x480 1280x800 1920x1080 2560x1440)   # window sizes photographed (binary mode)
+SIZES=(760x480 1280x800 1920x1080 2560x1440)   # window sizes photographed (both modes)
 DESKTOP_FILE=/usr/share/applications/pollscope.desktop
 INSTALLED_BIN=/usr/bin/pollscope
 
@@ -187,20 +187,19 @@ import -window "$WID" "$SHOT" || fail "screenshot failed"
 [[ -s "$SHOT" ]] || fail "empty screenshot"
 echo "e2e-gui: screenshot saved to $SHOT"
 
-if [[ $mode == binary ]]; then
-    # No window manager: the window is resized directly; each picture is the window.
-    for size in "${SIZES[@]}"; do
-        xdotool windowsize "$WID" "${size%x*}" "${size#*x}" \
-            || fail "xdotool could not resize the window to $size"
-        sleep "$RESIZE_SETTLE"
-        kill -0 "$APP_PID" 2>/dev/null || fail "the app died after resizing to $size"
-        shot="$OUT/shot-$size.png"
-        import -window "$WID" "$shot" || fail "screenshot at $size failed"
-        got="$(identify -format '%wx%h' "$shot" 2>/dev/null)" || fail "unreadable screenshot $shot"
-        [[ "$got" == "$size" ]] || fail "the window is $got, not $size (screenshot $shot)"
-        echo "e2e-gui: screenshot saved to $shot"
-    done
-fi
+# Both modes (CI runs the menu mode): the window at each size, resized directly (no
+# window manager); each picture is the window.
+for size in "${SIZES[@]}"; do
+    xdotool windowsize "$WID" "${size%x*}" "${size#*x}" \
+        || fail "xdotool could not resize the window to $size"
+    sleep "$RESIZE_SETTLE"
+    kill -0 "$APP_PID" 2>/dev/null || fail "the app died after resizing to $size"
+    shot="$OUT/shot-$size.png"
+    import -window "$WID" "$shot" || fail "screenshot at $size failed"
+    got="$(identify -format '%wx%h' "$shot" 2>/dev/null)" || fail "unreadable screenshot $shot"
+    [[ "$got" == "$size" ]] || fail "the window is $got, not $size (screenshot $shot)"
+    echo "e2e-gui: screenshot saved to $shot"
+done
 
 [[ -s "$CONFIG/profiles.json" ]] || fail "the Demo profile was not saved to $CONFIG/profiles.json"
 grep -q '"builtin_demo": true' "$CONFIG/profiles.json" \
