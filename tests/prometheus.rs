@@ -8,16 +8,21 @@
 //! `POLLSCOPE_REQUIRE_SERVERS=1` (CI), which makes that a failure.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected input")]
 
+#[path = "support/servers.rs"]
+#[allow(dead_code, reason = "only the port and process helpers are used here")]
+mod servers;
+
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use pollscope::demo_server::{DemoServer, DemoServerConfig};
 use pollscope::profile::Profile;
+use servers::{Proc, free_port};
 
 const PROMETHEUS: &str = "/usr/bin/prometheus";
 const RULES: &str = concat!(
@@ -28,24 +33,6 @@ const RULES: &str = concat!(
 const RATE: f64 = 20.0;
 /// The publisher stops after this many events (ten minutes), whatever the test does.
 const MOST_EVENTS: u32 = 12_000;
-
-/// A child process, killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.0.kill().is_ok() {
-            let _reaped = self.0.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
-}
 
 fn prometheus_installed() -> bool {
     if Path::new(PROMETHEUS).exists() {

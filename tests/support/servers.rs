@@ -34,23 +34,54 @@ pub fn missing<T>(what: &str) -> Option<T> {
     None
 }
 
+/// A loopback port nothing listens on, for a server we are about to start.
+///
+/// Not the kernel's `bind(0)`: that hands out ports from the ephemeral range, where
+/// (a) two tests running in parallel can be given the same just-released port, the
+/// second server then fails to bind while its readiness probe reaches the first one's
+/// (seen in CI: "create database: Connection refused" once the other test stopped it),
+/// and (b) any outgoing connection may take the port as its source port before the
+/// server binds. So ports come from below the ephemeral range, each one handed out at
+/// most once per test process, starting at a pid-dependent offset so test processes
+/// running at the same time on the machine rarely meet, and checked free by binding.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    let high = ephemeral_low().clamp(LOW + 1_000, 65_535);
+    let span = high - LOW;
+    let offset = std::process::id().wrapping_mul(2_654_435_761) % span;
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(LOW + (offset + n) % span).expect("below 65536");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {LOW} and {high}");
+}
+
+/// The low end of the kernel's ephemeral port range (Linux's default when unknown).
+fn ephemeral_low() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 pub fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return;
-        }
+        let listening = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok();
+        // Exited (a port taken after all, a bad config): say so with its log, even if
+        // something else answered on the port.
         if let Ok(Some(status)) = child.try_wait() {
             let text = std::fs::read_to_string(log).unwrap_or_default();
             panic!("server exited with {status} before listening:\n{text}");
+        }
+        if listening {
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
