@@ -35,8 +35,10 @@ OUT=target/e2e
 # Where a Debian package of a desktop app may put files (all its own names).
 ALLOWED_PATHS='^\./usr/bin/pollscope$|^\./usr/share/applications/pollscope\.desktop$|^\./usr/share/metainfo/io\.github\.pollscope\.pollscope\.metainfo\.xml$|^\./usr/share/icons/hicolor/(scalable|[0-9]+x[0-9]+)/apps/pollscope\.(svg|png)$|^\./usr/share/man/man1/pollscope(-[a-z-]+)?\.1\.gz$|^\./usr/share/bash-completion/completions/pollscope$|^\./usr/share/zsh/vendor-completions/_pollscope$|^\./usr/share/fish/vendor_completions\.d/pollscope\.fish$|^\./usr/share/doc/pollscope/(copyright|changelog\.Debian\.gz)$'
 # System caches that dpkg triggers regenerate from what is installed, and dpkg's own
-# bookkeeping: they change on install and removal, whoever the package is.
-CACHES='^/var/lib/dpkg/|^/var/log/|^/var/cache/man/|^/var/cache/debconf/|^/usr/share/icons/hicolor/icon-theme\.cache$|^/usr/share/applications/mimeinfo\.cache$|^/etc/ld\.so\.cache$'
+# bookkeeping: they change on install and removal, whoever the package is. Also X
+# servers' compiled keymaps (/var/lib/xkb/server-N.xkm), which any Xvfb on the machine
+# writes and removes as it starts and stops.
+CACHES='^/var/lib/dpkg/|^/var/lib/xkb/|^/var/log/|^/var/cache/man/|^/var/cache/debconf/|^/usr/share/icons/hicolor/icon-theme\.cache$|^/usr/share/applications/mimeinfo\.cache$|^/etc/ld\.so\.cache$'
 
 say() { printf 'e2e-package: %s\n' "$*"; }
 fail() {
