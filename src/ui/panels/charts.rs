@@ -243,7 +243,7 @@ impl Grid {
 fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
     // Title, figure, legend: wrapped onto a second line when the column is narrow,
     // never drawn over each other.
-    ui.horizontal_wrapped(|ui| {
+    let title = ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 8.0;
         ui.label(RichText::new(chart.title).strong())
             .on_hover_text(chart.help);
@@ -258,12 +258,20 @@ fn chart_ui(ui: &mut Ui, chart: Chart<'_>, range: (f64, f64), height: f32) {
             }
         }
     });
+    // A title that wrapped takes its extra lines from the plot: the row keeps its
+    // height, so the charts below (and the feed) do not move, and no scroll bar comes
+    // and goes as a figure's width changes.
+    let extra = (title.response.rect.height() - ui.spacing().interact_size.y).max(0.0);
+    let height = (height - extra).max(MIN_CHART_HEIGHT);
     let (y_lo, y_hi) = y_bounds(&chart.traces, chart.y_top);
     let unit = chart.unit;
     let traces = chart.traces;
     let plot = time_plot(chart.id, height)
         .custom_y_axes(vec![
-            egui_plot::AxisHints::new_y().formatter(move |mark, _| unit.text(mark.value)),
+            egui_plot::AxisHints::new_y()
+                .formatter(move |mark, _| unit.text(mark.value))
+                // Full strength from the grid's finest step on (no faded labels).
+                .label_spacing(plot::LABEL_SPACING - 2.0..=plot::LABEL_SPACING),
         ])
         .label_formatter(move |pos| {
             // The nearest data point's value and time, not the pointer's place.
@@ -585,6 +593,76 @@ mod tests {
         assert_eq!(YUnit::Count.text(-10.0), "");
         assert_eq!(YUnit::Percent.text(97.5), "97.5 %");
         assert_eq!(YUnit::PerSecond.text(0.0), "0");
+    }
+
+    /// The y-axis labels egui_plot paints for a chart `height` points tall whose
+    /// highest value is `top`: as egui_plot 0.38 decides (axis.rs `add_tick_labels`),
+    /// a mark is labelled when its step is further apart on screen than the axis's
+    /// label spacing (the minimum chart_ui sets), at least a line of text apart, and
+    /// the formatter writes something.
+    fn painted_labels(unit: YUnit, top: f64, height: f64) -> Vec<(f64, String)> {
+        let (lo, hi) = y_bounds(&[("a", &[PlotPoint::new(0.0, top)])], None);
+        let points_per_value = height / (hi - lo);
+        // egui_plot's smallest grid spacing is 8 points.
+        let steps = plot::value_grid_steps(8.0 / points_per_value);
+        let mut labels = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let first = (lo / step).ceil() as i64;
+            let last = (hi / step).floor() as i64;
+            for k in first..=last {
+                let value = k as f64 * step;
+                // A mark belongs to the largest step it is a multiple of.
+                let coarser = steps[i + 1..]
+                    .iter()
+                    .any(|s| (value / s - (value / s).round()).abs() < 1e-6);
+                let text = unit.text(value);
+                let apart = step * points_per_value;
+                if !coarser
+                    && apart > f64::from(plot::LABEL_SPACING - 2.0)
+                    && apart >= 16.0
+                    && !text.is_empty()
+                {
+                    labels.push((value * points_per_value, text));
+                }
+            }
+        }
+        labels
+    }
+
+    #[test]
+    fn every_chart_height_and_scale_gets_labels_besides_zero() {
+        // Latency under 1 ms on a 1920x1080 window had only "0" (issue 17).
+        let cases: &[(YUnit, &[f64])] = &[
+            (
+                YUnit::Millis,
+                &[0.004, 0.05, 0.3, 0.97, 3.0, 40.0, 900.0, 75_000.0],
+            ),
+            (YUnit::Seconds, &[0.02, 0.9, 2.5, 31.0, 600.0, 7_200.0]),
+            (YUnit::Count, &[1.0, 2.0, 3.0, 7.0, 130.0, 5_000.0]),
+            (YUnit::PerSecond, &[0.2, 5.0, 1_000.0]),
+            (YUnit::Percent, &[100.0]),
+            (YUnit::KibPerSecond, &[0.3, 12.0, 90_000.0]),
+        ];
+        for (unit, tops) in cases {
+            for &top in *tops {
+                for height in [60.0, 90.0, 120.0, 160.0, 240.0, 400.0] {
+                    let mut labels = painted_labels(*unit, top, height);
+                    let beside_zero = labels.iter().filter(|(_, l)| l != "0").count();
+                    assert!(
+                        beside_zero >= 1,
+                        "{unit:?} up to {top} on {height} points: labels {labels:?}"
+                    );
+                    // Never two labels within a line of text of each other.
+                    labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    for pair in labels.windows(2) {
+                        assert!(
+                            pair[1].0 - pair[0].0 >= 16.0,
+                            "{unit:?} up to {top} on {height} points: {pair:?} overlap"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
