@@ -595,15 +595,20 @@ mod tests {
         assert_eq!(YUnit::PerSecond.text(0.0), "0");
     }
 
-    /// The y-axis labels egui_plot paints for a chart `height` points tall whose
-    /// highest value is `top`: as egui_plot 0.38 decides (axis.rs `add_tick_labels`),
+    /// The y-axis labels `egui_plot` paints for a chart `height` points tall whose
+    /// highest value is `top`: as `egui_plot` 0.38 decides (axis.rs `add_tick_labels`),
     /// a mark is labelled when its step is further apart on screen than the axis's
-    /// label spacing (the minimum chart_ui sets), at least a line of text apart, and
+    /// label spacing (the minimum `chart_ui` sets), at least a line of text apart, and
     /// the formatter writes something.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_precision_loss,
+        reason = "mark indices of a chart, a few dozen"
+    )]
     fn painted_labels(unit: YUnit, top: f64, height: f64) -> Vec<(f64, String)> {
         let (lo, hi) = y_bounds(&[("a", &[PlotPoint::new(0.0, top)])], None);
         let points_per_value = height / (hi - lo);
-        // egui_plot's smallest grid spacing is 8 points.
+        // `egui_plot`'s smallest grid spacing is 8 points.
         let steps = plot::value_grid_steps(8.0 / points_per_value);
         let mut labels = Vec::new();
         for (i, step) in steps.iter().enumerate() {

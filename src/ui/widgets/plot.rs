@@ -7,7 +7,7 @@ use egui_plot::{HoverPosition, Plot, PlotPoint};
 
 /// How far apart (points) value-axis marks must be to be labelled: a line of text.
 pub const LABEL_SPACING: f32 = 20.0;
-/// egui_plot's smallest grid line spacing (`Plot::grid_spacing`'s default minimum).
+/// `egui_plot`'s smallest grid line spacing (`Plot::grid_spacing`'s default minimum).
 const MIN_LINE_SPACING: f32 = 8.0;
 
 /// A fixed plot (no drag, zoom, scroll or reset) `height` points tall, y from 0.
@@ -29,8 +29,8 @@ pub fn fixed_plot<'a>(id: impl AsIdSalt, height: f32) -> Plot<'a> {
 
 /// Three grid steps for a value axis, each labelled: the finest a 1, 2 or 5 multiple
 /// of a power of ten at least [`LABEL_SPACING`] points apart (`min_step` is the value
-/// at egui_plot's smallest line spacing, 8 points), then two coarser ones it divides
-/// (1-5-10, 2-10-20, 5-10-50) for thicker lines. egui_plot's default steps are whole
+/// at `egui_plot`'s smallest line spacing, 8 points), then two coarser ones it divides
+/// (1-5-10, 2-10-20, 5-10-50) for thicker lines. `egui_plot`'s default steps are whole
 /// powers of ten, so a range of 0–0.9 ms on a short chart had no labelled mark but 0
 /// (0.1 ms apart is too close to label, 1 ms is off the chart); here the finest step is
 /// at most 2.5 × the label spacing apart, so any chart taller than that has a label.
