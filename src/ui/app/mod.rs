@@ -31,11 +31,17 @@ use crate::ui::view::compare_lanes::CHART_EVERY;
 use crate::ui::view::entry::{EntryView, Views};
 use crate::ui::view::side::SidePanel;
 use crate::ui::view::time_axis::ChartWindow;
+use crate::ui::widgets::theme;
 
 /// Worker events taken in per frame, over all profiles.
 const DRAIN_BUDGET: usize = 20_000;
 /// How soon a worker's event gets a frame drawn (events within it share one frame).
-const WAKE_COALESCE: Duration = Duration::from_millis(50);
+/// Under a software renderer (Xvfb, a VM, remote desktop) a frame costs ~10 ms of CPU
+/// whatever changed, so the frame rate is the window's CPU: at 50 ms a 5 events/s
+/// stream drew a frame per event (7 frames/s with the extras, 12 % of a core); at 220 ms
+/// two events share a frame (2.5–3 frames/s) and an event is still on screen within
+/// 250 ms of arriving (issue 17's bound).
+const WAKE_COALESCE: Duration = Duration::from_millis(220);
 /// The same while the window is not focused (the user is in another app): a bounded,
 /// low frame rate however fast events come.
 const WAKE_COALESCE_UNFOCUSED: Duration = Duration::from_secs(1);
@@ -135,6 +141,7 @@ impl PollscopeApp {
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
         ctx.options_mut(|o| o.theme_preference = saved.theme);
+        theme::panels_over_clear(&ctx);
         // Each event asks for a frame within WAKE_COALESCE rather than at once: the two
         // pollers of a stream answer within a millisecond of each other, and a burst of
         // events should cost one frame, not one each. Only the first event since the
@@ -277,6 +284,10 @@ impl PollscopeApp {
 }
 
 impl eframe::App for PollscopeApp {
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        theme::clear_color(visuals)
+    }
+
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.screen.frame_done(frame.info().cpu_usage);
         let (focused, minimised) = ctx.input(|i| {
@@ -326,6 +337,9 @@ impl eframe::App for PollscopeApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         if let Some(s) = self.screen.summary() {
             log::info!("events on screen after they were published: {s}");
+        }
+        if let Some(s) = self.screen.frames_summary() {
+            log::info!("frames: {s}");
         }
         log::info!("closing: stopping every session");
         self.ws.shutdown(EXIT_DEADLINE);

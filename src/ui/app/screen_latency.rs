@@ -22,6 +22,10 @@ pub(crate) struct ScreenLatency {
     pending: Vec<SystemTime>,
     pending_start: Option<SystemTime>,
     delays_us: Option<Histogram<u64>>,
+    /// Frames drawn, the CPU time eframe reported for them, and when the first started.
+    frames: u64,
+    frames_cpu_s: f64,
+    first_frame: Option<std::time::Instant>,
 }
 
 impl Default for ScreenLatency {
@@ -31,6 +35,9 @@ impl Default for ScreenLatency {
             pending: Vec::new(),
             pending_start: None,
             delays_us: Histogram::new_with_max(MAX_RECORDED_MS * 1000, 3).ok(),
+            frames: 0,
+            frames_cpu_s: 0.0,
+            first_frame: None,
         }
     }
 }
@@ -39,6 +46,9 @@ impl ScreenLatency {
     /// At the start of a frame: the previous frame is on screen now, `cpu` seconds
     /// after it started.
     pub fn frame_done(&mut self, cpu: Option<f32>) {
+        self.first_frame.get_or_insert_with(std::time::Instant::now);
+        self.frames += 1;
+        self.frames_cpu_s += f64::from(cpu.unwrap_or(0.0).max(0.0));
         let Some(start) = self.pending_start.take() else {
             return;
         };
@@ -88,6 +98,22 @@ impl ScreenLatency {
     /// The feed on screen is not live (paused, another tab): nothing drawn counts.
     pub fn not_drawn(&mut self) {
         self.seen = None;
+    }
+
+    /// "N frames in T s (F per second), X ms CPU each on average" (the app's part of a
+    /// frame: eframe's figure leaves out what the renderer's own threads do).
+    pub fn frames_summary(&self) -> Option<String> {
+        let since = self.first_frame?.elapsed().as_secs_f64();
+        #[expect(clippy::cast_precision_loss, reason = "a frame count")]
+        let frames = self.frames as f64;
+        (since > 0.0 && self.frames > 0).then(|| {
+            format!(
+                "{} frames in {since:.1} s ({:.1} per second), {:.1} ms CPU each on average",
+                self.frames,
+                frames / since,
+                self.frames_cpu_s * 1000.0 / frames
+            )
+        })
     }
 
     /// "N events, p50 … ms, p95 … ms, max … ms", or `None` before any.

@@ -26,12 +26,18 @@ pub fn connections_ui(ui: &mut Ui, monitor: &Monitor, summary: &Summary, now: In
     pollers_ui(ui, monitor, now);
 }
 
+/// The figures' column: "1,234 (97.3 %)" in monospace.
+const FIGURE_COLUMN: f32 = 90.0;
+
 fn totals_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
     let metrics = monitor.metrics();
     egui::Grid::new("connection-totals")
         .num_columns(2)
         .striped(true)
         .spacing([12.0, 4.0])
+        // Wide enough for the usual figures, so a figure changing width does not change
+        // the grid's (egui then draws a second frame at once to settle it).
+        .min_col_width(FIGURE_COLUMN)
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, hint: &str| {
                 figure_row_ui(ui, k, RichText::new(v).monospace(), hint);
@@ -122,6 +128,9 @@ fn faults_ui(ui: &mut Ui, monitor: &Monitor, s: &Summary) {
         .num_columns(2)
         .striped(true)
         .spacing([12.0, 4.0])
+        // Wide enough for the usual figures, so a figure changing width does not change
+        // the grid's (egui then draws a second frame at once to settle it).
+        .min_col_width(FIGURE_COLUMN)
         .show(ui, |ui| {
             let mut kv = |k: &str, n: u64, bad: bool, hint: &str| {
                 let flag = (bad && n > 0).then_some(theme::ERROR);
@@ -181,6 +190,9 @@ fn sessions_ui(ui: &mut Ui, s: &Summary) {
         .num_columns(2)
         .striped(true)
         .spacing([12.0, 4.0])
+        // Wide enough for the usual figures, so a figure changing width does not change
+        // the grid's (egui then draws a second frame at once to settle it).
+        .min_col_width(FIGURE_COLUMN)
         .show(ui, |ui| {
             let mut kv = |k: &str, v: String, warn: bool, hint: &str| {
                 figure_row_ui(ui, k, figure(v, warn.then_some(theme::WARNING)), hint);

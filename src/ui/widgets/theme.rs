@@ -79,3 +79,25 @@ pub fn status_color(status: u16) -> Color32 {
         _ => ERROR,
     }
 }
+
+/// Panels draw no background of their own: the window is cleared to their colour
+/// instead ([`clear_color`]). The same pixels, but a clear is a memory fill, while a
+/// panel's background is a textured shape the renderer shades pixel by pixel: under a
+/// software renderer (Xvfb, VMs, remote desktops) that fill was most of every frame's
+/// cost, and the window's CPU grew with its area (2.6 % of a core at 760×480, 7.3 % at
+/// 1280×800, 10.7 % at 1920×1080 with the demo streaming).
+pub fn panels_over_clear(ctx: &egui::Context) {
+    ctx.all_styles_mut(|s| s.visuals.panel_fill = Color32::TRANSPARENT);
+}
+
+/// The colour the window is cleared to each frame: what egui's panels would have filled
+/// it with in this theme.
+#[must_use]
+pub fn clear_color(visuals: &egui::Visuals) -> [f32; 4] {
+    let panel = if visuals.dark_mode {
+        egui::Visuals::dark().panel_fill
+    } else {
+        egui::Visuals::light().panel_fill
+    };
+    panel.to_normalized_gamma_f32()
+}
