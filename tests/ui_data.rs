@@ -74,6 +74,21 @@ fn profiles_export_without_secrets_and_import_back() {
     wait_until(&mut h, "the export notice", |h| {
         has_label_containing(h, "Exported 1 profile(s)")
     });
+    // The notice offers the folder it went to (not clicked: it would start the file
+    // manager of whoever runs the tests).
+    assert_eq!(
+        h.query_all_by_role_and_label(Role::Button, "Open folder")
+            .count(),
+        1
+    );
+    let offered: Vec<_> = h
+        .state()
+        .workspace()
+        .notices()
+        .iter()
+        .filter_map(|n| n.open.clone())
+        .collect();
+    assert_eq!(offered, [exports.clone()], "the folder of the file");
     let text = std::fs::read_to_string(&file).expect("exported file");
     assert!(!text.contains(TOKEN), "header secret exported: {text}");
     assert!(!text.contains(URL_TOKEN), "URL token exported: {text}");
@@ -268,4 +283,44 @@ fn copy_as_curl_masks_secrets_unless_asked_for_after_a_warning() {
         "curl command (with secrets) copied"
     ));
     assert!(!has_label_containing(&h, "clear text"), "closed");
+}
+
+/// Whether the system's picker could really come up here (a session bus for the desktop
+/// portal, or zenity): then the test below would wait for a person.
+fn a_picker_may_show() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join("zenity").is_file()))
+}
+
+#[test]
+fn without_a_system_picker_the_dialog_says_to_type_the_path() {
+    if a_picker_may_show() {
+        eprintln!("SKIPPED: a desktop portal or zenity is here; a picker would wait for a person");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = app_with_profiles(dir.path(), vec![secret_profile()]);
+    open_menu(&mut h, "File");
+    h.get_by_role_and_label(Role::Button, "Export profiles…")
+        .click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Choose file…")
+        .click();
+    h.run_ok();
+    wait_until(&mut h, "the picker's answer", |h| {
+        has_label_containing(h, "No file picker is available here")
+    });
+    // The dialog is still open, its path as suggested, ready to be typed over.
+    assert!(has_label_containing(&h, "Export profiles"));
+    let suggested = h
+        .query_all_by(|n| n.value().is_some_and(|v| v.contains("pollscope-profiles-")))
+        .count();
+    assert!(suggested >= 1);
+    assert_eq!(
+        h.query_all_by_role_and_label(Role::Button, "Choose file…")
+            .count(),
+        1,
+        "the button is back"
+    );
 }

@@ -6,6 +6,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::PollscopeApp;
 use crate::profile::Profile;
+use crate::ui::model::desktop;
 use crate::ui::model::entry::{EntryId, connect_issues};
 use crate::ui::model::transfer::ExportKind;
 use crate::ui::panels::compare::CompareAction;
@@ -103,6 +104,7 @@ impl PollscopeApp {
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
             HeaderAction::OverwriteDisk => self.ws.overwrite_disk(),
             HeaderAction::DismissNotice(i) => self.ws.dismiss_notice(i),
+            HeaderAction::OpenFolder(i) => self.ws.open_notice_folder(i),
             HeaderAction::Export(kind) => self.open_export(kind),
             HeaderAction::ImportProfiles => {
                 self.dialog = Some(Dialog::ImportProfiles {
@@ -142,8 +144,24 @@ impl PollscopeApp {
     /// Carry out what a dialog asked for: on success it closes (a profile it made is
     /// opened in the editor); otherwise it shows why and stays open.
     pub(super) fn dialog_act(&mut self, ctx: &egui::Context, action: DialogAction) {
+        if let DialogAction::Choose(kind) = action {
+            let start = match &self.dialog {
+                Some(Dialog::Export { path, .. } | Dialog::ImportProfiles { path, .. }) => {
+                    path.clone()
+                }
+                _ => self.ws.export_base().display().to_string(),
+            };
+            let title = self.dialog.as_ref().map_or("Choose", Dialog::title);
+            self.picker = Some(desktop::Picker::spawn(
+                kind,
+                title,
+                &start,
+                self.waker.clone(),
+            ));
+            return;
+        }
         let done: Result<Option<EntryId>, String> = match action {
-            DialogAction::Close => Ok(None),
+            DialogAction::Choose(_) | DialogAction::Close => Ok(None),
             DialogAction::Rename { id, name } => self
                 .ws
                 .rename(id, &name)

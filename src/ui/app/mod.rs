@@ -20,6 +20,7 @@ use egui::Ui;
 use serde::{Deserialize, Serialize};
 
 use crate::poll::Waker;
+use crate::ui::model::desktop;
 use crate::ui::model::entry::EntryId;
 use crate::ui::model::saver::Loaded;
 use crate::ui::model::transfer;
@@ -119,6 +120,8 @@ pub struct PollscopeApp {
     alerts_scope: crate::ui::panels::alerts::AlertsScope,
     editor: EditorState,
     dialog: Option<Dialog>,
+    /// The system's file picker, on screen for the dialog's path.
+    picker: Option<desktop::Picker>,
     /// Event-to-screen delays, logged at exit.
     screen: screen_latency::ScreenLatency,
 }
@@ -175,6 +178,7 @@ impl PollscopeApp {
             alerts_scope: crate::ui::panels::alerts::AlertsScope::default(),
             editor: EditorState::default(),
             dialog: None,
+            picker: None,
             screen: screen_latency::ScreenLatency::default(),
         };
         if app.ws.entries().is_empty() && setup.first_run_demo {
@@ -275,9 +279,22 @@ impl PollscopeApp {
     /// The dialog on screen, if any; what it asks for is carried out after it.
     fn dialog_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.dialog else {
+            self.picker = None;
             return;
         };
-        if let Some(action) = dialog_ui(ctx, dialog, &self.ws) {
+        if let Some(answer) = self.picker.as_ref().and_then(desktop::Picker::answer) {
+            self.picker = None;
+            match answer {
+                desktop::Picked::Path(path) => dialog.picked(&path),
+                desktop::Picked::Cancelled => {}
+                desktop::Picked::Unavailable => dialog.refuse(
+                    "No file picker is available here (it needs the desktop portal or \
+                     zenity): type the path."
+                        .to_owned(),
+                ),
+            }
+        }
+        if let Some(action) = dialog_ui(ctx, dialog, &self.ws, self.picker.is_some()) {
             self.dialog_act(ctx, action);
         }
     }

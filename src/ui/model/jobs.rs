@@ -21,6 +21,13 @@ pub enum JobDone {
         what: String,
         /// Where.
         path: PathBuf,
+        /// The folder it is in (or is), to open in the file manager.
+        folder: PathBuf,
+    },
+    /// A folder was handed to the file manager.
+    Opened {
+        /// The folder.
+        path: PathBuf,
     },
     /// Profiles were read from `path` (to be added by the UI thread).
     Imported {
@@ -61,6 +68,16 @@ pub enum JobError {
     /// A file that is not a profiles file.
     #[error("Importing profiles failed: {0}")]
     Import(StoreError),
+    /// The file manager could not be started on a folder.
+    #[error("Opening the folder failed: {opener} {}: {source}", path.display())]
+    Open {
+        /// The program run.
+        opener: String,
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// No thread could be started for the job.
     #[error("cannot start a thread for the {name}: {source}")]
     Thread {

@@ -15,6 +15,7 @@
 //! jobs        threads for exports and imports, their reports
 //! transfer    what exports and imports copy, write and read
 //! notice      notices above the panels, save status
+//! desktop     the system's file picker, opening a folder in the file manager
 //! ```
 //!
 //! No egui: everything here can be reasoned about and tested without a window. Must not
@@ -22,6 +23,7 @@
 //! it. Only the workspace knows the others; none knows the workspace.
 
 pub mod compare;
+pub mod desktop;
 pub mod entry;
 pub mod jobs;
 pub mod notice;

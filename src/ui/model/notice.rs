@@ -34,6 +34,8 @@ pub struct Notice {
     pub text: String,
     /// The profiles file changed on disk: offer to reload it or overwrite it.
     pub offer_reload: bool,
+    /// A folder to offer opening in the file manager (where an export went).
+    pub open: Option<std::path::PathBuf>,
 }
 
 /// The notices on screen, oldest first; the same notice is not shown twice.

@@ -103,6 +103,7 @@ impl Loaded {
                     aside.moved_to.display()
                 ),
                 offer_reload: false,
+                open: None,
             });
         }
         if let Some(e) = &self.error {
@@ -110,6 +111,7 @@ impl Loaded {
                 level: NoticeLevel::Error,
                 text: format!("Profiles cannot be loaded or saved: {e}"),
                 offer_reload: false,
+                open: None,
             });
         }
         notices.extend(self.store.as_ref().and_then(secrets_notice));
@@ -136,6 +138,7 @@ fn secrets_notice(store: &ProfileStore) -> Option<Notice> {
         level,
         text,
         offer_reload: false,
+        open: None,
     })
 }
 
@@ -200,6 +203,7 @@ impl Saver {
             level: NoticeLevel::Error,
             text: format!("Profiles will not be saved: no thread for saving ({e})"),
             offer_reload: false,
+            open: None,
         }
     }
 

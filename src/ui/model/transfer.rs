@@ -252,7 +252,11 @@ pub fn export_job(data: ExportData, path: String) -> impl FnOnce() -> JobReport 
                 if log.dropped > 0 {
                     what.push_str(" (the feed's newest; older ones were dropped)");
                 }
-                Ok(JobDone::Wrote { what, path: file })
+                Ok(JobDone::Wrote {
+                    what,
+                    path: file,
+                    folder: dir,
+                })
             }
             ExportData::Stats { stats, summary } => {
                 let dir = expand_home(&path);
@@ -260,6 +264,7 @@ pub fn export_job(data: ExportData, path: String) -> impl FnOnce() -> JobReport 
                     .map_err(io("Exporting statistics", &dir))?;
                 Ok(JobDone::Wrote {
                     what: "statistics (stats.csv, summary.json)".to_owned(),
+                    folder: dir.clone(),
                     path: dir,
                 })
             }
@@ -269,6 +274,7 @@ pub fn export_job(data: ExportData, path: String) -> impl FnOnce() -> JobReport 
                     .map_err(io("Exporting the comparison", &dir))?;
                 Ok(JobDone::Wrote {
                     what: format!("the comparison ({})", files.join(", ")),
+                    folder: dir.clone(),
                     path: dir,
                 })
             }
@@ -294,6 +300,7 @@ fn write_profiles(path: &str, json: &str, n: usize) -> JobReport {
     }
     Ok(JobDone::Wrote {
         what: format!("{n} profile(s)"),
+        folder: crate::ui::model::desktop::folder_of(&path, true),
         path,
     })
 }
@@ -323,19 +330,22 @@ pub fn import_job(path: String) -> impl FnOnce() -> JobReport + Send {
     }
 }
 
-/// The notice for a finished export, or a failed job.
+/// The notice for a finished export (what, where, the folder to offer opening), or a
+/// failed job.
 #[must_use]
-pub fn job_notice(report: Result<(String, PathBuf), JobError>) -> Notice {
+pub fn job_notice(report: Result<(String, PathBuf, PathBuf), JobError>) -> Notice {
     match report {
-        Ok((what, path)) => Notice {
+        Ok((what, path, folder)) => Notice {
             level: NoticeLevel::Info,
             text: format!("Exported {what} to {}", path.display()),
             offer_reload: false,
+            open: Some(folder),
         },
         Err(e) => Notice {
             level: NoticeLevel::Error,
             text: e.to_string(),
             offer_reload: false,
+            open: None,
         },
     }
 }
@@ -371,6 +381,7 @@ pub fn imported_notice(path: &Path, names: &[String], missing_secrets: bool) -> 
         },
         text,
         offer_reload: false,
+        open: None,
     }
 }
 
@@ -385,6 +396,7 @@ pub fn curl_notice(warnings: &[String]) -> Option<Notice> {
         level: NoticeLevel::Info,
         text: format!("curl import: {}", warnings.join("; ")),
         offer_reload: false,
+        open: None,
     })
 }
 

@@ -391,6 +391,19 @@ impl Workspace {
         Ok(())
     }
 
+    /// Open the `i`th notice's folder in the file manager (on a job thread; a failure
+    /// becomes a notice).
+    pub fn open_notice_folder(&mut self, i: usize) {
+        let Some(folder) = self.notices.as_slice().get(i).and_then(|n| n.open.clone()) else {
+            return;
+        };
+        let opener = crate::ui::model::desktop::default_opener().to_owned();
+        self.jobs.spawn(
+            "open-folder",
+            crate::ui::model::desktop::open_folder_job(opener, folder),
+        );
+    }
+
     /// Read profiles from `path` on a job thread; they are added when it reports.
     ///
     /// # Errors
@@ -409,7 +422,14 @@ impl Workspace {
         let reports: Vec<_> = self.jobs.reports().collect();
         for report in reports {
             let notice = match report {
-                Ok(JobDone::Wrote { what, path }) => transfer::job_notice(Ok((what, path))),
+                Ok(JobDone::Wrote { what, path, folder }) => {
+                    transfer::job_notice(Ok((what, path, folder)))
+                }
+                // The file manager has it: nothing to show.
+                Ok(JobDone::Opened { path }) => {
+                    log::info!("opened {} in the file manager", path.display());
+                    continue;
+                }
                 Ok(JobDone::Imported { path, profiles }) => {
                     let missing_secrets = transfer::lack_secrets(&profiles);
                     let mut names = Vec::new();
@@ -443,6 +463,7 @@ impl Workspace {
                         level: NoticeLevel::Error,
                         text: message,
                         offer_reload: changed_on_disk,
+                        open: None,
                     });
                 }
                 SaveReport::Reloaded(profiles) => self.replace_profiles(profiles),
@@ -450,6 +471,7 @@ impl Workspace {
                     level: NoticeLevel::Warning,
                     text: super::saver::secrets_in_file_text(&text),
                     offer_reload: false,
+                    open: None,
                 }),
             }
         }

@@ -1,5 +1,6 @@
 //! Modal dialogs: renaming a profile, confirming its deletion, the keyboard shortcuts
-//! help, and where to export to or import from (a path field: no file-dialog crate).
+//! help, and where to export to or import from (a path field, and the system's picker
+//! to fill it: [`crate::ui::model::desktop`]).
 //!
 //! A dialog keeps what is typed into it and returns what the user asked for as a
 //! [`DialogAction`]; the app carries it out and closes the dialog, or hands the reason
@@ -7,6 +8,7 @@
 
 use egui::{Context, RichText};
 
+use crate::ui::model::desktop::PickKind;
 use crate::ui::model::entry::EntryId;
 use crate::ui::model::transfer::ExportKind;
 use crate::ui::model::workspace::Workspace;
@@ -68,6 +70,41 @@ pub enum Dialog {
 }
 
 impl Dialog {
+    /// The title it shows (and the picker it opens).
+    #[must_use]
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Rename { .. } => "Rename profile",
+            Self::Delete { .. } => "Delete profile?",
+            Self::ImportCurl { .. } => "New profile from a curl command",
+            Self::Shortcuts => "Keyboard shortcuts",
+            Self::Glossary => "Glossary",
+            Self::About => "Pollscope",
+            Self::Export { kind, .. } => kind.title(),
+            Self::ImportProfiles { .. } => "Import profiles",
+            Self::CopyCurlSecrets { .. } => "Copy with secrets?",
+        }
+    }
+
+    /// The path the system's picker answered: a file as it is; a folder for an export
+    /// with the suggested new folder's name inside it (the exports make a folder).
+    pub fn picked(&mut self, chosen: &std::path::Path) {
+        match self {
+            Self::Export { kind, path, .. } => {
+                let leaf = std::path::Path::new(path.as_str())
+                    .file_name()
+                    .map(std::ffi::OsStr::to_os_string);
+                let chosen = match (kind, leaf) {
+                    (ExportKind::Profiles, _) | (_, None) => chosen.to_path_buf(),
+                    (_, Some(leaf)) => chosen.join(leaf),
+                };
+                *path = chosen.display().to_string();
+            }
+            Self::ImportProfiles { path, .. } => *path = chosen.display().to_string(),
+            _ => {}
+        }
+    }
+
     /// Show why what was asked for could not be done; the dialog stays open.
     pub fn refuse(&mut self, why: String) {
         match self {
@@ -113,6 +150,8 @@ pub enum DialogAction {
     ImportProfiles(String),
     /// Copy the profile as a curl command with its secrets in clear (warned first).
     CopyCurlWithSecrets(EntryId),
+    /// Show the system's picker to fill the path field (the dialog stays open).
+    Choose(PickKind),
 }
 
 /// The shortcuts, as shown in the help dialog and the README.
@@ -137,7 +176,13 @@ pub const SHORTCUTS: [(&str, &str); 14] = [
 ];
 
 /// Show `dialog`; returns what the user asked for.
-pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<DialogAction> {
+/// `picking`: the system's picker is on screen for this dialog's path.
+pub fn dialog_ui(
+    ctx: &Context,
+    dialog: &mut Dialog,
+    ws: &Workspace,
+    picking: bool,
+) -> Option<DialogAction> {
     let (action, closed) = match dialog {
         Dialog::Rename { id, name, error } => rename_ui(ctx, *id, name, error.as_deref()),
         Dialog::Delete { id } => delete_ui(ctx, *id, ws),
@@ -150,8 +195,8 @@ pub fn dialog_ui(ctx: &Context, dialog: &mut Dialog, ws: &Workspace) -> Option<D
             path,
             include_secrets,
             error,
-        } => export_ui(ctx, *kind, path, include_secrets, error.as_deref()),
-        Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error.as_deref()),
+        } => export_ui(ctx, *kind, path, include_secrets, error.as_deref(), picking),
+        Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error.as_deref(), picking),
         Dialog::CopyCurlSecrets { id } => copy_curl_secrets_ui(ctx, *id, ws),
     };
     action.or(closed.then_some(DialogAction::Close))
@@ -411,8 +456,15 @@ fn about_ui(ctx: &Context) -> bool {
     done || modal.should_close()
 }
 
-/// A labelled, full-width path field.
-fn path_field_ui(ui: &mut egui::Ui, label: &str, path: &mut String) {
+/// A labelled, full-width path field, and a button that fills it from the system's
+/// picker (`pick`); returns that picker when the button was clicked.
+fn path_field_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    path: &mut String,
+    pick: PickKind,
+    picking: bool,
+) -> Option<DialogAction> {
     let label = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(path)
@@ -420,6 +472,22 @@ fn path_field_ui(ui: &mut egui::Ui, label: &str, path: &mut String) {
             .desired_width(f32::INFINITY),
     )
     .labelled_by(label.id);
+    let button = match pick {
+        PickKind::Folder => "Choose folder…",
+        PickKind::SaveFile(_) | PickKind::OpenJson => "Choose file…",
+    };
+    ui.horizontal(|ui| {
+        let clicked = ui
+            .add_enabled(!picking, egui::Button::new(button))
+            .on_hover_text("Open the system's file picker")
+            .clicked();
+        if picking {
+            ui.spinner();
+            ui.label(RichText::new("waiting for the picker…").weak());
+        }
+        clicked.then_some(DialogAction::Choose(pick))
+    })
+    .inner
 }
 
 fn export_ui(
@@ -428,18 +496,28 @@ fn export_ui(
     path: &mut String,
     include_secrets: &mut bool,
     error: Option<&str>,
+    picking: bool,
 ) -> (Option<DialogAction>, bool) {
     modal_ui(ctx, "export-dialog", 560.0, kind.title(), |ui| {
-        path_field_ui(ui, kind.path_label(), path);
+        let pick = if kind == ExportKind::Profiles {
+            let name = std::path::Path::new(path.as_str())
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            PickKind::SaveFile(name)
+        } else {
+            PickKind::Folder
+        };
+        let choose = path_field_ui(ui, kind.path_label(), path, pick, picking);
         if kind == ExportKind::Profiles {
             secrets_ui(ui, include_secrets);
         }
         error_ui(ui, error);
-        buttons_ui(ui, "Export", false, || DialogAction::Export {
+        let (action, cancel) = buttons_ui(ui, "Export", false, || DialogAction::Export {
             kind,
             path: path.clone(),
             include_secrets: *include_secrets,
-        })
+        });
+        (choose.or(action), cancel)
     })
 }
 
@@ -470,17 +548,25 @@ fn import_ui(
     ctx: &Context,
     path: &mut String,
     error: Option<&str>,
+    picking: bool,
 ) -> (Option<DialogAction>, bool) {
     modal_ui(ctx, "import-dialog", 560.0, "Import profiles", |ui| {
-        path_field_ui(ui, "Profiles file (JSON, as exported)", path);
+        let choose = path_field_ui(
+            ui,
+            "Profiles file (JSON, as exported)",
+            path,
+            PickKind::OpenJson,
+            picking,
+        );
         ui.label(
             RichText::new("Profiles whose names are taken are imported under a new name.")
                 .weak()
                 .small(),
         );
         error_ui(ui, error);
-        buttons_ui(ui, "Import", false, || {
+        let (action, cancel) = buttons_ui(ui, "Import", false, || {
             DialogAction::ImportProfiles(path.clone())
-        })
+        });
+        (choose.or(action), cancel)
     })
 }

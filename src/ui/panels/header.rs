@@ -57,6 +57,8 @@ pub enum HeaderAction {
     OverwriteDisk,
     /// Hide the `n`th notice.
     DismissNotice(usize),
+    /// Open the `i`th notice's folder in the file manager (where an export went).
+    OpenFolder(usize),
     /// Open the export dialog.
     Export(ExportKind),
     /// Open the import dialog.
@@ -241,6 +243,17 @@ pub fn notices_ui(ui: &mut Ui, notices: &[Notice], actions: &mut Vec<HeaderActio
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         if ui.button("Dismiss").clicked() {
                             actions.push(HeaderAction::DismissNotice(i));
+                        }
+                        if let Some(folder) = &n.open
+                            && ui
+                                .button("Open folder")
+                                .on_hover_text(format!(
+                                    "Show {} in the file manager",
+                                    folder.display()
+                                ))
+                                .clicked()
+                        {
+                            actions.push(HeaderAction::OpenFolder(i));
                         }
                         if n.offer_reload {
                             if ui
