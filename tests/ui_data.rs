@@ -88,7 +88,11 @@ fn profiles_export_without_secrets_and_import_back() {
         .iter()
         .filter_map(|n| n.open.clone())
         .collect();
-    assert_eq!(offered, [exports.clone()], "the folder of the file");
+    assert_eq!(
+        offered,
+        std::slice::from_ref(&exports),
+        "the folder of the file"
+    );
     let text = std::fs::read_to_string(&file).expect("exported file");
     assert!(!text.contains(TOKEN), "header secret exported: {text}");
     assert!(!text.contains(URL_TOKEN), "URL token exported: {text}");
