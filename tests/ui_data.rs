@@ -24,6 +24,16 @@ fn open_menu(h: &mut App, menu: &str) {
     h.run_ok();
 }
 
+/// The folders the notices offer to open.
+fn offered_folders(h: &App) -> Vec<std::path::PathBuf> {
+    h.state()
+        .workspace()
+        .notices()
+        .iter()
+        .filter_map(|n| n.open.clone())
+        .collect()
+}
+
 fn secret_profile() -> Profile {
     let mut p = Profile::for_demo(
         "Secret API",
@@ -81,16 +91,9 @@ fn profiles_export_without_secrets_and_import_back() {
             .count(),
         1
     );
-    let offered: Vec<_> = h
-        .state()
-        .workspace()
-        .notices()
-        .iter()
-        .filter_map(|n| n.open.clone())
-        .collect();
     assert_eq!(
-        offered,
-        std::slice::from_ref(&exports),
+        offered_folders(&h),
+        vec![exports.clone()],
         "the folder of the file"
     );
     let text = std::fs::read_to_string(&file).expect("exported file");
