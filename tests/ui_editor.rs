@@ -169,6 +169,41 @@ fn arrow_keys_move_through_the_profiles() {
 }
 
 #[test]
+fn escape_closes_a_menu_and_the_arrows_still_move_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profiles = ["A", "B"]
+        .iter()
+        .map(|n| Profile::for_demo(n, "http://127.0.0.1:9/"))
+        .collect();
+    let mut h = app_with_profiles(dir.path(), profiles);
+    let menu_open = |h: &ui_common::App| {
+        h.query_all_by_role_and_label(Role::Button, "Export profiles…")
+            .next()
+            .is_some()
+    };
+    h.get_all_by_role_and_label(Role::Button, "File")
+        .next()
+        .expect("the File menu")
+        .click();
+    h.run_ok();
+    assert!(menu_open(&h), "the File menu opened");
+    h.key_press(Key::Escape);
+    h.run_ok();
+    assert!(!menu_open(&h), "Escape closed it");
+    // The keyboard is the list's again: no menu swallowed the arrow.
+    h.key_press(Key::ArrowDown);
+    h.run_ok();
+    let id = h.state().selected().expect("a profile is selected");
+    assert_eq!(
+        h.state()
+            .workspace()
+            .get(id)
+            .map(|e| e.profile.name.as_str()),
+        Some("B")
+    );
+}
+
+#[test]
 fn a_presets_placeholder_is_flagged_not_ready_to_connect() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = app_with_profiles(dir.path(), Vec::new());

@@ -10,7 +10,7 @@ use crate::ui::model::desktop;
 use crate::ui::model::entry::{EntryId, connect_issues};
 use crate::ui::model::transfer::ExportKind;
 use crate::ui::panels::compare::CompareAction;
-use crate::ui::panels::dialogs::{Dialog, DialogAction};
+use crate::ui::panels::dialogs::{Dialog, DialogAction, SecretCopy};
 use crate::ui::panels::editor::EditorState;
 use crate::ui::panels::feed::FILTER_ID;
 use crate::ui::panels::header::{HeaderAction, Tab};
@@ -98,7 +98,10 @@ impl PollscopeApp {
             }
             HeaderAction::CopyCurlSecrets => {
                 if let Some(id) = self.selected.filter(|id| self.ws.get(*id).is_some()) {
-                    self.dialog = Some(Dialog::CopyCurlSecrets { id });
+                    self.dialog = Some(Dialog::CopySecrets {
+                        id,
+                        copy: SecretCopy::Curl,
+                    });
                 }
             }
             HeaderAction::ReloadFromDisk => self.ws.reload_from_disk(),
@@ -132,9 +135,15 @@ impl PollscopeApp {
             CompareAction::Cancel => self.ws.compare_cancel(id),
             CompareAction::Export => self.open_export(ExportKind::Comparison(id)),
             CompareAction::CopyMarkdown => {
-                if let Some(c) = self.ws.get(id).and_then(|e| e.compare.result()) {
-                    copied::copy(ctx, c.markdown(&[]), "Comparison as Markdown");
+                if let Some(md) = self.ws.get(id).and_then(|e| e.comparison_markdown(false)) {
+                    copied::copy(ctx, md, "Comparison as Markdown");
                 }
+            }
+            CompareAction::CopyMarkdownSecrets => {
+                self.dialog = Some(Dialog::CopySecrets {
+                    id,
+                    copy: SecretCopy::ComparisonMarkdown,
+                });
             }
             CompareAction::Reset => self.ws.compare_reset(id),
             CompareAction::Settings(settings) => self.ws.set_compare_settings(id, settings),
@@ -190,10 +199,13 @@ impl PollscopeApp {
                 .import_profiles(&path)
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
-            DialogAction::CopyCurlWithSecrets(id) => {
-                if let Some(e) = self.ws.get(id) {
-                    let curl = crate::curl_import::to_curl(&e.profile, true);
-                    copied::copy(ctx, curl, "curl command (with secrets)");
+            DialogAction::CopyWithSecrets(id, copy) => {
+                let text = self.ws.get(id).and_then(|e| match copy {
+                    SecretCopy::Curl => Some(crate::curl_import::to_curl(&e.profile, true)),
+                    SecretCopy::ComparisonMarkdown => e.comparison_markdown(true),
+                });
+                if let Some(text) = text {
+                    copied::copy(ctx, text, &format!("{} (with secrets)", copy.what()));
                 }
                 Ok(None)
             }
@@ -224,6 +236,8 @@ impl PollscopeApp {
         if self.dialog.is_some() {
             return;
         }
+        // An open menu has Escape (to close it) and the arrows: not taken here first.
+        let menu_open = egui::Popup::is_any_open(ctx);
         if pressed(cmd(Key::N)) {
             self.act(ProfileAction::New);
         }
@@ -246,7 +260,7 @@ impl PollscopeApp {
         }
         // Arrow keys: through the feed's rows while the inspector is open, else through
         // the profiles — unless a text field has the keyboard.
-        if !ctx.egui_wants_keyboard_input() {
+        if !ctx.egui_wants_keyboard_input() && !menu_open {
             let by = if pressed(plain(Key::ArrowDown)) {
                 1
             } else if pressed(plain(Key::ArrowUp)) {
@@ -277,7 +291,8 @@ impl PollscopeApp {
             {
                 view.feed.toggle_pause(m.feed());
             }
-            if pressed(plain(Key::Escape))
+            if !menu_open
+                && pressed(plain(Key::Escape))
                 && let Some(m) = &entry.monitor
             {
                 view.feed.close(m.feed());
