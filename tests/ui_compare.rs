@@ -7,7 +7,9 @@ mod ui_common;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use pollscope::profile::Profile;
-use ui_common::{app_with_profiles, demo_server, has_label_containing, wait_until};
+use ui_common::{App, app_with_profiles, demo_server, has_label_containing, wait_until};
+
+const QUERY_TOKEN: &str = "QTOKEN-7f3a9";
 
 fn open_compare_tab(h: &mut ui_common::App, duration: &str, interval: &str) {
     h.get_by_label("Compare").click();
@@ -59,10 +61,10 @@ fn assert_window_table_is(h: &ui_common::App, text: &str) {
 fn a_short_comparison_ends_in_a_table_and_a_verdict() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = demo_server();
-    let mut h = app_with_profiles(
-        dir.path(),
-        vec![Profile::for_demo("Loopback", &server.events_url())],
-    );
+    // A token in the URL (the demo server ignores it): masked in what is shown and
+    // copied, unless asked for after a warning.
+    let url = format!("{}?access_token={QUERY_TOKEN}", server.events_url());
+    let mut h = app_with_profiles(dir.path(), vec![Profile::for_demo("Loopback", &url)]);
     open_compare_tab(&mut h, "3s", "1s");
     let start = h.get_by_role_and_label(Role::Button, "Start");
     assert!(
@@ -126,6 +128,33 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
             |c| matches!(c, egui::OutputCommand::CopyText(t) if t.contains("| requests sent |")),
         );
     assert!(copied, "markdown copied");
+    assert!(!copied_text(&h).contains(QUERY_TOKEN), "masked");
+
+    // With secrets: a warning first, then the URL in clear.
+    h.get_by_role_and_label(Role::Button, "Copy with secrets…")
+        .click();
+    h.run_ok();
+    assert!(has_label_containing(
+        &h,
+        "comparison as Markdown for “Loopback” will hold"
+    ));
+    h.get_by_role_and_label(Role::Button, "Copy with secrets")
+        .click();
+    h.step();
+    assert!(copied_text(&h).contains(&url), "the URL in clear");
+}
+
+/// What the last frame put on the clipboard.
+fn copied_text(h: &App) -> String {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 #[test]

@@ -88,6 +88,24 @@ impl Entry {
         }
     }
 
+    /// The finished comparison as Markdown (table, verdict): its URL masked as shown,
+    /// or with `secrets`, the profile's own URL in clear when it is the one compared.
+    #[must_use]
+    pub fn comparison_markdown(&self, secrets: bool) -> Option<String> {
+        let c = self.compare.result()?;
+        let md = c.markdown(&[]);
+        let same_endpoint = self.profile.shown_url() == c.url;
+        Some(if secrets && same_endpoint {
+            md.replacen(
+                &format!("`{}`", c.url),
+                &format!("`{}`", self.profile.url),
+                1,
+            )
+        } else {
+            md
+        })
+    }
+
     /// A session is running.
     #[must_use]
     pub fn is_live(&self) -> bool {

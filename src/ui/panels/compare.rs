@@ -37,6 +37,8 @@ pub enum CompareAction {
     Export,
     /// Copy the report's table and verdict as Markdown.
     CopyMarkdown,
+    /// The same with the URL's tokens in clear (after a warning).
+    CopyMarkdownSecrets,
     /// Back to the settings.
     Reset,
     /// The settings as typed.
@@ -250,6 +252,15 @@ fn result_ui(ui: &mut Ui, c: &Comparison, actions: &mut Vec<CompareAction>) {
             .clicked()
         {
             actions.push(CompareAction::CopyMarkdown);
+        }
+        // Only when there is something masked to reveal: tokens in the URL.
+        if c.url.contains(crate::redact::MASK)
+            && ui
+                .button("Copy with secrets…")
+                .on_hover_text("The Markdown with the URL's tokens in clear, after a warning")
+                .clicked()
+        {
+            actions.push(CompareAction::CopyMarkdownSecrets);
         }
         ui.label(RichText::new(c.settings()).weak());
     });

@@ -62,11 +62,34 @@ pub enum Dialog {
         /// Why the import could not start.
         error: Option<String>,
     },
-    /// The warning before a profile is copied as curl with its secrets in clear.
-    CopyCurlSecrets {
+    /// The warning before a profile (or its comparison) is copied with its secrets in
+    /// clear.
+    CopySecrets {
         /// The profile.
         id: EntryId,
+        /// What is copied.
+        copy: SecretCopy,
     },
+}
+
+/// What can be copied with its secrets in clear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretCopy {
+    /// The profile as a curl command (headers and URL).
+    Curl,
+    /// The profile's comparison as Markdown (its URL).
+    ComparisonMarkdown,
+}
+
+impl SecretCopy {
+    /// What the clipboard will hold, in the warning and the "copied" note.
+    #[must_use]
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Curl => "curl command",
+            Self::ComparisonMarkdown => "comparison as Markdown",
+        }
+    }
 }
 
 impl Dialog {
@@ -82,7 +105,7 @@ impl Dialog {
             Self::About => "Pollscope",
             Self::Export { kind, .. } => kind.title(),
             Self::ImportProfiles { .. } => "Import profiles",
-            Self::CopyCurlSecrets { .. } => "Copy with secrets?",
+            Self::CopySecrets { .. } => "Copy with secrets?",
         }
     }
 
@@ -113,7 +136,7 @@ impl Dialog {
             | Self::Export { error, .. }
             | Self::ImportProfiles { error, .. } => *error = Some(why),
             Self::Delete { .. }
-            | Self::CopyCurlSecrets { .. }
+            | Self::CopySecrets { .. }
             | Self::Shortcuts
             | Self::Glossary
             | Self::About => {}
@@ -148,8 +171,8 @@ pub enum DialogAction {
     },
     /// Import the profiles in this file.
     ImportProfiles(String),
-    /// Copy the profile as a curl command with its secrets in clear (warned first).
-    CopyCurlWithSecrets(EntryId),
+    /// Copy the profile (or its comparison) with its secrets in clear (warned first).
+    CopyWithSecrets(EntryId, SecretCopy),
     /// Show the system's picker to fill the path field (the dialog stays open).
     Choose(PickKind),
 }
@@ -197,7 +220,7 @@ pub fn dialog_ui(
             error,
         } => export_ui(ctx, *kind, path, include_secrets, error.as_deref(), picking),
         Dialog::ImportProfiles { path, error } => import_ui(ctx, path, error.as_deref(), picking),
-        Dialog::CopyCurlSecrets { id } => copy_curl_secrets_ui(ctx, *id, ws),
+        Dialog::CopySecrets { id, copy } => copy_secrets_ui(ctx, *id, *copy, ws),
     };
     action.or(closed.then_some(DialogAction::Close))
 }
@@ -286,9 +309,10 @@ fn delete_ui(ctx: &Context, id: EntryId, ws: &Workspace) -> (Option<DialogAction
     })
 }
 
-fn copy_curl_secrets_ui(
+fn copy_secrets_ui(
     ctx: &Context,
     id: EntryId,
+    copy: SecretCopy,
     ws: &Workspace,
 ) -> (Option<DialogAction>, bool) {
     let Some(name) = ws.get(id).map(|e| e.profile.name.clone()) else {
@@ -300,17 +324,21 @@ fn copy_curl_secrets_ui(
         420.0,
         "Copy with secrets?",
         |ui| {
+            let held = match copy {
+                SecretCopy::Curl => "its tokens, passwords and API keys",
+                SecretCopy::ComparisonMarkdown => "the tokens in its URL",
+            };
             ui.label(
                 RichText::new(format!(
-                    "The curl command for “{name}” will hold its tokens, passwords and API \
-                 keys in clear text. Anyone who sees the clipboard, or where you paste \
-                 it, can use them."
+                    "The {} for “{name}” will hold {held} in clear text. Anyone who sees \
+                     the clipboard, or where you paste it, can use them.",
+                    copy.what()
                 ))
                 .color(theme::WARNING),
             );
             ui.add_space(6.0);
             buttons_ui(ui, "Copy with secrets", false, || {
-                DialogAction::CopyCurlWithSecrets(id)
+                DialogAction::CopyWithSecrets(id, copy)
             })
         },
     )
