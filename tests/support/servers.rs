@@ -389,7 +389,7 @@ const SQUID_PASSWORD_HASH: &str = "$apr1$pollscop$5C6K5uG1njQJ4Bcg2tFTe/";
 /// optionally Basic authentication. Its access log names each request's client port,
 /// so the connections it accepted can be counted.
 pub struct Squid {
-    _proc: Proc,
+    proc: Proc,
     dir: tempfile::TempDir,
     pub port: u16,
 }
@@ -405,6 +405,16 @@ pub struct SquidRequest {
     pub url: String,
     /// The authenticated user, `-` when none.
     pub user: String,
+}
+
+impl Drop for Squid {
+    fn drop(&mut self) {
+        // Stopped first (the process field would be dropped after this), then its files.
+        if self.proc.0.kill().is_ok() {
+            let _reaped = self.proc.0.wait();
+        }
+        self.remove_shared_memory();
+    }
 }
 
 impl Squid {
@@ -470,16 +480,26 @@ impl Squid {
             .arg("-n")
             .arg(format!("pollscope{port}"));
         let proc = start_logged(&mut command, &dir.path().join("squid.out"), port);
-        Some(Self {
-            _proc: proc,
-            dir,
-            port,
-        })
+        Some(Self { proc, dir, port })
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The shared-memory segments squid `-n pollscopePORT` made, which a killed squid
+    /// leaves behind in /dev/shm (a thousand files after a day of test runs).
+    fn remove_shared_memory(&self) {
+        let prefix = format!("pollscope{}-", self.port);
+        let Ok(entries) = std::fs::read_dir("/dev/shm") else {
+            return;
+        };
+        for e in entries.filter_map(Result::ok) {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _gone = std::fs::remove_file(e.path()).is_ok();
+            }
+        }
     }
 
     /// `squid -v`'s first line.

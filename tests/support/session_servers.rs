@@ -273,9 +273,21 @@ impl Pushpin {
             signal_group(pid, "-KILL");
             // Reaps the runner; its children are reparented and reaped by init.
             drop(proc);
+            // The runner puts each service (condure, zurl, proxy, handler) in a process
+            // group of its own, so the group kill misses them and they outlived the
+            // tests. Each names this run's folder on its command line: kill those.
+            let dir = self.dir.path().to_string_lossy().into_owned();
             let deadline = Instant::now() + Duration::from_secs(10);
-            // `kill -0` fails once no process of the group is left: the ports are free.
-            while signal_group(pid, "-0") && Instant::now() < deadline {
+            loop {
+                let left = pids_naming(&dir);
+                for p in &left {
+                    signal_pid(*p, "-KILL");
+                }
+                // `kill -0` fails once no process of the group is left: the ports are free.
+                let group_left = signal_group(pid, "-0");
+                if (left.is_empty() && !group_left) || Instant::now() >= deadline {
+                    break;
+                }
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -311,6 +323,31 @@ impl Drop for Pushpin {
 
 /// `kill SIGNAL -- -pid`: to every process in the group led by `pid`; true when it
 /// reached one.
+/// The processes whose command line names `text` (Linux: from /proc; none elsewhere).
+fn pids_naming(text: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(text))
+        })
+        .collect()
+}
+
+fn signal_pid(pid: u32, signal: &str) -> bool {
+    Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn signal_group(pid: u32, signal: &str) -> bool {
     Command::new("kill")
         .args([signal, "--", &format!("-{pid}")])
