@@ -7,7 +7,7 @@ mod ui_common;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use pollscope::profile::Profile;
-use ui_common::{App, app_with_profiles, demo_server, has_label_containing, wait_until};
+use ui_common::{app_with_profiles, clipboard, demo_server, has_label_containing, wait_until};
 
 const QUERY_TOKEN: &str = "QTOKEN-7f3a9";
 
@@ -128,7 +128,7 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
             |c| matches!(c, egui::OutputCommand::CopyText(t) if t.contains("| requests sent |")),
         );
     assert!(copied, "markdown copied");
-    assert!(!copied_text(&h).contains(QUERY_TOKEN), "masked");
+    assert!(!clipboard(&h).concat().contains(QUERY_TOKEN), "masked");
 
     // With secrets: a warning first, then the URL in clear.
     h.get_by_role_and_label(Role::Button, "Copy with secrets…")
@@ -141,20 +141,7 @@ fn a_short_comparison_ends_in_a_table_and_a_verdict() {
     h.get_by_role_and_label(Role::Button, "Copy with secrets")
         .click();
     h.step();
-    assert!(copied_text(&h).contains(&url), "the URL in clear");
-}
-
-/// What the last frame put on the clipboard.
-fn copied_text(h: &App) -> String {
-    h.output()
-        .platform_output
-        .commands
-        .iter()
-        .find_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
+    assert!(clipboard(&h).concat().contains(&url), "the URL in clear");
 }
 
 #[test]

@@ -9,7 +9,8 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use pollscope::profile::{HeaderSpec, Profile};
 use ui_common::{
-    App, app_with_profiles, connect, demo_server, first_monitor, has_label_containing, wait_until,
+    App, app_with_profiles, clipboard, connect, demo_server, first_monitor, has_label_containing,
+    wait_until,
 };
 
 const TOKEN: &str = "tok-SECRET-4242";
@@ -22,6 +23,16 @@ fn open_menu(h: &mut App, menu: &str) {
         .expect("menu button")
         .click();
     h.run_ok();
+}
+
+/// The app on `dir` with the secret profile saved, its Export profiles dialog open.
+fn export_profiles_dialog(dir: &std::path::Path) -> App {
+    let mut h = app_with_profiles(dir, vec![secret_profile()]);
+    open_menu(&mut h, "File");
+    h.get_by_role_and_label(Role::Button, "Export profiles…")
+        .click();
+    h.run_ok();
+    h
 }
 
 /// The folders the notices offer to open.
@@ -48,11 +59,7 @@ fn secret_profile() -> Profile {
 #[test]
 fn profiles_export_without_secrets_and_import_back() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app_with_profiles(dir.path(), vec![secret_profile()]);
-    open_menu(&mut h, "File");
-    h.get_by_role_and_label(Role::Button, "Export profiles…")
-        .click();
-    h.run_ok();
+    let mut h = export_profiles_dialog(dir.path());
     // The default path is a timestamped file under the export folder.
     assert!(has_label_containing(&h, "Export profiles"));
     let exports = dir.path().join("exports");
@@ -222,19 +229,6 @@ fn event_log_and_statistics_export_from_a_connected_profile() {
     assert!(summary["events"].as_u64().is_some_and(|n| n >= 5));
 }
 
-/// What the last frame put on the clipboard.
-fn clipboard(h: &App) -> Vec<String> {
-    h.output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn copy_as_curl_masks_secrets_unless_asked_for_after_a_warning() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -307,11 +301,7 @@ fn without_a_system_picker_the_dialog_says_to_type_the_path() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut h = app_with_profiles(dir.path(), vec![secret_profile()]);
-    open_menu(&mut h, "File");
-    h.get_by_role_and_label(Role::Button, "Export profiles…")
-        .click();
-    h.run_ok();
+    let mut h = export_profiles_dialog(dir.path());
     h.get_by_role_and_label(Role::Button, "Choose file…")
         .click();
     h.run_ok();

@@ -117,3 +117,16 @@ pub fn wait_until(h: &mut App, what: &str, done: impl Fn(&App) -> bool) {
 pub fn has_label_containing(h: &App, text: &str) -> bool {
     h.query_all_by_label_contains(text).next().is_some()
 }
+
+/// What the last frame put on the clipboard.
+pub fn clipboard(h: &App) -> Vec<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
