@@ -302,7 +302,7 @@ fn without_a_system_picker_the_dialog_says_to_type_the_path() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = export_profiles_dialog(dir.path());
-    h.get_by_role_and_label(Role::Button, "Choose file…")
+    h.get_by_role_and_label(Role::Button, "Choose folder…")
         .click();
     h.run_ok();
     wait_until(&mut h, "the picker's answer", |h| {
@@ -315,7 +315,7 @@ fn without_a_system_picker_the_dialog_says_to_type_the_path() {
         .count();
     assert!(suggested >= 1);
     assert_eq!(
-        h.query_all_by_role_and_label(Role::Button, "Choose file…")
+        h.query_all_by_role_and_label(Role::Button, "Choose folder…")
             .count(),
         1,
         "the button is back"

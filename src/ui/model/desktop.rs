@@ -16,13 +16,13 @@ use crate::ui::model::jobs::{JobDone, JobError, JobReport};
 /// A picker that answers sooner than this was not shown to anyone: none is available.
 const NO_PICKER_WITHIN: Duration = Duration::from_millis(400);
 
-/// What to ask the user for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What to ask the user for. An export asks for a folder even when it writes one file
+/// (its name stays the one in the path field): rfd's zenity fallback cannot start a
+/// save dialog in a folder, so a file picker would open wherever the app was started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PickKind {
     /// A folder to write into.
     Folder,
-    /// A file to write, suggested name given.
-    SaveFile(String),
     /// A JSON file to read.
     OpenJson,
 }
@@ -58,7 +58,7 @@ impl Picker {
             .spawn(move || {
                 let asked = Instant::now();
                 let start = crate::ui::model::jobs::expand_home(&start);
-                let picked = pick(&kind, &title, &start);
+                let picked = pick(kind, &title, &start);
                 let answer = match picked {
                     Some(path) => Picked::Path(path),
                     None if asked.elapsed() < NO_PICKER_WITHIN => Picked::Unavailable,
@@ -88,16 +88,17 @@ impl Picker {
 }
 
 /// Show the picker and wait for the user (blocks: a picker thread only).
-fn pick(kind: &PickKind, title: &str, start: &Path) -> Option<PathBuf> {
+fn pick(kind: PickKind, title: &str, start: &Path) -> Option<PathBuf> {
+    let folder = existing_ancestor(start);
+    // The portal starts in `set_directory`; zenity only takes a file name, and a folder
+    // with a trailing slash as that name starts it there (the portal's open dialogs
+    // ignore the name).
     let dialog = rfd::FileDialog::new()
         .set_title(title)
-        .set_directory(existing_ancestor(start));
+        .set_directory(&folder)
+        .set_file_name(format!("{}/", folder.display()));
     match kind {
         PickKind::Folder => dialog.pick_folder(),
-        PickKind::SaveFile(name) => dialog
-            .set_file_name(name.as_str())
-            .add_filter("JSON", &["json"])
-            .save_file(),
         PickKind::OpenJson => dialog.add_filter("JSON", &["json"]).pick_file(),
     }
 }

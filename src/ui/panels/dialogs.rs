@@ -109,18 +109,16 @@ impl Dialog {
         }
     }
 
-    /// The path the system's picker answered: a file as it is; a folder for an export
-    /// with the suggested new folder's name inside it (the exports make a folder).
+    /// The path the system's picker answered: a file to import as it is; for an export,
+    /// the chosen folder with the name in the path field inside it (the profiles file,
+    /// or the new folder the other exports make).
     pub fn picked(&mut self, chosen: &std::path::Path) {
         match self {
-            Self::Export { kind, path, .. } => {
+            Self::Export { path, .. } => {
                 let leaf = std::path::Path::new(path.as_str())
                     .file_name()
                     .map(std::ffi::OsStr::to_os_string);
-                let chosen = match (kind, leaf) {
-                    (ExportKind::Profiles, _) | (_, None) => chosen.to_path_buf(),
-                    (_, Some(leaf)) => chosen.join(leaf),
-                };
+                let chosen = leaf.map_or_else(|| chosen.to_path_buf(), |l| chosen.join(l));
                 *path = chosen.display().to_string();
             }
             Self::ImportProfiles { path, .. } => *path = chosen.display().to_string(),
@@ -502,7 +500,7 @@ fn path_field_ui(
     .labelled_by(label.id);
     let button = match pick {
         PickKind::Folder => "Choose folder…",
-        PickKind::SaveFile(_) | PickKind::OpenJson => "Choose file…",
+        PickKind::OpenJson => "Choose file…",
     };
     ui.horizontal(|ui| {
         let clicked = ui
@@ -527,15 +525,7 @@ fn export_ui(
     picking: bool,
 ) -> (Option<DialogAction>, bool) {
     modal_ui(ctx, "export-dialog", 560.0, kind.title(), |ui| {
-        let pick = if kind == ExportKind::Profiles {
-            let name = std::path::Path::new(path.as_str())
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            PickKind::SaveFile(name)
-        } else {
-            PickKind::Folder
-        };
-        let choose = path_field_ui(ui, kind.path_label(), path, pick, picking);
+        let choose = path_field_ui(ui, kind.path_label(), path, PickKind::Folder, picking);
         if kind == ExportKind::Profiles {
             secrets_ui(ui, include_secrets);
         }
