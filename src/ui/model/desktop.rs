@@ -152,10 +152,26 @@ pub fn open_folder_job(opener: String, folder: PathBuf) -> impl FnOnce() -> JobR
         };
         match status {
             Ok(s) if s.success() => Ok(JobDone::Opened { path: folder }),
-            Ok(s) => Err(failed(std::io::Error::other(format!("it exited with {s}")))),
+            Ok(s) => Err(failed(std::io::Error::other(exit_reason(&opener, s)))),
             Err(e) => Err(failed(e)),
         }
     }
+}
+
+/// Why the opener failed, in words where xdg-open documents its exit codes.
+fn exit_reason(opener: &str, status: std::process::ExitStatus) -> String {
+    let documented = match status.code() {
+        Some(2) if opener.ends_with("xdg-open") => Some("the folder does not exist"),
+        Some(3) if opener.ends_with("xdg-open") => {
+            Some("no file manager is set up to open folders")
+        }
+        Some(4) if opener.ends_with("xdg-open") => Some("the file manager could not open it"),
+        _ => None,
+    };
+    documented.map_or_else(
+        || format!("it exited with {status}"),
+        |why| format!("{why} ({status})"),
+    )
 }
 
 #[cfg(test)]
@@ -186,24 +202,42 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("opened");
         // A real program standing in for the file manager: it writes down its argument.
-        let script = dir.path().join("opener.sh");
-        std::fs::write(
-            &script,
-            format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", out.display()),
-        )
-        .expect("script");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-                .expect("chmod");
-        }
+        let script = script(
+            dir.path(),
+            "opener.sh",
+            &format!("printf '%s' \"$1\" > '{}'", out.display()),
+        );
         let folder = dir.path().join("exports");
         let report = open_folder_job(script.display().to_string(), folder.clone())();
         assert!(matches!(report, Ok(JobDone::Opened { ref path }) if *path == folder));
         assert_eq!(
             std::fs::read_to_string(&out).expect("the opener ran"),
             folder.display().to_string()
+        );
+    }
+
+    /// An executable script `name` in `dir` with `body`.
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        path
+    }
+
+    #[test]
+    fn xdg_open_without_a_file_manager_says_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // xdg-open's documented code when no tool for the job is set up.
+        let opener = script(dir.path(), "xdg-open", "exit 3");
+        let report = open_folder_job(opener.display().to_string(), dir.path().to_owned())();
+        let text = report.expect_err("exit 3").to_string();
+        assert!(
+            text.contains("no file manager is set up to open folders"),
+            "{text}"
         );
     }
 
