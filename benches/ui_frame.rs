@@ -155,7 +155,7 @@ impl Frames {
         let mut store = ProfileStore::open(dir.path()).expect("open the store");
         store.profiles = vec![profile];
         store.save().expect("save the store");
-        let mut setup = AppSetup::load(dir.path().to_path_buf());
+        let mut setup = AppSetup::load_keeping_secrets_in_the_file(dir.path().to_path_buf());
         setup.first_run_demo = false;
         setup.restore = false;
         let ctx = egui::Context::default();

@@ -161,6 +161,13 @@ impl ProfileStore {
         Self::open_with(dir, Keyring::session(), Policy::from_env())
     }
 
+    /// The keyring and the policy this store keeps secrets by (to open the file again
+    /// the same way).
+    #[must_use]
+    pub fn secrets_config(&self) -> (Keyring, Policy) {
+        (self.keyring.clone(), self.policy)
+    }
+
     /// [`Self::open`] with secrets in `keyring` as `policy` says.
     pub fn open_with(dir: &Path, keyring: Keyring, policy: Policy) -> Result<Self, StoreError> {
         let path = dir.join(FILE_NAME);
@@ -243,7 +250,16 @@ impl ProfileStore {
     /// (`profiles.json.broken-<unix time>`) and start empty, saying where it went (the
     /// caller shows or logs the [`SetAside`]; this function does neither).
     pub fn open_or_set_aside(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
-        match Self::open(dir) {
+        Self::open_or_set_aside_with(dir, Keyring::session(), Policy::from_env())
+    }
+
+    /// [`Self::open_or_set_aside`] with secrets in `keyring` as `policy` says.
+    pub fn open_or_set_aside_with(
+        dir: &Path,
+        keyring: Keyring,
+        policy: Policy,
+    ) -> Result<(Self, Option<SetAside>), StoreError> {
+        match Self::open_with(dir, keyring.clone(), policy) {
             Ok(s) => Ok((s, None)),
             Err(
                 error @ (StoreError::Parse { .. }
@@ -263,8 +279,8 @@ impl ProfileStore {
                     path,
                     profiles: Vec::new(),
                     on_disk: None,
-                    keyring: Keyring::session(),
-                    policy: Policy::from_env(),
+                    keyring,
+                    policy,
                     secrets_at: None,
                     missing: None,
                 };

@@ -125,7 +125,7 @@ fn create_validate_connect_watch_disconnect_delete() {
 #[test]
 fn first_run_connects_the_embedded_demo_and_saves_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut setup = AppSetup::load(dir.path().to_path_buf());
+    let mut setup = AppSetup::load_keeping_secrets_in_the_file(dir.path().to_path_buf());
     setup.restore = false;
     let mut h = ui_common::app_with(setup);
     let ws = h.state().workspace();

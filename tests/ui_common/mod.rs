@@ -11,6 +11,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pollscope::demo_server::{DemoServer, DemoServerConfig};
+use pollscope::keyring::{Keyring, Policy};
 use pollscope::monitor::Monitor;
 use pollscope::profile::Profile;
 use pollscope::profile_store::ProfileStore;
@@ -29,7 +30,7 @@ pub fn app(dir: &Path) -> App {
 
 /// [`app`] in a window of `size` points.
 pub fn app_sized(dir: &Path, size: [f32; 2]) -> App {
-    let mut setup = AppSetup::load(dir.to_path_buf());
+    let mut setup = AppSetup::load_keeping_secrets_in_the_file(dir.to_path_buf());
     setup.first_run_demo = false;
     setup.restore = false;
     setup.export_base = dir.join("exports");
@@ -82,7 +83,8 @@ pub fn first_monitor(h: &App) -> Option<&Monitor> {
 
 /// Write `profiles` to `dir`'s profiles file before the app opens it.
 pub fn save_profiles(dir: &Path, profiles: Vec<Profile>) {
-    let mut store = ProfileStore::open(dir).expect("open the store");
+    let mut store =
+        ProfileStore::open_with(dir, Keyring::session(), Policy::File).expect("open the store");
     store.profiles = profiles;
     store.save().expect("save the store");
 }

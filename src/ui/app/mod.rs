@@ -70,9 +70,27 @@ impl AppSetup {
     /// Load the profiles in `config_dir` (file I/O: call before the window opens).
     #[must_use]
     pub fn load(config_dir: PathBuf) -> Self {
+        let export_base = transfer::export_base(&config_dir);
+        Self::loaded(Loaded::open(config_dir), export_base)
+    }
+
+    /// [`Self::load`] with every secret kept in the profiles file, never the keyring
+    /// (for tests: they must not write into the keyring of whoever runs them).
+    #[must_use]
+    pub fn load_keeping_secrets_in_the_file(config_dir: PathBuf) -> Self {
+        let export_base = transfer::export_base(&config_dir);
+        let loaded = Loaded::open_with(
+            config_dir,
+            crate::keyring::Keyring::session(),
+            crate::keyring::Policy::File,
+        );
+        Self::loaded(loaded, export_base)
+    }
+
+    fn loaded(loaded: Loaded, export_base: PathBuf) -> Self {
         Self {
-            export_base: transfer::export_base(&config_dir),
-            loaded: Loaded::open(config_dir),
+            export_base,
+            loaded,
             first_run_demo: true,
             restore: true,
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::keyring::SecretsAt;
+use crate::keyring::{Keyring, Policy, SecretsAt};
 use crate::poll::Waker;
 use crate::profile::Profile;
 use crate::profile_store::{ProfileStore, SetAside, StoreError};
@@ -74,7 +74,14 @@ impl Loaded {
     /// opens, never from a frame.
     #[must_use]
     pub fn open(dir: PathBuf) -> Self {
-        match ProfileStore::open_or_set_aside(&dir) {
+        Self::open_with(dir, Keyring::session(), Policy::from_env())
+    }
+
+    /// [`Self::open`] with secrets in `keyring` as `policy` says (tests: in the file, so
+    /// they never write into the keyring of whoever runs them).
+    #[must_use]
+    pub fn open_with(dir: PathBuf, keyring: Keyring, policy: Policy) -> Self {
+        match ProfileStore::open_or_set_aside_with(&dir, keyring, policy) {
             Ok((store, set_aside)) => Self {
                 dir,
                 store: Some(store),
@@ -332,8 +339,23 @@ impl Worker {
         }
     }
 
+    /// The keyring and policy the store was opened with (the environment's when it
+    /// could not be opened).
+    fn secrets_config(&self) -> (Keyring, Policy) {
+        self.store.as_ref().map_or_else(
+            || (Keyring::session(), Policy::from_env()),
+            ProfileStore::secrets_config,
+        )
+    }
+
+    /// The file read again, with the same keyring and policy.
+    fn reopen(&self) -> Result<ProfileStore, crate::profile_store::StoreError> {
+        let (keyring, policy) = self.secrets_config();
+        ProfileStore::open_with(&self.dir, keyring, policy)
+    }
+
     fn reload(&mut self) {
-        match ProfileStore::open(&self.dir) {
+        match self.reopen() {
             Ok(store) => {
                 let profiles = store.profiles.clone();
                 self.store = Some(store);
@@ -348,7 +370,8 @@ impl Worker {
     }
 
     fn overwrite(&mut self, profiles: Vec<Profile>) {
-        match ProfileStore::open_or_set_aside(&self.dir) {
+        let (keyring, policy) = self.secrets_config();
+        match ProfileStore::open_or_set_aside_with(&self.dir, keyring, policy) {
             Ok((mut store, set_aside)) => {
                 if let Some(aside) = set_aside {
                     log::warn!("{}; moved it to {}", aside.error, aside.moved_to.display());
