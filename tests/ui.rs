@@ -286,17 +286,10 @@ fn an_insecure_profile_wears_a_badge_and_the_security_rows_edit_it() {
         url: "http://127.0.0.1:9/events".to_owned(),
         ..Profile::default()
     };
-    ui_common::save_profiles(dir.path(), vec![lab, prod]);
-    let mut h = ui_common::app_sized(dir.path(), [1280.0, 3000.0]);
-    h.run_ok();
+    // The editor, in a window tall enough for its Security section at the bottom.
+    let mut h = ui_common::app_in_editor(dir.path(), vec![lab, prod]);
     assert_eq!(h.query_all_by_label("insecure").count(), 1, "one badge");
     h.get_by_role_and_label(Role::ListBoxOption, "Lab").click();
-    h.run_ok();
-    // The editor (its Security section is at the bottom: the window is tall).
-    h.get_all_by_role_and_label(Role::Button, "Profile")
-        .last()
-        .expect("Profile tab")
-        .click();
     h.run_ok();
     let lab = |h: &App| {
         h.state()

@@ -55,27 +55,25 @@ fn run_measured(mut c: std::process::Command) -> (u64, String) {
     (peak, out)
 }
 
-fn measure(item: &str, pollers: &str) -> (u64, serde_json::Value) {
-    let body = bomb(item);
-    // One comma between items, one in the prefix (after the cursor).
-    let items = body.split(|b| *b == b',').count() - 1;
+/// `pollscope watch --json --hold 1 ARGS` for `duration` against a server answering
+/// every poll with `body`: its peak RSS (KiB) and its stdout.
+fn watch_answered_with(body: Arc<Vec<u8>>, duration: &str, args: &[&str]) -> (u64, String) {
     let server = Hostile::start("127.0.0.1", move |_, _| {
         Reply::http(200, &[("Content-Type", "application/json")], &body)
     });
     let dir = tempfile::tempdir().unwrap();
     let mut c = bin(dir.path());
-    c.args([
-        "watch",
-        &server.url("/events"),
-        "--duration",
-        "3s",
-        "--json",
-        "--pollers",
-        pollers,
-        "--hold",
-        "1",
-    ]);
-    let (peak_kib, out) = run_measured(c);
+    c.args(["watch", &server.url("/events"), "--duration", duration])
+        .args(["--json", "--hold", "1"])
+        .args(args);
+    run_measured(c)
+}
+
+fn measure(item: &str, pollers: &str) -> (u64, serde_json::Value) {
+    let body = bomb(item);
+    // One comma between items, one in the prefix (after the cursor).
+    let items = body.split(|b| *b == b',').count() - 1;
+    let (peak_kib, out) = watch_answered_with(body, "3s", &["--pollers", pollers]);
     eprintln!("{item:?} × {items}, {pollers} poller(s): peak RSS {peak_kib} KiB");
     let v: serde_json::Value =
         serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
@@ -119,21 +117,7 @@ fn deeply_nested_answers_neither_crash_nor_grow() {
             }
             let body = Arc::new(body.into_bytes());
             let size = body.len();
-            let server = Hostile::start("127.0.0.1", move |_, _| {
-                Reply::http(200, &[("Content-Type", "application/json")], &body)
-            });
-            let dir = tempfile::tempdir().unwrap();
-            let mut c = bin(dir.path());
-            c.args([
-                "watch",
-                &server.url("/events"),
-                "--duration",
-                "2s",
-                "--json",
-                "--hold",
-                "1",
-            ]);
-            let (peak_kib, out) = run_measured(c);
+            let (peak_kib, out) = watch_answered_with(body, "2s", &[]);
             eprintln!("{open:?} × 1,000,000 (closed: {closed}): peak RSS {peak_kib} KiB");
             let v: serde_json::Value = serde_json::from_str(out.trim())
                 .unwrap_or_else(|e| panic!("no summary ({e}), the run crashed? {out:?}"));

@@ -111,18 +111,6 @@ fn existing_ancestor(path: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
 }
 
-/// The folder to show for an export written to `path`: the folder itself, or the
-/// file's folder.
-#[must_use]
-pub fn folder_of(path: &Path, is_file: bool) -> PathBuf {
-    if is_file {
-        path.parent()
-            .map_or_else(|| path.to_owned(), Path::to_owned)
-    } else {
-        path.to_owned()
-    }
-}
-
 /// The program that opens a folder in the file manager here.
 #[must_use]
 pub fn default_opener() -> &'static str {
@@ -177,18 +165,6 @@ fn exit_reason(opener: &str, status: std::process::ExitStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_export_file_shows_its_folder_and_a_folder_itself() {
-        assert_eq!(
-            folder_of(Path::new("/a/b/p.json"), true),
-            PathBuf::from("/a/b")
-        );
-        assert_eq!(
-            folder_of(Path::new("/a/b/c"), false),
-            PathBuf::from("/a/b/c")
-        );
-    }
 
     #[test]
     fn a_picker_starts_in_the_nearest_folder_that_exists() {

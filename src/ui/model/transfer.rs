@@ -300,7 +300,9 @@ fn write_profiles(path: &str, json: &str, n: usize) -> JobReport {
     }
     Ok(JobDone::Wrote {
         what: format!("{n} profile(s)"),
-        folder: crate::ui::model::desktop::folder_of(&path, true),
+        folder: path
+            .parent()
+            .map_or_else(|| path.clone(), Path::to_path_buf),
         path,
     })
 }
